@@ -1,0 +1,135 @@
+import Foundation
+
+/// Kaleyra's regional pods.
+public enum KaleyraPod: String, Sendable, CaseIterable, Hashable {
+    case `in`, sg, eu, na
+
+    public var apiDomain: String {
+        switch self {
+        case .in: "api.in.kaleyra.io"
+        case .sg: "api.kaleyra.io"
+        case .eu: "api.eu.kaleyra.io"
+        case .na: "api.na.kaleyra.ai"
+        }
+    }
+}
+
+/// A secret value. Its description is always redacted, so printing a configuration, an error or a
+/// log line that holds one cannot leak it.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}
+
+public struct KaleyraSettings: Sendable, Hashable {
+    /// Where the API lives: from `base_url`, else `https://<pod domain>`. No trailing slash.
+    public var baseURL: String
+    public var pod: KaleyraPod?
+    public var sid: String
+    public var apiKey: Secret
+    public var phoneNumberID: String
+    public var paymentConfigID: String
+
+    public init(baseURL: String, pod: KaleyraPod? = nil, sid: String, apiKey: Secret, phoneNumberID: String, paymentConfigID: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.pod = pod
+        self.sid = sid
+        self.apiKey = apiKey
+        self.phoneNumberID = phoneNumberID
+        self.paymentConfigID = paymentConfigID
+    }
+}
+
+public enum PayUMethod: String, Sendable, Hashable {
+    case post = "POST", get = "GET"
+}
+
+public struct PayUSettings: Sendable, Hashable {
+    public var refundStatusURL: String
+    public var method: PayUMethod
+    public var merchantID: String
+    public var resellerID: String
+    public var clientSecret: Secret
+    public var bearerToken: Secret
+
+    public init(refundStatusURL: String, method: PayUMethod = .post, merchantID: String, resellerID: String, clientSecret: Secret, bearerToken: Secret) {
+        self.refundStatusURL = refundStatusURL
+        self.method = method
+        self.merchantID = merchantID
+        self.resellerID = resellerID
+        self.clientSecret = clientSecret
+        self.bearerToken = bearerToken
+    }
+}
+
+/// Everything refundwatch needs to talk to both APIs, read from `config.toml`.
+public struct RefundConfiguration: Sendable, Hashable {
+    /// Where it was read from, for messages; nil when built in code (demo mode).
+    public var source: String?
+    public var refreshInterval: Double
+    public var http: HTTPSettings
+    public var kaleyra: KaleyraSettings
+    /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
+    public var payu: PayUSettings?
+
+    public init(source: String? = nil, refreshInterval: Double = 30, http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
+        self.source = source
+        self.refreshInterval = refreshInterval
+        self.http = http
+        self.kaleyra = kaleyra
+        self.payu = payu
+    }
+}
+
+extension RefundConfiguration: CustomStringConvertible {
+    /// The configuration as a person would check it, secrets redacted.
+    public var description: String {
+        var lines = [
+            "source = \(source ?? "built in")",
+            "refresh_interval = \(refreshInterval)",
+            "concurrency = \(http.concurrency)",
+            "request_timeout = \(http.requestTimeout)",
+            "[kaleyra]",
+            "base_url = \(kaleyra.baseURL)",
+            "sid = \(kaleyra.sid)",
+            "api_key = \(kaleyra.apiKey)",
+            "phone_number_id = \(kaleyra.phoneNumberID)",
+            "payment_config_id = \(kaleyra.paymentConfigID)",
+        ]
+        if let payu {
+            lines += [
+                "[payu]",
+                "refund_status_url = \(payu.refundStatusURL)",
+                "method = \(payu.method.rawValue)",
+                "merchant_id = \(payu.merchantID)",
+                "reseller_id = \(payu.resellerID)",
+                "client_secret = \(payu.clientSecret)",
+                "bearer_token = \(payu.bearerToken)",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A configuration problem: which file, which key, what is wrong and what is expected.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
+    public var file: String?
+    public var key: String?
+    public var problem: String
+
+    public init(file: String?, key: String?, problem: String) {
+        self.file = file
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String {
+        var where_ = file ?? "configuration"
+        if let key { where_ += ": \(key)" }
+        return "\(where_): \(problem)"
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import TOMLKit
+
+/// Finds and reads `config.toml`, turning every problem into one `ConfigurationError` that names
+/// the file, the key and what is expected.
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// `--config FILE`, else `$REFUNDWATCH_CONFIG`, else `$XDG_CONFIG_HOME/refundwatch/config.toml`
+    /// (or `~/.config/refundwatch/config.toml`).
+    public func path(explicit: String?) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnv = environment["REFUNDWATCH_CONFIG"], !fromEnv.isEmpty { return fromEnv }
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return base + "/refundwatch/config.toml"
+    }
+
+    public func load(explicit: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let file = path(explicit: explicit)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ConfigurationError(file: file, key: nil, problem: "no such file. Create it (README.md, \"Configuration\", shows every key), pass --config FILE, or try --demo to use the built-in simulator.")
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file, key: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription)).")
+        }
+        return try parse(text, file: file)
+    }
+
+    public func parse(_ text: String, file: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let at = "line \(error.source.begin.line), column \(error.source.begin.column)"
+            throw ConfigurationError(file: file, key: nil, problem: "not valid TOML at \(at): \(error.description).")
+        } catch {
+            throw ConfigurationError(file: file, key: nil, problem: "not valid TOML: \(error).")
+        }
+        let reader = TableReader(table: table, prefix: "", file: file, environment: environment)
+        return try ConfigurationBuilder(reader: reader).build(source: file)
+    }
+}
+
+/// Builds the typed configuration from a parsed file.
+private struct ConfigurationBuilder {
+    let reader: TableReader
+
+    func build(source: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let interval = try reader.number("refresh_interval", range: 1...86_400) ?? 30
+        let concurrency = try reader.integer("concurrency", range: 1...256) ?? 8
+        let requestTimeout = try reader.number("request_timeout", range: 0.1...600) ?? 20
+        let connectTimeout = try reader.number("connect_timeout", range: 0.1...120) ?? min(5, requestTimeout)
+        let http = HTTPSettings(connectTimeout: connectTimeout, requestTimeout: requestTimeout, concurrency: concurrency)
+
+        let kaleyraTable = try reader.requiredTable("kaleyra", expected: "a [kaleyra] table with sid, api_key (or api_key_env), phone_number_id and payment_config_id")
+        let kaleyra = try kaleyraSettings(kaleyraTable)
+        let payu = try reader.table("payu").map { t throws(ConfigurationError) in try payuSettings(t) }
+        return RefundConfiguration(source: source, refreshInterval: interval, http: http, kaleyra: kaleyra, payu: payu)
+    }
+
+    private func kaleyraSettings(_ t: TableReader) throws(ConfigurationError) -> KaleyraSettings {
+        var pod: KaleyraPod?
+        if let podText = try t.string("pod") {
+            guard let parsed = KaleyraPod(rawValue: podText.lowercased()) else {
+                throw t.error("pod", "unknown pod \"\(podText)\"; expected one of in, sg, eu, na")
+            }
+            pod = parsed
+        }
+        let baseURL: String
+        if let explicit = try t.string("base_url") {
+            guard let url = URL(string: explicit), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                throw t.error("base_url", "\"\(explicit)\" is not an http(s) URL; expected e.g. \"https://api.in.kaleyra.io\"")
+            }
+            baseURL = explicit
+        } else {
+            baseURL = "https://" + (pod ?? .in).apiDomain
+        }
+        return KaleyraSettings(
+            baseURL: baseURL, pod: pod,
+            sid: try t.requiredString("sid", expected: "your Kaleyra account SID, e.g. \"HXAP16XXXXXX97IN\""),
+            apiKey: try t.secret("api_key", expected: "your Kaleyra API key"),
+            phoneNumberID: try t.requiredString("phone_number_id", expected: "the WhatsApp business phone number id"),
+            paymentConfigID: try t.requiredString("payment_config_id", expected: "the payment configuration id used in order_details messages"))
+    }
+
+    private func payuSettings(_ t: TableReader) throws(ConfigurationError) -> PayUSettings {
+        let urlText = try t.requiredString("refund_status_url", expected: "the full URL of PayU's WhatsApp refund status endpoint")
+        guard let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw t.error("refund_status_url", "\"\(urlText)\" is not an http(s) URL")
+        }
+        var method = PayUMethod.post
+        if let text = try t.string("method") {
+            guard let parsed = PayUMethod(rawValue: text.uppercased()) else {
+                throw t.error("method", "\"\(text)\" is not supported; expected \"POST\" (JSON body) or \"GET\" (query parameters)")
+            }
+            method = parsed
+        }
+        return PayUSettings(
+            refundStatusURL: urlText, method: method,
+            merchantID: try t.requiredString("merchant_id", expected: "your PayU merchant id (MID)"),
+            resellerID: try t.requiredString("reseller_id", expected: "WhatsApp's reseller uuid"),
+            clientSecret: try t.secret("client_secret", expected: "the PayU client secret used in the hash"),
+            bearerToken: try t.secret("bearer_token", expected: "a PayU OAuth bearer token"))
+    }
+}

@@ -1,0 +1,174 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Timeouts, retries and the in-flight limit shared by every API call.
+public struct HTTPSettings: Sendable, Hashable {
+    /// Longest wait for a TCP connection.
+    public var connectTimeout: Double
+    /// Deadline for one API call, all retries included: a call never takes longer than this.
+    public var requestTimeout: Double
+    /// Attempts per call, the first included (so 4 means up to 3 retries).
+    public var maxAttempts: Int
+    /// First retry waits about this long; each retry doubles it, up to `backoffCap`, with jitter.
+    public var backoffBase: Double
+    public var backoffCap: Double
+    /// Requests in flight at once, over both APIs.
+    public var concurrency: Int
+
+    public init(connectTimeout: Double = 5, requestTimeout: Double = 20, maxAttempts: Int = 4,
+                backoffBase: Double = 0.25, backoffCap: Double = 4, concurrency: Int = 8) {
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.maxAttempts = maxAttempts
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+        self.concurrency = concurrency
+    }
+}
+
+struct TransportRequest: Sendable {
+    var method: HTTPMethod
+    var url: String
+    var headers: [(String, String)]
+    var body: Data?
+    /// Shown in logs and errors instead of the URL (which may carry query parameters such as a hash).
+    var host: String
+    var logPath: String
+}
+
+struct TransportResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// The one AsyncHTTPClient behind both API clients. Retries idempotent reads on 5xx, 429 (after
+/// `Retry-After` when it fits in the deadline) and transport errors, with jittered exponential
+/// backoff, and bounds the requests in flight.
+public final class HTTPTransport: Sendable {
+    public let settings: HTTPSettings
+    private let client: HTTPClient
+    private let limiter: AsyncLimiter
+    private let logger: Logger
+    private static let maxBodyBytes = 8 * 1024 * 1024
+
+    public init(settings: HTTPSettings = HTTPSettings(), logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.settings = settings
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(Int64(settings.connectTimeout * 1000)),
+                                      read: .milliseconds(Int64(settings.requestTimeout * 1000)))
+        // We retry ourselves, within the call's deadline; AHC's own retry would hide a refused connection.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, settings.concurrency)
+        configuration.redirectConfiguration = .disallow
+        configuration.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        limiter = AsyncLimiter(limit: settings.concurrency)
+        self.logger = logger
+    }
+
+    /// Must be called once when done; the client's connections are closed.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    func send(_ request: TransportRequest, service: Service) async throws(RefundWatchError) -> TransportResponse {
+        let deadline = ContinuousClock.now + .seconds(settings.requestTimeout)
+        var attempt = 1
+        while true {
+            let started = ContinuousClock.now
+            let outcome = await attemptOnce(request, service: service, deadline: deadline)
+            let elapsed = ContinuousClock.now - started
+            let retryWait: Double?
+            switch outcome {
+            case .success(let response):
+                logger.debug("\(request.method) \(service.rawValue) \(request.logPath) -> \(response.status) in \(elapsed) (attempt \(attempt))")
+                retryWait = retryDelay(for: response, attempt: attempt)
+                if retryWait == nil { return response }
+                if !fits(retryWait!, before: deadline) || attempt >= settings.maxAttempts { return response }
+            case .failure(let error):
+                logger.debug("\(request.method) \(service.rawValue) \(request.logPath) failed: \(error.message) (attempt \(attempt))")
+                guard case .connectionRefused = error, attempt < settings.maxAttempts else { throw error }
+                let wait = backoff(attempt: attempt)
+                guard fits(wait, before: deadline) else { throw error }
+                retryWait = wait
+            }
+            try? await Task.sleep(for: .seconds(retryWait!))
+            if Task.isCancelled { throw .timeout(service, seconds: settings.requestTimeout) }
+            attempt += 1
+        }
+    }
+
+    private func fits(_ wait: Double, before deadline: ContinuousClock.Instant) -> Bool {
+        ContinuousClock.now + .seconds(wait) < deadline
+    }
+
+    /// nil: the response is final. Otherwise seconds to wait before trying again.
+    private func retryDelay(for response: TransportResponse, attempt: Int) -> Double? {
+        switch response.status {
+        case 429: RetryAfter.seconds(response.header("retry-after")) ?? backoff(attempt: attempt)
+        case 500...599: backoff(attempt: attempt)
+        default: nil
+        }
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random, so retries from many
+    /// orders do not arrive together.
+    private func backoff(attempt: Int) -> Double {
+        let ceiling = min(settings.backoffCap, settings.backoffBase * pow(2, Double(attempt - 1)))
+        return ceiling / 2 + Double.random(in: 0...(ceiling / 2))
+    }
+
+    private func attemptOnce(_ request: TransportRequest, service: Service, deadline: ContinuousClock.Instant) async -> Result<TransportResponse, RefundWatchError> {
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { return .failure(.timeout(service, seconds: settings.requestTimeout)) }
+        var httpRequest = HTTPClientRequest(url: request.url)
+        httpRequest.method = request.method
+        for (name, value) in request.headers { httpRequest.headers.add(name: name, value: value) }
+        if let body = request.body { httpRequest.body = .bytes(ByteBuffer(bytes: body)) }
+        let timeoutSeconds = settings.requestTimeout
+        let prepared = httpRequest
+        do {
+            return .success(try await limiter.withSlot { [client] in
+                try await withDeadline(remaining) {
+                    let response = try await client.execute(prepared, timeout: TimeAmount.nanoseconds(remaining.nanoseconds))
+                    let body = try await response.body.collect(upTo: HTTPTransport.maxBodyBytes)
+                    var headers: [String: String] = [:]
+                    for header in response.headers { headers[header.name.lowercased()] = header.value }
+                    return TransportResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+                }
+            })
+        } catch {
+            return .failure(TransportErrorMapping.map(error, service: service, host: request.host, timeout: timeoutSeconds))
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, cancelling it if it has not finished after `limit`. AHC's own deadline covers the
+/// response head; this also covers a body that starts and never finishes.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+        return value
+    }
+}
