@@ -44,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RefundKitTests",
-            dependencies: ["RefundKit", "RefundSimulator", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["RefundKit", "RefundSimulator", "refundwatch"],
             resources: [.copy("Fixtures")]
         ),
     ],

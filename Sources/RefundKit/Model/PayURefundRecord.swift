@@ -72,6 +72,28 @@ public struct PayURefundRecord: Sendable, Hashable, Codable {
     }
 }
 
+extension PayURefundRecord {
+    /// Every field, null where unknown: a stable shape for scripts and spreadsheets.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(mihpayid, forKey: .mihpayid)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encode(amount, forKey: .amount)
+        try container.encode(amountSettled, forKey: .amountSettled)
+        try container.encode(token, forKey: .token)
+        try container.encode(bankARN, forKey: .bankARN)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(refundMode, forKey: .refundMode)
+        try container.encode(action, forKey: .action)
+        try container.encode(bankRefNum, forKey: .bankRefNum)
+        try container.encode(status, forKey: .status)
+        try container.encode(settlementID, forKey: .settlementID)
+        try container.encode(utr, forKey: .utr)
+        try container.encode(valueDate, forKey: .valueDate)
+    }
+}
+
 extension KeyedDecodingContainer {
     /// PayU amounts: decimal strings ("2.12"), sometimes numbers; our own JSON writes Money objects.
     func payuMoney(_ key: Key) -> Money? {

@@ -37,6 +37,13 @@ public struct RefundReport: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey { case refund = "whatsapp", payu, match }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(refund, forKey: .refund)
+        try container.encode(payu, forKey: .payu)
+        try container.encode(match, forKey: .match)
+    }
 }
 
 /// One transaction, its refunds joined with PayU's records, PayU records that matched nothing, and
@@ -59,6 +66,15 @@ public struct TransactionReport: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case transaction, refunds, unmatchedPayU = "unmatched_payu_records", payuQueried = "payu_queried", payuError = "payu_error"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(transaction, forKey: .transaction)
+        try container.encode(refunds, forKey: .refunds)
+        try container.encode(unmatchedPayU, forKey: .unmatchedPayU)
+        try container.encode(payuQueried, forKey: .payuQueried)
+        try container.encode(payuError, forKey: .payuError)
     }
 }
 

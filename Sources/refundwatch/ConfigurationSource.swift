@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundSimulator
+
+/// `--config FILE` or `--demo`: where the API settings come from.
+struct ConfigurationSource: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $REFUNDWATCH_CONFIG, else $XDG_CONFIG_HOME/refundwatch/config.toml).", valueName: "FILE"))
+    var config: String?
+
+    @Flag(name: .long, help: "Use the built-in simulator of both APIs on a free loopback port: no credentials needed.")
+    var demo = false
+
+    func validate() throws {
+        if demo && config != nil {
+            throw ValidationError("--demo uses the built-in simulator and its own settings; leave out --config, or leave out --demo.")
+        }
+    }
+
+    func makeEnvironment() async throws -> ServiceEnvironment {
+        if demo {
+            let simulator = try await RunningSimulator.start(SimulatorOptions())
+            let configuration = DemoConfiguration.make(for: simulator)
+            return ServiceEnvironment(service: RefundService(configuration: configuration), simulator: simulator)
+        }
+        let configuration = try ConfigurationLoader().load(explicit: config)
+        return ServiceEnvironment(service: RefundService(configuration: configuration), simulator: nil)
+    }
+}
+
+/// The service and, in demo mode, the simulator it talks to; closed together.
+struct ServiceEnvironment {
+    let service: RefundService
+    let simulator: RunningSimulator?
+
+    func close() async {
+        await service.shutdown()
+        await simulator?.stop()
+    }
+}
+
+enum DemoConfiguration {
+    /// The configuration the simulator's `demoConfigurationTOML()` describes, parsed by the same
+    /// loader a user's file goes through.
+    static func make(for simulator: RunningSimulator) -> RefundConfiguration {
+        do {
+            return try ConfigurationLoader(environment: [:]).parse(simulator.demoConfigurationTOML(), file: "demo configuration")
+        } catch {
+            fatalError("the simulator's demo configuration does not parse: \(error)")
+        }
+    }
+}

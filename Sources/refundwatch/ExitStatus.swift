@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+
+/// The process exit status: one per kind of trouble, so scripts can tell them apart.
+enum ExitStatus: Int32, CaseIterable {
+    case found = 0
+    case internalError = 1
+    case badInput = 2
+    case configuration = 3
+    case notFound = 4
+    case authentication = 5
+    case rateLimited = 6
+    case server = 7
+    case network = 8
+
+    init(_ category: ErrorCategory) {
+        switch category {
+        case .badInput: self = .badInput
+        case .configuration: self = .configuration
+        case .notFound: self = .notFound
+        case .authentication: self = .authentication
+        case .rateLimited: self = .rateLimited
+        case .server: self = .server
+        case .network: self = .network
+        }
+    }
+
+    var meaning: String {
+        switch self {
+        case .found: "found: the order was printed"
+        case .internalError: "internal error (a bug: please report it)"
+        case .badInput: "bad input: a wrong argument or an invalid reference id"
+        case .configuration: "configuration: missing or malformed config file or key, or account not set up"
+        case .notFound: "not found: no payment with this reference id"
+        case .authentication: "authentication: Kaleyra or PayU refused the credentials"
+        case .rateLimited: "rate limited: try again after the wait shown"
+        case .server: "server trouble: 5xx, or a body that is not the API's JSON"
+        case .network: "network trouble: timeout, connection refused, DNS"
+        }
+    }
+
+    static var helpText: String {
+        "Exit status:\n" + allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+    }
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}
+
+/// Prints a failure to stderr and returns the exit code for it. Messages never hold secrets:
+/// `RefundWatchError` and `ConfigurationError` are built without them.
+func report(_ error: any Error) -> ExitCode {
+    let status: ExitStatus
+    let message: String
+    switch error {
+    case let error as RefundWatchError:
+        status = ExitStatus(error.category)
+        message = error.message
+    case let error as ConfigurationError:
+        status = .configuration
+        message = "Configuration error: \(error.description)"
+    default:
+        status = .internalError
+        message = "Unexpected error: \(error)"
+    }
+    FileHandle.standardError.write(Data("refundwatch: \(message)\n".utf8))
+    return status.exitCode
+}

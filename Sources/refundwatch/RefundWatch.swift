@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+
+@main
+struct RefundWatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refundwatch",
+        abstract: "Watch WhatsApp Pay refunds in India: Kaleyra's payment status joined with PayU's bank-side refund status.",
+        discussion: """
+        Try it with no credentials: refundwatch lookup --demo ORD-20261104-0042
+
+        \(ExitStatus.helpText)
+        """,
+        version: "0.1.0",
+        subcommands: [Lookup.self, Simulate.self]
+    )
+
+    /// Runs the command and maps every failure to a documented exit status. ArgumentParser's own
+    /// usage errors (64) become 2, "bad input", like every other tool's usage error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.badInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}

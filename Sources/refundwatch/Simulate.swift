@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundSimulator
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the simulator of both APIs alone, for curl or a second refundwatch.",
+        discussion: "Prints the base URLs, the credentials it accepts, a configuration file to use with --config, and reference ids to try. Stop it with Ctrl-C."
+    )
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
+    var port = 8787
+
+    @Option(help: "Seed of the order catalogue: the same seed serves the same orders.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Simulated seconds per real second (60: a minute passes each second).")
+    var speed: Double = 1
+
+    @Option(help: ArgumentHelp("Latency of every answer: MS, or MS+-JITTER (e.g. 50+-20).", valueName: "MS"))
+    var latency: String?
+
+    @Option(help: ArgumentHelp("Faults on demand, e.g. \"5xx=0.1,429=0.05,retry-after=2,html=0.02,hang=0.01\" or \"payu:5xx=x3\".", valueName: "SPEC"))
+    var faults: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; expected 0 to 65535.") }
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed \(speed) must be a positive number, e.g. 60.") }
+        if let latency { _ = try parseOption("--latency") { try LatencySpec.parse(latency) } }
+        if let faults { _ = try parseOption("--faults") { try FaultSpec.parse(faults) } }
+    }
+
+    private func parseOption<T>(_ name: String, _ parse: () throws -> T) throws -> T {
+        do { return try parse() } catch { throw ValidationError("\(name): \(error)") }
+    }
+
+    func run() async throws {
+        var options = SimulatorOptions()
+        options.port = port
+        options.seed = seed
+        options.speed = speed
+        if let latency { options.latency = try parseOption("--latency") { try LatencySpec.parse(latency) } }
+        if let faults { options.faults = try parseOption("--faults") { try FaultSpec.parse(faults) } }
+        let simulator: RunningSimulator
+        do {
+            simulator = try await RunningSimulator.start(options)
+        } catch {
+            FileHandle.standardError.write(Data("refundwatch: cannot start the simulator on 127.0.0.1:\(port): \(error). Try another --port, or --port 0 for a free one.\n".utf8))
+            throw ExitCode(ExitStatus.network.rawValue)
+        }
+        FileHandle.standardOutput.write(Data((SimulatorBanner.text(for: simulator) + "\n").utf8))
+        // Serve until interrupted; SIGINT and SIGTERM end the process.
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
