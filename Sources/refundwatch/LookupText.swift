@@ -124,7 +124,7 @@ struct TextBlock {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
         return formatter.string(from: date)
     }
 }

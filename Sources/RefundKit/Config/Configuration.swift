@@ -16,11 +16,13 @@ public enum KaleyraPod: String, Sendable, CaseIterable, Hashable {
 
 /// A secret value. Its description is always redacted, so printing a configuration, an error or a
 /// log line that holds one cannot leak it.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public let value: String
     public init(_ value: String) { self.value = value }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
+    /// `dump()` and debuggers see no children, so not the value either.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
 public struct KaleyraSettings: Sendable, Hashable {

@@ -40,6 +40,10 @@ struct TableReader {
     func secret(_ key: String, expected: String) throws(ConfigurationError) -> Secret {
         let envKey = key + "_env"
         if let variable = try string(envKey) {
+            // Someone may paste the secret itself here: never echo what is not a variable name.
+            guard variable.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil else {
+                throw error(envKey, "is not an environment variable name (expected e.g. \"KALEYRA_API_KEY\"); to write the value itself, use \(key) = \"...\"")
+            }
             guard let value = environment[variable], !value.isEmpty else {
                 throw error(envKey, "names the environment variable \(variable), which is not set or empty; export it, or put \(key) in the file")
             }

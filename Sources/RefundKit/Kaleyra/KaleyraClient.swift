@@ -67,12 +67,14 @@ enum KaleyraResponse {
     }
 
     static func error(from response: TransportResponse, referenceID: String) -> RefundWatchError {
+        let retryAfter = RetryAfter.seconds(response.header("retry-after"))
+        if response.status == 429 { return .rateLimited(.kaleyra, retryAfter: retryAfter) }
         if let known = knownError(response) {
-            if case .meta(let meta) = known, meta.httpStatus == 404 { return .orderNotFound(referenceID: referenceID) }
+            if case .meta(let meta) = known {
+                if meta.isRateLimit { return .rateLimited(.kaleyra, retryAfter: retryAfter) }
+                if meta.httpStatus == 404 { return .orderNotFound(referenceID: referenceID) }
+            }
             return known
-        }
-        if response.status == 429 {
-            return .rateLimited(.kaleyra, retryAfter: RetryAfter.seconds(response.header("retry-after")))
         }
         if let unreadable = BodyInspection.unreadable(response.body) {
             return .unreadableResponse(.kaleyra, status: response.status, body: unreadable)

@@ -17,23 +17,26 @@ public struct Money: Sendable, Hashable, Comparable {
 
     /// `value / offset`, exactly. An offset that is not a positive integer is refused.
     public init?(value: Decimal, offset: Decimal, currency: String = "INR") {
-        guard offset > 0 else { return nil }
+        var source = offset
+        var whole = Decimal()
+        NSDecimalRound(&whole, &source, 0, .plain)
+        guard offset > 0, whole == offset else { return nil }
         self.amount = value / offset
         self.currency = currency
         self.fractionDigits = Money.fractionDigits(forOffset: offset)
     }
 
-    /// PayU's decimal strings ("2.12", " 10.00 "). Refuses anything that is not a plain decimal number.
-    public init?(decimalString: String, currency: String = "INR") {
+    /// PayU's decimal strings ("2.12", " 10.00 "). Refuses anything that is not a plain decimal
+    /// number (`-?digits(.digits)?`). Shown with at least `minimumFractionDigits` digits.
+    public init?(decimalString: String, currency: String = "INR", minimumFractionDigits: Int = 2) {
         let text = decimalString.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty,
-              text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }),
+        guard text.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil,
               let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
         else { return nil }
         self.amount = amount
         self.currency = currency
         let fraction = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
-        self.fractionDigits = max(2, fraction)
+        self.fractionDigits = max(minimumFractionDigits, fraction)
     }
 
     static func fractionDigits(forOffset offset: Decimal) -> Int {
@@ -111,7 +114,8 @@ extension Money: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? "INR"
         let text = try container.decode(LenientString.self, forKey: .amount).value
-        guard let money = Money(decimalString: text, currency: currency) else {
+        // Our own JSON wrote exactly the digits to show ("5" for a whole-unit currency).
+        guard let money = Money(decimalString: text, currency: currency, minimumFractionDigits: 0) else {
             throw DecodingError.dataCorruptedError(forKey: .amount, in: container, debugDescription: "not a decimal amount: \(text)")
         }
         self = money

@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A simulator serving both vendors' APIs on one local port, until `stop()`.
+///
+/// Start it from the CLI (`refundwatch simulate`) or from tests; everything it says goes to
+/// HTTP clients, nothing to stdout or stderr.
+public final class RunningSimulator: Sendable {
+    /// Where the Kaleyra client points: it appends `/v1/<sid>/wrapper/…`.
+    public let kaleyraBaseURL: String
+    /// The full URL of the PayU refund status endpoint.
+    public let payuRefundStatusURL: String
+    public let port: Int
+    public let options: SimulatorOptions
+    public let catalogue: Catalogue
+
+    private let core: SimulatorCore
+    private let serviceGroup: ServiceGroup
+    private let runTask: Task<Void, Never>
+    private let runFinished: Locked<Bool>
+    private let stopRequested = Locked(false)
+
+    private init(core: SimulatorCore, port: Int, serviceGroup: ServiceGroup, runTask: Task<Void, Never>, runFinished: Locked<Bool>) {
+        self.core = core
+        self.port = port
+        self.options = core.options
+        self.catalogue = core.catalogue
+        self.serviceGroup = serviceGroup
+        self.runTask = runTask
+        self.runFinished = runFinished
+        let host = Self.urlHost(core.options.host)
+        kaleyraBaseURL = "http://\(host):\(port)"
+        payuRefundStatusURL = "http://\(host):\(port)\(SimulatorCore.payuPath)"
+    }
+
+    /// Binds the port and returns once the server accepts connections.
+    public static func start(_ options: SimulatorOptions) async throws -> RunningSimulator {
+        guard options.speed.isFinite, options.speed > 0 else {
+            throw SimulatorError.invalidOption("Invalid speed \(options.speed): use a number above 0 (60 makes a simulated minute pass each second).")
+        }
+        guard (0...65_535).contains(options.port) else {
+            throw SimulatorError.invalidOption("Invalid port \(options.port): use 1-65535, or 0 for any free port.")
+        }
+        guard !options.host.isEmpty else {
+            throw SimulatorError.invalidOption("Invalid host: give an address to listen on, such as 127.0.0.1.")
+        }
+        let core = SimulatorCore(options: options)
+        let logger = Logger(label: "refundwatch.simulator") { _ in SwiftLogNoOpLogHandler() }
+        let started = StartSignal()
+        let application = Application(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in
+                try await core.respond(to: request)
+            },
+            configuration: .init(address: .hostname(options.host, port: options.port)),
+            onServerRunning: { channel in
+                started.resolve(.success(channel.localAddress?.port ?? options.port))
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(services: [application], logger: logger)
+        let runFinished = Locked(false)
+        let task = Task {
+            do {
+                try await group.run()
+                started.resolve(.failure(SimulatorError.serverFailedToStart("the server stopped before it was running")))
+            } catch {
+                started.resolve(.failure(SimulatorError.serverFailedToStart("\(error)")))
+            }
+            runFinished.withLock { $0 = true }
+        }
+        do {
+            let port = try await started.wait()
+            return RunningSimulator(core: core, port: port, serviceGroup: group, runTask: task, runFinished: runFinished)
+        } catch {
+            task.cancel()
+            throw error
+        }
+    }
+
+    /// Changes the injected faults while running (counts start afresh).
+    public func setFaults(_ faults: FaultSpec) { core.faults.replace(with: faults) }
+
+    /// The faults in force now.
+    public var faults: FaultSpec { core.faults.spec }
+
+    /// Every request seen, in arrival order, including rejected and faulted ones.
+    public func receivedRequests() -> [ReceivedRequest] { core.receivedRequests() }
+
+    public func clearReceivedRequests() { core.clearReceivedRequests() }
+
+    /// The simulated clock: start date plus real elapsed time times `speed`.
+    public func now() -> Date { core.now() }
+
+    /// Stops accepting, lets ordinary responses finish, drops hung ones. Returns within about
+    /// two seconds whatever the clients do; calling it again is harmless.
+    public func stop() async {
+        let first = stopRequested.withLock { requested in
+            defer { requested = true }
+            return !requested
+        }
+        if first {
+            core.beginStopping()
+            await serviceGroup.triggerGracefulShutdown()
+            let deadline = ContinuousClock.now + .seconds(2)
+            while !runFinished.withLock({ $0 }) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            if !runFinished.withLock({ $0 }) { runTask.cancel() }
+        }
+        await runTask.value
+    }
+
+    /// A refundwatch configuration pointing at this server with its credentials.
+    public func demoConfigurationTOML() -> String {
+        let credentials = options.credentials
+        return """
+            refresh_interval = 30
+            concurrency = 8
+            [kaleyra]
+            base_url = \(Self.toml(kaleyraBaseURL))
+            sid = \(Self.toml(credentials.sid))
+            api_key = \(Self.toml(credentials.apiKey))
+            phone_number_id = \(Self.toml(credentials.phoneNumberID))
+            payment_config_id = \(Self.toml(credentials.paymentConfigID))
+            [payu]
+            refund_status_url = \(Self.toml(payuRefundStatusURL))
+            method = "POST"
+            merchant_id = \(Self.toml(credentials.merchantID))
+            reseller_id = \(Self.toml(credentials.resellerID))
+            client_secret = \(Self.toml(credentials.clientSecret))
+            bearer_token = \(Self.toml(credentials.bearerToken))
+
+            """
+    }
+
+    private static func toml(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A host as it goes in a URL: wildcard binds are reached through loopback, IPv6 in brackets.
+    private static func urlHost(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0": return "127.0.0.1"
+        case "::", "[::]": return "[::1]"
+        default: return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        }
+    }
+}
+
+/// Hands the bound port (or the failure to bind) from the server task to `start`.
+private final class StartSignal: Sendable {
+    private enum State {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case resolved(Result<Int, any Error>)
+    }
+
+    private let state = Locked(State.waiting([]))
+
+    func resolve(_ result: Result<Int, any Error>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
+            guard case .waiting(let waiters) = state else { return [] }
+            state = .resolved(result)
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    func wait() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Result<Int, any Error>? in
+                switch state {
+                case .waiting(var waiters):
+                    waiters.append(continuation)
+                    state = .waiting(waiters)
+                    return nil
+                case .resolved(let result):
+                    return result
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+
+/// The state shared by every request handler, and the order in which a request is handled:
+/// record it, wait the configured latency, maybe inject a fault, then answer as the vendor would.
+final class SimulatorCore: Sendable {
+    /// PayU does not document the refund status path; this mirrors its partner API layout
+    /// (`…/apilayer/partner/refunds` is the documented refund initiation endpoint).
+    static let payuPath = "/apilayer/partner/refunds/status"
+
+    let options: SimulatorOptions
+    let catalogue: Catalogue
+    let faults: FaultInjector
+    /// The simulated clock's anchor, floored to a whole second so timestamps are exact.
+    let anchorEpoch: Int
+    private let startInstant: ContinuousClock.Instant
+    private let requests = Locked<[ReceivedRequest]>([])
+    private let traceRandom: Locked<SeededRandom>
+    private let stopping = Locked(false)
+
+    init(options: SimulatorOptions) {
+        self.options = options
+        catalogue = Catalogue(seed: options.seed)
+        faults = FaultInjector(spec: options.faults, seed: options.seed)
+        anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
+        startInstant = ContinuousClock.now
+        traceRandom = Locked(.stream(seed: options.seed, purpose: 0x7ACE))
+    }
+
+    // MARK: - Clock
+
+    /// Simulated seconds since start: real elapsed time times `speed`.
+    func simulatedElapsed() -> Double {
+        let real = startInstant.duration(to: ContinuousClock.now)
+        let seconds = Double(real.components.seconds) + Double(real.components.attoseconds) * 1e-18
+        return seconds * options.speed
+    }
+
+    func now() -> Date {
+        Date(timeIntervalSince1970: Double(anchorEpoch) + simulatedElapsed())
+    }
+
+    func moment() -> Moment {
+        Moment(elapsed: Int(simulatedElapsed().rounded(.down)), anchorEpoch: anchorEpoch)
+    }
+
+    // MARK: - Request log
+
+    func receivedRequests() -> [ReceivedRequest] { requests.withLock { $0 } }
+    func clearReceivedRequests() { requests.withLock { $0.removeAll() } }
+
+    /// Lets hung responses give up so a graceful shutdown can finish.
+    func beginStopping() { stopping.withLock { $0 = true } }
+    var isStopping: Bool { stopping.withLock { $0 } }
+
+    /// Meta's fbtrace_id looks like "ALrtxxxxxxxxQ9Nd_r7bTyR"; a fresh one per error, from the seed.
+    func nextTraceID() -> String {
+        traceRandom.withLock {
+            "A" + $0.characters(22, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        }
+    }
+
+    // MARK: - Handling
+
+    func respond(to incoming: Request) async throws -> Response {
+        var request = incoming
+        let bodyBuffer = try? await request.collectBody(upTo: 1 << 20)
+        let received = ReceivedRequest(
+            method: request.method.rawValue,
+            rawPath: request.uri.path,
+            query: request.uri.query,
+            headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
+            body: bodyBuffer.map { String(buffer: $0) } ?? "",
+            simulatedDate: now())
+        requests.withLock { $0.append(received) }
+
+        let delay = faults.latencyMilliseconds(options.latency)
+        if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+
+        let api = Self.api(for: received.rawPath)
+        let fault = api.flatMap { faults.decide(for: $0) }
+        let answer: Answer
+        switch api {
+        case .kaleyra: answer = kaleyraAnswer(received)
+        case .payu: answer = payuAnswer(received)
+        case nil: answer = .routeNotFound(method: received.method, path: received.rawPath)
+        }
+        guard let fault, let api else { return answer.response() }
+        return faultResponse(fault, api: api, normal: answer)
+    }
+
+    /// Which vendor a path belongs to; faults only hit the two vendors' endpoints.
+    static func api(for rawPath: String) -> SimulatedAPI? {
+        if rawPath.hasPrefix("/v1/") { return .kaleyra }
+        if rawPath == payuPath || rawPath == payuPath + "/" { return .payu }
+        return nil
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+@testable import RefundKit
+
+private let secretValues = ["kal-SECRET-111", "payu-SECRET-222", "tok-SECRET-333"]
+
+private let fullTOML = """
+refresh_interval = 45
+concurrency = 4
+request_timeout = 15
+connect_timeout = 3
+
+[kaleyra]
+pod = "in"
+sid = "HXAP16XXXXXX97IN"
+api_key = "kal-SECRET-111"
+phone_number_id = "919876543210"
+payment_config_id = "refundwatch-config"
+
+[payu]
+refund_status_url = "https://test-partnerapilayer.payu.in/apilayer/partner/refunds/status"
+method = "POST"
+merchant_id = "8244519"
+reseller_id = "11111111-2222-3333-4444-555555555555"
+client_secret = "payu-SECRET-222"
+bearer_token = "tok-SECRET-333"
+"""
+
+/// `fullTOML` with one line replaced (or removed, when `with` is empty).
+private func variant(_ line: String, with replacement: String) -> String {
+    precondition(fullTOML.contains(line), "no such line: \(line)")
+    return fullTOML.replacingOccurrences(of: line, with: replacement)
+}
+
+private func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigurationError) -> RefundConfiguration {
+    try ConfigurationLoader(environment: environment).parse(text, file: "test.toml")
+}
+
+private func parseError(_ text: String, environment: [String: String] = [:]) -> ConfigurationError? {
+    do {
+        _ = try parse(text, environment: environment)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    for secret in secretValues {
+        #expect(!text.contains(secret), "\(secret) leaked into: \(text)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct ConfigurationTests {
+    @Test func fullFileReadsEveryKey() throws {
+        let config = try parse(fullTOML)
+        #expect(config.source == "test.toml")
+        #expect(config.refreshInterval == 45)
+        #expect(config.http.concurrency == 4)
+        #expect(config.http.requestTimeout == 15)
+        #expect(config.http.connectTimeout == 3)
+        #expect(config.kaleyra.pod == .in)
+        #expect(config.kaleyra.baseURL == "https://api.in.kaleyra.io")
+        #expect(config.kaleyra.sid == "HXAP16XXXXXX97IN")
+        #expect(config.kaleyra.apiKey.value == "kal-SECRET-111")
+        #expect(config.kaleyra.phoneNumberID == "919876543210")
+        #expect(config.kaleyra.paymentConfigID == "refundwatch-config")
+        let payu = try #require(config.payu)
+        #expect(payu.refundStatusURL == "https://test-partnerapilayer.payu.in/apilayer/partner/refunds/status")
+        #expect(payu.method == .post)
+        #expect(payu.merchantID == "8244519")
+        #expect(payu.resellerID == "11111111-2222-3333-4444-555555555555")
+        #expect(payu.clientSecret.value == "payu-SECRET-222")
+        #expect(payu.bearerToken.value == "tok-SECRET-333")
+    }
+
+    @Test func defaultsAndOptionalPayU() throws {
+        let text = "[kaleyra]\nsid = \"S\"\napi_key = \"k\"\nphone_number_id = \"P\"\npayment_config_id = \"C\"\n"
+        let config = try parse(text)
+        #expect(config.refreshInterval == 30)
+        #expect(config.http.concurrency == 8)
+        #expect(config.kaleyra.pod == nil)
+        #expect(config.kaleyra.baseURL == "https://api.in.kaleyra.io")
+        #expect(config.payu == nil)
+    }
+
+    @Test func secretsFromTheEnvironment() throws {
+        var text = variant("api_key = \"kal-SECRET-111\"", with: "api_key_env = \"KALEYRA_API_KEY\"")
+        text = text.replacingOccurrences(of: "client_secret = \"payu-SECRET-222\"", with: "client_secret_env = \"PAYU_CLIENT_SECRET\"")
+        text = text.replacingOccurrences(of: "bearer_token = \"tok-SECRET-333\"", with: "bearer_token_env = \"PAYU_TOKEN\"")
+        let env = ["KALEYRA_API_KEY": "env-key", "PAYU_CLIENT_SECRET": "env-secret", "PAYU_TOKEN": "env-token"]
+        let config = try parse(text, environment: env)
+        #expect(config.kaleyra.apiKey.value == "env-key")
+        #expect(config.payu?.clientSecret.value == "env-secret")
+        #expect(config.payu?.bearerToken.value == "env-token")
+    }
+
+    @Test(arguments: [("in", "https://api.in.kaleyra.io"), ("sg", "https://api.kaleyra.io"), ("eu", "https://api.eu.kaleyra.io"),
+                      ("na", "https://api.na.kaleyra.ai"), ("EU", "https://api.eu.kaleyra.io")])
+    func podsMapToTheirDomains(pod: String, url: String) throws {
+        let config = try parse(variant("pod = \"in\"", with: "pod = \"\(pod)\""))
+        #expect(config.kaleyra.baseURL == url)
+        #expect(config.kaleyra.pod == KaleyraPod(rawValue: pod.lowercased()))
+    }
+
+    @Test func baseURLOverridesThePod() throws {
+        let config = try parse(variant("pod = \"in\"", with: "pod = \"eu\"\nbase_url = \"http://127.0.0.1:8080/\""))
+        #expect(config.kaleyra.baseURL == "http://127.0.0.1:8080")
+        #expect(config.kaleyra.pod == .eu)
+    }
+
+    @Test(arguments: [("GET", PayUMethod.get), ("get", .get), ("POST", .post), ("post", .post)])
+    func payuMethods(text: String, method: PayUMethod) throws {
+        #expect(try parse(variant("method = \"POST\"", with: "method = \"\(text)\"")).payu?.method == method)
+        #expect(try parse(variant("method = \"POST\"", with: "")).payu?.method == .post)
+    }
+
+    @Test func missingFileSuggestsDemo() {
+        let path = "/nonexistent-\(UUID())/refundwatch.toml"
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).load(explicit: path) }
+        do {
+            _ = try ConfigurationLoader(environment: [:]).load(explicit: path)
+        } catch {
+            #expect(error.description.contains(path))
+            #expect(error.description.contains("--demo"))
+        }
+    }
+
+    @Test func loadsAFileFromDisk() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-config-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("config.toml").path
+        try fullTOML.write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try ConfigurationLoader(environment: [:]).load(explicit: file)
+        #expect(config.source == file)
+        #expect(config.kaleyra.sid == "HXAP16XXXXXX97IN")
+        #expect(config.payu?.merchantID == "8244519")
+        // Found through REFUNDWATCH_CONFIG too.
+        let viaEnv = try ConfigurationLoader(environment: ["REFUNDWATCH_CONFIG": file]).load(explicit: nil)
+        #expect(viaEnv.kaleyra.apiKey.value == "kal-SECRET-111")
+    }
+
+    @Test func malformedTOMLNamesFileAndLine() throws {
+        let error = try #require(parseError("refresh_interval = 30\nconcurrency = 8\nthis is not toml\n[kaleyra]\n"))
+        #expect(error.file == "test.toml")
+        #expect(error.description.hasPrefix("test.toml"))
+        #expect(error.description.contains("line 3"))
+    }
+
+    @Test(arguments: [
+        ("[kaleyra]", "[kaleyra_typo]", "kaleyra", "[kaleyra]"),
+        ("sid = \"HXAP16XXXXXX97IN\"", "", "kaleyra.sid", "missing"),
+        ("sid = \"HXAP16XXXXXX97IN\"", "sid = \"  \"", "kaleyra.sid", "empty"),
+        ("pod = \"in\"", "pod = \"xx\"", "kaleyra.pod", "in, sg, eu, na"),
+        ("pod = \"in\"", "base_url = \"ftp://example.com\"", "kaleyra.base_url", "http"),
+        ("concurrency = 4", "concurrency = \"eight\"", "concurrency", "whole number"),
+        ("concurrency = 4", "concurrency = 0", "concurrency", "out of range"),
+        ("refresh_interval = 45", "refresh_interval = \"soon\"", "refresh_interval", "number"),
+        ("method = \"POST\"", "method = \"PUT\"", "payu.method", "PUT"),
+        ("merchant_id = \"8244519\"", "merchant_id = 8244519", "payu.merchant_id", "string"),
+        ("refund_status_url = \"https://test-partnerapilayer.payu.in/apilayer/partner/refunds/status\"", "refund_status_url = \"payu\"", "payu.refund_status_url", "URL"),
+        ("bearer_token = \"tok-SECRET-333\"", "", "payu.bearer_token", "bearer_token_env"),
+        ("api_key = \"kal-SECRET-111\"", "api_key = \"\"", "kaleyra.api_key", "empty"),
+    ])
+    func errorsNameTheKeyAndNeverASecret(line: String, replacement: String, key: String, mentions: String) throws {
+        let error = try #require(parseError(variant(line, with: replacement)), "\(replacement) should be refused")
+        #expect(error.key == key)
+        #expect(error.file == "test.toml")
+        #expect(error.description.contains("test.toml: \(key)"))
+        #expect(error.description.contains(mentions), "\(error.description)")
+        expectNoSecrets(error.description)
+        expectNoSecrets(String(reflecting: error))
+        expectNoSecrets(error.localizedDescription)
+    }
+
+    @Test(arguments: [[:], ["KALEYRA_API_KEY": ""]] as [[String: String]])
+    func unsetEnvironmentVariableIsNamed(environment: [String: String]) throws {
+        let text = variant("api_key = \"kal-SECRET-111\"", with: "api_key_env = \"KALEYRA_API_KEY\"")
+        let error = try #require(parseError(text, environment: environment))
+        #expect(error.key == "kaleyra.api_key_env")
+        #expect(error.description.contains("KALEYRA_API_KEY"))
+        expectNoSecrets(error.description)
+    }
+
+    @Test(arguments: ["api_key = kal-SECRET-111", "api_key = \"kal-SECRET-111", "api_key = \"kal-SECRET-111\"\napi_key = \"kal-SECRET-111\"",
+                      "api_key = \"kal-SECRET-111\" trailing"])
+    func tomlSyntaxErrorsNeverEchoASecret(line: String) throws {
+        let error = try #require(parseError(variant("api_key = \"kal-SECRET-111\"", with: line)))
+        #expect(error.description.contains("line "))
+        expectNoSecrets(error.description)
+    }
+
+    @Test func printingAConfigurationRedactsSecrets() throws {
+        let config = try parse(fullTOML)
+        let described = String(describing: config)
+        #expect(described.contains("HXAP16XXXXXX97IN"))
+        #expect(described.contains("<redacted>"))
+        expectNoSecrets(described)
+        expectNoSecrets("\(config)")
+        expectNoSecrets(String(reflecting: config))
+        expectNoSecrets("\(config.kaleyra) \(String(describing: config.payu))")
+        #expect(String(reflecting: config.kaleyra.apiKey) == "<redacted>")
+        #expect("\(config.payu!.clientSecret)" == "<redacted>")
+        #expect(String(reflecting: config.payu!.bearerToken) == "<redacted>")
+    }
+
+    @Test func dumpingAConfigurationRedactsSecrets() throws {
+        let config = try parse(fullTOML)
+        var dumped = ""
+        dump(config, to: &dumped)
+        expectNoSecrets(dumped)
+    }
+
+    @Test func configPathPrecedence() {
+        let everything = ["REFUNDWATCH_CONFIG": "/env/c.toml", "XDG_CONFIG_HOME": "/xdg", "HOME": "/home/u"]
+        #expect(ConfigurationLoader(environment: everything).path(explicit: "/explicit.toml") == "/explicit.toml")
+        #expect(ConfigurationLoader(environment: everything).path(explicit: nil) == "/env/c.toml")
+        #expect(ConfigurationLoader(environment: everything).path(explicit: "") == "/env/c.toml")
+        #expect(ConfigurationLoader(environment: ["XDG_CONFIG_HOME": "/xdg", "HOME": "/home/u"]).path(explicit: nil) == "/xdg/refundwatch/config.toml")
+        #expect(ConfigurationLoader(environment: ["REFUNDWATCH_CONFIG": "", "XDG_CONFIG_HOME": "", "HOME": "/home/u"]).path(explicit: nil)
+                == "/home/u/.config/refundwatch/config.toml")
+        #expect(ConfigurationLoader(environment: ["HOME": "/home/u"]).path(explicit: nil) == "/home/u/.config/refundwatch/config.toml")
+    }
+}

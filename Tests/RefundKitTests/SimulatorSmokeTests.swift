@@ -1,0 +1,266 @@
+import Foundation
+import RefundKit
+@testable import RefundSimulator
+import Testing
+
+/// End-to-end checks of the simulator over real HTTP, with `curl` as an independent client
+/// (so these tests do not depend on RefundKit's own HTTP client being right).
+@Suite(.serialized)
+struct SimulatorSmokeTests {
+    static let fixedStart = Date(timeIntervalSince1970: 1_795_000_000)
+
+    // MARK: - Catalogue
+
+    @Test func catalogueCoversEveryScenarioWithFortyOrMoreOrders() {
+        let catalogue = Catalogue(seed: 42)
+        #expect(catalogue.orders.count >= 40)
+        for scenario in Scenario.allCases {
+            #expect(!catalogue.orders(in: scenario).isEmpty, "no order for \(scenario)")
+        }
+        let ids = catalogue.orders.map(\.referenceID)
+        #expect(Set(ids).count == ids.count)
+        #expect(catalogue.order(Catalogue.unknownReferenceID) == nil)
+        #expect(ids.allSatisfy { $0.range(of: #"^ORD-2026\d{4}-\d{4}$"#, options: .regularExpression) != nil })
+        #expect(catalogue.orders.allSatisfy { (9_900...25_000_000).contains($0.amountPaise) })
+        #expect(catalogue.orders.contains { $0.amountPaise > 10_000_000 })
+    }
+
+    @Test func sameSeedSameCatalogueOtherSeedOtherIDs() {
+        let first = Catalogue(seed: 42).orders.map { "\($0.referenceID) \($0.amountPaise) \($0.payuTransactionIDs)" }
+        let again = Catalogue(seed: 42).orders.map { "\($0.referenceID) \($0.amountPaise) \($0.payuTransactionIDs)" }
+        let other = Catalogue(seed: 7).orders.map { "\($0.referenceID) \($0.amountPaise) \($0.payuTransactionIDs)" }
+        #expect(first == again)
+        #expect(first != other)
+    }
+
+    // MARK: - Kaleyra
+
+    @Test func kaleyraAnswersCatalogueOrdersAndEachAuthError() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(startDate: Self.fixedStart))
+        defer { Task { await simulator.stop() } }
+        let order = try #require(simulator.catalogue.orders(in: .refundInProgress).first)
+
+        let ok = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(ok.status == 200)
+        let payment = try #require(ok.json?["payments"] as? [[String: Any]]).first
+        #expect(payment?["reference_id"] as? String == order.referenceID)
+
+        let badKey = try await Curl.kaleyra(simulator, referenceID: order.referenceID, apiKey: "wrong")
+        #expect(badKey.status == 401 && badKey.body.contains("\"RBC001\""))
+        let noKey = try await Curl.kaleyra(simulator, referenceID: order.referenceID, apiKey: nil)
+        #expect(noKey.status == 401)
+        let badSID = try await Curl.kaleyra(simulator, referenceID: order.referenceID, sid: "HXWRONG")
+        #expect(badSID.status == 401 && badSID.body.contains("Incorrect SID or API key."))
+        let badPhone = try await Curl.kaleyra(simulator, referenceID: order.referenceID, phone: "911111111111")
+        #expect(badPhone.status == 400 && badPhone.body.contains("\"WA002\""))
+        let badConfig = try await Curl.kaleyra(simulator, referenceID: order.referenceID, config: "nope")
+        #expect(badConfig.status == 400 && badConfig.body.contains("134009"))
+        let unknown = try await Curl.kaleyra(simulator, referenceID: Catalogue.unknownReferenceID)
+        #expect(unknown.status == 404 && unknown.body.contains("\"code\": 100"))
+        #expect(simulator.receivedRequests().count == 7)
+    }
+
+    @Test func encodedSlashStaysOneSegment() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions())
+        defer { Task { await simulator.stop() } }
+        let answer = try await Curl.kaleyra(simulator, encodedReferenceID: "a%2Fb%20%3F%23..")
+        #expect(answer.status == 404)
+        #expect(answer.body.contains("No payment found for reference_id a/b ?#.."))
+        let seen = try #require(simulator.receivedRequests().last)
+        #expect(seen.rawPath.hasSuffix("/a%2Fb%20%3F%23.."))
+        #expect(seen.pathSegments.count == 7)
+        #expect(seen.pathSegments.last == "a/b ?#..")
+        #expect(seen.header("API-KEY") == SimulatorCredentials.demo.apiKey)
+    }
+
+    @Test func clockAtSpeedSixtyMovesARefundFromPendingToSuccess() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(speed: 60, startDate: Self.fixedStart))
+        defer { Task { await simulator.stop() } }
+        // The first refund-in-progress order succeeds at +2 simulated minutes: 2 real seconds here.
+        let order = try #require(simulator.catalogue.orders(in: .refundInProgress).first)
+        let before = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(before.body.contains("\"status\": \"pending\""))
+        try await Task.sleep(for: .milliseconds(2_300))
+        #expect(simulator.now().timeIntervalSince(Self.fixedStart) > 120)
+        let after = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(after.body.contains("\"status\": \"success\""))
+        #expect(!after.body.contains("\"status\": \"pending\""))
+    }
+
+    @Test func sameSeedAndTimeGiveByteIdenticalBodies() async throws {
+        let options = SimulatorOptions(startDate: Self.fixedStart)
+        let one = try await RunningSimulator.start(options)
+        let two = try await RunningSimulator.start(options)
+        defer { Task { await one.stop(); await two.stop() } }
+        for order in one.catalogue.orders {
+            let first = try await Curl.kaleyra(one, referenceID: order.referenceID)
+            let second = try await Curl.kaleyra(two, referenceID: order.referenceID)
+            #expect(first.status == 200)
+            #expect(first.body == second.body, "\(order.referenceID) differs")
+        }
+    }
+
+    // MARK: - PayU
+
+    @Test func payuAnswersEachDocumentedCase() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(startDate: Self.fixedStart))
+        defer { Task { await simulator.stop() } }
+        let settled = try #require(simulator.catalogue.orders(in: .settled).first?.payuTransactionIDs.first)
+
+        let post = try await Curl.payu(simulator, payuID: settled)
+        #expect(post.status == 200)
+        let records = try #require(post.json?[settled] as? [String: Any])
+        #expect(records.count == 1)
+        #expect(post.body.contains("\"mihpayid\": \(settled),"))
+        let get = try await Curl.payu(simulator, payuID: settled, method: "GET")
+        #expect(get.status == 200 && get.body == post.body)
+
+        let badToken = try await Curl.payu(simulator, payuID: settled, token: "expired")
+        #expect(badToken.status == 401 && badToken.body.contains("Invalid Auth token"))
+        let badReseller = try await Curl.payu(simulator, payuID: settled, resellerID: "1211212213r")
+        #expect(badReseller.status == 400 && badReseller.body.contains("Partner with UUID 1211212213r is not allowed"))
+        let badHash = try await Curl.payu(simulator, payuID: settled, hash: String(repeating: "0", count: 128))
+        #expect(badHash.status == 403 && badHash.body.contains("Invalid Hash"))
+        let unknownID = try #require(simulator.catalogue.orders(in: .unknownPayUID).first?.payuTransactionIDs.first)
+        let unknown = try await Curl.payu(simulator, payuID: unknownID)
+        #expect(unknown.status == 400)
+        #expect(unknown.body.contains("\"\(unknownID)\"") && unknown.body.contains("0 out of 1 Transactions Fetched Successfully"))
+    }
+
+    // MARK: - Faults
+
+    @Test func countedServerErrorThenHealthy() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(faults: try FaultSpec.parse("5xx=x1")))
+        defer { Task { await simulator.stop() } }
+        let order = try #require(simulator.catalogue.orders.first)
+        let failed = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect([500, 503].contains(failed.status))
+        let healthy = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(healthy.status == 200)
+
+        simulator.setFaults(try FaultSpec.parse("payu:429=x1,retry-after=3,kaleyra:html=x1,empty=x1"))
+        let throttled = try await Curl.payu(simulator, payuID: order.payuTransactionIDs.first ?? "")
+        #expect(throttled.status == 429 && throttled.headers.lowercased().contains("retry-after: 3"))
+        let html = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(html.status == 502 && html.body.contains("<center>nginx</center>"))
+        let empty = try await Curl.payu(simulator, payuID: order.payuTransactionIDs.first ?? "")
+        #expect(empty.status == 502 && empty.body.isEmpty)
+        #expect(try await Curl.kaleyra(simulator, referenceID: order.referenceID).status == 200)
+    }
+
+    @Test func hangingResponseDoesNotBlockStop() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(faults: try FaultSpec.parse("hang=x1")))
+        let order = try #require(simulator.catalogue.orders.first)
+        let hung = Task { try await Curl.kaleyra(simulator, referenceID: order.referenceID, maxTime: 20) }
+        for _ in 0..<200 where simulator.receivedRequests().isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        await simulator.stop()
+        #expect(started.duration(to: .now) < .seconds(3))
+        let answer = try await hung.value
+        #expect(answer.curlExit != 0, "a hung response must not complete")
+    }
+
+    @Test func faultAndLatencySyntax() throws {
+        let spec = try FaultSpec.parse("kaleyra:5xx=0.2, payu:429=x2,malformed=0.05,retry-after=4")
+        #expect(spec.items.count == 3)
+        #expect(spec.retryAfterSeconds(for: .payu) == 4)
+        #expect(try FaultSpec.parse(spec.description) == spec)
+        #expect(try FaultSpec.parse("none") == .none)
+        for bad in ["5xx", "boom=0.1", "5xx=2", "5xx=x0", "mars:5xx=0.1", "5xx=0.7,429=0.5"] {
+            #expect(throws: SimulatorError.self) { try FaultSpec.parse(bad) }
+        }
+        do {
+            _ = try FaultSpec.parse("5xx=0.2,boom=1")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("boom=1") && "\(error)".contains("KIND=VALUE"))
+        }
+        #expect(try LatencySpec.parse("50") == LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 0))
+        #expect(try LatencySpec.parse("50+-20") == LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 20))
+        #expect(try LatencySpec.parse("50~20") == LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 20))
+        #expect(throws: SimulatorError.self) { try LatencySpec.parse("fast") }
+    }
+
+    @Test func demoConfigurationPointsAtThisServer() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions())
+        defer { Task { await simulator.stop() } }
+        let toml = simulator.demoConfigurationTOML()
+        #expect(toml.contains("base_url = \"http://127.0.0.1:\(simulator.port)\"\n"))
+        #expect(toml.contains("refund_status_url = \"\(simulator.payuRefundStatusURL)\"\n"))
+        #expect(toml.hasPrefix("refresh_interval = 30\nconcurrency = 8\n[kaleyra]\n"))
+    }
+}
+
+/// `curl` run asynchronously (never blocking a concurrency thread), its answer read back from files.
+enum Curl {
+    struct Answer: Sendable {
+        var status: Int
+        var headers: String
+        var body: String
+        var curlExit: Int32
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+        }
+    }
+
+    static func kaleyra(_ simulator: RunningSimulator, referenceID: String, sid: String? = nil, apiKey: String? = SimulatorCredentials.demo.apiKey,
+                        phone: String? = nil, config: String? = nil, maxTime: Int = 10) async throws -> Answer {
+        let encoded = referenceID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? referenceID
+        return try await kaleyra(simulator, encodedReferenceID: encoded, sid: sid, apiKey: apiKey, phone: phone, config: config, maxTime: maxTime)
+    }
+
+    static func kaleyra(_ simulator: RunningSimulator, encodedReferenceID: String, sid: String? = nil, apiKey: String? = SimulatorCredentials.demo.apiKey,
+                        phone: String? = nil, config: String? = nil, maxTime: Int = 10) async throws -> Answer {
+        let credentials = simulator.options.credentials
+        let url = "\(simulator.kaleyraBaseURL)/v1/\(sid ?? credentials.sid)/wrapper/\(phone ?? credentials.phoneNumberID)/payments/"
+            + "\(config ?? credentials.paymentConfigID)/\(encodedReferenceID)"
+        var arguments = ["--path-as-is", "-m", String(maxTime), url]
+        if let apiKey { arguments += ["-H", "api-key: \(apiKey)"] }
+        return try await run(arguments)
+    }
+
+    static func payu(_ simulator: RunningSimulator, payuID: String, method: String = "POST", token: String? = nil,
+                     resellerID: String? = nil, hash: String? = nil) async throws -> Answer {
+        let credentials = simulator.options.credentials
+        let fields = [
+            ("merchant_id", credentials.merchantID),
+            ("payu_id", payuID),
+            ("reseller_id", resellerID ?? credentials.resellerID),
+            ("hash", hash ?? PayUHash.compute(merchantID: credentials.merchantID, payuID: payuID, clientSecret: credentials.clientSecret)),
+        ]
+        var arguments = ["-m", "10", "-H", "Authorization: Bearer \(token ?? credentials.bearerToken)"]
+        if method == "GET" {
+            let query = fields.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+            arguments.append("\(simulator.payuRefundStatusURL)?\(query)")
+        } else {
+            let body = "{" + fields.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}"
+            arguments += ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body, simulator.payuRefundStatusURL]
+        }
+        return try await run(arguments)
+    }
+
+    static func run(_ arguments: [String]) async throws -> Answer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sim-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bodyFile = directory.appendingPathComponent("body")
+        let headerFile = directory.appendingPathComponent("headers")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", bodyFile.path, "-D", headerFile.path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let exit: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let headers = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
+        let body = (try? String(contentsOf: bodyFile, encoding: .utf8)) ?? ""
+        let statusLine = headers.split(separator: "\r\n").first ?? ""
+        let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return Answer(status: status, headers: headers, body: body, curlExit: exit)
+    }
+}

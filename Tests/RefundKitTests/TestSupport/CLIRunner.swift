@@ -1,0 +1,99 @@
+import Foundation
+
+/// Runs the built `refundwatch` binary the way a person or a script would.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLIRunner {
+    /// The `refundwatch` executable beside the test bundle (SwiftPM builds it for this test target).
+    static var executable: URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            bundleDirectory.appendingPathComponent("refundwatch"),
+            bundleDirectory.deletingLastPathComponent().appendingPathComponent("refundwatch"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/refundwatch"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 60) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TZ"] = "Asia/Kolkata"
+        environment["REFUNDWATCH_CONFIG"] = nil
+        environment["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-no-config-\(UUID())").path
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs so a large output cannot block it.
+        let outData = LockedData()
+        let errData = LockedData()
+        let group = DispatchGroup()
+        for (pipe, sink) in [(out, outData), (err, errData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                group.leave()
+            }
+        }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            throw CLIError.timedOut(arguments)
+        }
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData.get(), as: UTF8.self),
+                         stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+
+    enum CLIError: Error { case timedOut([String]) }
+}
+
+final class LockedData: @unchecked Sendable {
+    private var data = Data()
+    private let lock = NSLock()
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data { lock.withLock { data } }
+}
+
+/// A configuration file for `--config`, pointing at a harness's simulator.
+func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil) throws -> String {
+    let credentials = harness.simulator.options.credentials
+    let text = """
+    refresh_interval = 30
+    concurrency = 4
+    request_timeout = 8
+    [kaleyra]
+    base_url = "\(kaleyraBaseURL ?? harness.simulator.kaleyraBaseURL)"
+    sid = "\(credentials.sid)"
+    api_key_env = "RW_TEST_KALEYRA_KEY"
+    phone_number_id = "\(credentials.phoneNumberID)"
+    payment_config_id = "\(credentials.paymentConfigID)"
+    [payu]
+    refund_status_url = "\(harness.simulator.payuRefundStatusURL)"
+    method = "POST"
+    merchant_id = "\(credentials.merchantID)"
+    reseller_id = "\(credentials.resellerID)"
+    client_secret = "\(TestSecrets.clientSecret)"
+    bearer_token_env = "RW_TEST_PAYU_TOKEN"
+    """
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-test-\(UUID()).toml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The environment the files above name.
+func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
+    ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken]
+}

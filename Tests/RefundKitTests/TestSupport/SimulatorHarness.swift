@@ -1,0 +1,105 @@
+import Foundation
+@testable import RefundKit
+import RefundSimulator
+
+/// Secrets used by every test that talks to a simulator. Distinct, greppable strings, so a test can
+/// prove none of them reached any output or error text.
+enum TestSecrets {
+    static let apiKey = "kal-TESTSECRET-5f1c9a"
+    static let clientSecret = "payu-TESTSECRET-77ab02"
+    static let bearerToken = "tok-TESTSECRET-c0ffee"
+    static let all = [apiKey, clientSecret, bearerToken]
+
+    static var credentials: SimulatorCredentials {
+        var credentials = SimulatorCredentials.demo
+        credentials.apiKey = apiKey
+        credentials.clientSecret = clientSecret
+        credentials.bearerToken = bearerToken
+        return credentials
+    }
+
+    /// The secrets that appear in `text`: a test expects this to be empty.
+    static func leaked(in text: String) -> [String] {
+        all.filter { text.contains($0) }
+    }
+}
+
+/// A simulator on a free loopback port plus a configuration that points at it.
+struct Harness {
+    let simulator: RunningSimulator
+    var configuration: RefundConfiguration
+
+    static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
+                      requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post) async throws -> Harness {
+        var options = SimulatorOptions()
+        options.credentials = TestSecrets.credentials
+        options.faults = faults
+        options.latency = latency
+        options.speed = speed
+        options.startDate = Date(timeIntervalSince1970: 1_795_000_000) // a fixed Saturday in Nov 2026
+        let simulator = try await RunningSimulator.start(options)
+        let credentials = simulator.options.credentials
+        let http = HTTPSettings(connectTimeout: 2, requestTimeout: requestTimeout, maxAttempts: maxAttempts,
+                                backoffBase: 0.05, backoffCap: 0.2, concurrency: 8)
+        let configuration = RefundConfiguration(
+            source: "test", refreshInterval: 30, http: http,
+            kaleyra: KaleyraSettings(baseURL: simulator.kaleyraBaseURL, sid: credentials.sid, apiKey: Secret(credentials.apiKey),
+                                     phoneNumberID: credentials.phoneNumberID, paymentConfigID: credentials.paymentConfigID),
+            payu: PayUSettings(refundStatusURL: simulator.payuRefundStatusURL, method: method, merchantID: credentials.merchantID,
+                               resellerID: credentials.resellerID, clientSecret: Secret(credentials.clientSecret),
+                               bearerToken: Secret(credentials.bearerToken)))
+        return Harness(simulator: simulator, configuration: configuration)
+    }
+
+    /// Runs `body` with a service over this harness's configuration, then closes both.
+    func withService<T: Sendable>(_ configure: (inout RefundConfiguration) -> Void = { _ in },
+                                  _ body: (RefundService) async throws -> T) async throws -> T {
+        var configuration = self.configuration
+        configure(&configuration)
+        let service = RefundService(configuration: configuration)
+        do {
+            let result = try await body(service)
+            await service.shutdown()
+            return result
+        } catch {
+            await service.shutdown()
+            throw error
+        }
+    }
+
+    func stop() async { await simulator.stop() }
+
+    func order(_ scenario: Scenario) -> String {
+        simulator.catalogue.orders(in: scenario)[0].referenceID
+    }
+
+    /// The error a lookup throws, or nil if it succeeded.
+    func lookupError(_ referenceID: String, _ configure: (inout RefundConfiguration) -> Void = { _ in }) async throws -> RefundWatchError? {
+        try await withService(configure) { service in
+            do throws(RefundWatchError) {
+                _ = try await service.report(referenceID: referenceID)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+}
+
+/// A loopback port with nothing listening on it.
+func closedLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
