@@ -169,7 +169,7 @@ struct CatalogueBuilder {
         case .small: rupees = random.int(in: 99...999)
         case .medium: rupees = random.int(in: 1_000...19_999)
         case .large: rupees = random.int(in: 20_000...99_999)
-        case .lakh: rupees = random.int(in: 100_000...250_000)
+        case .lakh: rupees = random.int(in: 100_000...249_999)
         }
         return rupees * 100 + random.pick([0, 0, 0, 50])
     }

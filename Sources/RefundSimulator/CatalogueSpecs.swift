@@ -9,7 +9,7 @@ enum AmountBand: Sendable {
     case small    // ₹99 – ₹999
     case medium   // ₹1,000 – ₹19,999
     case large    // ₹20,000 – ₹99,999
-    case lakh     // ₹1,00,000 – ₹2,50,000, to exercise Indian digit grouping
+    case lakh     // ₹1,00,000 – ₹2,49,999.50, to exercise Indian digit grouping
 }
 
 enum TransactionShape: Sendable {

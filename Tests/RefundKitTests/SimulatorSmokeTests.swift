@@ -146,6 +146,19 @@ struct SimulatorSmokeTests {
         let empty = try await Curl.payu(simulator, payuID: order.payuTransactionIDs.first ?? "")
         #expect(empty.status == 502 && empty.body.isEmpty)
         #expect(try await Curl.kaleyra(simulator, referenceID: order.referenceID).status == 200)
+
+        simulator.setFaults(try FaultSpec.parse("malformed=x1"))
+        let malformed = try await Curl.kaleyra(simulator, referenceID: order.referenceID)
+        #expect(malformed.status == 200 && !malformed.body.isEmpty && malformed.json == nil)
+    }
+
+    @Test func latencyDelaysEveryAnswer() async throws {
+        let simulator = try await RunningSimulator.start(SimulatorOptions(latency: try LatencySpec.parse("300+-50")))
+        defer { Task { await simulator.stop() } }
+        let started = ContinuousClock.now
+        let answer = try await Curl.kaleyra(simulator, referenceID: Catalogue.unknownReferenceID)
+        #expect(answer.status == 404)
+        #expect(started.duration(to: .now) >= .milliseconds(250))
     }
 
     @Test func hangingResponseDoesNotBlockStop() async throws {
