@@ -42,8 +42,10 @@ extension SimulatorCore {
         return Answer(status: .internalServerError, body: "Internal Server Error", contentType: "text/plain")
     }
 
-    /// Headers and the first half of the body, then silence until the simulator stops (or the
-    /// connection's task is cancelled), at which point the connection is dropped unfinished.
+    /// Headers and the first half of the body, then silence until the simulator stops, the
+    /// connection's task is cancelled, or five minutes pass (longer than any client should wait;
+    /// the cap keeps a long `simulate --faults hang=...` run from piling up abandoned responses).
+    /// Then the connection is dropped unfinished.
     private func hangingResponse(_ normal: Answer) -> Response {
         let bytes = Array(normal.body.utf8)
         let firstHalf = Array(bytes.prefix(bytes.count / 2))
@@ -51,8 +53,9 @@ extension SimulatorCore {
         headers[.contentType] = normal.contentType
         let body = ResponseBody(contentLength: bytes.count) { [self] writer in
             try await writer.write(ByteBuffer(bytes: firstHalf))
-            while !isStopping {
-                try await Task.sleep(for: .milliseconds(20))
+            let giveUp = ContinuousClock.now + .seconds(300)
+            while !isStopping && ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(100))
             }
             throw CancellationError()
         }

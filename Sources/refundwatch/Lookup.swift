@@ -46,10 +46,11 @@ struct Lookup: AsyncParsableCommand {
             } else {
                 print(LookupText.render(order), terminator: "")
             }
-            for transaction in order.transactions {
-                if let error = transaction.payuError {
-                    FileHandle.standardError.write(Data("refundwatch: warning: transaction \(transaction.transaction.id): \(error.message)\n".utf8))
-                }
+            // Exit status 0 says the order was found; say on stderr that part of it is missing.
+            let missing = order.transactions.filter { $0.payuError != nil }.count
+            if missing > 0 {
+                let what = missing == 1 ? "1 transaction" : "\(missing) transactions"
+                FileHandle.standardError.write(Data("refundwatch: warning: PayU could not be asked for \(what); its bank details are missing (the reason is in the output).\n".utf8))
             }
         }
     }

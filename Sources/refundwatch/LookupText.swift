@@ -40,9 +40,7 @@ enum LookupText {
             out.field("Error", [error.code, error.reason].compactMap { $0 }.joined(separator: ": "))
         }
         if let error = report.payuError { out.field("PayU", "unavailable: \(error.message)") }
-        if transaction.refunds.isEmpty && report.unmatchedPayU.isEmpty {
-            out.indented { $0.line("No refunds.") }
-        }
+        if transaction.refunds.isEmpty && report.unmatchedPayU.isEmpty { out.field("Refunds", "none") }
         for refund in report.refunds { render(refund, payuQueried: report.payuQueried, into: &out) }
         if !report.unmatchedPayU.isEmpty {
             out.blank()
@@ -104,9 +102,34 @@ struct TextBlock {
     mutating func heading(_ content: String) { line(content) }
     mutating func blank() { if !text.hasSuffix("\n\n") && !text.isEmpty { text += "\n" } }
 
+    static let width = 80
+
+    /// `  Label        value`, with a long value wrapped at word boundaries under the value column.
     mutating func field(_ label: String, _ value: String) {
         let padded = label.padding(toLength: max(label.count, TextBlock.labelWidth), withPad: " ", startingAt: 0)
-        line("  " + padded + " " + value)
+        let lead = "  " + padded + " "
+        let room = max(20, TextBlock.width - indent - lead.count)
+        let continuation = String(repeating: " ", count: lead.count)
+        for (index, chunk) in TextBlock.wrap(value, width: room).enumerated() {
+            line((index == 0 ? lead : continuation) + chunk)
+        }
+    }
+
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        lines.append(current)
+        return lines
     }
 
     mutating func indented(_ body: (inout TextBlock) -> Void) {

@@ -56,15 +56,27 @@ import RefundSimulator
         #expect(report.referenceID == order.referenceID)
     }
 
-    @Test func capturedAndPendingOrdersPrint() async throws {
-        for scenario in [Scenario.capturedNoRefunds, .pendingNoTransactions, .razorpay] {
+    @Test func everyScenarioPrintsWithin80Columns() async throws {
+        for scenario in Scenario.allCases {
             let order = try await demoOrder(scenario)
             let result = try CLIRunner.run(["lookup", "--demo", order.referenceID])
             #expect(result.status == 0, "\(scenario): \(result.stderr)")
             #expect(result.stdout.hasPrefix("Order \(order.referenceID)"))
+            for line in result.stdout.split(separator: "\n") {
+                #expect(line.count <= 80, "\(scenario): too wide: \(line)")
+            }
         }
         let pending = try CLIRunner.run(["lookup", "--demo", try await demoOrder(.pendingNoTransactions).referenceID])
         #expect(pending.stdout.contains("No transactions: the customer has not tried to pay yet."))
+    }
+
+    @Test func aPayUErrorIsShownInPlaceOfTheBankFields() async throws {
+        let order = try await demoOrder(.unknownPayUID)
+        let result = try CLIRunner.run(["lookup", "--demo", order.referenceID])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("  PayU         unavailable: PayU has no refunds for payu_id "))
+        #expect(result.stdout.contains("    WhatsApp     "), "the WhatsApp side of the refund is still shown")
+        #expect(result.stderr == "refundwatch: warning: PayU could not be asked for 1 transaction; its bank details are missing (the reason is in the output).\n")
     }
 
     @Test func unknownOrderExits4() throws {

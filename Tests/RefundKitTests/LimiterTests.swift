@@ -1,0 +1,44 @@
+import Testing
+@testable import RefundKit
+
+/// The bound on requests in flight that every API call goes through.
+@Suite struct LimiterTests {
+    actor Gauge {
+        private(set) var current = 0
+        private(set) var peak = 0
+        func enter() { current += 1; peak = max(peak, current) }
+        func leave() { current -= 1 }
+    }
+
+    @Test func neverMoreThanTheLimitInFlight() async throws {
+        let limiter = AsyncLimiter(limit: 3)
+        let gauge = Gauge()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    try await limiter.withSlot {
+                        await gauge.enter()
+                        try await Task.sleep(for: .milliseconds(30))
+                        await gauge.leave()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await gauge.peak == 3)
+        #expect(await gauge.current == 0)
+    }
+
+    @Test func aCancelledWaiterLeavesWithoutTakingASlot() async throws {
+        let limiter = AsyncLimiter(limit: 1)
+        let holder = Task { try await limiter.withSlot { try await Task.sleep(for: .milliseconds(300)) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let waiter = Task { try await limiter.withSlot { "ran" } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        try await holder.value
+        // The slot is free again: the next caller runs at once.
+        #expect(try await limiter.withSlot { "next" } == "next")
+    }
+}
