@@ -93,7 +93,8 @@ public final class HTTPTransport: Sendable {
                 if !fits(retryWait!, before: deadline) || attempt >= settings.maxAttempts { return response }
             case .failure(let error):
                 logger.debug("\(request.method) \(service.rawValue) \(request.logPath) failed: \(error.message) (attempt \(attempt))")
-                guard case .connectionRefused = error, attempt < settings.maxAttempts else { throw error }
+                // Refused or reset connections are worth another try; a timeout has spent the deadline.
+                guard error.isRetryableTransportFailure, attempt < settings.maxAttempts else { throw error }
                 let wait = backoff(attempt: attempt)
                 guard fits(wait, before: deadline) else { throw error }
                 retryWait = wait
@@ -157,6 +158,15 @@ extension Duration {
 }
 
 struct DeadlineExceeded: Error {}
+
+extension RefundWatchError {
+    var isRetryableTransportFailure: Bool {
+        switch self {
+        case .connectionRefused, .network: true
+        default: false
+        }
+    }
+}
 
 /// Runs `body`, cancelling it if it has not finished after `limit`. AHC's own deadline covers the
 /// response head; this also covers a body that starts and never finishes.
