@@ -40,6 +40,7 @@ let package = Package(
                 "RefundKit",
                 "RefundSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

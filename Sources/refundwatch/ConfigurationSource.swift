@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RefundKit
 import RefundSimulator
 
@@ -21,10 +22,10 @@ struct ConfigurationSource: ParsableArguments {
         if demo {
             let simulator = try await RunningSimulator.start(SimulatorOptions())
             let configuration = DemoConfiguration.make(for: simulator)
-            return ServiceEnvironment(service: RefundService(configuration: configuration), simulator: simulator)
+            return ServiceEnvironment(service: RefundService(configuration: configuration, logger: Logger(label: "refundwatch.http")), simulator: simulator)
         }
         let configuration = try ConfigurationLoader().load(explicit: config)
-        return ServiceEnvironment(service: RefundService(configuration: configuration), simulator: nil)
+        return ServiceEnvironment(service: RefundService(configuration: configuration, logger: Logger(label: "refundwatch.http")), simulator: nil)
     }
 }
 

@@ -19,6 +19,7 @@ struct RefundWatch: AsyncParsableCommand {
     /// Runs the command and maps every failure to a documented exit status. ArgumentParser's own
     /// usage errors (64) become 2, "bad input", like every other tool's usage error.
     static func main() async {
+        LogFile.bootstrap()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -121,10 +121,20 @@ import RefundSimulator
         let id = harness.order(.multipleRefunds)
         let config = try writeConfiguration(harness)
         var outputs: [String] = []
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("rw-state-\(UUID())").path
+        var loggedEnvironment = secretEnvironment()
+        loggedEnvironment["XDG_STATE_HOME"] = state
 
-        let ok = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        let ok = try CLIRunner.run(["lookup", "--config", config, id], environment: loggedEnvironment)
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
         outputs += [ok.stdout, ok.stderr]
+        // Every request is in the log file, and nothing else of it reached the screen.
+        let log = try String(contentsOfFile: state + "/refundwatch/refundwatch.log", encoding: .utf8)
+        #expect(log.contains("GET Kaleyra 127.0.0.1:\(harness.simulator.port)/v1/"))
+        #expect(log.contains("/\(id) -> 200 in "))
+        #expect(log.contains("POST PayU 127.0.0.1:\(harness.simulator.port)/apilayer/partner/refunds/status payu_id="))
+        #expect(ok.stderr.isEmpty)
+        outputs.append(log)
 
         let auth = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment(apiKey: "wrong"))
         #expect(auth.status == 5)

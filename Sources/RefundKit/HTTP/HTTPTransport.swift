@@ -87,12 +87,12 @@ public final class HTTPTransport: Sendable {
             let retryWait: Double?
             switch outcome {
             case .success(let response):
-                logger.debug("\(request.method) \(service.rawValue) \(request.logPath) -> \(response.status) in \(elapsed) (attempt \(attempt))")
+                logger.info("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) -> \(response.status) in \(elapsed.formatted(.units(allowed: [.milliseconds]))) (attempt \(attempt))")
                 retryWait = retryDelay(for: response, attempt: attempt)
                 if retryWait == nil { return response }
                 if !fits(retryWait!, before: deadline) || attempt >= settings.maxAttempts { return response }
             case .failure(let error):
-                logger.debug("\(request.method) \(service.rawValue) \(request.logPath) failed: \(error.message) (attempt \(attempt))")
+                logger.warning("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) failed: \(error.message) (attempt \(attempt))")
                 // Refused or reset connections are worth another try; a timeout has spent the deadline.
                 guard error.isRetryableTransportFailure, attempt < settings.maxAttempts else { throw error }
                 let wait = backoff(attempt: attempt)

@@ -28,6 +28,8 @@ enum CLIRunner {
         environment["TZ"] = "Asia/Kolkata"
         environment["REFUNDWATCH_CONFIG"] = nil
         environment["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-no-config-\(UUID())").path
+        // Logs go to a scratch folder, never the tester's own ~/.local/state.
+        environment["XDG_STATE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-state-\(UUID())").path
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe()
