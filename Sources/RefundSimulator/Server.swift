@@ -85,7 +85,7 @@ public final class RunningSimulator: Sendable {
     /// The faults in force now.
     public var faults: FaultSpec { core.faults.spec }
 
-    /// Every request seen, in arrival order, including rejected and faulted ones.
+    /// The requests seen (the most recent 10,000), in arrival order, including rejected and faulted ones.
     public func receivedRequests() -> [ReceivedRequest] { core.receivedRequests() }
 
     public func clearReceivedRequests() { core.clearReceivedRequests() }

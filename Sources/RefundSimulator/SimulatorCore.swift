@@ -7,6 +7,8 @@ final class SimulatorCore: Sendable {
     /// PayU does not document the refund status path; this mirrors its partner API layout
     /// (`…/apilayer/partner/refunds` is the documented refund initiation endpoint).
     static let payuPath = "/apilayer/partner/refunds/status"
+    /// How many received requests `receivedRequests()` keeps.
+    static let requestLogLimit = 10_000
 
     let options: SimulatorOptions
     let catalogue: Catalogue
@@ -72,7 +74,11 @@ final class SimulatorCore: Sendable {
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             body: bodyBuffer.map { String(buffer: $0) } ?? "",
             simulatedDate: now())
-        requests.withLock { $0.append(received) }
+        requests.withLock { log in
+            log.append(received)
+            // Keep the most recent requests only: a long `simulate` run must not grow without bound.
+            if log.count > Self.requestLogLimit + Self.requestLogLimit / 5 { log.removeFirst(log.count - Self.requestLogLimit) }
+        }
 
         let delay = faults.latencyMilliseconds(options.latency)
         if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
