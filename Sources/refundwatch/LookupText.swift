@@ -41,7 +41,11 @@ enum LookupText {
         }
         if let error = report.payuError { out.field("PayU", "unavailable: \(error.message)") }
         if transaction.refunds.isEmpty && report.unmatchedPayU.isEmpty { out.field("Refunds", "none") }
-        for refund in report.refunds { render(refund, payuQueried: report.payuQueried, into: &out) }
+        let absentPayU: String
+        if report.payuQueried { absentPayU = "no matching PayU record" }
+        else if transaction.gateway == .payu { absentPayU = "not asked: no [payu] table in the configuration" }
+        else { absentPayU = "not a PayU refund (\(transaction.gateway.rawValue))" }
+        for refund in report.refunds { render(refund, absentPayU: absentPayU, into: &out) }
         if !report.unmatchedPayU.isEmpty {
             out.blank()
             out.indented { block in
@@ -51,7 +55,7 @@ enum LookupText {
         }
     }
 
-    private static func render(_ joined: RefundReport, payuQueried: Bool, into out: inout TextBlock) {
+    private static func render(_ joined: RefundReport, absentPayU: String, into out: inout TextBlock) {
         let refund = joined.refund
         out.blank()
         out.indented { block in
@@ -61,7 +65,7 @@ enum LookupText {
             block.field("Created", block.time(refund.created))
             block.field("Updated", block.time(refund.updated))
             guard let payu = joined.payu else {
-                block.field("PayU", payuQueried ? "no matching PayU record" : "not a PayU refund")
+                block.field("PayU", absentPayU)
                 return
             }
             let how = joined.match.map { " (matched by \($0 == .amount ? "amount" : $0.rawValue.replacingOccurrences(of: "_", with: " ")))" } ?? ""

@@ -79,6 +79,21 @@ import RefundSimulator
         #expect(result.stderr == "refundwatch: warning: PayU could not be asked for 1 transaction; its bank details are missing (the reason is in the output).\n")
     }
 
+    @Test func withoutAPayUTableTheWhatsAppSideStillPrints() async throws {
+        let harness = try await Harness.start()
+        let id = harness.order(.multipleRefunds)
+        let full = try writeConfiguration(harness)
+        let text = try String(contentsOfFile: full, encoding: .utf8)
+        let path = full + ".nopayu.toml"
+        try String(text[..<text.range(of: "[payu]")!.lowerBound]).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["lookup", "--config", path, id], environment: secretEnvironment())
+        let requests = harness.simulator.receivedRequests()
+        await harness.stop()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("    PayU         not asked: no [payu] table in the configuration\n"))
+        #expect(requests.allSatisfy { $0.rawPath.hasPrefix("/v1/") }, "PayU was called without a [payu] table")
+    }
+
     @Test func unknownOrderExits4() throws {
         let result = try CLIRunner.run(["lookup", "--demo", Catalogue.unknownReferenceID])
         #expect(result.status == 4)
