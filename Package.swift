@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "refundwatch", targets: ["refundwatch"]),
         .library(name: "RefundKit", targets: ["RefundKit"]),
         .library(name: "RefundSimulator", targets: ["RefundSimulator"]),
+        .library(name: "RefundStore", targets: ["RefundStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -34,10 +36,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(
+            name: "RefundStore",
+            dependencies: [
+                "RefundKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "refundwatch",
             dependencies: [
                 "RefundKit",
+                "RefundStore",
                 "RefundSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -45,7 +55,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RefundKitTests",
-            dependencies: ["RefundKit", "RefundSimulator", "refundwatch"],
+            dependencies: [
+                "RefundKit", "RefundStore", "RefundSimulator", "refundwatch",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

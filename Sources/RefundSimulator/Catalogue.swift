@@ -71,9 +71,15 @@ public struct Catalogue: Sendable {
     /// A reference id no catalogue has (catalogue ids carry real dates, never 00000000).
     public static let unknownReferenceID = "ORD-00000000-0000"
 
-    public init(seed: UInt64) {
+    /// How many orders the hand-written catalogue has; larger catalogues repeat its scenarios.
+    public static let standardSize = CatalogueSpecs.all.count
+
+    /// The seed's catalogue. With `size` above `standardSize` (benchmarks, load tests) the scenarios
+    /// repeat with fresh ids and amounts; the first `standardSize` orders are always the same ones.
+    public init(seed: UInt64, size: Int = Catalogue.standardSize) {
         var builder = CatalogueBuilder(seed: seed)
-        let built = builder.build(CatalogueSpecs.all)
+        let specs = (0..<max(size, 1)).map { CatalogueSpecs.all[$0 % CatalogueSpecs.all.count] }
+        let built = builder.build(specs)
         orders = built.orders
         payuTransactions = built.payuTransactions
         var index: [String: Int] = [:]

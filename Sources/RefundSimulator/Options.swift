@@ -18,6 +18,11 @@ public struct SimulatorOptions: Sendable {
     /// Anchor of the simulated clock; nil means the wall-clock time at start. Fix it to get the
     /// same timestamps in every run.
     public var startDate: Date?
+    /// How many orders the catalogue holds (`Catalogue.standardSize` by default).
+    public var orders: Int
+    /// Simulated seconds that have already passed when the server starts: with `startDate` set to
+    /// an earlier run's start, the clock carries on where that run's would be now.
+    public var elapsedAtStart: Double
 
     public init(
         host: String = "127.0.0.1",
@@ -27,7 +32,9 @@ public struct SimulatorOptions: Sendable {
         latency: LatencySpec = .none,
         faults: FaultSpec = .none,
         credentials: SimulatorCredentials = .demo,
-        startDate: Date? = nil
+        startDate: Date? = nil,
+        orders: Int = Catalogue.standardSize,
+        elapsedAtStart: Double = 0
     ) {
         self.host = host
         self.port = port
@@ -37,6 +44,8 @@ public struct SimulatorOptions: Sendable {
         self.faults = faults
         self.credentials = credentials
         self.startDate = startDate
+        self.orders = orders
+        self.elapsedAtStart = elapsedAtStart
     }
 }
 

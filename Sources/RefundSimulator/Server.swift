@@ -40,6 +40,12 @@ public final class RunningSimulator: Sendable {
         guard options.speed.isFinite, options.speed > 0 else {
             throw SimulatorError.invalidOption("Invalid speed \(options.speed): use a number above 0 (60 makes a simulated minute pass each second).")
         }
+        guard (1...1_000_000).contains(options.orders) else {
+            throw SimulatorError.invalidOption("Invalid order count \(options.orders): use 1 to 1,000,000.")
+        }
+        guard options.elapsedAtStart.isFinite, options.elapsedAtStart >= 0 else {
+            throw SimulatorError.invalidOption("Invalid elapsed time at start \(options.elapsedAtStart): use 0 or more seconds.")
+        }
         guard (0...65_535).contains(options.port) else {
             throw SimulatorError.invalidOption("Invalid port \(options.port): use 1-65535, or 0 for any free port.")
         }

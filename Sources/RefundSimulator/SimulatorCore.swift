@@ -22,7 +22,7 @@ final class SimulatorCore: Sendable {
 
     init(options: SimulatorOptions) {
         self.options = options
-        catalogue = Catalogue(seed: options.seed)
+        catalogue = Catalogue(seed: options.seed, size: options.orders)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
         startInstant = ContinuousClock.now
@@ -31,11 +31,11 @@ final class SimulatorCore: Sendable {
 
     // MARK: - Clock
 
-    /// Simulated seconds since start: real elapsed time times `speed`.
+    /// Simulated seconds since the anchor: `elapsedAtStart` plus real elapsed time times `speed`.
     func simulatedElapsed() -> Double {
         let real = startInstant.duration(to: ContinuousClock.now)
         let seconds = Double(real.components.seconds) + Double(real.components.attoseconds) * 1e-18
-        return seconds * options.speed
+        return options.elapsedAtStart + seconds * options.speed
     }
 
     func now() -> Date {

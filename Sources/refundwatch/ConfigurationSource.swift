@@ -18,14 +18,17 @@ struct ConfigurationSource: ParsableArguments {
         }
     }
 
-    func makeEnvironment() async throws -> ServiceEnvironment {
+    /// The service, and in demo mode the simulator it talks to. `now` stamps each report's
+    /// `fetched_at` (the demo passes its simulated clock).
+    func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() }) async throws -> ServiceEnvironment {
+        let logger = Logger(label: "refundwatch.http")
         if demo {
-            let simulator = try await RunningSimulator.start(SimulatorOptions())
+            let simulator = try await RunningSimulator.start(demoOptions)
             let configuration = DemoConfiguration.make(for: simulator)
-            return ServiceEnvironment(service: RefundService(configuration: configuration, logger: Logger(label: "refundwatch.http")), simulator: simulator)
+            return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: simulator)
         }
         let configuration = try ConfigurationLoader().load(explicit: config)
-        return ServiceEnvironment(service: RefundService(configuration: configuration, logger: Logger(label: "refundwatch.http")), simulator: nil)
+        return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: nil)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RefundKit
+import RefundStore
 
 /// The process exit status: one per kind of trouble, so scripts can tell them apart.
 enum ExitStatus: Int32, CaseIterable {
@@ -13,6 +14,8 @@ enum ExitStatus: Int32, CaseIterable {
     case rateLimited = 6
     case server = 7
     case network = 8
+    case database = 9
+    case mixedFailures = 10
 
     init(_ category: ErrorCategory) {
         switch category {
@@ -28,7 +31,7 @@ enum ExitStatus: Int32, CaseIterable {
 
     var meaning: String {
         switch self {
-        case .found: "found: the order was printed"
+        case .found: "success (lookup: the order was found and printed)"
         case .internalError: "internal error (a bug: please report it)"
         case .badInput: "bad input: a wrong argument or an invalid reference id"
         case .configuration: "configuration: missing or malformed config file or key, or account not set up"
@@ -37,6 +40,8 @@ enum ExitStatus: Int32, CaseIterable {
         case .rateLimited: "rate limited: try again after the wait shown"
         case .server: "server trouble: 5xx, or a body that is not the API's JSON"
         case .network: "network trouble: timeout, connection refused, DNS"
+        case .database: "database: the watchlist file cannot be opened, read or written"
+        case .mixedFailures: "track refresh: fetches failed for different reasons (each is listed)"
         }
     }
 
@@ -59,6 +64,9 @@ func report(_ error: any Error) -> ExitCode {
     case let error as ConfigurationError:
         status = .configuration
         message = "Configuration error: \(error.description)"
+    case let error as StoreError:
+        status = .database
+        message = error.description
     default:
         status = .internalError
         message = "Unexpected error: \(error)"

@@ -13,7 +13,7 @@ struct RefundWatch: AsyncParsableCommand {
         \(ExitStatus.helpText)
         """,
         version: "0.1.0",
-        subcommands: [Lookup.self, Simulate.self]
+        subcommands: [Lookup.self, Track.self, Export.self, Simulate.self]
     )
 
     /// Runs the command and maps every failure to a documented exit status. ArgumentParser's own

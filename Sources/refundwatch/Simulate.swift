@@ -15,6 +15,12 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Seed of the order catalogue: the same seed serves the same orders.")
     var seed: UInt64 = 42
 
+    @Option(help: "How many orders to serve: the README's 42, or more for load tests (their scenarios repeat with new ids).")
+    var orders = Catalogue.standardSize
+
+    @Flag(help: "Print every reference id of the catalogue, one per line, and exit (e.g. to pipe into `track add -`).")
+    var printIDs = false
+
     @Option(help: "Simulated seconds per real second (60: a minute passes each second).")
     var speed: Double = 1
 
@@ -27,6 +33,7 @@ struct Simulate: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; expected 0 to 65535.") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed \(speed) must be a positive number, e.g. 60.") }
+        guard (1...1_000_000).contains(orders) else { throw ValidationError("--orders \(orders) is out of range; expected 1 to 1000000.") }
         if let latency { _ = try parseOption("--latency") { try LatencySpec.parse(latency) } }
         if let faults { _ = try parseOption("--faults") { try FaultSpec.parse(faults) } }
     }
@@ -36,10 +43,16 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if printIDs {
+            let ids = Catalogue(seed: seed, size: orders).orders.map(\.referenceID)
+            FileHandle.standardOutput.write(Data((ids.joined(separator: "\n") + "\n").utf8))
+            return
+        }
         var options = SimulatorOptions()
         options.port = port
         options.seed = seed
         options.speed = speed
+        options.orders = orders
         if let latency { options.latency = try parseOption("--latency") { try LatencySpec.parse(latency) } }
         if let faults { options.faults = try parseOption("--faults") { try FaultSpec.parse(faults) } }
         let simulator: RunningSimulator

@@ -71,18 +71,24 @@ public struct RefundConfiguration: Sendable, Hashable {
     /// Where it was read from, for messages; nil when built in code (demo mode).
     public var source: String?
     public var refreshInterval: Double
+    /// `arn_overdue_business_hours`: a refund with no ARN after this many business hours is overdue.
+    public var arnOverdueBusinessHours: Double
     public var http: HTTPSettings
     public var kaleyra: KaleyraSettings
     /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
     public var payu: PayUSettings?
 
-    public init(source: String? = nil, refreshInterval: Double = 30, http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
+    public init(source: String? = nil, refreshInterval: Double = 30, arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours,
+                http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
         self.source = source
         self.refreshInterval = refreshInterval
+        self.arnOverdueBusinessHours = arnOverdueBusinessHours
         self.http = http
         self.kaleyra = kaleyra
         self.payu = payu
     }
+
+    public var overdueRule: OverdueRule { OverdueRule(businessHours: arnOverdueBusinessHours) }
 }
 
 extension RefundConfiguration: CustomStringConvertible {
@@ -91,6 +97,7 @@ extension RefundConfiguration: CustomStringConvertible {
         var lines = [
             "source = \(source ?? "built in")",
             "refresh_interval = \(refreshInterval)",
+            "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "[kaleyra]",

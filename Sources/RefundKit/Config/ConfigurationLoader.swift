@@ -55,6 +55,7 @@ private struct ConfigurationBuilder {
 
     func build(source: String?) throws(ConfigurationError) -> RefundConfiguration {
         let interval = try reader.number("refresh_interval", range: 1...86_400) ?? 30
+        let overdueHours = try reader.number("arn_overdue_business_hours", range: 1...10_000) ?? OverdueRule.defaultBusinessHours
         let concurrency = try reader.integer("concurrency", range: 1...256) ?? 8
         let requestTimeout = try reader.number("request_timeout", range: 0.1...600) ?? 20
         let connectTimeout = try reader.number("connect_timeout", range: 0.1...120) ?? min(5, requestTimeout)
@@ -63,7 +64,7 @@ private struct ConfigurationBuilder {
         let kaleyraTable = try reader.requiredTable("kaleyra", expected: "a [kaleyra] table with sid, api_key (or api_key_env), phone_number_id and payment_config_id")
         let kaleyra = try kaleyraSettings(kaleyraTable)
         let payu = try reader.table("payu").map { t throws(ConfigurationError) in try payuSettings(t) }
-        return RefundConfiguration(source: source, refreshInterval: interval, http: http, kaleyra: kaleyra, payu: payu)
+        return RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
     }
 
     private func kaleyraSettings(_ t: TableReader) throws(ConfigurationError) -> KaleyraSettings {

@@ -69,7 +69,7 @@ public enum Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
     private static let whole = Date.ISO8601FormatStyle()
     private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    static func iso8601(_ date: Date) -> String {
+    public static func iso8601(_ date: Date) -> String {
         // Milliseconds are written by hand: the format style truncates 0.12299… to ".122".
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)

@@ -12,6 +12,12 @@ public struct ReportedError: Sendable, Hashable, Codable {
         service = error.service
         message = error.message
     }
+
+    public init(category: ErrorCategory, service: Service?, message: String) {
+        self.category = category
+        self.service = service
+        self.message = message
+    }
 }
 
 /// How a PayU record was tied to a WhatsApp refund.
@@ -55,17 +61,33 @@ public struct TransactionReport: Sendable, Hashable, Codable {
     /// True when PayU was called for this transaction (it is a `payu` one and PayU is configured).
     public var payuQueried: Bool
     public var payuError: ReportedError?
+    /// When PayU failed this time but had answered before, its earlier records are kept in the
+    /// refunds (see `OrderReport.keepingPayU(from:)`) and this says when they were fetched.
+    public var payuCarriedFrom: Date?
 
-    public init(transaction: Transaction, refunds: [RefundReport], unmatchedPayU: [PayURefundRecord] = [], payuQueried: Bool = false, payuError: ReportedError? = nil) {
+    public init(transaction: Transaction, refunds: [RefundReport], unmatchedPayU: [PayURefundRecord] = [], payuQueried: Bool = false,
+                payuError: ReportedError? = nil, payuCarriedFrom: Date? = nil) {
         self.transaction = transaction
         self.refunds = refunds
         self.unmatchedPayU = unmatchedPayU
         self.payuQueried = payuQueried
         self.payuError = payuError
+        self.payuCarriedFrom = payuCarriedFrom
     }
 
     private enum CodingKeys: String, CodingKey {
         case transaction, refunds, unmatchedPayU = "unmatched_payu_records", payuQueried = "payu_queried", payuError = "payu_error"
+        case payuCarriedFrom = "payu_carried_from"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        transaction = try container.decode(Transaction.self, forKey: .transaction)
+        refunds = try container.decode([RefundReport].self, forKey: .refunds)
+        unmatchedPayU = try container.decodeIfPresent([PayURefundRecord].self, forKey: .unmatchedPayU) ?? []
+        payuQueried = try container.decodeIfPresent(Bool.self, forKey: .payuQueried) ?? false
+        payuError = try container.decodeIfPresent(ReportedError.self, forKey: .payuError)
+        payuCarriedFrom = try container.decodeIfPresent(Timestamp.self, forKey: .payuCarriedFrom)?.date
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,6 +97,7 @@ public struct TransactionReport: Sendable, Hashable, Codable {
         try container.encode(unmatchedPayU, forKey: .unmatchedPayU)
         try container.encode(payuQueried, forKey: .payuQueried)
         try container.encode(payuError, forKey: .payuError)
+        try container.encode(payuCarriedFrom.map(Timestamp.known), forKey: .payuCarriedFrom)
     }
 }
 
@@ -124,5 +147,35 @@ public struct OrderReport: Sendable, Hashable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
+    }
+}
+
+extension OrderReport {
+    /// This report, with PayU's earlier answer kept where PayU failed this time.
+    ///
+    /// A PayU failure (an expired token, a 5xx) says nothing about the refunds themselves: dropping
+    /// the ARN and settlement we already knew would blank the operator's screen and write "ARN
+    /// removed, ARN added back" into the history. So for each transaction whose PayU call failed,
+    /// the previous report's PayU records are copied in (by refund id), the error stays beside them,
+    /// and `payuCarriedFrom` says how old they are.
+    public func keepingPayU(from previous: OrderReport?) -> OrderReport {
+        guard let previous, transactions.contains(where: { $0.payuError != nil }) else { return self }
+        let earlier = Dictionary(previous.transactions.map { ($0.transaction.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var result = self
+        for index in result.transactions.indices where result.transactions[index].payuError != nil {
+            guard let old = earlier[result.transactions[index].transaction.id],
+                  old.payuQueried, old.payuError == nil || old.payuCarriedFrom != nil else { continue }
+            let oldRefunds = Dictionary(old.refunds.map { ($0.refund.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for refundIndex in result.transactions[index].refunds.indices {
+                let id = result.transactions[index].refunds[refundIndex].refund.id
+                if let kept = oldRefunds[id], kept.payu != nil {
+                    result.transactions[index].refunds[refundIndex].payu = kept.payu
+                    result.transactions[index].refunds[refundIndex].match = kept.match
+                }
+            }
+            result.transactions[index].unmatchedPayU = old.unmatchedPayU
+            result.transactions[index].payuCarriedFrom = old.payuCarriedFrom ?? previous.fetchedAt
+        }
+        return result
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import RefundKit
+
+/// An order on the watchlist.
+public struct TrackedOrder: Sendable, Hashable, Codable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "tracked_order"
+
+    public var id: Int64?
+    public var referenceID: String
+    /// nil: the configuration's phone number id.
+    public var phoneNumberID: String?
+    /// nil: the configuration's payment configuration id.
+    public var paymentConfigID: String?
+    public var label: String?
+    public var addedAt: Date
+
+    public init(id: Int64? = nil, referenceID: String, phoneNumberID: String? = nil, paymentConfigID: String? = nil, label: String? = nil, addedAt: Date) {
+        self.id = id
+        self.referenceID = referenceID
+        self.phoneNumberID = phoneNumberID
+        self.paymentConfigID = paymentConfigID
+        self.label = label
+        self.addedAt = addedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id"
+        case label, addedAt = "added_at"
+    }
+
+    /// Two entries name the same order when the reference id and both lookup ids agree.
+    public var key: Key { Key(referenceID: referenceID, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID) }
+
+    public struct Key: Sendable, Hashable {
+        public var referenceID: String
+        public var phoneNumberID: String?
+        public var paymentConfigID: String?
+    }
+}
+
+/// The last failed fetch of an order, kept until a fetch succeeds.
+public struct FetchFailure: Sendable, Hashable {
+    public var error: ReportedError
+    public var at: Date
+
+    public init(error: ReportedError, at: Date) {
+        self.error = error
+        self.at = at
+    }
+}
+
+/// One watchlist row: the order, and what the store knows of it without decoding its report.
+public struct WatchedOrder: Sendable, Hashable {
+    public var order: TrackedOrder
+    /// nil until the first successful fetch.
+    public var summary: OrderSummary?
+    /// When the last good report was fetched.
+    public var fetchedAt: Date?
+    /// When a fetch last found a change (nil: never, or only the first sighting).
+    public var changedAt: Date?
+    /// Set when the latest fetch failed; the last good report stays.
+    public var failure: FetchFailure?
+
+    /// The data shown is older than the latest attempt: the last fetch failed.
+    public var isStale: Bool { failure != nil }
+}
+
+/// One change in an order's history.
+public struct HistoryEntry: Sendable, Hashable {
+    public var id: Int64
+    public var orderID: Int64
+    public var seenAt: Date
+    public var change: OrderChange
+
+    public init(id: Int64, orderID: Int64, seenAt: Date, change: OrderChange) {
+        self.id = id
+        self.orderID = orderID
+        self.seenAt = seenAt
+        self.change = change
+    }
+}
+
+/// What `add` did with each id it was given.
+public struct AddOutcome: Sendable, Hashable {
+    public var added: [TrackedOrder] = []
+    /// Already on the watchlist (or given twice in the same call); nothing was written for them.
+    public var duplicates: [TrackedOrder] = []
+}
+
+/// What `record` stored for one fetch.
+public struct RecordOutcome: Sendable {
+    /// The stored report: the fetched one, with PayU's earlier answer kept where PayU failed.
+    public var report: OrderReport
+    public var changes: [OrderChange]
+    public var summary: OrderSummary
+    /// The order had no stored report before: its changes are all first sightings.
+    public var isFirstFetch: Bool
+}

@@ -1,0 +1,279 @@
+import Foundation
+import GRDB
+import RefundKit
+
+/// The watchlist, the last known report of each order, and the history of every change, in one
+/// SQLite file.
+///
+/// Several processes may use one file at once (a dashboard and a `track refresh` from cron): the
+/// database is in WAL mode, waits up to `busyTimeout` for a lock, and every write that touches more
+/// than one row is one transaction, so a process killed at any moment leaves whole orders only.
+public final class RefundStore: Sendable {
+    /// Seconds a write waits for another process's lock before giving up.
+    public static let busyTimeout: TimeInterval = 10
+
+    /// The file, or ":memory:".
+    public let path: String
+    let writer: any DatabaseWriter
+
+    private init(path: String, writer: any DatabaseWriter) {
+        self.path = path
+        self.writer = writer
+    }
+
+    /// Opens (or creates) the database at `path`. A file that is not refundwatch's, is damaged, is
+    /// read-only or was written by a newer version is refused with a `StoreError`, never changed.
+    public static func open(at path: String) throws(StoreError) -> RefundStore {
+        try StoreFile.checkBeforeOpening(path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreFile.storeError(error, file: path)
+        }
+        let store = RefundStore(path: path, writer: pool)
+        try store.prepareSchema()
+        return store
+    }
+
+    /// A database that lives as long as the process: for tests and throwaway demos.
+    public static func inMemory() throws(StoreError) -> RefundStore {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue()
+        } catch {
+            throw StoreFile.storeError(error, file: ":memory:")
+        }
+        let store = RefundStore(path: ":memory:", writer: queue)
+        try store.prepareSchema()
+        return store
+    }
+
+    private func prepareSchema() throws(StoreError) {
+        let migrator = Schema.migrator
+        try run { db in
+            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            if applicationID != Schema.applicationID && (applicationID != 0 || tables > 0) {
+                throw StoreError.notRefundwatch(self.path)
+            }
+            let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+            if !unknown.isEmpty {
+                throw StoreError.newerSchema(self.path, unknown: unknown.sorted())
+            }
+        }
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            throw StoreFile.storeError(error, file: path)
+        }
+    }
+
+    /// One write transaction; any failure becomes a `StoreError` naming this file.
+    func run<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch {
+            throw StoreFile.storeError(error, file: path)
+        }
+    }
+
+    func read<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch {
+            throw StoreFile.storeError(error, file: path)
+        }
+    }
+
+    // MARK: - Watchlist
+
+    /// Adds orders in one transaction. An order already tracked (same reference id and lookup ids),
+    /// or given twice, is reported as a duplicate and not written again.
+    public func add(_ orders: [TrackedOrder]) throws(StoreError) -> AddOutcome {
+        try run { db in
+            var outcome = AddOutcome()
+            for order in orders {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
+                if db.changesCount == 1 {
+                    var added = order
+                    added.id = db.lastInsertedRowID
+                    outcome.added.append(added)
+                } else {
+                    outcome.duplicates.append(order)
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// Removes every entry with one of these reference ids, with its report and history. Returns the
+    /// ids that were removed (those not tracked are absent).
+    public func remove(referenceIDs: [String]) throws(StoreError) -> [String] {
+        try run { db in
+            var removed: [String] = []
+            for id in referenceIDs {
+                try db.execute(sql: "DELETE FROM tracked_order WHERE reference_id = ?", arguments: [id])
+                if db.changesCount > 0 { removed.append(id) }
+            }
+            return removed
+        }
+    }
+
+    public func trackedOrders() throws(StoreError) -> [TrackedOrder] {
+        try read { db in try TrackedOrder.order(Column("id")).fetchAll(db) }
+    }
+
+    public func orders(referenceID: String) throws(StoreError) -> [TrackedOrder] {
+        try read { db in try TrackedOrder.filter(Column("reference_id") == referenceID).order(Column("id")).fetchAll(db) }
+    }
+
+    public func count() throws(StoreError) -> Int {
+        try read { db in try TrackedOrder.fetchCount(db) }
+    }
+
+    /// Every tracked order with its summary, fetch times and last failure, in the order added.
+    public func watchlist() throws(StoreError) -> [WatchedOrder] {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+                       s.summary, s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at
+                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
+                ORDER BY t.id
+                """)
+            let decoder = JSONDecoder()
+            var result: [WatchedOrder] = []
+            while let row = try rows.next() {
+                let order = TrackedOrder(
+                    id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+                    paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
+                let summary = (row["summary"] as Data?).flatMap { try? decoder.decode(OrderSummary.self, from: $0) }
+                result.append(WatchedOrder(
+                    order: order, summary: summary, fetchedAt: row["fetched_at"], changedAt: row["changed_at"],
+                    failure: Self.failure(from: row)))
+            }
+            return result
+        }
+    }
+
+    private static func failure(from row: Row) -> FetchFailure? {
+        guard let message: String = row["error_message"], let at: Date = row["failed_at"] else { return nil }
+        let category = (row["error_category"] as String?).flatMap(ErrorCategory.init(rawValue:)) ?? .server
+        let service = (row["error_service"] as String?).flatMap(Service.init(rawValue:))
+        return FetchFailure(error: ReportedError(category: category, service: service, message: message), at: at)
+    }
+
+    // MARK: - Reports
+
+    /// The last good report of an order, nil if it was never fetched.
+    public func report(orderID: Int64) throws(StoreError) -> OrderReport? {
+        try read { db in try Self.storedReport(db, orderID: orderID) }
+    }
+
+    static func storedReport(_ db: Database, orderID: Int64) throws -> OrderReport? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT report FROM order_state WHERE order_id = ?", arguments: [orderID]) else { return nil }
+        return try? JSONDecoder().decode(OrderReport.self, from: data)
+    }
+
+    /// Every tracked order with its last good report (nil if never fetched), in the order added.
+    public func reports() throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
+                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id ORDER BY t.id
+                """)
+            let decoder = JSONDecoder()
+            var result: [(order: TrackedOrder, report: OrderReport?)] = []
+            while let row = try rows.next() {
+                let order = TrackedOrder(
+                    id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+                    paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
+                result.append((order, (row["report"] as Data?).flatMap { try? decoder.decode(OrderReport.self, from: $0) }))
+            }
+            return result
+        }
+    }
+
+    /// Stores a successful fetch: the report (with PayU's earlier answer kept where PayU failed),
+    /// its summary, and every change from the previous report into the history, in one
+    /// transaction. Returns nil if the order was removed meanwhile (by another process).
+    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) throws(StoreError) -> RecordOutcome? {
+        try run { db in
+            guard try TrackedOrder.exists(db, key: orderID) else { return nil }
+            let previous = try Self.storedReport(db, orderID: orderID)
+            let report = fetched.keepingPayU(from: previous)
+            let changes = OrderChange.between(previous, report)
+            let summary = OrderSummary(report, rule: rule)
+            let encoder = JSONEncoder()
+            let changedAt: Date? = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
+            try db.execute(
+                sql: """
+                    INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(order_id) DO UPDATE SET
+                        report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
+                        changed_at = COALESCE(excluded.changed_at, order_state.changed_at), attempted_at = excluded.attempted_at,
+                        error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL
+                    """,
+                arguments: [orderID, try report.jsonData(pretty: false), try encoder.encode(summary), report.fetchedAt, changedAt, report.fetchedAt])
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for change in changes {
+                try insert.execute(arguments: [orderID, report.fetchedAt, change.transactionID, change.refundID, change.field.rawValue, change.old, change.new])
+            }
+            return RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: previous == nil)
+        }
+    }
+
+    /// Stores a failed fetch. The last good report and its summary stay as they were.
+    public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) throws(StoreError) {
+        try run { db in
+            guard try TrackedOrder.exists(db, key: orderID) else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(order_id) DO UPDATE SET
+                        attempted_at = excluded.attempted_at, error_category = excluded.error_category,
+                        error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at
+                    """,
+                arguments: [orderID, date, error.category.rawValue, error.service?.rawValue, error.message, date])
+        }
+    }
+
+    // MARK: - History
+
+    /// The changes of one order, oldest first.
+    public func history(orderID: Int64) throws(StoreError) -> [HistoryEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM history WHERE order_id = ? ORDER BY seen_at, id", arguments: [orderID]).map { row in
+                let field = OrderChange.Field(rawValue: row["field"]) ?? .status
+                return HistoryEntry(
+                    id: row["id"], orderID: row["order_id"], seenAt: row["seen_at"],
+                    change: OrderChange(transactionID: row["transaction_id"], refundID: row["refund_id"], field: field,
+                                        old: row["old_value"], new: row["new_value"]))
+            }
+        }
+    }
+
+    // MARK: - Facts about the file
+
+    public func metadata(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMetadata(_ key: String, _ value: String) throws(StoreError) {
+        try run { db in
+            try db.execute(sql: "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A database that cannot be used, said so that a person knows which file and what to do. Every
+/// case leaves the file as it was: refundwatch never overwrites or "repairs" a database it did not
+/// understand.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        case notSQLite = "not_sqlite"
+        case notRefundwatch = "not_refundwatch"
+        case corrupt
+        case readOnly = "read_only"
+        case newerSchema = "newer_schema"
+        case cannotOpen = "cannot_open"
+        case busy
+        case full
+        case other
+    }
+
+    public var kind: Kind
+    public var file: String
+    /// What is wrong and what to do, without the file name (the description adds it).
+    public var problem: String
+
+    public init(_ kind: Kind, file: String, problem: String) {
+        self.kind = kind
+        self.file = file
+        self.problem = problem
+    }
+
+    public var description: String { "database \(file): \(problem)" }
+
+    static func notSQLite(_ file: String) -> StoreError {
+        StoreError(.notSQLite, file: file, problem: "this is not an SQLite file, so not a refundwatch database. It was left untouched. Pass another file with --db FILE, or move this one away to start a new watchlist.")
+    }
+
+    static func notRefundwatch(_ file: String) -> StoreError {
+        StoreError(.notRefundwatch, file: file, problem: "this is an SQLite database, but not one of refundwatch's (it holds other tables). It was left untouched. Pass another file with --db FILE.")
+    }
+
+    static func corrupt(_ file: String, detail: String) -> StoreError {
+        StoreError(.corrupt, file: file, problem: "the file is damaged (SQLite says: \(detail)). It was left untouched. Restore it from a backup, try `sqlite3 \(file) .recover`, or move it away to start a new watchlist.")
+    }
+
+    static func readOnly(_ file: String) -> StoreError {
+        StoreError(.readOnly, file: file, problem: "cannot write to it: the file or its folder is read-only. Check the permissions (ls -l), or pass another file with --db FILE.")
+    }
+
+    static func newerSchema(_ file: String, unknown: [String]) -> StoreError {
+        let list = unknown.isEmpty ? "" : " (\(unknown.joined(separator: ", ")))"
+        return StoreError(.newerSchema, file: file, problem: "it was written by a newer refundwatch: its schema has changes this version does not know\(list). It was left untouched. Upgrade refundwatch, or pass another file with --db FILE.")
+    }
+
+    static func busy(_ file: String) -> StoreError {
+        StoreError(.busy, file: file, problem: "another process kept it locked for more than \(Int(RefundStore.busyTimeout)) seconds. Try again; if it goes on, look for a stuck refundwatch (pgrep -a refundwatch).")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import RefundKit
+
+/// Fetches tracked orders and stores what came back: each order's report, summary and changes as
+/// one transaction the moment its fetch finishes, so a refresh cut short keeps every order it got.
+///
+/// Requests in flight are bounded by the service's transport (`concurrency` in the configuration);
+/// this keeps a window of orders in progress a little larger than that, so that an order waiting
+/// for its PayU call never leaves the request limit unused.
+public struct WatchlistRefresher: Sendable {
+    public struct Result: Sendable {
+        public enum Outcome: Sendable {
+            case recorded(RecordOutcome)
+            case failed(ReportedError)
+            /// Removed from the watchlist (by another process) while it was being fetched.
+            case removed
+        }
+
+        public var order: TrackedOrder
+        public var outcome: Outcome
+    }
+
+    public let store: RefundStore
+    public let service: RefundService
+    public let rule: OverdueRule
+    private let now: @Sendable () -> Date
+
+    public init(store: RefundStore, service: RefundService, rule: OverdueRule, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.service = service
+        self.rule = rule
+        self.now = now
+    }
+
+    /// Orders fetched at once: twice the request limit, so the limit stays busy.
+    public var window: Int { max(2, service.configuration.http.concurrency * 2) }
+
+    /// Fetches every order once. `progress` is called after each order is stored, with the number
+    /// done so far. Throws only when the database cannot be written; fetch failures are results.
+    public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) -> Void = { _, _ in }) async throws(StoreError) -> [Result] {
+        var results: [Result] = []
+        results.reserveCapacity(orders.count)
+        var storeFailure: StoreError?
+        await withTaskGroup(of: (TrackedOrder, Swift.Result<OrderReport, RefundWatchError>).self) { group in
+            var next = orders.startIndex
+            func startNext() {
+                guard next < orders.endIndex else { return }
+                let order = orders[next]
+                next += 1
+                group.addTask {
+                    do throws(RefundWatchError) {
+                        let report = try await service.report(referenceID: order.referenceID, phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
+                        return (order, .success(report))
+                    } catch {
+                        return (order, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<window { startNext() }
+            while let (order, fetched) = await group.next() {
+                do throws(StoreError) {
+                    let result = try store(order, fetched)
+                    results.append(result)
+                    progress(result, results.count)
+                } catch {
+                    storeFailure = error
+                    group.cancelAll()
+                    break
+                }
+                startNext()
+            }
+        }
+        if let storeFailure { throw storeFailure }
+        return results
+    }
+
+    private func store(_ order: TrackedOrder, _ fetched: Swift.Result<OrderReport, RefundWatchError>) throws(StoreError) -> Result {
+        guard let id = order.id else { return Result(order: order, outcome: .removed) }
+        switch fetched {
+        case .success(let report):
+            guard let recorded = try store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
+            return Result(order: order, outcome: .recorded(recorded))
+        case .failure(let error):
+            let reported = ReportedError(error)
+            try store.recordFailure(reported, at: now(), orderID: id)
+            return Result(order: order, outcome: .failed(reported))
+        }
+    }
+}

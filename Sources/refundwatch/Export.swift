@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundStore
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the watchlist's refunds from the store, one row per refund, as CSV (for a spreadsheet) or JSON. No API call is made.",
+        discussion: "PayU records that match no WhatsApp refund get a row of their own, with the WhatsApp columns empty."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case csv, json
+    }
+
+    @Option(help: "csv or json (default: from the --output file's extension, else csv).")
+    var format: Format?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout (replaced whole, never half-written).", valueName: "FILE"))
+    var output: String?
+
+    @OptionGroup var source: StoreSource
+
+    func validate() throws { try source.validate() }
+
+    var chosenFormat: Format {
+        if let format { return format }
+        if let output, output.lowercased().hasSuffix(".json") { return .json }
+        return .csv
+    }
+
+    func run() async throws {
+        let rows: [ExportRow]
+        let unfetched: Int
+        do {
+            let store = try source.openStore()
+            let now = try source.clock(store)()
+            let rule = source.overdueRule()
+            let reports = try store.reports()
+            rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
+            unfetched = reports.filter { $0.report == nil }.count
+        } catch {
+            throw report(error)
+        }
+        let data = chosenFormat == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
+        if let output {
+            do {
+                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                standardError("refundwatch: cannot write \(output): \(error.localizedDescription). Check the folder exists and is writable.")
+                throw ExitStatus.badInput.exitCode
+            }
+            standardError("refundwatch: wrote \(plural(rows.count, "refund")) to \(output).")
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+        if unfetched > 0 {
+            standardError("refundwatch: \(plural(unfetched, "order")) not fetched yet, so not exported; run: refundwatch track refresh")
+        }
+    }
+}
+
+/// One refund of the export: both sides, flattened.
+struct ExportRow: Encodable {
+    var referenceID: String
+    var label: String?
+    var transactionID: String
+    var gateway: String
+    var refundID: String?
+    var amount: Money?
+    var whatsappStatus: String?
+    var speed: String?
+    var payuStatus: String?
+    var arn: String?
+    var settlementID: String?
+    var amountSettled: Money?
+    var utr: String?
+    var valueDate: String?
+    var refundMode: String?
+    var stage: String?
+    var overdue: Bool
+    var refundCreated: Date?
+    var fetchedAt: Date
+
+    static func rows(order: TrackedOrder, report: OrderReport?, rule: OverdueRule, now: Date) -> [ExportRow] {
+        guard let report else { return [] }
+        var rows: [ExportRow] = []
+        for transaction in report.transactions {
+            func row(_ refund: Refund?, _ payu: PayURefundRecord?) -> ExportRow {
+                ExportRow(
+                    referenceID: order.referenceID, label: order.label, transactionID: transaction.transaction.id,
+                    gateway: transaction.transaction.gateway.rawValue, refundID: refund?.id, amount: refund?.amount ?? payu?.amount,
+                    whatsappStatus: refund?.status.rawValue, speed: refund?.speed?.rawValue, payuStatus: payu?.status?.rawValue,
+                    arn: payu?.bankARN, settlementID: payu?.settlementID, amountSettled: payu?.amountSettled, utr: payu?.utr,
+                    valueDate: payu?.valueDate, refundMode: payu?.refundMode, stage: nil, overdue: false,
+                    refundCreated: refund?.created.date, fetchedAt: report.fetchedAt)
+            }
+            for joined in transaction.refunds {
+                var line = row(joined.refund, joined.payu)
+                line.stage = RefundStage(joined, in: transaction).rawValue
+                line.overdue = rule.isOverdue(joined, in: transaction, at: now)
+                rows.append(line)
+            }
+            for record in transaction.unmatchedPayU {
+                rows.append(row(nil, record))
+            }
+        }
+        return rows
+    }
+
+    static let columns = ["reference_id", "label", "transaction_id", "gateway", "refund_id", "amount", "currency", "whatsapp_status",
+                          "speed", "payu_status", "arn", "settlement_id", "amount_settled", "utr", "value_date", "refund_mode",
+                          "stage", "overdue", "refund_created", "fetched_at"]
+
+    var csvFields: [String] {
+        [referenceID, label ?? "", transactionID, gateway, refundID ?? "", amount?.plainString ?? "", amount?.currency ?? "",
+         whatsappStatus ?? "", speed ?? "", payuStatus ?? "", arn ?? "", settlementID ?? "", amountSettled?.plainString ?? "",
+         utr ?? "", valueDate ?? "", refundMode ?? "", stage ?? "", overdue ? "yes" : "no",
+         refundCreated.map(Timestamp.iso8601) ?? "", Timestamp.iso8601(fetchedAt)]
+    }
+
+    /// RFC 4180 CSV with a header row and CRLF line ends, as spreadsheets expect.
+    static func csv(_ rows: [ExportRow]) -> String {
+        ([columns] + rows.map(\.csvFields)).map { $0.map(CSVLine.escape).joined(separator: ",") + "\r\n" }.joined()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case referenceID = "reference_id", label, transactionID = "transaction_id", gateway, refundID = "refund_id", amount
+        case whatsappStatus = "whatsapp_status", speed, payuStatus = "payu_status", arn, settlementID = "settlement_id"
+        case amountSettled = "amount_settled", utr, valueDate = "value_date", refundMode = "refund_mode", stage, overdue
+        case refundCreated = "refund_created", fetchedAt = "fetched_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(referenceID, forKey: .referenceID)
+        try c.encode(label, forKey: .label)
+        try c.encode(transactionID, forKey: .transactionID)
+        try c.encode(gateway, forKey: .gateway)
+        try c.encode(refundID, forKey: .refundID)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(whatsappStatus, forKey: .whatsappStatus)
+        try c.encode(speed, forKey: .speed)
+        try c.encode(payuStatus, forKey: .payuStatus)
+        try c.encode(arn, forKey: .arn)
+        try c.encode(settlementID, forKey: .settlementID)
+        try c.encode(amountSettled, forKey: .amountSettled)
+        try c.encode(utr, forKey: .utr)
+        try c.encode(valueDate, forKey: .valueDate)
+        try c.encode(refundMode, forKey: .refundMode)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encode(refundCreated.map(Timestamp.known), forKey: .refundCreated)
+        try c.encode(Timestamp.known(fetchedAt), forKey: .fetchedAt)
+    }
+}

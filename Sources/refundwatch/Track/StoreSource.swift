@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundSimulator
+import RefundStore
+
+/// `--db FILE`, `--config FILE` and `--demo`: which watchlist, and which APIs to refresh it from.
+struct StoreSource: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The watchlist database (default: $XDG_DATA_HOME/refundwatch/refundwatch.sqlite; with --demo, demo.sqlite beside it).", valueName: "FILE"))
+    var db: String?
+
+    @OptionGroup var api: ConfigurationSource
+
+    var demo: Bool { api.demo }
+
+    func validate() throws {
+        try api.validate()
+        if let db, db.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--db needs a file name.")
+        }
+    }
+
+    /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
+    /// database is seeded with catalogue orders the first time.
+    func openStore() throws -> RefundStore {
+        let path: String
+        if let db {
+            path = db
+        } else {
+            path = demo ? StoreFile.demoPath() : StoreFile.defaultPath()
+            try StoreFile.createDirectory(for: path)
+        }
+        let store = try RefundStore.open(at: path)
+        if demo { try DemoWatchlist.seedIfNew(store) }
+        return store
+    }
+
+    /// The service to fetch with: the configuration's APIs, or in demo mode the simulator, its clock
+    /// carrying on from when the demo database was made.
+    func makeEnvironment(store: RefundStore) async throws -> ServiceEnvironment {
+        try await api.makeEnvironment(demoOptions: DemoWatchlist.simulatorOptions(for: store), now: try clock(store))
+    }
+
+    /// What "now" is for this watchlist: the wall clock, or the demo's simulated clock (the same
+    /// function of real time in every process, so ages and overdue checks agree between commands).
+    func clock(_ store: RefundStore) throws -> @Sendable () -> Date {
+        guard demo, let epoch = try DemoWatchlist.epoch(of: store) else { return { Date() } }
+        return { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
+    }
+
+    /// The overdue rule: the configuration's `arn_overdue_business_hours`, or the default when no
+    /// configuration is needed (list, history and export read only the store).
+    func overdueRule() -> OverdueRule {
+        guard !demo, let configuration = try? ConfigurationLoader().load(explicit: api.config) else { return OverdueRule() }
+        return configuration.overdueRule
+    }
+}
+
+/// The demo's watchlist: about twenty catalogue orders, one or two of each scenario, labelled with
+/// what they show; and a simulated clock that runs 60 times faster than real time from the moment
+/// the demo database was made, so that refunds move between one `track refresh` and the next.
+enum DemoWatchlist {
+    static let speed: Double = 60
+    static let epochKey = "demo_epoch"
+
+    static var picks: [(Scenario, Int)] {
+        Scenario.allCases.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
+    }
+
+    static func seedIfNew(_ store: RefundStore, now: Date = Date()) throws {
+        guard try store.metadata(epochKey) == nil else { return }
+        let catalogue = Catalogue(seed: SimulatorOptions().seed)
+        var seen = Set<String>()
+        var orders: [TrackedOrder] = []
+        for (scenario, count) in picks {
+            for order in catalogue.orders(in: scenario).prefix(count) where seen.insert(order.referenceID).inserted {
+                orders.append(TrackedOrder(referenceID: order.referenceID, label: scenario.rawValue.replacingOccurrences(of: "-", with: " "), addedAt: now))
+            }
+        }
+        _ = try store.add(orders)
+        try store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
+    }
+
+    static func epoch(of store: RefundStore) throws -> Date? {
+        try store.metadata(epochKey).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
+    }
+
+    static func simulatedNow(epoch: Date, at now: Date) -> Date {
+        epoch.addingTimeInterval(max(0, now.timeIntervalSince(epoch)) * speed)
+    }
+
+    static func simulatorOptions(for store: RefundStore, now: Date = Date()) throws -> SimulatorOptions {
+        var options = SimulatorOptions()
+        options.speed = speed
+        if let epoch = try epoch(of: store) {
+            options.startDate = epoch
+            options.elapsedAtStart = max(0, now.timeIntervalSince(epoch)) * speed
+        }
+        return options
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundStore
+
+struct Track: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The watchlist: orders tracked for days, their last known state and the history of every change, in SQLite.",
+        discussion: """
+        Try it: refundwatch track refresh --demo && refundwatch track list --demo
+
+        \(ExitStatus.helpText)
+        """,
+        subcommands: [TrackAdd.self, TrackRemove.self, TrackList.self, TrackRefresh.self, TrackHistory.self]
+    )
+}
+
+struct TrackAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add orders to the watchlist: ids as arguments, or '-' to read them from stdin (one per line, or a CSV file with a header, first column).",
+        discussion: "An id already tracked is reported and not added twice. Lines that hold no valid id are reported with their line number; the valid ones are still added (exit status 2 then)."
+    )
+
+    @Argument(help: ArgumentHelp("Reference ids, or - for stdin.", valueName: "REF"))
+    var references: [String] = []
+
+    @Option(help: "A label shown beside these orders (a CSV 'label' column wins for its rows).")
+    var label: String?
+
+    @Option(name: .customLong("phone-number-id"), help: "Look these orders up under this phone number id instead of the configuration's.")
+    var phoneNumberID: String?
+
+    @Option(name: .customLong("payment-config-id"), help: "Look these orders up under this payment configuration id instead of the configuration's.")
+    var paymentConfigID: String?
+
+    @OptionGroup var source: StoreSource
+
+    /// Ids are written in transactions of this many, so a long list read from stdin is stored as it
+    /// is read, and an interrupted add keeps every finished batch.
+    static let batchSize = 1_000
+
+    func validate() throws {
+        try source.validate()
+        if references.isEmpty {
+            throw ValidationError("Give at least one reference id, or - to read them from stdin.")
+        }
+        for (name, value) in [("--phone-number-id", phoneNumberID), ("--payment-config-id", paymentConfigID)] {
+            if let value, let problem = PathSegment.problem(with: value) { throw ValidationError("\(name): \(problem).") }
+        }
+        if let label, label.contains(where: \.isNewline) { throw ValidationError("--label must be one line.") }
+    }
+
+    func run() async throws {
+        let store: RefundStore
+        do { store = try source.openStore() } catch { throw report(error) }
+        let now = try source.clock(store)()
+        var rejected: [String] = []
+        var added = 0
+        var duplicates: [String] = []
+        var batch: [TrackedOrder] = []
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let outcome = try store.add(batch)
+            added += outcome.added.count
+            duplicates += outcome.duplicates.map(\.referenceID)
+            batch.removeAll(keepingCapacity: true)
+        }
+        func enqueue(_ id: String, label rowLabel: String?) throws {
+            batch.append(TrackedOrder(referenceID: id, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID,
+                                      label: rowLabel ?? label, addedAt: now))
+            if batch.count >= Self.batchSize { try flush() }
+        }
+
+        do {
+            for (position, argument) in references.enumerated() {
+                if argument == "-" {
+                    var reader = WatchlistImport()
+                    while let line = readLine(strippingNewline: true) {
+                        switch reader.feed(line) {
+                        case .entry(let entry): try enqueue(entry.referenceID, label: entry.label)
+                        case .rejected(let bad): rejected.append("stdin \(bad)")
+                        case .skipped: break
+                        }
+                    }
+                } else {
+                    let id = argument.trimmingCharacters(in: .whitespaces)
+                    if let problem = ReferenceID.problem(with: id) {
+                        rejected.append("argument \(position + 1): \"\(argument)\": \(problem)")
+                    } else {
+                        try enqueue(id, label: nil)
+                    }
+                }
+            }
+            try flush()
+        } catch {
+            throw report(error)
+        }
+
+        for line in rejected { standardError("refundwatch: rejected \(line)") }
+        print(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: try store.count()))
+        if !rejected.isEmpty { throw ExitStatus.badInput.exitCode }
+    }
+
+    static func summary(added: Int, duplicates: [String], rejected: Int, total: Int) -> String {
+        var parts = ["Added \(plural(added, "order"))"]
+        if !duplicates.isEmpty {
+            let shown = duplicates.prefix(5).joined(separator: ", ")
+            let more = duplicates.count > 5 ? " and \(duplicates.count - 5) more" : ""
+            parts.append("\(plural(duplicates.count, "was", "were")) already tracked (\(shown)\(more))")
+        }
+        if rejected > 0 { parts.append("\(plural(rejected, "line")) rejected (listed above)") }
+        return parts.joined(separator: "; ") + ". The watchlist has \(plural(total, "order"))."
+    }
+}
+
+struct TrackRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove orders from the watchlist, with their stored reports and history.",
+        discussion: "Exit status 4 when one of the ids was not on the watchlist (the others are still removed)."
+    )
+
+    @Argument(help: ArgumentHelp("Reference ids, or - for stdin.", valueName: "REF"))
+    var references: [String] = []
+
+    @OptionGroup var source: StoreSource
+
+    func validate() throws {
+        try source.validate()
+        if references.isEmpty { throw ValidationError("Give at least one reference id, or - to read them from stdin.") }
+    }
+
+    func run() async throws {
+        var ids: [String] = []
+        for argument in references {
+            if argument == "-" {
+                var reader = WatchlistImport()
+                while let line = readLine(strippingNewline: true) {
+                    if case .entry(let entry) = reader.feed(line) { ids.append(entry.referenceID) }
+                }
+            } else {
+                ids.append(argument.trimmingCharacters(in: .whitespaces))
+            }
+        }
+        let removed: [String]
+        do {
+            let store = try source.openStore()
+            removed = try store.remove(referenceIDs: ids)
+        } catch {
+            throw report(error)
+        }
+        let missing = ids.filter { !removed.contains($0) }
+        for id in missing { standardError("refundwatch: \(id) is not on the watchlist; nothing removed for it.") }
+        print("Removed \(plural(removed.count, "order")).")
+        if !missing.isEmpty { throw ExitStatus.notFound.exitCode }
+    }
+}
+
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// "1 order", "3 orders"; "1 was", "3 were".
+func plural(_ count: Int, _ singular: String, _ pluralForm: String? = nil) -> String {
+    let word = count == 1 ? singular : (pluralForm ?? singular + "s")
+    return "\(count.formatted()) \(word)"
+}

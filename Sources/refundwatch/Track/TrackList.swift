@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundStore
+
+struct TrackList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the watchlist from the store: last status, amount, refunds, ARNs, overdue refunds and the age of the data. No API call is made."
+    )
+
+    @Flag(help: "Print JSON (snake_case; amounts as decimal strings with their currency).")
+    var json = false
+
+    @OptionGroup var source: StoreSource
+
+    func validate() throws { try source.validate() }
+
+    func run() async throws {
+        let rows: [WatchedOrder]
+        let now: Date
+        do {
+            let store = try source.openStore()
+            rows = try store.watchlist()
+            now = try source.clock(store)()
+        } catch {
+            throw report(error)
+        }
+        if json {
+            FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now)) + Data("\n".utf8))
+        } else {
+            print(WatchlistText.render(rows, now: now), terminator: "")
+        }
+    }
+}
+
+/// The totals a watchlist header shows.
+struct WatchlistTotals: Encodable {
+    var orders = 0
+    var refundsPending = 0
+    var overdue = 0
+    var failing = 0
+    var neverFetched = 0
+
+    init(_ rows: [WatchedOrder], now: Date) {
+        orders = rows.count
+        for row in rows {
+            refundsPending += row.summary?.pendingRefunds ?? 0
+            overdue += row.summary?.overdueCount(at: now) ?? 0
+            if row.failure != nil { failing += 1 }
+            if row.fetchedAt == nil { neverFetched += 1 }
+        }
+    }
+
+    var line: String {
+        var parts = [plural(orders, "order"), "\(refundsPending) refunds pending", "\(overdue) overdue", "\(failing) failing"]
+        if neverFetched > 0 { parts.append("\(neverFetched) never fetched (run: refundwatch track refresh)") }
+        return parts.joined(separator: " · ")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case orders, refundsPending = "refunds_pending", overdue, failing, neverFetched = "never_fetched"
+    }
+}
+
+enum WatchlistText {
+    static func render(_ rows: [WatchedOrder], now: Date) -> String {
+        if rows.isEmpty {
+            return "The watchlist is empty. Add orders with: refundwatch track add REF... (or - to read them from stdin)\n"
+        }
+        var table = TextTable([
+            .init(title: "REFERENCE"), .init(title: "LABEL", maxWidth: 22), .init(title: "PAYMENT"),
+            .init(title: "AMOUNT", rightAligned: true), .init(title: "REFUNDS", rightAligned: true), .init(title: "STATE"),
+            .init(title: "ARN"), .init(title: "OVERDUE", rightAligned: true), .init(title: "UPDATED"),
+        ])
+        for row in rows {
+            let summary = row.summary
+            let overdue = summary?.overdueCount(at: now) ?? 0
+            var notes: [String] = []
+            if let failure = row.failure {
+                notes.append("  ↳ last fetch failed \(Age.text(since: failure.at, now: now)): \(failure.error.message)")
+            }
+            table.add([
+                row.order.referenceID,
+                row.order.label ?? "",
+                summary?.paymentStatus ?? "—",
+                summary?.amount?.formatted ?? "—",
+                summary.map(refundsCell) ?? "—",
+                summary?.stageSummary ?? "not fetched yet",
+                summary.map(arnCell) ?? "—",
+                overdue > 0 ? "\(overdue)" : "",
+                (row.fetchedAt.map { Age.text(since: $0, now: now) } ?? "never") + (row.isStale ? " (stale)" : ""),
+            ], notes: notes)
+        }
+        return table.render() + "\n" + WatchlistTotals(rows, now: now).line + "\n"
+    }
+
+    static func refundsCell(_ summary: OrderSummary) -> String {
+        guard summary.refundCount > 0 else { return "0" }
+        return "\(summary.refundCount) · \(summary.refundTotal?.formatted ?? "?")"
+    }
+
+    static func arnCell(_ summary: OrderSummary) -> String {
+        if summary.arnMissing > 0 { return "\(summary.arnMissing) missing" }
+        if summary.arnPresent > 0 { return "✓" }
+        return "—"
+    }
+}
+
+/// `track list --json`.
+struct WatchlistListing: Encodable {
+    var generatedAt: Date
+    var totals: WatchlistTotals
+    var orders: [Row]
+
+    init(rows: [WatchedOrder], now: Date) {
+        generatedAt = now
+        totals = WatchlistTotals(rows, now: now)
+        orders = rows.map { Row($0, now: now) }
+    }
+
+    struct Row: Encodable {
+        var order: WatchedOrder
+        var now: Date
+
+        init(_ order: WatchedOrder, now: Date) {
+            self.order = order
+            self.now = now
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
+            case addedAt = "added_at", fetchedAt = "fetched_at", ageSeconds = "age_seconds", paymentStatus = "payment_status"
+            case amount, transactions, refunds, arn, overdue, stale, lastError = "last_error"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            let summary = order.summary
+            try c.encode(order.order.referenceID, forKey: .referenceID)
+            try c.encode(order.order.phoneNumberID, forKey: .phoneNumberID)
+            try c.encode(order.order.paymentConfigID, forKey: .paymentConfigID)
+            try c.encode(order.order.label, forKey: .label)
+            try c.encode(Timestamp.known(order.order.addedAt), forKey: .addedAt)
+            try c.encode(order.fetchedAt.map(Timestamp.known), forKey: .fetchedAt)
+            try c.encode(order.fetchedAt.map { Int(now.timeIntervalSince($0).rounded(.down)) }, forKey: .ageSeconds)
+            try c.encode(summary?.paymentStatus, forKey: .paymentStatus)
+            try c.encode(summary?.amount, forKey: .amount)
+            try c.encode(summary?.transactionCount, forKey: .transactions)
+            try c.encode(summary.map(RefundCounts.init), forKey: .refunds)
+            try c.encode(summary.map { ["present": $0.arnPresent, "missing": $0.arnMissing] }, forKey: .arn)
+            try c.encode(summary?.overdueCount(at: now), forKey: .overdue)
+            try c.encode(order.isStale, forKey: .stale)
+            try c.encode(order.failure.map(FailureJSON.init), forKey: .lastError)
+        }
+    }
+
+    struct RefundCounts: Encodable {
+        var summary: OrderSummary
+        init(_ summary: OrderSummary) { self.summary = summary }
+        enum CodingKeys: String, CodingKey { case count, total, stages, summary }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(summary.refundCount, forKey: .count)
+            try c.encode(summary.refundTotal, forKey: .total)
+            try c.encode(summary.stages, forKey: .stages)
+            try c.encode(summary.stageSummary, forKey: .summary)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case generatedAt = "generated_at", totals, orders }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Timestamp.known(generatedAt), forKey: .generatedAt)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(orders, forKey: .orders)
+    }
+}
+
+struct FailureJSON: Encodable {
+    var failure: FetchFailure
+    init(_ failure: FetchFailure) { self.failure = failure }
+    enum CodingKeys: String, CodingKey { case category, service, message, at }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(failure.error.category, forKey: .category)
+        try c.encode(failure.error.service, forKey: .service)
+        try c.encode(failure.error.message, forKey: .message)
+        try c.encode(Timestamp.known(failure.at), forKey: .at)
+    }
+}
+
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+}

@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import RefundKit
+import RefundStore
+
+struct TrackRefresh: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Fetch every tracked order once (bounded concurrency), store the reports and what changed, and print a summary.",
+        discussion: """
+        An order whose fetch fails keeps its last good report; the failure is stored and shown by \
+        'track list'. Exit status: 0 when every fetch worked; otherwise the status of the failures' \
+        kind (5 authentication, 7 server, 8 network, ...), or 10 when they failed for different reasons.
+        """
+    )
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    @OptionGroup var source: StoreSource
+
+    func validate() throws { try source.validate() }
+
+    func run() async throws {
+        let store: RefundStore
+        let environment: ServiceEnvironment
+        let orders: [TrackedOrder]
+        do {
+            store = try source.openStore()
+            orders = try store.trackedOrders()
+            environment = try await source.makeEnvironment(store: store)
+        } catch {
+            throw report(error)
+        }
+        let clock = try source.clock(store)
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
+        let started = ContinuousClock.now
+        let showProgress = isatty(STDERR_FILENO) == 1 && !orders.isEmpty
+        let outcome: Result<[WatchlistRefresher.Result], StoreError>
+        do throws(StoreError) {
+            outcome = .success(try await refresher.refresh(orders) { _, done in
+                if showProgress && (done == orders.count || done % 10 == 0) {
+                    FileHandle.standardError.write(Data("\rrefreshing \(done)/\(orders.count)".utf8))
+                }
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        await environment.close()
+        let results: [WatchlistRefresher.Result]
+        switch outcome {
+        case .success(let value): results = value
+        case .failure(let error): throw report(error)
+        }
+        let elapsed = started.duration(to: .now)
+        let summary = RefreshSummary(results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                     overdue: (try? store.watchlist())?.reduce(0) { $0 + ($1.summary?.overdueCount(at: clock()) ?? 0) } ?? 0)
+        if json {
+            FileHandle.standardOutput.write(try JSONOutput.encode(summary) + Data("\n".utf8))
+        } else {
+            print(summary.text, terminator: "")
+        }
+        if let status = summary.exitStatus { throw status.exitCode }
+    }
+}
+
+/// What one `track refresh` did.
+struct RefreshSummary: Encodable {
+    struct Change: Encodable {
+        var referenceID: String
+        var seenAt: Date
+        var change: OrderChange
+
+        enum CodingKeys: String, CodingKey { case referenceID = "reference_id", seenAt = "seen_at" }
+        func encode(to encoder: any Encoder) throws {
+            try change.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(referenceID, forKey: .referenceID)
+            try c.encode(Timestamp.known(seenAt), forKey: .seenAt)
+        }
+    }
+
+    struct Failure: Encodable {
+        var referenceID: String
+        var error: ReportedError
+        enum CodingKeys: String, CodingKey { case referenceID = "reference_id", category, service, message }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(referenceID, forKey: .referenceID)
+            try c.encode(error.category, forKey: .category)
+            try c.encode(error.service, forKey: .service)
+            try c.encode(error.message, forKey: .message)
+        }
+    }
+
+    var orders: Int
+    var fetched = 0
+    var firstFetched = 0
+    var changedOrders = 0
+    var overdue: Int
+    var seconds: Double
+    var changes: [Change] = []
+    var failures: [Failure] = []
+
+    init(results: [WatchlistRefresher.Result], seconds: Double, overdue: Int) {
+        orders = results.count
+        self.seconds = seconds
+        self.overdue = overdue
+        for result in results {
+            switch result.outcome {
+            case .recorded(let recorded):
+                fetched += 1
+                if recorded.isFirstFetch {
+                    firstFetched += 1
+                } else if !recorded.changes.isEmpty {
+                    changedOrders += 1
+                    changes += recorded.changes.map { Change(referenceID: result.order.referenceID, seenAt: recorded.report.fetchedAt, change: $0) }
+                }
+            case .failed(let error):
+                failures.append(Failure(referenceID: result.order.referenceID, error: error))
+            case .removed:
+                break
+            }
+        }
+    }
+
+    /// nil when every fetch worked; the failures' common kind, or "mixed".
+    var exitStatus: ExitStatus? {
+        let kinds = Set(failures.map(\.error.category))
+        guard let first = kinds.first else { return nil }
+        return kinds.count == 1 ? ExitStatus(first) : .mixedFailures
+    }
+
+    static let shownLines = 40
+
+    var text: String {
+        if orders == 0 { return "The watchlist is empty: nothing to refresh. Add orders with: refundwatch track add REF...\n" }
+        var parts = ["\(changedOrders) changed"]
+        if firstFetched > 0 { parts.append("\(firstFetched) fetched for the first time") }
+        parts += ["\(failures.count) failed", "\(overdue) overdue"]
+        var out = "Refreshed \(plural(orders, "order")) in \(String(format: "%.1f", seconds)) s: \(parts.joined(separator: ", ")).\n"
+        if !changes.isEmpty {
+            out += "\nChanges:\n"
+            let width = changes.map(\.referenceID.count).max() ?? 0
+            for change in changes.prefix(Self.shownLines) {
+                out += "  " + change.referenceID.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ChangeText.describe(change.change) + "\n"
+            }
+            if changes.count > Self.shownLines {
+                out += "  … and \(changes.count - Self.shownLines) more (refundwatch track history REF shows one order's)\n"
+            }
+        }
+        if !failures.isEmpty {
+            out += "\nFailed (the last good data is kept):\n"
+            for failure in failures.prefix(Self.shownLines) {
+                out += "  \(failure.referenceID)  \(failure.error.message)\n"
+            }
+            if failures.count > Self.shownLines { out += "  … and \(failures.count - Self.shownLines) more (refundwatch track list shows each)\n" }
+        }
+        return out
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case orders, fetched, firstFetched = "first_fetched", changedOrders = "changed_orders", failed, overdue
+        case seconds = "duration_seconds", changes, failures
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(orders, forKey: .orders)
+        try c.encode(fetched, forKey: .fetched)
+        try c.encode(firstFetched, forKey: .firstFetched)
+        try c.encode(changedOrders, forKey: .changedOrders)
+        try c.encode(failures.count, forKey: .failed)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(failures, forKey: .failures)
+    }
+}
+
+/// One change as a line: "refund rfnd_1  status: pending → success".
+enum ChangeText {
+    static func describe(_ change: OrderChange) -> String {
+        let subject = change.subject
+        switch change.field {
+        case .appeared: return "\(subject)  first seen: \(change.new ?? "—")"
+        case .disappeared: return "\(subject)  no longer reported (was \(change.old ?? "—"))"
+        default: return "\(subject)  \(change.field.title): \(change.old ?? "—") → \(change.new ?? "—")"
+        }
+    }
+}
