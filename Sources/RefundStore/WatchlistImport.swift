@@ -45,7 +45,8 @@ public struct WatchlistImport: Sendable {
         lineNumber += 1
         var line = rawLine
         if lineNumber == 1, line.hasPrefix("\u{FEFF}") { line.removeFirst() }
-        if line.hasSuffix("\r") { line.removeLast() }
+        // "\r\n" is one Character in Swift: trim line ends as characters, not by the last byte.
+        line = line.trimmingCharacters(in: .newlines)
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return .skipped }
 
