@@ -24,7 +24,22 @@ public final class RefundStore: Sendable {
     /// Opens (or creates) the database at `path`. A file that is not refundwatch's, is damaged, is
     /// read-only or was written by a newer version is refused with a `StoreError`, never changed.
     public static func open(at path: String) throws(StoreError) -> RefundStore {
+        // Turning a new file into a WAL database takes a lock SQLite does not wait for: when another
+        // process is creating the same file at that moment, try again shortly.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try openOnce(at: path)
+            } catch where error.kind == .busy && attempt < 5 {
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+            }
+        }
+    }
+
+    private static func openOnce(at path: String) throws(StoreError) -> RefundStore {
         try StoreFile.checkBeforeOpening(path)
+        try inspect(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         let pool: DatabasePool
@@ -51,23 +66,63 @@ public final class RefundStore: Sendable {
         return store
     }
 
-    private func prepareSchema() throws(StoreError) {
-        let migrator = Schema.migrator
-        try run { db in
-            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
-            if applicationID != Schema.applicationID && (applicationID != 0 || tables > 0) {
-                throw StoreError.notRefundwatch(self.path)
-            }
-            let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
-            if !unknown.isEmpty {
-                throw StoreError.newerSchema(self.path, unknown: unknown.sorted())
-            }
-        }
+    /// Looks at an existing file through a read-only connection before anything may write to it:
+    /// opening in WAL mode or migrating would change the file, and a file that is someone else's,
+    /// damaged or newer must be left byte for byte as it was.
+    private static func inspect(_ path: String) throws(StoreError) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
         do {
-            try migrator.migrate(writer)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.read { db in try Self.check(db, path: path) }
+            try queue.close()
         } catch {
             throw StoreFile.storeError(error, file: path)
+        }
+    }
+
+    private static func check(_ db: Database, path: String) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        // GRDB creates its `grdb_migrations` table just before the first migration sets the
+        // application id: a file caught in between is ours, being made by another process.
+        let tables = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM sqlite_master
+            WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
+            """) ?? 0
+        if applicationID != Schema.applicationID && (applicationID != 0 || tables > 0) {
+            throw StoreError.notRefundwatch(path)
+        }
+        let migrator = Schema.migrator
+        let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+        if !unknown.isEmpty {
+            throw StoreError.newerSchema(path, unknown: unknown.sorted())
+        }
+        // Reads every page once: a damaged file is caught here, not in the middle of a refresh.
+        let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check(1)") ?? "ok"
+        if verdict != "ok" {
+            throw StoreError.corrupt(path, detail: verdict)
+        }
+    }
+
+    /// Applies missing migrations. Two processes opening a new file at the same moment may both
+    /// start the same migration (GRDB reads what is applied before its transaction begins); the
+    /// loser's attempt fails and rolls back, and it then finds the schema complete.
+    private func prepareSchema() throws(StoreError) {
+        let migrator = Schema.migrator
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                let completed = (try? writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
+                if completed { return }
+                if attempt >= 3 { throw StoreFile.storeError(error, file: path) }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 

@@ -51,6 +51,6 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     static func busy(_ file: String) -> StoreError {
-        StoreError(.busy, file: file, problem: "another process kept it locked for more than \(Int(RefundStore.busyTimeout)) seconds. Try again; if it goes on, look for a stuck refundwatch (pgrep -a refundwatch).")
+        StoreError(.busy, file: file, problem: "another process holds a lock on it (refundwatch waited up to \(Int(RefundStore.busyTimeout)) seconds). Try again; if it goes on, look for a stuck refundwatch (pgrep -a refundwatch).")
     }
 }

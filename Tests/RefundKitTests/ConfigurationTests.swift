@@ -82,6 +82,14 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(config.kaleyra.pod == nil)
         #expect(config.kaleyra.baseURL == "https://api.in.kaleyra.io")
         #expect(config.payu == nil)
+        #expect(config.arnOverdueBusinessHours == 72)
+    }
+
+    @Test func theOverdueThresholdIsConfigurable() throws {
+        let config = try parse(variant("concurrency = 4", with: "concurrency = 4\narn_overdue_business_hours = 48"))
+        #expect(config.overdueRule.businessHours == 48)
+        let error = try #require(parseError(variant("concurrency = 4", with: "arn_overdue_business_hours = 0")))
+        #expect(error.description == "test.toml: arn_overdue_business_hours: 0.0 is out of range; expected 1 to 10,000")
     }
 
     @Test func secretsFromTheEnvironment() throws {

@@ -15,7 +15,7 @@ import RefundSimulator
 
     @Test func textShowsBothSidesJoinedWithin80Columns() async throws {
         let order = try await demoOrder(.multipleRefunds)
-        let result = try CLIRunner.run(["lookup", "--demo", order.referenceID])
+        let result = try await CLIRunner.run(["lookup", "--demo", order.referenceID])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let text = result.stdout
         #expect(text.hasPrefix("Order \(order.referenceID)\n"))
@@ -35,7 +35,7 @@ import RefundSimulator
 
     @Test func jsonIsTheJoinedReportWithExactAmounts() async throws {
         let order = try await demoOrder(.multipleRefunds)
-        let result = try CLIRunner.run(["lookup", "--demo", "--json", order.referenceID])
+        let result = try await CLIRunner.run(["lookup", "--demo", "--json", order.referenceID])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["reference_id"] as? String == order.referenceID)
@@ -59,20 +59,20 @@ import RefundSimulator
     @Test func everyScenarioPrintsWithin80Columns() async throws {
         for scenario in Scenario.allCases {
             let order = try await demoOrder(scenario)
-            let result = try CLIRunner.run(["lookup", "--demo", order.referenceID])
+            let result = try await CLIRunner.run(["lookup", "--demo", order.referenceID])
             #expect(result.status == 0, "\(scenario): \(result.stderr)")
             #expect(result.stdout.hasPrefix("Order \(order.referenceID)"))
             for line in result.stdout.split(separator: "\n") {
                 #expect(line.count <= 80, "\(scenario): too wide: \(line)")
             }
         }
-        let pending = try CLIRunner.run(["lookup", "--demo", try await demoOrder(.pendingNoTransactions).referenceID])
+        let pending = try await CLIRunner.run(["lookup", "--demo", try await demoOrder(.pendingNoTransactions).referenceID])
         #expect(pending.stdout.contains("No transactions: the customer has not tried to pay yet."))
     }
 
     @Test func aPayUErrorIsShownInPlaceOfTheBankFields() async throws {
         let order = try await demoOrder(.unknownPayUID)
-        let result = try CLIRunner.run(["lookup", "--demo", order.referenceID])
+        let result = try await CLIRunner.run(["lookup", "--demo", order.referenceID])
         #expect(result.status == 0)
         #expect(result.stdout.contains("  PayU         unavailable: PayU has no refunds for payu_id "))
         #expect(result.stdout.contains("    WhatsApp     "), "the WhatsApp side of the refund is still shown")
@@ -86,7 +86,7 @@ import RefundSimulator
         let text = try String(contentsOfFile: full, encoding: .utf8)
         let path = full + ".nopayu.toml"
         try String(text[..<text.range(of: "[payu]")!.lowerBound]).write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try CLIRunner.run(["lookup", "--config", path, id], environment: secretEnvironment())
+        let result = try await CLIRunner.run(["lookup", "--config", path, id], environment: secretEnvironment())
         let requests = harness.simulator.receivedRequests()
         await harness.stop()
         #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -94,39 +94,39 @@ import RefundSimulator
         #expect(requests.allSatisfy { $0.rawPath.hasPrefix("/v1/") }, "PayU was called without a [payu] table")
     }
 
-    @Test func unknownOrderExits4() throws {
-        let result = try CLIRunner.run(["lookup", "--demo", Catalogue.unknownReferenceID])
+    @Test func unknownOrderExits4() async throws {
+        let result = try await CLIRunner.run(["lookup", "--demo", Catalogue.unknownReferenceID])
         #expect(result.status == 4)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("No WhatsApp payment found for reference id \"\(Catalogue.unknownReferenceID)\""))
     }
 
-    @Test func badInputExits2() throws {
-        let empty = try CLIRunner.run(["lookup", "--demo", ""])
+    @Test func badInputExits2() async throws {
+        let empty = try await CLIRunner.run(["lookup", "--demo", ""])
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("is not valid: it is empty"))
-        let control = try CLIRunner.run(["lookup", "--demo", "ORD\u{1b}[2J"])
+        let control = try await CLIRunner.run(["lookup", "--demo", "ORD\u{1b}[2J"])
         #expect(control.status == 2)
         #expect(control.stderr.contains("\\u{1b}"), "the control character is shown escaped: \(control.stderr)")
-        let both = try CLIRunner.run(["lookup", "--demo", "--config", "/tmp/x.toml", "ORD-1"])
+        let both = try await CLIRunner.run(["lookup", "--demo", "--config", "/tmp/x.toml", "ORD-1"])
         #expect(both.status == 2)
         #expect(both.stderr.contains("--demo"))
-        let missingArgument = try CLIRunner.run(["lookup"])
+        let missingArgument = try await CLIRunner.run(["lookup"])
         #expect(missingArgument.status == 2)
     }
 
-    @Test func configurationProblemsExit3() throws {
-        let missing = try CLIRunner.run(["lookup", "--config", "/nonexistent/refundwatch.toml", "ORD-1"])
+    @Test func configurationProblemsExit3() async throws {
+        let missing = try await CLIRunner.run(["lookup", "--config", "/nonexistent/refundwatch.toml", "ORD-1"])
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("/nonexistent/refundwatch.toml"))
         #expect(missing.stderr.contains("--demo"))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-bad-\(UUID()).toml").path
         try "[kaleyra]\npod = \"mars\"\nsid = \"S\"\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let badPod = try CLIRunner.run(["lookup", "--config", path, "ORD-1"])
+        let badPod = try await CLIRunner.run(["lookup", "--config", path, "ORD-1"])
         #expect(badPod.status == 3)
         #expect(badPod.stderr.contains("kaleyra.pod"))
         #expect(badPod.stderr.contains("in, sg, eu, na"))
-        let noDefault = try CLIRunner.run(["lookup", "ORD-1"])
+        let noDefault = try await CLIRunner.run(["lookup", "ORD-1"])
         #expect(noDefault.status == 3)
         #expect(noDefault.stderr.contains("config.toml"))
     }
@@ -140,7 +140,7 @@ import RefundSimulator
         var loggedEnvironment = secretEnvironment()
         loggedEnvironment["XDG_STATE_HOME"] = state
 
-        let ok = try CLIRunner.run(["lookup", "--config", config, id], environment: loggedEnvironment)
+        let ok = try await CLIRunner.run(["lookup", "--config", config, id], environment: loggedEnvironment)
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
         outputs += [ok.stdout, ok.stderr]
         // Every request is in the log file, and nothing else of it reached the screen.
@@ -151,32 +151,32 @@ import RefundSimulator
         #expect(ok.stderr.isEmpty)
         outputs.append(log)
 
-        let auth = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment(apiKey: "wrong"))
+        let auth = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment(apiKey: "wrong"))
         #expect(auth.status == 5)
         #expect(auth.stderr.contains("Kaleyra refused the credentials"))
         outputs += [auth.stdout, auth.stderr]
 
         harness.simulator.setFaults(try FaultSpec.parse("kaleyra:429=1.0,retry-after=300"))
-        let limited = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        let limited = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
         #expect(limited.status == 6)
         #expect(limited.stderr.contains("rate limiting"))
         outputs += [limited.stdout, limited.stderr]
 
         harness.simulator.setFaults(try FaultSpec.parse("kaleyra:5xx=1.0"))
-        let server = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        let server = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
         #expect(server.status == 7)
         #expect(server.stderr.contains("server error"))
         outputs += [server.stdout, server.stderr]
 
         harness.simulator.setFaults(try FaultSpec.parse("payu:5xx=1.0"))
-        let partial = try CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        let partial = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
         #expect(partial.status == 0, "a PayU failure still prints the order")
         #expect(partial.stdout.contains("PayU         unavailable: PayU had a server error"))
         outputs += [partial.stdout, partial.stderr]
         await harness.stop()
 
         let refused = try writeConfiguration(harness, kaleyraBaseURL: "http://127.0.0.1:\(closedLoopbackPort())")
-        let network = try CLIRunner.run(["lookup", "--config", refused, id], environment: secretEnvironment())
+        let network = try await CLIRunner.run(["lookup", "--config", refused, id], environment: secretEnvironment())
         #expect(network.status == 8)
         #expect(network.stderr.contains("connection refused"))
         outputs += [network.stdout, network.stderr]
@@ -184,8 +184,8 @@ import RefundSimulator
         #expect(TestSecrets.leaked(in: outputs.joined(separator: "\n")).isEmpty)
     }
 
-    @Test func helpDocumentsTheExitCodes() throws {
-        let help = try CLIRunner.run(["lookup", "--help"])
+    @Test func helpDocumentsTheExitCodes() async throws {
+        let help = try await CLIRunner.run(["lookup", "--help"])
         #expect(help.status == 0)
         for code in 0...8 { #expect(help.stdout.contains("  \(code)  ")) }
     }

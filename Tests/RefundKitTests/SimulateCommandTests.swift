@@ -23,7 +23,7 @@ import RefundSimulator
         return (process, String(decoding: banner, as: UTF8.self))
     }
 
-    @Test func printsWhatToTryAndAConfigurationThatWorks() throws {
+    @Test func printsWhatToTryAndAConfigurationThatWorks() async throws {
         let (process, banner) = try startSimulate(["--port", "0", "--speed", "60"])
         defer { process.terminate(); process.waitUntilExit() }
         #expect(banner.contains("Kaleyra base URL:      http://127.0.0.1:"))
@@ -37,19 +37,19 @@ import RefundSimulator
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-sim-\(UUID()).toml").path
         try String(banner[start..<end]).write(toFile: path, atomically: true, encoding: .utf8)
         let id = try #require(Catalogue(seed: 42).orders(in: .multipleRefunds).first?.referenceID)
-        let lookup = try CLIRunner.run(["lookup", "--config", path, id])
+        let lookup = try await CLIRunner.run(["lookup", "--config", path, id])
         #expect(lookup.status == 0, "stderr: \(lookup.stderr)")
         #expect(lookup.stdout.hasPrefix("Order \(id)\n"))
     }
 
-    @Test func badOptionsAreRefusedWithTheSyntax() throws {
-        let faults = try CLIRunner.run(["simulate", "--faults", "5xx=lots"])
+    @Test func badOptionsAreRefusedWithTheSyntax() async throws {
+        let faults = try await CLIRunner.run(["simulate", "--faults", "5xx=lots"])
         #expect(faults.status == 2)
         #expect(faults.stderr.contains("--faults"))
         #expect(faults.stderr.contains("5xx=lots"))
-        let speed = try CLIRunner.run(["simulate", "--speed", "-1"])
+        let speed = try await CLIRunner.run(["simulate", "--speed", "-1"])
         #expect(speed.status == 2)
-        let latency = try CLIRunner.run(["simulate", "--latency", "soon"])
+        let latency = try await CLIRunner.run(["simulate", "--latency", "soon"])
         #expect(latency.status == 2)
         #expect(latency.stderr.contains("--latency"))
     }

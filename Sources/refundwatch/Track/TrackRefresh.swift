@@ -50,7 +50,8 @@ struct TrackRefresh: AsyncParsableCommand {
         await environment.close()
         let results: [WatchlistRefresher.Result]
         switch outcome {
-        case .success(let value): results = value
+        // In watchlist order, not in the order the fetches happened to finish.
+        case .success(let value): results = value.sorted { ($0.order.id ?? 0) < ($1.order.id ?? 0) }
         case .failure(let error): throw report(error)
         }
         let elapsed = started.duration(to: .now)

@@ -20,10 +20,54 @@ enum CLIRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 60) throws -> CLIResult {
+    /// Runs the binary to the end. The waiting happens on a Dispatch thread, never on one of Swift
+    /// concurrency's few cooperative threads: the simulators these tests start answer on those, and
+    /// two tests blocking them while their child process waits for a simulator would stall both.
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: Double = 60) async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments, environment: extra, stdin: stdin, timeout: timeout) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment extra: [String: String], stdin: String?, timeout: Double) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = environment(extra)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            DispatchQueue.global().async {
+                input.fileHandleForWriting.write(Data(stdin.utf8))
+                try? input.fileHandleForWriting.close()
+            }
+        }
+        return try collect(process, out: out, err: err, arguments: arguments, timeout: timeout)
+    }
+
+    /// Starts the binary with a pipe on stdin and returns at once, for tests that feed it slowly
+    /// or kill it part way.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (process: Process, stdin: FileHandle) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment(extra)
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, input.fileHandleForWriting)
+    }
+
+    static func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["TZ"] = "Asia/Kolkata"
         environment["REFUNDWATCH_CONFIG"] = nil
@@ -31,13 +75,10 @@ enum CLIRunner {
         // Logs go to a scratch folder, never the tester's own ~/.local/state.
         environment["XDG_STATE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-state-\(UUID())").path
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        return environment
+    }
+
+    private static func collect(_ process: Process, out: Pipe, err: Pipe, arguments: [String], timeout: Double) throws -> CLIResult {
         // Read both pipes while the process runs so a large output cannot block it.
         let outData = LockedData()
         let errData = LockedData()

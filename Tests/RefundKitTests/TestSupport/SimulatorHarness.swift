@@ -30,8 +30,10 @@ struct Harness {
     var configuration: RefundConfiguration
 
     static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
-                      requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post) async throws -> Harness {
+                      requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
+                      orders: Int = Catalogue.standardSize) async throws -> Harness {
         var options = SimulatorOptions()
+        options.orders = orders
         options.credentials = TestSecrets.credentials
         options.faults = faults
         options.latency = latency

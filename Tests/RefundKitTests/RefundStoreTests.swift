@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import Testing
+import RefundKit
+@testable import RefundStore
+
+/// A fresh folder per test, removed afterwards.
+struct ScratchFolder: ~Copyable {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-store-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func file(_ name: String) -> String { path + "/" + name }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite struct RefundStoreTests {
+    typealias B = ReportBuilder
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    func order(_ id: String, label: String? = nil, phone: String? = nil) -> TrackedOrder {
+        TrackedOrder(referenceID: id, phoneNumberID: phone, label: label, addedAt: now)
+    }
+
+    @Test func aNewFileGetsTheSchemaInWALMode() throws {
+        let scratch = try ScratchFolder()
+        let store = try RefundStore.open(at: scratch.file("w.sqlite"))
+        #expect(try store.count() == 0)
+        let queue = try DatabaseQueue(path: scratch.file("w.sqlite"))
+        let (mode, applicationID, tables) = try queue.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int32.fetchOne(db, sql: "PRAGMA application_id"),
+             try ["tracked_order", "order_state", "history", "store_meta"].filter { try db.tableExists($0) })
+        }
+        #expect(mode == "wal")
+        #expect(applicationID == Schema.applicationID)
+        #expect(tables.count == 4)
+        // Opening again migrates nothing and keeps what is there.
+        _ = try store.add([order("ORD-1")])
+        #expect(try RefundStore.open(at: scratch.file("w.sqlite")).trackedOrders().map(\.referenceID) == ["ORD-1"])
+    }
+
+    @Test func addingTwiceReportsDuplicatesAndWritesOnce() throws {
+        let store = try RefundStore.inMemory()
+        let first = try store.add([order("ORD-1", label: "vip"), order("ORD-2"), order("ORD-1")])
+        #expect(first.added.map(\.referenceID) == ["ORD-1", "ORD-2"])
+        #expect(first.duplicates.map(\.referenceID) == ["ORD-1"])
+        let second = try store.add([order("ORD-2"), order("ORD-3"), order("ORD-2", phone: "919000000002")])
+        #expect(second.added.map(\.referenceID) == ["ORD-3", "ORD-2"])
+        #expect(second.duplicates.map(\.referenceID) == ["ORD-2"])
+        let all = try store.trackedOrders()
+        #expect(all.map(\.referenceID) == ["ORD-1", "ORD-2", "ORD-3", "ORD-2"])
+        #expect(all[0].label == "vip")
+        #expect(all[3].phoneNumberID == "919000000002")
+    }
+
+    @Test func aReportRoundTripsWithItsSummaryAndHistory() throws {
+        let store = try RefundStore.inMemory()
+        let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
+        let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: now)
+        let recorded = try #require(try store.record(first, orderID: id, rule: OverdueRule()))
+        #expect(recorded.isFirstFetch)
+        #expect(recorded.changes.count == 4)
+        #expect(try store.report(orderID: id) == first)
+
+        let later = now.addingTimeInterval(600)
+        let second = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021"))])], fetchedAt: later)
+        let again = try #require(try store.record(second, orderID: id, rule: OverdueRule()))
+        #expect(!again.isFirstFetch)
+        #expect(again.changes.map(\.field) == [.status, .payuStatus, .arn])
+
+        let history = try store.history(orderID: id)
+        #expect(history.count == 7)
+        #expect(history.last?.change == OrderChange(transactionID: "t1", refundID: "r1", field: .arn, old: nil, new: "921125460021"))
+        #expect(history.last?.seenAt == later)
+        let row = try #require(try store.watchlist().first)
+        #expect(row.fetchedAt == later)
+        #expect(row.changedAt == later)
+        #expect(row.summary?.stageSummary == "1 done")
+        #expect(row.failure == nil)
+    }
+
+    @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() throws {
+        let store = try RefundStore.inMemory()
+        let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
+        let good = B.order([B.transaction("t1", refunds: [B.refund("r1")])], fetchedAt: now)
+        _ = try store.record(good, orderID: id, rule: OverdueRule())
+        let error = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s")
+        try store.recordFailure(error, at: now.addingTimeInterval(60), orderID: id)
+
+        var row = try #require(try store.watchlist().first)
+        #expect(row.isStale)
+        #expect(row.failure == FetchFailure(error: error, at: now.addingTimeInterval(60)))
+        #expect(row.fetchedAt == now)
+        #expect(row.summary?.refundCount == 1)
+        #expect(try store.report(orderID: id) == good)
+
+        _ = try store.record(good, orderID: id, rule: OverdueRule())
+        row = try #require(try store.watchlist().first)
+        #expect(row.failure == nil)
+    }
+
+    @Test func removingAnOrderRemovesItsStateAndHistory() throws {
+        let store = try RefundStore.inMemory()
+        let added = try store.add([order("ORD-1"), order("ORD-2")]).added
+        for entry in added {
+            _ = try store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rule: OverdueRule())
+        }
+        #expect(try store.remove(referenceIDs: ["ORD-1", "ORD-9"]) == ["ORD-1"])
+        #expect(try store.history(orderID: added[0].id!).isEmpty)
+        #expect(try store.report(orderID: added[0].id!) == nil)
+        #expect(try store.history(orderID: added[1].id!).count == 3)
+        // Recording for an order removed meanwhile (by another process) writes nothing.
+        #expect(try store.record(B.order([], fetchedAt: now), orderID: added[0].id!, rule: OverdueRule()) == nil)
+    }
+
+    // MARK: - Files that are not what they should be
+
+    /// The file's bytes before and after: a refused file must be left exactly as it was.
+    func expectRefused(_ path: String, kind: StoreError.Kind, mentioning words: [String]) throws {
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try RefundStore.open(at: path) }
+        #expect(error?.kind == kind)
+        for word in words { #expect(error?.description.contains(word) == true, "\(error?.description ?? "") lacks \(word)") }
+        #expect(error?.description.contains(path) == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAlone() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.file("notes.sqlite")
+        try Data("reference ids I must check\nORD-1\n".utf8).write(to: URL(fileURLWithPath: path))
+        try expectRefused(path, kind: .notSQLite, mentioning: ["not an SQLite file", "untouched", "--db"])
+    }
+
+    @Test func aDamagedDatabaseIsRefusedAndLeftAlone() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.file("damaged.sqlite")
+        do {
+            let store = try RefundStore.open(at: path)
+            _ = try store.add((1...500).map { order("ORD-\($0)") })
+        }
+        // Checkpoint the WAL into the main file, then overwrite pages past the header with garbage.
+        try DatabaseQueue(path: path).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 16_384))
+        try handle.close()
+        try expectRefused(path, kind: .corrupt, mentioning: ["damaged", ".recover", "untouched"])
+    }
+
+    @Test func someoneElsesSQLiteDatabaseIsRefused() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.file("crm.sqlite")
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT)") }
+        try expectRefused(path, kind: .notRefundwatch, mentioning: ["not one of refundwatch's"])
+    }
+
+    @Test func aDatabaseFromANewerRefundwatchIsRefused() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.file("newer.sqlite")
+        _ = try RefundStore.open(at: path).add([order("ORD-1")])
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: something from the future')") }
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try expectRefused(path, kind: .newerSchema, mentioning: ["newer refundwatch", "v9: something from the future", "Upgrade"])
+    }
+
+    @Test func aFolderOrAMissingFolderIsSaidPlainly() throws {
+        let scratch = try ScratchFolder()
+        let folder = #expect(throws: StoreError.self) { try RefundStore.open(at: scratch.path) }
+        #expect(folder?.problem.contains("is a folder") == true)
+        let missing = #expect(throws: StoreError.self) { try RefundStore.open(at: scratch.file("no/such/dir/w.sqlite")) }
+        #expect(missing?.problem.contains("does not exist") == true)
+    }
+
+    @Test func aReadOnlyDatabaseSaysToCheckPermissions() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.file("ro.sqlite")
+        _ = try RefundStore.open(at: path).add([order("ORD-1")])
+        if getuid() == 0 {
+            // root writes through file modes, so the permission cannot be taken away here: check
+            // what SQLite's read-only answer becomes instead.
+            let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
+            #expect(error.kind == .readOnly)
+            #expect(error.description == "database \(path): cannot write to it: the file or its folder is read-only. Check the permissions (ls -l), or pass another file with --db FILE.")
+        } else {
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: scratch.path)
+            defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path) }
+            let error = #expect(throws: StoreError.self) { _ = try RefundStore.open(at: path).add([order("ORD-2")]) }
+            #expect([.readOnly, .cannotOpen].contains(error?.kind))
+        }
+    }
+
+    @Test func theDemoPathIsNeverTheRealOne() {
+        let environment = ["XDG_DATA_HOME": "/data", "HOME": "/home/op"]
+        #expect(StoreFile.defaultPath(environment: environment) == "/data/refundwatch/refundwatch.sqlite")
+        #expect(StoreFile.demoPath(environment: environment) == "/data/refundwatch/demo.sqlite")
+        #expect(StoreFile.defaultPath(environment: ["HOME": "/home/op"]) == "/home/op/.local/share/refundwatch/refundwatch.sqlite")
+    }
+}
