@@ -18,7 +18,7 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "How many orders to serve: the README's 42, or more for load tests (their scenarios repeat with new ids).")
     var orders = Catalogue.standardSize
 
-    @Flag(help: "Print every reference id of the catalogue, one per line, and exit (e.g. to pipe into `track add -`).")
+    @Flag(name: .customLong("print-ids"), help: "Print every reference id of the catalogue, one per line, and exit (e.g. to pipe into `track add -`).")
     var printIDs = false
 
     @Option(help: "Simulated seconds per real second (60: a minute passes each second).")

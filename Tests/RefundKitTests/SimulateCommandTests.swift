@@ -53,4 +53,16 @@ import RefundSimulator
         #expect(latency.status == 2)
         #expect(latency.stderr.contains("--latency"))
     }
+
+    @Test func largerCataloguesKeepTheStandardOrdersFirstAndPrintTheirIDs() async throws {
+        let printed = try await CLIRunner.run(["simulate", "--orders", "100", "--print-ids"])
+        #expect(printed.status == 0)
+        let ids = printed.stdout.split(separator: "\n").map(String.init)
+        #expect(ids.count == 100)
+        #expect(Set(ids).count == 100)
+        #expect(Array(ids.prefix(Catalogue.standardSize)) == Catalogue(seed: 42).orders.map(\.referenceID))
+        let tooMany = try await CLIRunner.run(["simulate", "--orders", "0"])
+        #expect(tooMany.status == 2)
+        #expect(tooMany.stderr.contains("--orders 0 is out of range"))
+    }
 }

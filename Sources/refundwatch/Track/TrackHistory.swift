@@ -59,13 +59,7 @@ enum HistoryText {
         let subjects = entries.map { $0.change.subject }
         let width = subjects.map(\.count).max() ?? 0
         for (entry, subject) in zip(entries, subjects) {
-            let what: String
-            switch entry.change.field {
-            case .appeared: what = "first seen: \(entry.change.new ?? "—")"
-            case .disappeared: what = "no longer reported (was \(entry.change.old ?? "—"))"
-            default: what = "\(entry.change.field.title): \(entry.change.old ?? "—") → \(entry.change.new ?? "—")"
-            }
-            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(what)\n"
+            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(ChangeText.what(entry.change))\n"
         }
         return out
     }
