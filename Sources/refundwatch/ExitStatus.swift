@@ -34,7 +34,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .found: "success (lookup: the order was found and printed)"
         case .internalError: "internal error (a bug: please report it)"
         case .badInput: "bad input: a wrong argument or an invalid reference id"
-        case .configuration: "configuration: missing or malformed config file or key, or account not set up"
+        case .configuration: "configuration: a missing or malformed config file or key, account not set up"
         case .notFound: "not found: no payment with this reference id"
         case .authentication: "authentication: Kaleyra or PayU refused the credentials"
         case .rateLimited: "rate limited: try again after the wait shown"
@@ -46,7 +46,7 @@ enum ExitStatus: Int32, CaseIterable {
     }
 
     static var helpText: String {
-        "Exit status:\n" + allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+        "Exit status:\n" + allCases.map { ($0.rawValue < 10 ? "   " : "  ") + "\($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
 
     var exitCode: ExitCode { ExitCode(rawValue) }

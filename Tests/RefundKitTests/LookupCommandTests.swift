@@ -187,6 +187,9 @@ import RefundSimulator
     @Test func helpDocumentsTheExitCodes() async throws {
         let help = try await CLIRunner.run(["lookup", "--help"])
         #expect(help.status == 0)
-        for code in 0...8 { #expect(help.stdout.contains("  \(code)  ")) }
+        for code in 0...10 { #expect(help.stdout.contains("  \(code)  ")) }
+        let track = try await CLIRunner.run(["track", "refresh", "--help"])
+        let words = track.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("or 10 when they failed for different reasons"))
     }
 }
