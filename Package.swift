@@ -43,11 +43,30 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .systemLibrary(
+            name: "CNCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "DashboardCore",
+            dependencies: [
+                "RefundKit",
+                "RefundStore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "CursesTerminal",
+            dependencies: ["DashboardCore", "CNCurses"]
+        ),
         .executableTarget(
             name: "refundwatch",
             dependencies: [
                 "RefundKit",
                 "RefundStore",
+                "DashboardCore",
+                "CursesTerminal",
                 "RefundSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "RefundKitTests",
             dependencies: [
-                "RefundKit", "RefundStore", "RefundSimulator", "refundwatch",
+                "RefundKit", "RefundStore", "RefundSimulator", "DashboardCore", "refundwatch",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")]

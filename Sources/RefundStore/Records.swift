@@ -62,6 +62,14 @@ public struct WatchedOrder: Sendable, Hashable {
     /// Set when the latest fetch failed; the last good report stays.
     public var failure: FetchFailure?
 
+    public init(order: TrackedOrder, summary: OrderSummary? = nil, fetchedAt: Date? = nil, changedAt: Date? = nil, failure: FetchFailure? = nil) {
+        self.order = order
+        self.summary = summary
+        self.fetchedAt = fetchedAt
+        self.changedAt = changedAt
+        self.failure = failure
+    }
+
     /// The data shown is older than the latest attempt: the last fetch failed.
     public var isStale: Bool { failure != nil }
 }

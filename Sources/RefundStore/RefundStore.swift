@@ -206,16 +206,31 @@ public final class RefundStore: Sendable {
             let decoder = JSONDecoder()
             var result: [WatchedOrder] = []
             while let row = try rows.next() {
-                let order = TrackedOrder(
-                    id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
-                    paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
-                let summary = (row["summary"] as Data?).flatMap { try? decoder.decode(OrderSummary.self, from: $0) }
-                result.append(WatchedOrder(
-                    order: order, summary: summary, fetchedAt: row["fetched_at"], changedAt: row["changed_at"],
-                    failure: Self.failure(from: row)))
+                result.append(Self.watched(from: row, decoder: decoder))
             }
             return result
         }
+    }
+
+    /// One watchlist row, after its order was fetched (the dashboard updates rows one by one).
+    public func watchedOrder(id: Int64) throws(StoreError) -> WatchedOrder? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+                       s.summary, s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at
+                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
+                WHERE t.id = ?
+                """, arguments: [id]) else { return nil }
+            return Self.watched(from: row, decoder: JSONDecoder())
+        }
+    }
+
+    static func watched(from row: Row, decoder: JSONDecoder) -> WatchedOrder {
+        let order = TrackedOrder(
+            id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+            paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
+        let summary = (row["summary"] as Data?).flatMap { try? decoder.decode(OrderSummary.self, from: $0) }
+        return WatchedOrder(order: order, summary: summary, fetchedAt: row["fetched_at"], changedAt: row["changed_at"], failure: failure(from: row))
     }
 
     private static func failure(from row: Row) -> FetchFailure? {

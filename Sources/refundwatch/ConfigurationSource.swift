@@ -20,11 +20,13 @@ struct ConfigurationSource: ParsableArguments {
 
     /// The service, and in demo mode the simulator it talks to. `now` stamps each report's
     /// `fetched_at` (the demo passes its simulated clock).
-    func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() }) async throws -> ServiceEnvironment {
+    func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() },
+                         demoAttempts: Int? = nil) async throws -> ServiceEnvironment {
         let logger = Logger(label: "refundwatch.http")
         if demo {
             let simulator = try await RunningSimulator.start(demoOptions)
-            let configuration = DemoConfiguration.make(for: simulator)
+            var configuration = DemoConfiguration.make(for: simulator)
+            if let demoAttempts { configuration.http.maxAttempts = demoAttempts }
             return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: simulator)
         }
         let configuration = try ConfigurationLoader().load(explicit: config)

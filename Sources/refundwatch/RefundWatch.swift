@@ -13,7 +13,8 @@ struct RefundWatch: AsyncParsableCommand {
         \(ExitStatus.helpText)
         """,
         version: "0.1.0",
-        subcommands: [Lookup.self, Track.self, Export.self, Simulate.self]
+        subcommands: [DashboardCommand.self, Lookup.self, Track.self, Export.self, Simulate.self],
+        defaultSubcommand: DashboardCommand.self
     )
 
     /// Runs the command and maps every failure to a documented exit status. ArgumentParser's own

@@ -5,7 +5,8 @@ import Foundation
 public enum Age {
     public static func text(since date: Date, now: Date) -> String {
         let seconds = Int(now.timeIntervalSince(date).rounded(.down))
-        if seconds < 0 { return "in the future" }
+        // A few seconds "ahead" is two clocks read a moment apart, not the future.
+        if seconds < -60 { return "in the future" }
         if seconds < 5 { return "just now" }
         if seconds < 60 { return "\(seconds)s ago" }
         let minutes = seconds / 60

@@ -1,0 +1,117 @@
+import CNCurses
+import DashboardCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the terminal reports besides keys.
+public enum TerminalEvent: Sendable, Equatable {
+    case key(Key)
+    case resize(Size)
+}
+
+/// The only code that calls ncurses. Not thread-safe, like ncurses itself: create it, draw and
+/// read keys on one thread, and call `restore()` on every way out (it is safe to call twice).
+public final class CursesTerminal {
+    private var last: Screen?
+    private var palette: Palette
+    private var restored = false
+
+    /// Starts curses: the alternate screen, no echo, keys as they are typed, no cursor, a 25 ms
+    /// wait after ESC (the default second makes Esc feel broken), colours from `theme` unless
+    /// `NO_COLOR` is set.
+    public init(theme: Theme, noColor: Bool) {
+        setlocale(LC_ALL, "")
+        initscr()
+        cbreak()
+        noecho()
+        nonl()
+        keypad(rw_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        palette = Palette(theme: theme, noColor: noColor)
+        palette.install()
+    }
+
+    deinit { restore() }
+
+    public var size: Size { Size(width: Int(rw_cols()), height: Int(rw_lines())) }
+
+    public func setTheme(_ theme: Theme) {
+        palette = Palette(theme: theme, noColor: palette.noColor)
+        palette.install()
+        last = nil
+    }
+
+    /// Draws `screen`, writing only the cells that differ from the last frame. Returns how many
+    /// cells were written.
+    @discardableResult
+    public func draw(_ screen: Screen) -> Int {
+        if last?.size != screen.size {
+            erase()
+            last = nil
+        }
+        var written = 0
+        let width = screen.size.width
+        for y in 0..<screen.size.height {
+            for x in 0..<width {
+                let cell = screen[x, y]
+                if cell.isContinuation { continue }
+                if let last, last[x, y] == cell, !(x + 1 < width && last[x + 1, y] != screen[x + 1, y] && screen[x + 1, y].isContinuation) {
+                    continue
+                }
+                put(cell, x: x, y: y)
+                written += 1
+            }
+        }
+        last = screen
+        refresh()
+        return written
+    }
+
+    private func put(_ cell: Cell, x: Int, y: Int) {
+        let (attributes, pair) = palette.attributes(for: cell.style)
+        var scalars = cell.text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+        scalars.append(0)
+        _ = scalars.withUnsafeBufferPointer { buffer in
+            rw_put_cell(Int32(y), Int32(x), buffer.baseAddress, attributes, pair)
+        }
+    }
+
+    /// Waits up to `milliseconds` for a key or a resize; nil when nothing came.
+    public func next(waiting milliseconds: Int32) -> TerminalEvent? {
+        timeout(milliseconds)
+        var character: wint_t = 0
+        let kind = get_wch(&character)
+        if kind == rw_err() { return nil }
+        if kind == rw_key_code_yes() {
+            let code = Int32(character)
+            if code == rw_key_resize() {
+                last = nil
+                return .resize(size)
+            }
+            let keys: [Int32: Key] = [
+                rw_key_up(): .up, rw_key_down(): .down, rw_key_left(): .left, rw_key_right(): .right,
+                rw_key_ppage(): .pageUp, rw_key_npage(): .pageDown, rw_key_home(): .home, rw_key_end(): .end,
+                rw_key_backspace(): .backspace, rw_key_enter(): .enter,
+            ]
+            return keys[code].map(TerminalEvent.key)
+        }
+        switch character {
+        case 27: return .key(.escape)
+        case 10, 13: return .key(.enter)
+        case 8, 127: return .key(.backspace)
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
+            return .key(.character(Character(scalar)))
+        }
+    }
+
+    /// Leaves curses: the normal screen comes back with the cursor and echo as they were.
+    public func restore() {
+        guard !restored else { return }
+        restored = true
+        curs_set(1)
+        endwin()
+    }
+}

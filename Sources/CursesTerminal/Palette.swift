@@ -1,0 +1,51 @@
+import CNCurses
+import DashboardCore
+
+/// A theme turned into curses colour pairs and attributes: one pair per role, colours reduced to
+/// what the terminal has (256, 16 or 8), none at all under `NO_COLOR`.
+struct Palette {
+    let theme: Theme
+    let noColor: Bool
+    private(set) var pairs: [Role: Int16] = [:]
+
+    init(theme: Theme, noColor: Bool) {
+        self.theme = theme
+        self.noColor = noColor
+    }
+
+    mutating func install() {
+        pairs = [:]
+        guard !noColor, has_colors() else { return }
+        start_color()
+        use_default_colors()
+        let colors = Int(rw_colors())
+        for (index, role) in Role.allCases.enumerated() {
+            let look = theme.look(role)
+            let pair = Int16(index + 1)
+            init_pair(pair, Palette.number(look.foreground, colors: colors), Palette.number(look.background, colors: colors))
+            pairs[role] = pair
+        }
+    }
+
+    /// The curses colour number for a theme colour on a terminal with `colors` colours; -1 is the
+    /// terminal's default.
+    static func number(_ color: ThemeColor, colors: Int) -> Int16 {
+        let value: Int?
+        if colors >= 256 {
+            value = color.index256
+        } else if colors >= 16, case .index(let i) = color, i < 16 {
+            value = i
+        } else {
+            value = color.basic
+        }
+        return Int16(value ?? -1)
+    }
+
+    func attributes(for style: Style) -> (attr_t, Int16) {
+        var attributes = rw_a_normal()
+        if style.bold || theme.look(style.role).bold { attributes |= rw_a_bold() }
+        if style.reverse { attributes |= rw_a_reverse() }
+        if noColor && (style.role == .muted) { attributes |= rw_a_dim() }
+        return (attributes, pairs[style.role] ?? 0)
+    }
+}

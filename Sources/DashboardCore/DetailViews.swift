@@ -1,0 +1,118 @@
+import Foundation
+import RefundKit
+import RefundStore
+
+/// Label/value lines, as the detail views show them.
+struct Fields {
+    var lines: [(label: String, value: String, style: Style)] = []
+    mutating func add(_ label: String, _ value: String?, _ style: Style = .text) {
+        guard let value, !value.isEmpty else { return }
+        lines.append((label, value, style))
+    }
+
+    /// Draws from row `y`, in two columns when the terminal is wide; returns the next free row.
+    func render(from y: Int, maxRows: Int, into screen: inout Screen) -> Int {
+        let labelWidth = 16
+        let columns = screen.size.width >= 120 ? 2 : 1
+        let columnWidth = (screen.size.width - 2) / columns
+        let perColumn = min(maxRows, (lines.count + columns - 1) / columns)
+        for (index, line) in lines.enumerated() {
+            let column = index / max(1, perColumn)
+            let row = index % max(1, perColumn)
+            guard column < columns else { break }
+            let x = 2 + column * columnWidth
+            screen.put(DisplayWidth.pad(line.label, to: labelWidth), x: x, y: y + row, style: Style(.muted))
+            screen.put(DisplayWidth.clip(line.value, to: columnWidth - labelWidth - 2), x: x + labelWidth, y: y + row, style: line.style)
+        }
+        return y + perColumn
+    }
+}
+
+enum OrderView {
+    static let transactions = Table(columns: [
+        .init(title: "TRANSACTION", width: 20),
+        .init(title: "GATEWAY", width: 8),
+        .init(title: "STATUS", width: 8),
+        .init(title: "METHOD", width: 10, priority: 2),
+        .init(title: "CREATED", width: 19, priority: 1),
+        .init(title: "UPDATED", width: 19, priority: 3),
+        .init(title: "RFD", width: 3, rightAligned: true, priority: 1),
+        .init(title: "ERROR", width: 12, priority: 4, flexible: true),
+    ])
+
+    static func render(_ c: RenderContext, orderID: Int64, into screen: inout Screen) {
+        guard let report = c.report(orderID) else {
+            screen.put(c.row(orderID)?.fetchedAt == nil ? "Not fetched yet: press r to fetch it." : "Loading…", x: 2, y: 2, style: Style(.muted))
+            return
+        }
+        let payment = report.payment
+        var fields = Fields()
+        fields.add("Payment", payment.status.rawValue, Style(StatusStyle.role(for: payment.status.rawValue), bold: true))
+        fields.add("Amount", payment.amount?.formatted)
+        fields.add("Currency", payment.currency)
+        fields.add("Receipt", payment.receipt)
+        fields.add("Label", c.row(orderID)?.order.label)
+        fields.add("Fetched", c.time(report.fetchedAt) + " (" + Age.text(since: report.fetchedAt, now: c.now) + ")")
+        if let failure = c.row(orderID)?.failure {
+            fields.add("Last fetch", "failed \(Age.text(since: failure.at, now: c.now)): \(failure.error.message)", Style(.error))
+        }
+        for (key, value) in payment.notes.sorted(by: { $0.key < $1.key }) { fields.add("notes.\(key)", value) }
+        for field in payment.merchantFields { fields.add(field.name, field.value) }
+        let available = screen.size.height - Layout.chromeHeight
+        var y = fields.render(from: 1, maxRows: max(2, available / 2 - 1), into: &screen) + 1
+
+        let rows = report.transactions.map { t -> Table.Row in
+            let error = [t.transaction.error?.code, t.transaction.error?.reason].compactMap { $0 }.joined(separator: " ")
+            return Table.Row(cells: [
+                (t.transaction.id, .text),
+                (t.transaction.gateway.rawValue, .text),
+                (t.transaction.status.rawValue, Style(StatusStyle.role(for: t.transaction.status.rawValue))),
+                (t.transaction.method ?? "—", .text),
+                (c.time(t.transaction.created), .text),
+                (c.time(t.transaction.updated), .text),
+                ("\(t.refunds.count)", .text),
+                (error, Style(.bad)),
+            ])
+        }
+        if rows.isEmpty {
+            screen.put("No transactions: the customer has not tried to pay.", x: 2, y: y, style: Style(.muted))
+            y += 2
+        } else {
+            let height = min(rows.count, max(1, screen.size.height - 2 - y - 1))
+            transactions.render(rows: rows, selected: c.state.frame.selected, scroll: c.state.frame.top, headerY: y, top: y + 1, height: height, into: &screen)
+            y += height + 2
+        }
+        HistoryList.render(c.state.details[orderID]?.history ?? [], filter: nil, c, from: y, into: &screen)
+    }
+}
+
+enum HistoryList {
+    /// The most recent changes that fit, oldest first, under a "History" heading.
+    static func render(_ entries: [HistoryEntry], filter: ((OrderChange) -> Bool)?, _ c: RenderContext, from y: Int, into screen: inout Screen) {
+        let bottom = screen.size.height - 2
+        guard y < bottom - 1 else { return }
+        let shown = entries.filter { filter?($0.change) ?? true }
+        screen.put("History", x: 2, y: y, style: Style(.header, bold: true))
+        if shown.isEmpty {
+            screen.put("nothing recorded yet", x: 2, y: y + 1, style: Style(.muted))
+            return
+        }
+        let room = bottom - y - 1
+        for (offset, entry) in shown.suffix(room).enumerated() {
+            let change = entry.change
+            let text = "\(c.time(entry.seenAt))  \(change.subject)  \(ChangeWords.what(change))"
+            screen.put(DisplayWidth.clip(text, to: screen.size.width - 4), x: 2, y: y + 1 + offset, style: Style(change.field == .arn ? .good : .text))
+        }
+    }
+}
+
+/// A change in words, the same as `track history` prints.
+public enum ChangeWords {
+    public static func what(_ change: OrderChange) -> String {
+        switch change.field {
+        case .appeared: "first seen: \(change.new ?? "—")"
+        case .disappeared: "no longer reported (was \(change.old ?? "—"))"
+        default: "\(change.field.title): \(change.old ?? "—") → \(change.new ?? "—")"
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/// libc's `wcwidth`. Glibc's module map hides it (it is an X/Open extension), so it is declared here.
+@_silgen_name("wcwidth")
+private func libcWcwidth(_ character: Int32) -> Int32
+
+/// What a cell means; the theme decides what it looks like.
+public enum Role: String, Sendable, Hashable, CaseIterable {
+    case text, muted, border, title, header, selection
+    case good, pending, bad, neutral
+    case warning, error, overdue, changed
+}
+
+/// A role plus the attributes that do not depend on the theme.
+public struct Style: Sendable, Hashable {
+    public var role: Role
+    public var bold: Bool
+    public var reverse: Bool
+
+    public init(_ role: Role = .text, bold: Bool = false, reverse: Bool = false) {
+        self.role = role
+        self.bold = bold
+        self.reverse = reverse
+    }
+
+    public static let text = Style()
+}
+
+/// One terminal cell. A character two columns wide fills its cell and leaves the next one as a
+/// continuation (`text` empty), so every row has exactly `width` cells.
+public struct Cell: Sendable, Hashable {
+    public var text: String
+    public var style: Style
+
+    public init(_ text: String = " ", _ style: Style = .text) {
+        self.text = text
+        self.style = style
+    }
+
+    public static let blank = Cell()
+    public var isContinuation: Bool { text.isEmpty }
+}
+
+public struct Size: Sendable, Hashable {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+}
+
+/// A frame: a grid of cells that `render` fills and a terminal backend draws. Tests read it as text.
+public struct Screen: Sendable, Hashable {
+    public let size: Size
+    public private(set) var cells: [Cell]
+
+    public init(_ size: Size) {
+        self.size = size
+        cells = Array(repeating: .blank, count: max(0, size.width * size.height))
+    }
+
+    public subscript(x: Int, y: Int) -> Cell {
+        cells[y * size.width + x]
+    }
+
+    /// Writes `text` from column `x` of row `y`, cut at `limit` columns (default: the row's end).
+    /// Returns the columns used. A wide character that would not fit whole is left out.
+    @discardableResult
+    public mutating func put(_ text: String, x: Int, y: Int, style: Style = .text, limit: Int? = nil) -> Int {
+        guard y >= 0, y < size.height, x < size.width else { return 0 }
+        let end = min(size.width, x + (limit ?? size.width))
+        var column = max(0, x)
+        for character in text {
+            let width = DisplayWidth.of(character)
+            if width == 0 { continue }
+            if column + width > end { break }
+            cells[y * size.width + column] = Cell(String(character), style)
+            if width == 2 { cells[y * size.width + column + 1] = Cell("", style) }
+            column += width
+        }
+        return column - max(0, x)
+    }
+
+    /// Paints the style over a run of cells (a selected row), keeping their text.
+    public mutating func restyle(y: Int, from x: Int = 0, width: Int? = nil, _ change: (inout Style) -> Void) {
+        guard y >= 0, y < size.height else { return }
+        let end = min(size.width, x + (width ?? size.width))
+        for column in max(0, x)..<max(max(0, x), end) { change(&cells[y * size.width + column].style) }
+    }
+
+    public mutating func fill(y: Int, style: Style) {
+        guard y >= 0, y < size.height else { return }
+        for column in 0..<size.width { cells[y * size.width + column] = Cell(" ", style) }
+    }
+
+    /// The rows as text, trailing spaces removed: what a person would read off the terminal.
+    public var lines: [String] {
+        (0..<size.height).map { y in
+            var line = ""
+            for x in 0..<size.width where !self[x, y].isContinuation { line += self[x, y].text }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line
+        }
+    }
+
+    public var text: String { lines.joined(separator: "\n") }
+}
+
+/// Columns a character takes on the terminal, from libc's `wcwidth` (the process must have called
+/// `setlocale(LC_ALL, "")` with a UTF-8 locale, as the terminal does). Combining marks take none.
+public enum DisplayWidth {
+    public static func of(_ character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        if first.isASCII { return first.value >= 0x20 && first.value != 0x7F ? 1 : 0 }
+        let width = Int(libcWcwidth(Int32(bitPattern: first.value)))
+        return width < 0 ? 1 : width
+    }
+
+    public static func of(_ text: String) -> Int {
+        text.reduce(0) { $0 + of($1) }
+    }
+
+    /// `text` cut to `width` columns, with "…" when something was cut.
+    public static func clip(_ text: String, to width: Int) -> String {
+        guard of(text) > width else { return text }
+        guard width > 0 else { return "" }
+        var out = ""
+        var used = 0
+        for character in text {
+            let w = of(character)
+            if used + w > width - 1 { break }
+            out.append(character)
+            used += w
+        }
+        return out + "…"
+    }
+
+    /// `text` padded with spaces (or clipped) to exactly `width` columns.
+    public static func pad(_ text: String, to width: Int, right: Bool = false) -> String {
+        let clipped = clip(text, to: width)
+        let gap = String(repeating: " ", count: max(0, width - of(clipped)))
+        return right ? gap + clipped : clipped + gap
+    }
+}

@@ -1,0 +1,59 @@
+/// A list drawn as columns. Columns have a priority: on a narrow terminal the least important
+/// ones are left out, and wider terminals show more.
+struct Table {
+    struct Column {
+        var title: String
+        var width: Int
+        var rightAligned = false
+        /// Lower is more important; priority 0 columns are always shown.
+        var priority = 0
+        /// Takes whatever width is left over.
+        var flexible = false
+    }
+
+    struct Row {
+        var cells: [(String, Style)]
+        var marker: (String, Style) = (" ", .text)
+    }
+
+    var columns: [Column]
+
+    /// The columns that fit in `width`, in their original order, and their final widths.
+    func layout(width: Int) -> [(index: Int, width: Int)] {
+        var chosen = Set(columns.indices.filter { columns[$0].priority == 0 })
+        func used(_ set: Set<Int>) -> Int { 2 + set.reduce(0) { $0 + columns[$1].width + 1 } }
+        for index in columns.indices.sorted(by: { columns[$0].priority < columns[$1].priority }) where !chosen.contains(index) {
+            if used(chosen.union([index])) <= width { chosen.insert(index) }
+        }
+        var result = columns.indices.filter(chosen.contains).map { (index: $0, width: columns[$0].width) }
+        let spare = width - used(chosen)
+        if spare > 0, let flexible = result.firstIndex(where: { columns[$0.index].flexible }) {
+            result[flexible].width += spare
+        }
+        return result
+    }
+
+    /// Draws the header on `headerY` and `rows` from `top`, `selected` highlighted.
+    func render(rows: [Row], selected: Int?, scroll: Int, headerY: Int, top: Int, height: Int, into screen: inout Screen) {
+        let layout = layout(width: screen.size.width)
+        var x = 2
+        for (index, width) in layout {
+            let column = columns[index]
+            screen.put(DisplayWidth.pad(column.title, to: width, right: column.rightAligned), x: x, y: headerY, style: Style(.header, bold: true))
+            x += width + 1
+        }
+        for (offset, row) in rows.dropFirst(scroll).prefix(height).enumerated() {
+            let y = top + offset
+            screen.put(row.marker.0, x: 0, y: y, style: row.marker.1)
+            var x = 2
+            for (index, width) in layout {
+                let (text, style) = row.cells[index]
+                screen.put(DisplayWidth.pad(text, to: width, right: columns[index].rightAligned), x: x, y: y, style: style)
+                x += width + 1
+            }
+            if scroll + offset == selected {
+                screen.restyle(y: y) { $0.reverse = true }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import DashboardCore
+import RefundKit
+import RefundSimulator
+import RefundStore
+
+/// `refundwatch` with no subcommand: the dashboard.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The terminal dashboard over the watchlist (the default command). Try: refundwatch --demo",
+        discussion: "Keys: ? in the dashboard lists them. The dashboard needs a terminal; for scripts use 'lookup' or 'track list'."
+    )
+
+    @OptionGroup var source: StoreSource
+
+    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, mono, or a file name in themes/.", valueName: "NAME"))
+    var theme: String?
+
+    func validate() throws { try source.validate() }
+
+    func run() async throws {
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            standardError("refundwatch: the dashboard needs a terminal, and \(isatty(STDOUT_FILENO) == 1 ? "stdin" : "stdout") is not one. For scripts use 'refundwatch lookup REF' or 'refundwatch track list'.")
+            throw ExitStatus.badInput.exitCode
+        }
+        let session: DashboardSession
+        do {
+            session = try await DashboardSession.start(source: source)
+        } catch {
+            throw report(error)
+        }
+        var flash: String?
+        let themeName = theme ?? "default"
+        let chosen: Theme
+        switch ThemeFiles.load(themeName) {
+        case .success(let loaded): chosen = loaded
+        case .failure(let error):
+            chosen = .builtIn
+            flash = "\(error.description) — using the default theme"
+        }
+        let loop = DashboardLoop(session: session, theme: chosen, noColor: ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false, flash: flash)
+        await loop.run()
+        await session.close()
+    }
+}
+
+/// What the dashboard runs against: the store, the service, the clock, and in demo mode the
+/// simulator (a fresh in-memory watchlist each time, its clock 60 times real time, an order
+/// failing now and then).
+struct DashboardSession: Sendable {
+    let store: RefundStore
+    let environment: ServiceEnvironment
+    let refresher: WatchlistRefresher
+    let clock: @Sendable () -> Date
+    let interval: TimeInterval
+    let demo: Bool
+
+    static func start(source: StoreSource) async throws -> DashboardSession {
+        if source.demo {
+            let store = try RefundStore.inMemory()
+            let epoch = Date()
+            try DemoWatchlist.seedIfNew(store, now: epoch)
+            var options = try DemoWatchlist.simulatorOptions(for: store, now: epoch)
+            // Now and then an order's fetch fails, as real ones do: the dashboard shows how that looks.
+            options.faults = try FaultSpec.parse("kaleyra:5xx=0.03")
+            let clock: @Sendable () -> Date = { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
+            let environment = try await source.api.makeEnvironment(demoOptions: options, now: clock, demoAttempts: 1)
+            let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
+            return DashboardSession(store: store, environment: environment, refresher: refresher, clock: clock, interval: 5, demo: true)
+        }
+        let store = try source.openStore()
+        let environment = try await source.makeEnvironment(store: store)
+        let configuration = environment.service.configuration
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule)
+        return DashboardSession(store: store, environment: environment, refresher: refresher, clock: { Date() },
+                                interval: configuration.refreshInterval, demo: false)
+    }
+
+    func close() async {
+        await environment.close()
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import RefundKit
+import RefundStore
+@testable import DashboardCore
+
+@Suite struct DashboardUpdateTests {
+    typealias B = ReportBuilder
+    let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+
+    func row(_ id: Int64, _ reference: String, failedRefund: Bool = false, changedAt: Date? = nil, failure: Bool = false) -> WatchedOrder {
+        let refund = B.refund("r\(id)", status: failedRefund ? .failed : .success, payu: B.record("r\(id)", status: .success, arn: "1"))
+        let summary = OrderSummary(B.order([B.transaction("t\(id)", refunds: [refund])]), rule: OverdueRule())
+        return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0, changedAt: changedAt,
+                            failure: failure ? FetchFailure(error: ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer"), at: t0) : nil)
+    }
+
+    func loaded(_ rows: [WatchedOrder], size: Size = Size(width: 80, height: 24)) -> DashboardState {
+        var state = DashboardState(now: t0, size: size, interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded(rows))
+        return state
+    }
+
+    @Test func theWatchlistPutsWhatNeedsAttentionFirst() {
+        let state = loaded([row(1, "ORD-A"), row(2, "ORD-B", failure: true), row(3, "ORD-C", failedRefund: true), row(4, "ORD-D", changedAt: t0)])
+        #expect(state.sortedRows.map(\.order.referenceID) == ["ORD-C", "ORD-B", "ORD-D", "ORD-A"])
+        var sorted = state
+        _ = Dashboard.update(&sorted, .key(.character("s")))
+        #expect(sorted.sort == .recent)
+        _ = Dashboard.update(&sorted, .key(.character("s")))
+        #expect(sorted.sortedRows.map(\.order.referenceID) == ["ORD-A", "ORD-B", "ORD-C", "ORD-D"])
+    }
+
+    @Test func movingKeysStayInsideTheList() {
+        var state = loaded((1...50).map { row(Int64($0), String(format: "ORD-%02d", $0)) })
+        for key: Key in [.down, .character("j"), .down] { _ = Dashboard.update(&state, .key(key)) }
+        #expect(state.frame.selected == 3)
+        _ = Dashboard.update(&state, .key(.up))
+        _ = Dashboard.update(&state, .key(.character("k")))
+        #expect(state.frame.selected == 1)
+        _ = Dashboard.update(&state, .key(.character("G")))
+        #expect(state.frame.selected == 49)
+        #expect(state.frame.top == 50 - (24 - 4))
+        _ = Dashboard.update(&state, .key(.down))
+        #expect(state.frame.selected == 49)
+        _ = Dashboard.update(&state, .key(.character("g")))
+        #expect(state.frame == Frame(.watchlist))
+        _ = Dashboard.update(&state, .key(.pageDown))
+        #expect(state.frame.selected == 19)
+        _ = Dashboard.update(&state, .key(.pageUp))
+        #expect(state.frame.selected == 0)
+        // A smaller terminal keeps the cursor on screen.
+        _ = Dashboard.update(&state, .key(.character("G")))
+        _ = Dashboard.update(&state, .resize(Size(width: 80, height: 14)))
+        #expect(state.frame.top == 50 - 10)
+    }
+
+    @Test func enterDrillsInAndEscapeComesBack() {
+        var state = loaded([row(7, "ORD-7")])
+        #expect(Dashboard.update(&state, .key(.enter)) == [.loadDetail(7)])
+        #expect(state.frame.view == .order(7))
+        #expect(state.seen[7] == t0)
+        // Nothing to open until the report is there.
+        #expect(Dashboard.update(&state, .key(.enter)).isEmpty)
+        #expect(state.frame.view == .order(7))
+        let report = B.order([B.transaction("t7", refunds: [B.refund("r7")])])
+        _ = Dashboard.update(&state, .detailLoaded(7, Detail(report: report, history: [])))
+        _ = Dashboard.update(&state, .key(.character("l")))
+        #expect(state.frame.view == .transaction(7, transaction: 0))
+        _ = Dashboard.update(&state, .key(.enter))
+        #expect(state.frame.view == .refund(7, transaction: 0, refund: 0))
+        #expect(state.stack.count == 4)
+        for key: Key in [.escape, .character("h"), .backspace, .left] { _ = Dashboard.update(&state, .key(key)) }
+        #expect(state.stack == [Frame(.watchlist)])
+    }
+
+    @Test func refreshKeysAskForTheOrdersOnScreenOrAll() {
+        var state = loaded([row(1, "ORD-1"), row(2, "ORD-2")])
+        #expect(Dashboard.update(&state, .key(.character("R"))) == [.refresh(state.rows.map(\.order))])
+        #expect(state.inFlight == [1, 2])
+        #expect(state.refreshTotal == 2)
+        // Already in flight: asking again sends nothing twice.
+        #expect(Dashboard.update(&state, .key(.character("r"))).isEmpty)
+        _ = Dashboard.update(&state, .fetched(1, row: row(1, "ORD-1", changedAt: t0), error: nil))
+        #expect(state.refreshDone == 1)
+        #expect(state.rows[0].changedAt == t0)
+        let error = ReportedError(category: .server, service: .kaleyra, message: "Kaleyra answered 503")
+        _ = Dashboard.update(&state, .fetched(2, row: row(2, "ORD-2", failure: true), error: error))
+        #expect(!state.isRefreshing)
+        #expect(state.flash?.message == "ORD-2: Kaleyra answered 503")
+        #expect(state.rows[1].summary != nil)
+        #expect(state.nextRefresh == t0.addingTimeInterval(30))
+
+        var inside = loaded([row(1, "ORD-1"), row(2, "ORD-2")])
+        _ = Dashboard.update(&inside, .key(.down))
+        _ = Dashboard.update(&inside, .key(.enter))
+        #expect(Dashboard.update(&inside, .key(.character("r"))) == [.refresh([inside.rows.first { $0.order.id == inside.frame.view.orderID }!.order])])
+    }
+
+    @Test func theIntervalRefreshesOnTheWallClockAndPauses() {
+        var state = loaded([row(1, "ORD-1")])
+        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0)) == [.refresh([state.rows[0].order])])
+        _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
+        #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(3_600), wall: t0.addingTimeInterval(29))).isEmpty)
+        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(30))).count == 1)
+        _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
+        _ = Dashboard.update(&state, .key(.character("p")))
+        #expect(state.paused)
+        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(600))).isEmpty)
+        _ = Dashboard.update(&state, .key(.character("p")))
+        #expect(state.nextRefresh == t0.addingTimeInterval(630))
+        _ = Dashboard.update(&state, .key(.character("+")))
+        #expect(state.interval == 60)
+        #expect(state.flash?.message == "refresh every 1m")
+        for _ in 0..<20 { _ = Dashboard.update(&state, .key(.character("-"))) }
+        #expect(state.interval == 5)
+    }
+
+    @Test func flashesFadeAndHelpOpensAndCloses() {
+        var state = loaded([row(1, "ORD-1")])
+        _ = Dashboard.update(&state, .failed("database x: disk full"))
+        #expect(state.flash?.isError == true)
+        _ = Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(5)))
+        #expect(state.flash != nil)
+        _ = Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(9)))
+        #expect(state.flash == nil)
+        _ = Dashboard.update(&state, .key(.character("?")))
+        #expect(state.overlay == .help)
+        _ = Dashboard.update(&state, .key(.down))
+        #expect(state.overlay == nil)
+        #expect(state.frame.selected == 0)
+        #expect(Dashboard.update(&state, .key(.character("q"))) == [.quit])
+    }
+
+    @Test func tCyclesTheShippedThemes() {
+        var state = loaded([])
+        #expect(Dashboard.update(&state, .key(.character("t"))) == [.switchTheme("light")])
+        _ = Dashboard.update(&state, .themeChanged("light"))
+        #expect(Dashboard.update(&state, .key(.character("t"))) == [.switchTheme("high-contrast")])
+        state.themeName = "mono"
+        #expect(Dashboard.update(&state, .key(.character("t"))) == [.switchTheme("default")])
+    }
+}
