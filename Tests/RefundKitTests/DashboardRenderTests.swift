@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import RefundKit
+import RefundSimulator
+import RefundStore
+@testable import DashboardCore
+
+/// Screens rendered from simulator data with a fixed clock, compared with the text in
+/// `Snapshots/`. Set RECORD_SNAPSHOTS=1 to write what the code draws now (then read every file).
+@Suite(.serialized) struct DashboardRenderTests {
+    static let india = TimeZone(identifier: "Asia/Kolkata")!
+    static let orders = ["ORD-20261009-2760", "ORD-20260916-7757", "ORD-20261015-6901", "ORD-20261002-9464", "ORD-20261103-5963", "ORD-20261004-9275"]
+
+    /// A watchlist of catalogue orders fetched from a simulator at its fixed start date.
+    static func state(size: Size) async throws -> DashboardState {
+        setlocale(LC_ALL, "C.UTF-8")
+        let harness = try await Harness.start()
+        let fixed = Date(timeIntervalSince1970: 1_795_000_000)
+        let service = RefundService(configuration: harness.configuration, now: { fixed })
+        let store = try RefundStore.inMemory()
+        let added = try store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
+        var details: [Int64: Detail] = [:]
+        for order in added {
+            let report = try await service.report(referenceID: order.referenceID)
+            _ = try store.record(report, orderID: order.id!, rule: OverdueRule())
+            details[order.id!] = Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
+        }
+        let failed = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s.")
+        try store.recordFailure(failed, at: fixed.addingTimeInterval(90), orderID: added[2].id!)
+        await service.shutdown()
+        await harness.simulator.stop()
+
+        let now = fixed.addingTimeInterval(120)
+        var state = DashboardState(now: now, size: size, interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded(try store.watchlist()))
+        for (id, detail) in details { _ = Dashboard.update(&state, .detailLoaded(id, detail)) }
+        state.lastRefresh = now.addingTimeInterval(-12)
+        state.nextRefresh = now.addingTimeInterval(18)
+        return state
+    }
+
+    func expectSnapshot(_ screen: Screen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+        let file = folder.appendingPathComponent(name + ".txt")
+        let actual = screen.text + "\n"
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try actual.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        if actual != expected {
+            try? actual.write(to: folder.appendingPathComponent(name + ".actual.txt"), atomically: true, encoding: .utf8)
+        }
+        #expect(actual == expected, "\(name) differs; the drawn screen is in Snapshots/\(name).actual.txt", sourceLocation: sourceLocation)
+    }
+
+    /// Opens the 2760 order, its transaction and its second refund.
+    func drill(_ state: inout DashboardState, depth: Int) {
+        let index = state.sortedRows.firstIndex { $0.order.referenceID == "ORD-20261009-2760" }!
+        state.frame.selected = index
+        if depth >= 1 { _ = Dashboard.update(&state, .key(.enter)) }
+        if depth >= 2 { _ = Dashboard.update(&state, .key(.enter)) }
+        if depth >= 3 {
+            _ = Dashboard.update(&state, .key(.down))
+            _ = Dashboard.update(&state, .key(.enter))
+        }
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func everyScreenAtTheTwoSizes(width: Int, height: Int) async throws {
+        let base = try await Self.state(size: Size(width: width, height: height))
+        let names = ["watchlist", "order", "transaction", "refund"]
+        for depth in 0...3 {
+            var state = base
+            drill(&state, depth: depth)
+            try expectSnapshot(Dashboard.render(state, timeZone: Self.india), "\(names[depth])-\(width)x\(height)")
+        }
+        var help = base
+        _ = Dashboard.update(&help, .key(.character("?")))
+        try expectSnapshot(Dashboard.render(help, timeZone: Self.india), "help-\(width)x\(height)")
+    }
+
+    @Test func aTerminalTooSmallSaysSo() async throws {
+        var state = try await Self.state(size: Size(width: 80, height: 24))
+        _ = Dashboard.update(&state, .resize(Size(width: 50, height: 10)))
+        let lines = Dashboard.render(state).lines
+        #expect(lines.contains { $0.contains("Terminal too small: 50×10.") })
+        #expect(lines.contains { $0.contains("refundwatch needs at least 60×12.") })
+        #expect(lines.allSatisfy { DisplayWidth.of($0) <= 50 })
+    }
+
+    @Test func rolesGiveTheThemeItsCells() async throws {
+        let state = try await Self.state(size: Size(width: 120, height: 40))
+        let screen = Dashboard.render(state, timeZone: Self.india)
+        let lines = screen.lines
+        // The overdue order's marker, the failing order's marker, the title bar.
+        let overdueRow = try #require(lines.firstIndex { $0.contains("ORD-20260916-7757") })
+        #expect(screen[0, overdueRow].text == "▲")
+        #expect(screen[0, overdueRow].style.role == .overdue)
+        #expect(Theme.builtIn.look(.overdue) == RoleLook(.index(5), bold: true))
+        let failingRow = try #require(lines.firstIndex { $0.contains("ORD-20261015-6901") })
+        #expect(screen[0, failingRow].style.role == .error)
+        #expect(Theme.builtIn.look(.error) == RoleLook(.index(9), bold: true))
+        #expect(screen[1, 0].style == Style(.title, bold: true, reverse: true))
+        // The selected row is drawn reversed, whatever the theme.
+        #expect(screen[5, 2].style.reverse)
+        #expect(!screen[5, 3].style.reverse)
+    }
+}

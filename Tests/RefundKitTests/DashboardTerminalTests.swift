@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// `refundwatch --demo` in a real terminal: tmux runs a shell, the shell runs the dashboard, and
+/// the test reads the screen as a person would, then checks the terminal is given back intact.
+@Suite(.serialized) struct DashboardTerminalTests {
+    /// One tmux server per test (its own socket), with a plain shell whose prompt is "READY$ ".
+    struct Tmux {
+        let socket: String
+        let folder: String
+
+        init(width: Int, height: Int) async throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-tmux-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            socket = folder + "/socket"
+            try await run(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", "env -i HOME=\(folder) TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin bash --norc --noprofile"])
+            try await keys("export PS1='READY$ ' XDG_DATA_HOME=\(folder)/data XDG_STATE_HOME=\(folder)/state TZ=Asia/Kolkata; clear", enter: true)
+        }
+
+        /// Runs tmux on a Dispatch thread (as `CLIRunner` does): waiting for a child process on one
+        /// of Swift concurrency's threads never sees it end here.
+        @discardableResult
+        func run(_ arguments: [String]) async throws -> String {
+            let socket = socket, folder = folder
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try Tmux.runBlocking(arguments, socket: socket, folder: folder) })
+                }
+            }
+        }
+
+        /// tmux through posix_spawn and waitpid. Foundation's `Process` is not used: it notices a
+        /// child's end by a descriptor closing, and the tmux server that `new-session` leaves
+        /// behind inherits that descriptor, so the client would never seem to finish.
+        static func runBlocking(_ arguments: [String], socket: String, folder: String) throws -> String {
+            let output = folder + "/out-\(UUID())"
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let argv = ["/usr/bin/tmux", "-S", socket] + arguments
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { for pointer in cArguments { free(pointer) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, &cArguments, environ)
+            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        }
+
+        func keys(_ text: String, enter: Bool = false) async throws {
+            try await run(["send-keys", "-t", "t", "-l", text])
+            if enter { try await run(["send-keys", "-t", "t", "Enter"]) }
+        }
+
+        func key(_ name: String) async throws { try await run(["send-keys", "-t", "t", name]) }
+        func screen() async throws -> String { try await run(["capture-pane", "-p", "-t", "t"]) }
+        func flag(_ name: String) async throws -> String { try await run(["display", "-p", "-t", "t", "#{\(name)}"]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        func resize(_ width: Int, _ height: Int) async throws { try await run(["resize-window", "-t", "t", "-x", "\(width)", "-y", "\(height)"]) }
+
+        /// Waits until the screen satisfies `condition`, up to `seconds`; returns the last screen.
+        func waitFor(_ seconds: Double = 15, _ condition: (String) async -> Bool) async throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = try await screen()
+                if await condition(last) { return last }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return last
+        }
+
+        func close() async {
+            _ = try? await run(["kill-server"])
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
+    var binary: String { CLIRunner.executable.path }
+
+    func titleLine(_ screen: String) -> String { screen.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+
+    @Test func aSessionDrillsInGoesBackRefreshesResizesAndQuitsCleanly() async throws {
+        let tmux = try await Tmux(width: 120, height: 40)
+        try await tmux.keys("\(binary) --demo", enter: true)
+        var screen = try await tmux.waitFor { $0.contains("Watchlist") && $0.contains("20 orders") && $0.contains("REFERENCE") }
+        #expect(screen.contains("refundwatch DEMO Watchlist"), "\(screen)")
+        #expect(try await tmux.flag("alternate_on") == "1")
+        #expect(try await tmux.flag("cursor_flag") == "0")
+
+        // Down to a refund: the first row needs attention, so it has a refund.
+        try await tmux.key("g")
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { titleLine($0).contains("Watchlist › ORD-") && $0.contains("TRANSACTION") }
+        #expect(screen.contains("Payment"), "\(screen)")
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { titleLine($0).contains("› txn …") }
+        #expect(screen.contains("REFUND"), "\(screen)")
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { titleLine($0).contains("› refund ") }
+        #expect(screen.contains("Stage"), "\(screen)")
+        #expect(screen.contains("History"))
+
+        // Back along the breadcrumb with Esc, h and Backspace.
+        try await tmux.key("Escape")
+        try await tmux.key("h")
+        try await tmux.key("BSpace")
+        screen = try await tmux.waitFor { titleLine($0).contains("Watchlist") && !titleLine($0).contains("›") }
+        #expect(screen.contains("REFERENCE"))
+
+        // R refreshes everything: the status line says when it finished.
+        try await tmux.key("p")
+        screen = try await tmux.waitFor { $0.contains("paused") }
+        try await tmux.key("R")
+        screen = try await tmux.waitFor { $0.contains("updated just now") || $0.contains("updated 1s ago") }
+        #expect(screen.contains("paused"))
+
+        // Smaller, too small, larger again: drawn at once each time.
+        try await tmux.resize(80, 24)
+        screen = try await tmux.waitFor { $0.contains("REFERENCE") && !$0.contains("LABEL") }
+        #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        try await tmux.resize(50, 10)
+        screen = try await tmux.waitFor { $0.contains("Terminal too small: 50×10.") }
+        #expect(screen.contains("refundwatch needs at least 60×12."))
+        try await tmux.resize(120, 40)
+        screen = try await tmux.waitFor { $0.contains("LABEL") && $0.contains("REFERENCE") }
+
+        try await tmux.key("?")
+        screen = try await tmux.waitFor { $0.contains("Keys") && $0.contains("refresh everything") }
+        try await tmux.key("Escape")
+        try await tmux.key("q")
+        screen = try await tmux.waitFor { $0.contains("READY$ ") && $0.hasSuffix("READY$\n") || $0.split(separator: "\n").last == "READY$" }
+        #expect(try await tmux.flag("alternate_on") == "0", "\(screen)")
+        #expect(try await tmux.flag("cursor_flag") == "1")
+        try await tmux.keys("echo status=$?", enter: true)
+        screen = try await tmux.waitFor { $0.contains("status=") && !$0.contains("echo status=$?\nREADY$ echo") }
+        #expect(screen.contains("status=0"), "\(screen)")
+        await tmux.close()
+    }
+
+    @Test func sigtermRestoresTheTerminalToo() async throws {
+        let tmux = try await Tmux(width: 100, height: 30)
+        try await tmux.keys("\(binary) --demo", enter: true)
+        _ = try await tmux.waitFor { $0.contains("20 orders") }
+        #expect(try await tmux.flag("alternate_on") == "1")
+        let pid = try await tmux.run(["display", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        // The dashboard is the shell's child.
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        pgrep.arguments = ["-P", pid]
+        let out = Pipe()
+        pgrep.standardOutput = out
+        try pgrep.run()
+        pgrep.waitUntilExit()
+        let child = try #require(Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? ""))
+        kill(child, SIGTERM)
+        let screen = try await tmux.waitFor { _ in (try? await tmux.flag("alternate_on")) == "0" }
+        #expect(try await tmux.flag("alternate_on") == "0", "\(screen)")
+        #expect(try await tmux.flag("cursor_flag") == "1")
+        try await tmux.keys("echo status=$?", enter: true)
+        let after = try await tmux.waitFor { $0.contains("status=") && $0.split(separator: "\n").last?.hasPrefix("READY$") == true }
+        #expect(after.contains("status=0"), "\(after)")
+        await tmux.close()
+    }
+
+    @Test func withoutATerminalItSaysWhatToUseInstead() async throws {
+        let result = try await CLIRunner.run(["--demo"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("the dashboard needs a terminal"))
+        #expect(result.stderr.contains("refundwatch track list"))
+    }
+}
