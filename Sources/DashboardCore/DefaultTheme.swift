@@ -24,6 +24,7 @@ warning = { fg = "yellow", bold = true }
 error = { fg = "bright-red", bold = true }
 overdue = { fg = "magenta", bold = true }
 changed = { fg = "cyan", bold = true }
+
 """
 
     public static let builtIn: Theme = {
