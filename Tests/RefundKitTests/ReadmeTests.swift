@@ -20,6 +20,7 @@ import RefundSimulator
 
     @Test func itGivesTheTwoCommands() throws {
         let text = try readme
+        #expect(text.contains("```sh\nswift run refundwatch --demo\n```"))
         #expect(text.contains("swift run refundwatch lookup --demo ORD-"))
         #expect(text.contains("```sh\nswift test\n```"))
         let ci = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
