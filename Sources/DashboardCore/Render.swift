@@ -57,8 +57,14 @@ extension Dashboard {
     }
 
     static func renderFlash(_ c: RenderContext, into screen: inout Screen) {
-        guard let flash = c.state.flash else { return }
         let y = screen.size.height - 2
+        if c.state.editingFilter || !c.state.filter.isEmpty, case .watchlist = c.state.frame.view {
+            let shown = c.state.visibleRows.count
+            let text = "/" + c.state.filter + (c.state.editingFilter ? "▏" : "") + "   \(shown) of \(c.state.rows.count) orders" + (c.state.editingFilter ? " · Enter keeps it, Esc clears it" : " · Esc clears it")
+            screen.put(DisplayWidth.clip(text, to: screen.size.width), x: 0, y: y, style: Style(.warning, bold: c.state.editingFilter))
+            return
+        }
+        guard let flash = c.state.flash else { return }
         screen.put(DisplayWidth.clip((flash.isError ? "⚠ " : "") + flash.message, to: screen.size.width), x: 0, y: y,
                    style: Style(flash.isError ? .error : .muted, bold: flash.isError))
     }

@@ -77,6 +77,10 @@ public struct DashboardState: Sendable {
     public var stack: [Frame] = [Frame(.watchlist)]
     public var details: [Int64: Detail] = [:]
     public var sort: SortMode = .attention
+    /// `/`: the watchlist shows only rows whose id, label, status, stage or ARN contain this.
+    public var filter = ""
+    /// The filter is being typed: keys go to it.
+    public var editingFilter = false
     public var rule: OverdueRule
 
     // Refreshing
@@ -130,6 +134,22 @@ public struct DashboardState: Sendable {
         case .reference:
             return rows.sorted { $0.order.referenceID < $1.order.referenceID }
         }
+    }
+
+    /// The watchlist as shown: sorted, then filtered.
+    public var visibleRows: [WatchedOrder] {
+        let needle = filter.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !needle.isEmpty else { return sortedRows }
+        return sortedRows.filter { Self.matches($0, needle) }
+    }
+
+    static func matches(_ row: WatchedOrder, _ needle: String) -> Bool {
+        var haystack = [row.order.referenceID, row.order.label ?? ""]
+        if let summary = row.summary {
+            haystack += [summary.paymentStatus, summary.stageSummary] + (summary.arns ?? [])
+        }
+        if let failure = row.failure { haystack += ["error", failure.error.message] }
+        return haystack.contains { $0.lowercased().contains(needle) }
     }
 
     /// 0 failed, 1 overdue, 2 fetch error, 3 pending, 4 never fetched, 5 the rest.

@@ -132,7 +132,7 @@ enum HelpOverlay {
         "Esc/h/⌫    back            s          sort the watchlist",
         "r          refresh this    R          refresh everything",
         "p          pause/resume    +/-        refresh interval",
-        "t          next theme",
+        "/          filter          t          next theme",
         "?          this help       q          quit",
     ]
 

@@ -11,6 +11,31 @@ public enum Dashboard {
     public static let maximumInterval: TimeInterval = 3_600
 
     public static func update(_ state: inout DashboardState, _ action: Action) -> [Effect] {
+        // The cursor follows its order when the rows move under it (a refresh re-sorts them, `s`
+        // changes the sort); keys that move the cursor move it.
+        let movesRows: Bool
+        switch action {
+        case .watchlistLoaded, .fetched, .key(.character("s")): movesRows = !state.editingFilter
+        default: movesRows = false
+        }
+        let selectedID = movesRows ? selectedOrderID(state) : nil
+        defer { follow(selectedID, &state) }
+        return apply(action, &state)
+    }
+
+    static func selectedOrderID(_ state: DashboardState) -> Int64? {
+        guard case .watchlist = state.frame.view else { return nil }
+        return state.visibleRows[safe: state.frame.selected]?.order.id
+    }
+
+    static func follow(_ id: Int64?, _ state: inout DashboardState) {
+        guard let id, case .watchlist = state.frame.view, let index = state.visibleRows.firstIndex(where: { $0.order.id == id }),
+              index != state.frame.selected else { return }
+        state.frame.selected = index
+        clampCursor(&state)
+    }
+
+    static func apply(_ action: Action, _ state: inout DashboardState) -> [Effect] {
         switch action {
         case .tick(let now, let wall):
             state.now = now
@@ -74,6 +99,10 @@ public enum Dashboard {
     // MARK: - Keys
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        if state.editingFilter {
+            editFilter(key, &state)
+            return []
+        }
         if state.overlay == .help {
             if key == .character("q") { return [.quit] }
             state.overlay = nil
@@ -98,8 +127,13 @@ public enum Dashboard {
             move(&state, by: Int.max / 2)
         case .enter, .right, .character("l"):
             return drillIn(&state)
+        case .escape where state.stack.count == 1 && !state.filter.isEmpty:
+            state.filter = ""
+            clampCursor(&state)
         case .escape, .left, .backspace, .character("h"):
             if state.stack.count > 1 { state.stack.removeLast() }
+        case .character("/"):
+            if case .watchlist = state.frame.view { state.editingFilter = true }
         case .character("r"):
             return startRefresh(&state, orders: ordersOnScreen(state))
         case .character("R"):
@@ -126,6 +160,21 @@ public enum Dashboard {
         return []
     }
 
+    /// Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it.
+    static func editFilter(_ key: Key, _ state: inout DashboardState) {
+        switch key {
+        case .enter: state.editingFilter = false
+        case .escape:
+            state.editingFilter = false
+            state.filter = ""
+        case .backspace: if !state.filter.isEmpty { state.filter.removeLast() }
+        case .character(let character) where !character.isNewline: state.filter.append(character)
+        default: break
+        }
+        state.frame.selected = 0
+        state.frame.top = 0
+    }
+
     /// The intervals `+` and `-` step through.
     static let intervalSteps: [TimeInterval] = [5, 10, 15, 30, 60, 120, 300, 600, 1_800, 3_600]
 
@@ -148,7 +197,7 @@ public enum Dashboard {
         let selected = state.frame.selected
         switch state.frame.view {
         case .watchlist:
-            let rows = state.sortedRows
+            let rows = state.visibleRows
             guard rows.indices.contains(selected), let id = rows[selected].order.id else { return [] }
             state.seen[id] = state.now
             state.stack.append(Frame(.order(id)))
@@ -169,7 +218,7 @@ public enum Dashboard {
     /// How many items the current list has (rows, transactions, refunds).
     static func itemCount(_ state: DashboardState) -> Int {
         switch state.frame.view {
-        case .watchlist: return state.rows.count
+        case .watchlist: return state.visibleRows.count
         case .order(let id): return state.details[id]?.report?.transactions.count ?? 0
         case .transaction(let id, let t):
             guard let report = state.details[id]?.report, report.transactions.indices.contains(t) else { return 0 }

@@ -29,7 +29,11 @@ enum WatchlistView {
             screen.put(DisplayWidth.clip(message, to: screen.size.width - 2), x: 2, y: 3, style: Style(.muted))
             return
         }
-        let rows = state.sortedRows.map { row($0, c) }
+        let visible = state.visibleRows
+        if visible.isEmpty {
+            screen.put("No order matches \"\(state.filter)\". Esc clears the filter.", x: 2, y: 3, style: Style(.muted))
+        }
+        let rows = visible.map { row($0, c) }
         table.render(rows: rows, selected: state.frame.selected, scroll: state.frame.top, headerY: 1, top: c.listTop, height: c.listHeight, into: &screen)
     }
 

@@ -87,7 +87,8 @@ import Testing
     @Test func aSessionDrillsInGoesBackRefreshesResizesAndQuitsCleanly() async throws {
         let tmux = try await Tmux(width: 120, height: 40)
         try await tmux.keys("\(binary) --demo", enter: true)
-        var screen = try await tmux.waitFor { $0.contains("Watchlist") && $0.contains("20 orders") && $0.contains("REFERENCE") }
+        // Wait for the first refresh, so that rows are sorted by what needs attention.
+        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("REFERENCE") && $0.contains("updated ") }
         #expect(screen.contains("refundwatch DEMO Watchlist"), "\(screen)")
         #expect(try await tmux.flag("alternate_on") == "1")
         #expect(try await tmux.flag("cursor_flag") == "0")
@@ -111,6 +112,17 @@ import Testing
         try await tmux.key("BSpace")
         screen = try await tmux.waitFor { titleLine($0).contains("Watchlist") && !titleLine($0).contains("›") }
         #expect(screen.contains("REFERENCE"))
+
+        // / filters as you type; Esc clears it.
+        try await tmux.keys("/overdue")
+        screen = try await tmux.waitFor { $0.contains("/overdue") && $0.contains("of 20 orders") }
+        let rows = screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") && !$0.hasPrefix("⚠") }
+        #expect(rows.count == 2, "\(screen)")
+        #expect(rows.allSatisfy { $0.contains("overdue no arn") })
+        try await tmux.key("Enter")
+        try await tmux.key("Escape")
+        screen = try await tmux.waitFor { !$0.contains("/overdue") }
+        #expect(screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") && !$0.hasPrefix("⚠") }.count == 20)
 
         // R refreshes everything: the status line says when it finished.
         try await tmux.key("p")

@@ -140,4 +140,42 @@ import RefundStore
         state.themeName = "mono"
         #expect(Dashboard.update(&state, .key(.character("t"))) == [.switchTheme("default")])
     }
+
+    @Test func slashFiltersTheWatchlistAsYouTypeAndEscClearsIt() {
+        var state = loaded([row(1, "ORD-AAA-1"), row(2, "ORD-BBB-2", failure: true), row(3, "ORD-AAA-3")])
+        _ = Dashboard.update(&state, .key(.character("/")))
+        #expect(state.editingFilter)
+        for character in "aaa" { _ = Dashboard.update(&state, .key(.character(character))) }
+        #expect(state.visibleRows.map(\.order.referenceID) == ["ORD-AAA-1", "ORD-AAA-3"])
+        // While typing, letters are the filter's: q does not quit, j does not move.
+        #expect(Dashboard.update(&state, .key(.character("q"))).isEmpty)
+        _ = Dashboard.update(&state, .key(.backspace))
+        _ = Dashboard.update(&state, .key(.enter))
+        #expect(!state.editingFilter)
+        #expect(state.filter == "aaa")
+        _ = Dashboard.update(&state, .key(.down))
+        #expect(Dashboard.update(&state, .key(.enter)) == [.loadDetail(3)])
+        _ = Dashboard.update(&state, .key(.escape))
+        #expect(state.filter == "aaa")
+        _ = Dashboard.update(&state, .key(.escape))
+        #expect(state.filter.isEmpty)
+        #expect(state.visibleRows.count == 3)
+        // By status words, by the error, by ARN.
+        state.filter = "did not answer"
+        #expect(state.visibleRows.map(\.order.referenceID) == ["ORD-BBB-2"])
+        state.filter = "settled"
+        #expect(state.visibleRows.isEmpty)
+    }
+
+    @Test func theCursorStaysOnItsOrderWhenRowsMove() {
+        var state = loaded([row(1, "ORD-1"), row(2, "ORD-2"), row(3, "ORD-3")])
+        _ = Dashboard.update(&state, .key(.character("G")))
+        #expect(state.visibleRows[state.frame.selected].order.id == 3)
+        // A refresh finds ORD-3 changed and ORD-1 failing: the order moves, the cursor with it.
+        _ = Dashboard.update(&state, .fetched(1, row: row(1, "ORD-1", failedRefund: true), error: nil))
+        #expect(state.visibleRows.map(\.order.id) == [1, 2, 3])
+        _ = Dashboard.update(&state, .fetched(3, row: row(3, "ORD-3", failedRefund: true, changedAt: t0), error: nil))
+        #expect(state.visibleRows.map(\.order.id) == [3, 1, 2])
+        #expect(state.visibleRows[state.frame.selected].order.id == 3)
+    }
 }

@@ -56,6 +56,8 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     public var arnDeadlines: [Date]
     /// Transactions whose PayU call failed in this fetch.
     public var payuErrors: Int
+    /// The ARNs PayU has given, so a list can be searched by ARN (nil in summaries stored before it).
+    public var arns: [String]?
 
     public init(_ report: OrderReport, rule: OverdueRule) {
         paymentStatus = report.payment.status.rawValue
@@ -91,6 +93,7 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         arnMissing = deadlines.count
         arnDeadlines = deadlines.sorted()
         payuErrors = report.transactions.filter { $0.payuError != nil }.count
+        arns = report.transactions.flatMap { $0.refunds.compactMap(\.payu?.bankARN) + $0.unmatchedPayU.compactMap(\.bankARN) }
     }
 
     /// Refunds without an ARN past their deadline at `now`.
@@ -116,6 +119,6 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case paymentStatus = "payment_status", amount, transactionCount = "transaction_count", refundCount = "refund_count"
         case refundTotal = "refund_total", stages, arnPresent = "arn_present", arnMissing = "arn_missing"
-        case arnDeadlines = "arn_deadlines", payuErrors = "payu_errors"
+        case arnDeadlines = "arn_deadlines", payuErrors = "payu_errors", arns
     }
 }
