@@ -100,19 +100,8 @@ enum HistoryList {
         let room = bottom - y - 1
         for (offset, entry) in shown.suffix(room).enumerated() {
             let change = entry.change
-            let text = "\(c.time(entry.seenAt))  \(change.subject)  \(ChangeWords.what(change))"
+            let text = "\(c.time(entry.seenAt))  \(change.subject)  \(change.words)"
             screen.put(DisplayWidth.clip(text, to: screen.size.width - 4), x: 2, y: y + 1 + offset, style: Style(change.field == .arn ? .good : .text))
-        }
-    }
-}
-
-/// A change in words, the same as `track history` prints.
-public enum ChangeWords {
-    public static func what(_ change: OrderChange) -> String {
-        switch change.field {
-        case .appeared: "first seen: \(change.new ?? "—")"
-        case .disappeared: "no longer reported (was \(change.old ?? "—"))"
-        default: "\(change.field.title): \(change.old ?? "—") → \(change.new ?? "—")"
         }
     }
 }

@@ -17,8 +17,8 @@ import Testing
             try await keys("export PS1='READY$ ' XDG_DATA_HOME=\(folder)/data XDG_STATE_HOME=\(folder)/state TZ=Asia/Kolkata; clear", enter: true)
         }
 
-        /// Runs tmux on a Dispatch thread (as `CLIRunner` does): waiting for a child process on one
-        /// of Swift concurrency's threads never sees it end here.
+        /// Runs tmux on a Dispatch thread, as `CLIRunner` runs the binary, so that no Swift
+        /// concurrency thread is blocked while it waits.
         @discardableResult
         func run(_ arguments: [String]) async throws -> String {
             let socket = socket, folder = folder
@@ -29,27 +29,8 @@ import Testing
             }
         }
 
-        /// tmux through posix_spawn and waitpid. Foundation's `Process` is not used: it notices a
-        /// child's end by a descriptor closing, and the tmux server that `new-session` leaves
-        /// behind inherits that descriptor, so the client would never seem to finish.
         static func runBlocking(_ arguments: [String], socket: String, folder: String) throws -> String {
-            let output = folder + "/out-\(UUID())"
-            defer { try? FileManager.default.removeItem(atPath: output) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-            let argv = ["/usr/bin/tmux", "-S", socket] + arguments
-            var cArguments = argv.map { strdup($0) } + [nil]
-            defer { for pointer in cArguments { free(pointer) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, &cArguments, environ)
-            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            try Spawn.run("/usr/bin/tmux", ["-S", socket] + arguments, scratch: folder).stdout
         }
 
         func keys(_ text: String, enter: Bool = false) async throws {
@@ -161,14 +142,8 @@ import Testing
         #expect(try await tmux.flag("alternate_on") == "1")
         let pid = try await tmux.run(["display", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         // The dashboard is the shell's child.
-        let pgrep = Process()
-        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        pgrep.arguments = ["-P", pid]
-        let out = Pipe()
-        pgrep.standardOutput = out
-        try pgrep.run()
-        pgrep.waitUntilExit()
-        let child = try #require(Int32(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? ""))
+        let children = try Spawn.run("/usr/bin/pgrep", ["-P", pid]).stdout
+        let child = try #require(Int32(children.split(separator: "\n").first ?? ""))
         kill(child, SIGTERM)
         let screen = try await tmux.waitFor { _ in (try? await tmux.flag("alternate_on")) == "0" }
         #expect(try await tmux.flag("alternate_on") == "0", "\(screen)")

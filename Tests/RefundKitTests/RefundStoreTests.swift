@@ -192,13 +192,7 @@ struct ScratchFolder: ~Copyable {
 
     /// `chattr FLAG path`; false when the file system or the process's capabilities refuse it.
     func chattr(_ flag: String, _ path: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
-        process.arguments = [flag, path]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        ((try? Spawn.run("/usr/bin/chattr", [flag, path]))?.status ?? 1) == 0
     }
 
     @Test func theDemoPathIsNeverTheRealOne() {

@@ -25,7 +25,7 @@ import RefundSimulator
 
     @Test func printsWhatToTryAndAConfigurationThatWorks() async throws {
         let (process, banner) = try startSimulate(["--port", "0", "--speed", "60"])
-        defer { process.terminate(); process.waitUntilExit() }
+        defer { process.terminate() }
         #expect(banner.contains("Kaleyra base URL:      http://127.0.0.1:"))
         #expect(banner.contains("/apilayer/partner/refunds/status"))
         #expect(banner.contains("curl -s -H 'api-key: "))

@@ -227,7 +227,7 @@ import RefundStore
             committed = (try? RefundStore.open(at: space.db).count()) ?? 0
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .uncaughtSignal)
 
         let store = try RefundStore.open(at: space.db)
@@ -258,7 +258,7 @@ import RefundStore
             fetched = try store.watchlist().filter { $0.fetchedAt != nil }.count
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
 
         let reopened = try RefundStore.open(at: space.db)
         let rows = try reopened.watchlist()

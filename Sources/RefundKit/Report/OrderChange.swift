@@ -64,6 +64,15 @@ public struct OrderChange: Sendable, Hashable, Codable {
         try container.encode(new, forKey: .new)
     }
 
+    /// The change in words, without its subject: "status: pending → success", "first seen: queued".
+    public var words: String {
+        switch field {
+        case .appeared: "first seen: \(new ?? "—")"
+        case .disappeared: "no longer reported (was \(old ?? "—"))"
+        default: "\(field.title): \(old ?? "—") → \(new ?? "—")"
+        }
+    }
+
     /// What changed: "payment", "transaction T", "refund R".
     public var subject: String {
         if let refundID { return "refund \(refundID)" }

@@ -59,7 +59,7 @@ enum HistoryText {
         let subjects = entries.map { $0.change.subject }
         let width = subjects.map(\.count).max() ?? 0
         for (entry, subject) in zip(entries, subjects) {
-            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(ChangeText.what(entry.change))\n"
+            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.change.words)\n"
         }
         return out
     }

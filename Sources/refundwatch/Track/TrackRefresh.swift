@@ -180,18 +180,9 @@ struct RefreshSummary: Encodable {
     }
 }
 
-/// One change in words: "refund rfnd_1  status: pending → success".
+/// One change as a line: "refund rfnd_1  status: pending → success".
 enum ChangeText {
     static func describe(_ change: OrderChange) -> String {
-        "\(change.subject)  \(what(change))"
-    }
-
-    /// The change without its subject: "status: pending → success", "first seen: queued".
-    static func what(_ change: OrderChange) -> String {
-        switch change.field {
-        case .appeared: "first seen: \(change.new ?? "—")"
-        case .disappeared: "no longer reported (was \(change.old ?? "—"))"
-        default: "\(change.field.title): \(change.old ?? "—") → \(change.new ?? "—")"
-        }
+        "\(change.subject)  \(change.words)"
     }
 }

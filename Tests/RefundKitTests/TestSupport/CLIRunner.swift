@@ -140,3 +140,16 @@ func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey,
 func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
     ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken]
 }
+
+extension Process {
+    /// `waitUntilExit()` on a Dispatch thread: called on a Swift concurrency thread it spins that
+    /// thread's run loop and was seen never to return.
+    func exited() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+}

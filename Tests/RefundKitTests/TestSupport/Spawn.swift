@@ -1,0 +1,33 @@
+import Foundation
+
+/// Runs a helper program (tmux, chattr) through posix_spawn and waitpid, its stdout into a file.
+///
+/// Foundation's `Process` is not used for these: `waitUntilExit()` called from a Swift concurrency
+/// thread spins its run loop and was seen never to return here, and it notices a child's end by a
+/// descriptor closing, which a daemon the child leaves behind (the tmux server) keeps open.
+enum Spawn {
+    struct Output {
+        var status: Int32
+        var stdout: String
+    }
+
+    static func run(_ path: String, _ arguments: [String], scratch: String = NSTemporaryDirectory()) throws -> Output {
+        let output = scratch + "/spawn-\(UUID())"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cArguments = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Output(status: exitStatus, stdout: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+}
