@@ -80,10 +80,10 @@ import Testing
         screen = try await tmux.waitFor { titleLine($0).contains("Watchlist › ORD-") && $0.contains("TRANSACTION") }
         #expect(screen.contains("Payment"), "\(screen)")
         try await tmux.key("Enter")
-        screen = try await tmux.waitFor { titleLine($0).contains("› txn …") }
+        screen = try await tmux.waitFor { titleLine($0).contains("› txn …") && $0.contains("REFUND") }
         #expect(screen.contains("REFUND"), "\(screen)")
         try await tmux.key("Enter")
-        screen = try await tmux.waitFor { titleLine($0).contains("› refund ") }
+        screen = try await tmux.waitFor { titleLine($0).contains("› refund ") && $0.contains("Stage") && $0.contains("History") }
         #expect(screen.contains("Stage"), "\(screen)")
         #expect(screen.contains("History"))
 
@@ -91,7 +91,8 @@ import Testing
         try await tmux.key("Escape")
         try await tmux.key("h")
         try await tmux.key("BSpace")
-        screen = try await tmux.waitFor { titleLine($0).contains("Watchlist") && !titleLine($0).contains("›") }
+        // (Each wait asks for the whole screen, not its first line: a capture can catch a frame half drawn.)
+        screen = try await tmux.waitFor { titleLine($0).contains("Watchlist") && !titleLine($0).contains("›") && $0.contains("REFERENCE") }
         #expect(screen.contains("REFERENCE"))
 
         // / filters as you type; Esc clears it.

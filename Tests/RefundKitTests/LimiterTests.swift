@@ -29,14 +29,33 @@ import Testing
         #expect(await gauge.current == 0)
     }
 
+    /// Holds a slot until told to let go: no sleeps, so a loaded machine cannot reorder the steps.
+    actor Latch {
+        private var continuation: CheckedContinuation<Void, Never>?
+        private var opened = false
+        func wait() async {
+            if opened { return }
+            await withCheckedContinuation { continuation = $0 }
+        }
+        func open() {
+            opened = true
+            continuation?.resume()
+            continuation = nil
+        }
+    }
+
     @Test func aCancelledWaiterLeavesWithoutTakingASlot() async throws {
         let limiter = AsyncLimiter(limit: 1)
-        let holder = Task { try await limiter.withSlot { try await Task.sleep(for: .milliseconds(300)) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let latch = Latch()
+        let held = Latch()
+        let holder = Task { try await limiter.withSlot { await held.open(); await latch.wait() } }
+        await held.wait()
         let waiter = Task { try await limiter.withSlot { "ran" } }
-        try await Task.sleep(for: .milliseconds(50))
+        while await limiter.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await limiter.waiting == 0)
+        await latch.open()
         try await holder.value
         // The slot is free again: the next caller runs at once.
         #expect(try await limiter.withSlot { "next" } == "next")

@@ -47,6 +47,9 @@ actor AsyncLimiter {
         }
     }
 
+    /// Callers waiting for a slot (for tests).
+    var waiting: Int { waiters.count }
+
     private func cancelWaiter(_ id: Int) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
         waiters.remove(at: index).continuation.resume(throwing: CancellationError())
