@@ -8,7 +8,7 @@ struct RefundWatch: AsyncParsableCommand {
         commandName: "refundwatch",
         abstract: "Watch WhatsApp Pay refunds in India: Kaleyra's payment status joined with PayU's bank-side refund status.",
         discussion: """
-        Try it with no credentials: refundwatch lookup --demo ORD-20261009-2760
+        Try it with no credentials: refundwatch --demo (the dashboard), or refundwatch lookup --demo ORD-20261009-2760
 
         \(ExitStatus.helpText)
         """,
