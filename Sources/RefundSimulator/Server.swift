@@ -99,6 +99,10 @@ public final class RunningSimulator: Sendable {
     /// The simulated clock: start date plus real elapsed time times `speed`.
     public func now() -> Date { core.now() }
 
+    /// Moves the simulated clock forward by this many simulated seconds, at once: for tests that
+    /// must see a refund move at an exact point, however slow the machine is.
+    public func advanceClock(by seconds: Double) { core.advance(by: seconds) }
+
     /// Stops accepting, lets ordinary responses finish, drops hung ones. Returns within about
     /// two seconds whatever the clients do; calling it again is harmless.
     public func stop() async {

@@ -31,11 +31,18 @@ final class SimulatorCore: Sendable {
 
     // MARK: - Clock
 
-    /// Simulated seconds since the anchor: `elapsedAtStart` plus real elapsed time times `speed`.
+    /// Simulated seconds added by `advance(by:)`.
+    private let advanced = Locked<Double>(0)
+
+    /// Moves the simulated clock forward at once, whatever the speed.
+    func advance(by seconds: Double) { advanced.withLock { $0 += max(0, seconds) } }
+
+    /// Simulated seconds since the anchor: `elapsedAtStart`, plus real elapsed time times `speed`,
+    /// plus what `advance(by:)` added.
     func simulatedElapsed() -> Double {
         let real = startInstant.duration(to: ContinuousClock.now)
         let seconds = Double(real.components.seconds) + Double(real.components.attoseconds) * 1e-18
-        return options.elapsedAtStart + seconds * options.speed
+        return options.elapsedAtStart + seconds * options.speed + advanced.withLock { $0 }
     }
 
     func now() -> Date {
