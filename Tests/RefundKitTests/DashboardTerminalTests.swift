@@ -17,13 +17,13 @@ import Testing
             try await keys("export PS1='READY$ ' XDG_DATA_HOME=\(folder)/data XDG_STATE_HOME=\(folder)/state TZ=Asia/Kolkata; clear", enter: true)
         }
 
-        /// Runs tmux on a Dispatch thread, as `CLIRunner` runs the binary, so that no Swift
+        /// Runs tmux on a thread of its own, as `CLIRunner` runs the binary, so that no Swift
         /// concurrency thread is blocked while it waits.
         @discardableResult
         func run(_ arguments: [String]) async throws -> String {
             let socket = socket, folder = folder
             return try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
+                blockingThread {
                     continuation.resume(with: Result { try Tmux.runBlocking(arguments, socket: socket, folder: folder) })
                 }
             }

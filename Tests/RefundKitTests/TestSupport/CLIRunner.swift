@@ -20,12 +20,13 @@ enum CLIRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs the binary to the end. The waiting happens on a Dispatch thread, never on one of Swift
-    /// concurrency's few cooperative threads: the simulators these tests start answer on those, and
-    /// two tests blocking them while their child process waits for a simulator would stall both.
+    /// Runs the binary to the end. The waiting happens on a thread of its own, never on one of Swift
+    /// concurrency's few cooperative threads (the simulators these tests start answer on those) nor
+    /// on Dispatch's global queue (on two cores it runs two blocking items at a time, and the pipe
+    /// readers queued behind two waiting runs would never start).
     static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: Double = 60) async throws -> CLIResult {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            blockingThread {
                 continuation.resume(with: Result { try runBlocking(arguments, environment: extra, stdin: stdin, timeout: timeout) })
             }
         }
@@ -44,7 +45,7 @@ enum CLIRunner {
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
         if let stdin {
-            DispatchQueue.global().async {
+            blockingThread {
                 input.fileHandleForWriting.write(Data(stdin.utf8))
                 try? input.fileHandleForWriting.close()
             }
@@ -85,7 +86,7 @@ enum CLIRunner {
         let group = DispatchGroup()
         for (pipe, sink) in [(out, outData), (err, errData)] {
             group.enter()
-            DispatchQueue.global().async {
+            blockingThread {
                 sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
                 group.leave()
             }
@@ -142,14 +143,20 @@ func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] 
 }
 
 extension Process {
-    /// `waitUntilExit()` on a Dispatch thread: called on a Swift concurrency thread it spins that
+    /// `waitUntilExit()` on a thread of its own: called on a Swift concurrency thread it spins that
     /// thread's run loop and was seen never to return.
     func exited() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
+            blockingThread {
                 self.waitUntilExit()
                 continuation.resume()
             }
         }
     }
+}
+
+/// Runs `body` on a new thread: for work that blocks (waiting for a process, reading a pipe).
+func blockingThread(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.start()
 }
