@@ -1,5 +1,6 @@
 import CNCurses
 import DashboardCore
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,6 +79,16 @@ public final class CursesTerminal {
         }
     }
 
+    /// Asks the terminal to put `text` on the system clipboard with OSC 52 (xterm, kitty, iTerm2,
+    /// WezTerm, foot; tmux with `set-clipboard on`). Terminals that do not know it ignore it.
+    public func copyToClipboard(_ text: String) {
+        let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+        fflush(nil)  // whatever curses has buffered goes first
+        _ = sequence.utf8CString.withUnsafeBufferPointer { buffer in
+            write(STDOUT_FILENO, buffer.baseAddress, buffer.count - 1)
+        }
+    }
+
     /// Waits up to `milliseconds` for a key or a resize; nil when nothing came.
     public func next(waiting milliseconds: Int32) -> TerminalEvent? {
         timeout(milliseconds)
@@ -115,3 +126,4 @@ public final class CursesTerminal {
         endwin()
     }
 }
+

@@ -23,6 +23,14 @@ public enum Action: Sendable {
     case failed(String)
     /// The terminal now uses this theme.
     case themeChanged(String)
+    /// A look-up (`o`) finished: the order, or why there is none.
+    case lookedUp(Int64, report: OrderReport?, error: ReportedError?)
+    /// `a` stored these orders (the watchlist was reloaded just before); the others were tracked already.
+    case tracked(added: [TrackedOrder], alreadyTracked: [String])
+    /// `d` removed this order (the watchlist was reloaded just before).
+    case untracked(String)
+    /// Something worked that is worth saying (an export was written).
+    case notice(String)
 }
 
 /// What `update` asks the executable to do; results come back as actions.
@@ -33,5 +41,15 @@ public enum Effect: Sendable, Hashable {
     case refresh([TrackedOrder])
     /// Load the theme called this and draw with it.
     case switchTheme(String)
+    /// Fetch one order without storing it; the result comes back as `lookedUp` with this id.
+    case lookup(Int64, referenceID: String)
+    /// Add these reference ids to the watchlist (with the configuration's lookup ids).
+    case track([String])
+    /// Remove this reference id from the watchlist, with its history.
+    case untrack(String)
+    /// Write these stored orders' refunds to a file (CSV, or JSON for a .json name), as `export` does.
+    case export([Int64], path: String)
+    /// Put this text on the clipboard (OSC 52).
+    case copy(String)
     case quit
 }

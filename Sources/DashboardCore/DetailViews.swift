@@ -12,7 +12,6 @@ struct Fields {
 
     /// Draws from row `y`, in two columns when the terminal is wide; returns the next free row.
     func render(from y: Int, maxRows: Int, into screen: inout Screen) -> Int {
-        let labelWidth = 16
         let columns = screen.size.width >= 120 ? 2 : 1
         let columnWidth = (screen.size.width - 2) / columns
         let perColumn = min(maxRows, (lines.count + columns - 1) / columns)
@@ -20,11 +19,18 @@ struct Fields {
             let column = index / max(1, perColumn)
             let row = index % max(1, perColumn)
             guard column < columns else { break }
-            let x = 2 + column * columnWidth
-            screen.put(DisplayWidth.pad(line.label, to: labelWidth), x: x, y: y + row, style: Style(.muted))
-            screen.put(DisplayWidth.clip(line.value, to: columnWidth - labelWidth - 2), x: x + labelWidth, y: y + row, style: line.style)
+            draw(index, x: 2 + column * columnWidth, y: y + row, width: columnWidth, into: &screen)
         }
         return y + perColumn
+    }
+
+    static let labelWidth = 16
+
+    /// One label and value from column `x`, the value cut to fit `width`.
+    func draw(_ index: Int, x: Int, y: Int, width: Int, into screen: inout Screen) {
+        let line = lines[index]
+        screen.put(DisplayWidth.pad(line.label, to: Self.labelWidth), x: x, y: y, style: Style(.muted))
+        screen.put(DisplayWidth.clip(line.value, to: width - Self.labelWidth - 2), x: x + Self.labelWidth, y: y, style: line.style)
     }
 }
 
@@ -41,8 +47,26 @@ enum OrderView {
     ])
 
     static func render(_ c: RenderContext, orderID: Int64, into screen: inout Screen) {
+        let lookup = c.state.lookups[orderID]
         guard let report = c.report(orderID) else {
-            screen.put(c.row(orderID)?.fetchedAt == nil ? "Not fetched yet: press r to fetch it." : "Loading…", x: 2, y: 2, style: Style(.muted))
+            if let lookup, let error = lookup.error, !lookup.inFlight {
+                var y = 2
+                for line in DisplayWidth.wrap("\(lookup.referenceID): \(error.message)", to: screen.size.width - 4) {
+                    screen.put(line, x: 2, y: y, style: Style(.error, bold: true))
+                    y += 1
+                }
+                let advice = error.category == .notFound
+                    ? "Check the id (it is case sensitive) and the phone number id in the configuration. o looks up another; Esc goes back."
+                    : "r tries again · o looks up another · Esc goes back"
+                for line in DisplayWidth.wrap(advice, to: screen.size.width - 4) {
+                    y += 1
+                    screen.put(line, x: 2, y: y, style: Style(.muted))
+                }
+            } else if let lookup {
+                screen.put("Looking up \(lookup.referenceID)…", x: 2, y: 2, style: Style(.muted))
+            } else {
+                screen.put(c.row(orderID)?.fetchedAt == nil ? "Not fetched yet: press r to fetch it." : "Loading…", x: 2, y: 2, style: Style(.muted))
+            }
             return
         }
         let payment = report.payment
@@ -53,6 +77,10 @@ enum OrderView {
         fields.add("Receipt", payment.receipt)
         fields.add("Label", c.row(orderID)?.order.label)
         fields.add("Fetched", c.time(report.fetchedAt) + " (" + Age.text(since: report.fetchedAt, now: c.now) + ")")
+        if let lookup {
+            fields.add("Watchlist", "not tracked · a adds it", Style(.warning))
+            if let error = lookup.error { fields.add("Last look-up", "failed: \(error.message)", Style(.error)) }
+        }
         if let failure = c.row(orderID)?.failure {
             fields.add("Last fetch", "failed \(Age.text(since: failure.at, now: c.now)): \(failure.error.message)", Style(.error))
         }

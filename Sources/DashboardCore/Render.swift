@@ -56,22 +56,43 @@ extension Dashboard {
         }
     }
 
+    /// The line above the status line: an open prompt, the filter in force, or the last flash.
     static func renderFlash(_ c: RenderContext, into screen: inout Screen) {
         let y = screen.size.height - 2
-        if c.state.editingFilter || !c.state.filter.isEmpty, case .watchlist = c.state.frame.view {
-            let shown = c.state.visibleRows.count
-            let text = "/" + c.state.filter + (c.state.editingFilter ? "▏" : "") + "   \(shown) of \(c.state.rows.count) orders" + (c.state.editingFilter ? " · Enter keeps it, Esc clears it" : " · Esc clears it")
-            screen.put(DisplayWidth.clip(text, to: screen.size.width), x: 0, y: y, style: Style(.warning, bold: c.state.editingFilter))
-            return
+        let state = c.state
+        let cursor = "▏"
+        var line: (text: String, style: Style)?
+        switch state.prompt?.kind {
+        case .filter?:
+            line = ("/" + state.filter + cursor + "   \(state.visibleCount) of \(state.rows.count) orders · Enter keeps it, Esc clears it", Style(.warning, bold: true))
+        case .lookup?:
+            line = ("Look up order: " + state.prompt!.text + cursor + "   Enter shows it (not tracked) · Esc cancels", Style(.warning, bold: true))
+        case .track?:
+            line = ("Track: " + state.prompt!.text + cursor + "   reference ids, space between · Enter adds · Esc cancels", Style(.warning, bold: true))
+        case .export?:
+            let count = Dashboard.exportableOrders(state).count
+            line = ("Export \(count == 1 ? "1 order" : "\(count) orders") to: " + state.prompt!.text + cursor + "   .json for JSON · Enter writes · Esc cancels", Style(.warning, bold: true))
+        case .remove(_, let referenceID)?:
+            line = ("Remove \(referenceID) and its history? y: yes · any other key: no", Style(.error, bold: true))
+        case nil:
+            break
         }
-        guard let flash = c.state.flash else { return }
-        screen.put(DisplayWidth.clip((flash.isError ? "⚠ " : "") + flash.message, to: screen.size.width), x: 0, y: y,
-                   style: Style(flash.isError ? .error : .muted, bold: flash.isError))
+        if let flash = state.flash, line == nil {
+            line = ((flash.isError ? "⚠ " : "") + flash.message, Style(flash.isError ? .error : .muted, bold: flash.isError))
+        }
+        guard let line else { return }
+        screen.put(DisplayWidth.clip(line.text, to: screen.size.width), x: 0, y: y, style: line.style)
     }
 
     static func renderStatus(_ c: RenderContext, into screen: inout Screen) {
         let y = screen.size.height - 1
         let state = c.state
+        // While a prompt is open, what was wrong with the answer takes the status line, whole.
+        if state.prompt != nil, let flash = state.flash, flash.isError {
+            screen.fill(y: y, style: Style(.error, bold: true, reverse: true))
+            screen.put(DisplayWidth.clip(" ⚠ " + flash.message, to: screen.size.width), x: 0, y: y, style: Style(.error, bold: true, reverse: true))
+            return
+        }
         var left: String
         if state.isRefreshing {
             left = "refreshing \(state.refreshDone)/\(state.refreshTotal)"
@@ -113,11 +134,12 @@ struct RenderContext {
     }
 
     var breadcrumb: String {
-        var parts = ["Watchlist"]
+        // A filter in force is part of where you are: it is why rows are missing.
+        var parts = [state.filter.isEmpty || state.editingFilter ? "Watchlist" : "Watchlist /\(state.filter) · \(state.visibleCount) of \(state.rows.count) orders"]
         for frame in state.stack.dropFirst() {
             switch frame.view {
             case .watchlist: break
-            case .order(let id): parts.append(reference(id))
+            case .order(let id): parts.append(reference(id) + (state.lookups[id] != nil ? " (not tracked)" : ""))
             case .transaction(let id, let t): parts.append("txn " + Self.short(transaction(id, t)?.transaction.id ?? "?"))
             case .refund(let id, let t, let r): parts.append("refund " + Self.short(transaction(id, t)?.refunds[safe: r]?.refund.id ?? "?"))
             }
@@ -130,8 +152,8 @@ struct RenderContext {
         id.count > 10 ? "…" + id.suffix(8) : id
     }
 
-    func row(_ id: Int64) -> WatchedOrder? { state.rows.first { $0.order.id == id } }
-    func reference(_ id: Int64) -> String { row(id)?.order.referenceID ?? "order \(id)" }
+    func row(_ id: Int64) -> WatchedOrder? { state.row(id: id) }
+    func reference(_ id: Int64) -> String { row(id)?.order.referenceID ?? state.lookups[id]?.referenceID ?? "order \(id)" }
     func report(_ id: Int64) -> OrderReport? { state.details[id]?.report }
     func transaction(_ id: Int64, _ index: Int) -> TransactionReport? { report(id)?.transactions[safe: index] }
 

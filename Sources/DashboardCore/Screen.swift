@@ -134,6 +134,24 @@ public enum DisplayWidth {
         return out + "…"
     }
 
+    /// `text` broken at spaces into lines of at most `width` columns (a word longer than that is cut).
+    public static func wrap(_ text: String, to width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            if line.isEmpty {
+                line = clip(word, to: width)
+            } else if of(line) + 1 + of(word) <= width {
+                line += " " + word
+            } else {
+                lines.append(line)
+                line = clip(word, to: width)
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
     /// `text` padded with spaces (or clipped) to exactly `width` columns.
     public static func pad(_ text: String, to width: Int, right: Bool = false) -> String {
         let clipped = clip(text, to: width)

@@ -65,22 +65,62 @@ public enum Overlay: Sendable, Hashable {
     case help
 }
 
+/// A line typed at the bottom of the screen, or a question waiting for an answer.
+public struct Prompt: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// `/`: applies as it is typed.
+        case filter
+        /// `o` or `:`: a reference id to look up without tracking it.
+        case lookup
+        /// `a`: reference ids to add to the watchlist.
+        case track
+        /// `e`: the file to export the list on screen to.
+        case export
+        /// `d`: y removes this order (stored id, reference id) from the watchlist.
+        case remove(Int64, String)
+    }
+
+    public var kind: Kind
+    public var text: String
+
+    public init(_ kind: Kind, text: String = "") {
+        self.kind = kind
+        self.text = text
+    }
+}
+
+/// An order looked up with `o`: shown like a tracked one, stored nowhere.
+public struct Lookup: Sendable, Hashable {
+    public var referenceID: String
+    /// Why the last look-up failed; nil while it runs or when it worked.
+    public var error: ReportedError?
+    public var inFlight = true
+
+    public init(referenceID: String) { self.referenceID = referenceID }
+}
+
 /// Everything the dashboard shows, as a value. `update` changes it; `render` draws it.
 public struct DashboardState: Sendable {
     /// The data's clock: ages and overdue checks (the simulator's fast clock in demo mode).
-    public var now: Date
+    public var now: Date {
+        didSet {
+            // Needs-attention order depends on the clock only through the overdue rule.
+            if now > rankChangesAt || now < oldValue { reindex() }
+        }
+    }
     /// Real time: when to refresh next, how long a flash stays. The same as `now` outside the demo.
     public var wall: Date
     public var size: Size
-    public var rows: [WatchedOrder] = []
+    /// The watchlist as stored, in the order added. Change it with `setRows` and `replaceRow`.
+    public private(set) var rows: [WatchedOrder] = []
     public var loaded = false
     public var stack: [Frame] = [Frame(.watchlist)]
     public var details: [Int64: Detail] = [:]
-    public var sort: SortMode = .attention
+    public var sort: SortMode = .attention { didSet { reindex() } }
     /// `/`: the watchlist shows only rows whose id, label, status, stage or ARN contain this.
-    public var filter = ""
-    /// The filter is being typed: keys go to it.
-    public var editingFilter = false
+    public var filter = "" { didSet { if filter != oldValue { reindex() } } }
+    /// A line being typed at the bottom (filter, look up, add, export) or a question waiting for y.
+    public var prompt: Prompt?
     public var rule: OverdueRule
 
     // Refreshing
@@ -92,12 +132,26 @@ public struct DashboardState: Sendable {
     public var lastRefresh: Date?
     public var nextRefresh: Date?
 
+    /// Orders looked up with `o` without tracking them, by the id their views use (negative, so it
+    /// never meets a stored order's).
+    public var lookups: [Int64: Lookup] = [:]
     /// When each order was last on screen (opened); rows changed after that carry a marker.
     public var seen: [Int64: Date] = [:]
     public var flash: Flash?
     public var overlay: Overlay?
     public var themeName: String
     public var demo: Bool
+    /// For names that carry a time (the export's file).
+    public var timeZone = TimeZone.current
+
+    /// The watchlist as shown, sorted then filtered, as positions in `rows`. Kept up to date as rows,
+    /// sort, filter and clock change, so that drawing 10,000 orders sorts nothing.
+    public private(set) var visible: [Int] = []
+    /// Position in `rows` of each stored order.
+    private var position: [Int64: Int] = [:]
+    /// The first moment a row's needs-attention rank changes by the clock alone (a refund becomes
+    /// overdue); the index is rebuilt when `now` passes it.
+    private var rankChangesAt = Date.distantFuture
 
     public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rule: OverdueRule = OverdueRule(), themeName: String = "default", demo: Bool = false) {
         self.now = now
@@ -117,30 +171,87 @@ public struct DashboardState: Sendable {
 
     public var isRefreshing: Bool { !inFlight.isEmpty }
 
-    /// The watchlist in the chosen order.
+    /// The filter is being typed: keys go to it.
+    public var editingFilter: Bool { prompt?.kind == .filter }
+
+    // MARK: - The watchlist and its index
+
+    public mutating func setRows(_ rows: [WatchedOrder]) {
+        self.rows = rows
+        reindex()
+    }
+
+    /// One order's new row after a fetch: moved to its new place without sorting the others.
+    public mutating func replaceRow(_ row: WatchedOrder) {
+        guard let id = row.order.id, let index = position[id] else { return }
+        rows[index] = row
+        if let shown = visible.firstIndex(of: index) { visible.remove(at: shown) }
+        if let next = nextRankChange(row) { rankChangesAt = min(rankChangesAt, next) }
+        guard matchesFilter(row) else { return }
+        let key = sortKey(index)
+        var low = 0, high = visible.count
+        while low < high {
+            let middle = (low + high) / 2
+            if precedes(sortKey(visible[middle]), key) { low = middle + 1 } else { high = middle }
+        }
+        visible.insert(index, at: low)
+    }
+
+    public func row(id: Int64) -> WatchedOrder? { position[id].map { rows[$0] } }
+
+    public var visibleCount: Int { visible.count }
+    public func visibleRow(_ index: Int) -> WatchedOrder? { visible.indices.contains(index) ? rows[visible[index]] : nil }
+
+    /// The watchlist as shown: sorted, then filtered.
+    public var visibleRows: [WatchedOrder] { visible.map { rows[$0] } }
+
+    /// The watchlist in the chosen order, unfiltered.
     public var sortedRows: [WatchedOrder] {
-        let now = self.now
+        rows.indices.map { ($0, sortKey($0)) }.sorted { precedes($0.1, $1.1) }.map { rows[$0.0] }
+    }
+
+    private mutating func reindex() {
+        position = Dictionary(uniqueKeysWithValues: rows.indices.compactMap { index in rows[index].order.id.map { ($0, index) } })
+        let keys = rows.indices.map(sortKey)
+        visible = rows.indices.filter { matchesFilter(rows[$0]) }.sorted { precedes(keys[$0], keys[$1]) }
+        rankChangesAt = rows.compactMap(nextRankChange).min() ?? .distantFuture
+    }
+
+    /// What the sort compares: computed once per row, not once per comparison.
+    private struct SortKey {
+        var rank: Int
+        var changed: Date
+        var reference: String
+    }
+
+    private func sortKey(_ index: Int) -> SortKey {
+        let row = rows[index]
+        return SortKey(rank: sort == .attention ? Self.attention(row, now: now) : 0, changed: row.changedAt ?? .distantPast, reference: row.order.referenceID)
+    }
+
+    private func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
         switch sort {
         case .attention:
-            return rows.sorted { a, b in
-                let (ra, rb) = (Self.attention(a, now: now), Self.attention(b, now: now))
-                if ra != rb { return ra < rb }
-                let (ca, cb) = (a.changedAt ?? .distantPast, b.changedAt ?? .distantPast)
-                if ca != cb { return ca > cb }
-                return a.order.referenceID < b.order.referenceID
-            }
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.changed != b.changed { return a.changed > b.changed }
+            return a.reference < b.reference
         case .recent:
-            return rows.sorted { ($0.changedAt ?? .distantPast, $1.order.referenceID) > ($1.changedAt ?? .distantPast, $0.order.referenceID) }
+            if a.changed != b.changed { return a.changed > b.changed }
+            return a.reference < b.reference
         case .reference:
-            return rows.sorted { $0.order.referenceID < $1.order.referenceID }
+            return a.reference < b.reference
         }
     }
 
-    /// The watchlist as shown: sorted, then filtered.
-    public var visibleRows: [WatchedOrder] {
+    /// When this row's first refund without an ARN becomes overdue, if that is still to come.
+    private func nextRankChange(_ row: WatchedOrder) -> Date? {
+        guard sort == .attention else { return nil }
+        return row.summary?.arnDeadlines.first { $0 >= now }
+    }
+
+    private func matchesFilter(_ row: WatchedOrder) -> Bool {
         let needle = filter.trimmingCharacters(in: .whitespaces).lowercased()
-        guard !needle.isEmpty else { return sortedRows }
-        return sortedRows.filter { Self.matches($0, needle) }
+        return needle.isEmpty || Self.matches(row, needle)
     }
 
     static func matches(_ row: WatchedOrder, _ needle: String) -> Bool {

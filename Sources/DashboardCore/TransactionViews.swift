@@ -79,13 +79,22 @@ enum TransactionView {
     }
 }
 
-/// Every field of one refund, both sides, and its lifecycle.
+/// Every field of one refund, both sides, and its lifecycle: one page that j/k scroll when it is
+/// longer than the screen (at 80x24 it is).
 enum RefundView {
-    static func render(_ c: RenderContext, orderID: Int64, transaction index: Int, refund refundIndex: Int, into screen: inout Screen) {
-        guard let t = c.transaction(orderID, index), let joined = t.refunds[safe: refundIndex] else {
-            screen.put("Loading…", x: 2, y: 2, style: Style(.muted))
-            return
-        }
+    struct Page {
+        var fields: Fields
+        var columns: Int
+        var timeline: [HistoryEntry]
+        var tracked: Bool
+
+        var fieldRows: Int { (fields.lines.count + columns - 1) / columns }
+        /// Fields, a blank line, the "Timeline" heading, its entries (or one line saying there are none).
+        var lineCount: Int { fieldRows + 2 + max(1, timeline.count) }
+    }
+
+    static func page(_ c: RenderContext, orderID: Int64, transaction index: Int, refund refundIndex: Int) -> Page? {
+        guard let t = c.transaction(orderID, index), let joined = t.refunds[safe: refundIndex] else { return nil }
         let refund = joined.refund
         let payu = joined.payu
         let stage = RefundStage(joined, in: t)
@@ -120,8 +129,49 @@ enum RefundView {
         } else {
             fields.add("PayU", t.transaction.gateway == .payu ? "no PayU record for this refund" : "not a PayU transaction", Style(.muted))
         }
-        let y = fields.render(from: 1, maxRows: max(4, (screen.size.height - Layout.chromeHeight) * 2 / 3), into: &screen) + 1
-        HistoryList.render(c.state.details[orderID]?.history ?? [], filter: { $0.refundID == refund.id && $0.transactionID == t.transaction.id }, c, from: y, into: &screen)
+        let timeline = (c.state.details[orderID]?.history ?? []).filter { $0.change.refundID == refund.id && $0.change.transactionID == t.transaction.id }
+        return Page(fields: fields, columns: c.state.size.width >= 120 ? 2 : 1, timeline: timeline, tracked: c.state.lookups[orderID] == nil)
+    }
+
+    /// Lines on the refund page open now (0 elsewhere): how far j/k may scroll.
+    static func lineCount(_ state: DashboardState) -> Int {
+        guard case .refund(let id, let t, let r) = state.frame.view else { return 0 }
+        return page(RenderContext(state: state, timeZone: .gmt), orderID: id, transaction: t, refund: r)?.lineCount ?? 0
+    }
+
+    /// Rows between the title and the flash line.
+    static func height(_ size: Size) -> Int { size.height - 3 }
+
+    static func render(_ c: RenderContext, orderID: Int64, transaction index: Int, refund refundIndex: Int, into screen: inout Screen) {
+        guard let page = page(c, orderID: orderID, transaction: index, refund: refundIndex) else {
+            screen.put("Loading…", x: 2, y: 2, style: Style(.muted))
+            return
+        }
+        let height = height(screen.size)
+        let top = min(c.state.frame.top, max(0, page.lineCount - height))
+        let columnWidth = (screen.size.width - 2) / page.columns
+        for line in top..<min(page.lineCount, top + height) {
+            let y = 1 + line - top
+            if line < page.fieldRows {
+                for column in 0..<page.columns {
+                    let index = column * page.fieldRows + line
+                    guard page.fields.lines.indices.contains(index) else { continue }
+                    page.fields.draw(index, x: 2 + column * columnWidth, y: y, width: columnWidth, into: &screen)
+                }
+            } else if line == page.fieldRows + 1 {
+                screen.put("Timeline", x: 2, y: y, style: Style(.header, bold: true))
+            } else if line > page.fieldRows + 1 {
+                guard let entry = page.timeline[safe: line - page.fieldRows - 2] else {
+                    screen.put(page.tracked ? "nothing recorded yet" : "not tracked, so no history: a adds it to the watchlist", x: 2, y: y, style: Style(.muted))
+                    continue
+                }
+                let text = "\(c.time(entry.seenAt))  \(entry.change.words)"
+                screen.put(DisplayWidth.clip(text, to: screen.size.width - 4), x: 2, y: y, style: Style(entry.change.field == .arn ? .good : .text))
+            }
+        }
+        if top + height < page.lineCount {
+            screen.put(" ↓ more: j/k scroll ", x: screen.size.width - 21, y: screen.size.height - 3, style: Style(.muted, reverse: true))
+        }
     }
 }
 
@@ -132,8 +182,11 @@ enum HelpOverlay {
         "Esc/h/⌫    back            s          sort the watchlist",
         "r          refresh this    R          refresh everything",
         "p          pause/resume    +/-        refresh interval",
-        "/          filter          t          next theme",
-        "?          this help       q          quit",
+        "/          filter          o or :     look up an order",
+        "a          track orders    d          remove (asks first)",
+        "e          export list     y          copy id / ARN",
+        "t          next theme      ?          this help",
+        "q          quit",
     ]
 
     static func render(into screen: inout Screen) {

@@ -12,10 +12,10 @@ public enum Dashboard {
 
     public static func update(_ state: inout DashboardState, _ action: Action) -> [Effect] {
         // The cursor follows its order when the rows move under it (a refresh re-sorts them, `s`
-        // changes the sort); keys that move the cursor move it.
+        // changes the sort); keys that move the cursor move it, and so does adding orders.
         let movesRows: Bool
         switch action {
-        case .watchlistLoaded, .fetched, .key(.character("s")): movesRows = !state.editingFilter
+        case .watchlistLoaded, .fetched, .key(.character("s")): movesRows = state.prompt == nil
         default: movesRows = false
         }
         let selectedID = movesRows ? selectedOrderID(state) : nil
@@ -25,11 +25,11 @@ public enum Dashboard {
 
     static func selectedOrderID(_ state: DashboardState) -> Int64? {
         guard case .watchlist = state.frame.view else { return nil }
-        return state.visibleRows[safe: state.frame.selected]?.order.id
+        return state.visibleRow(state.frame.selected)?.order.id
     }
 
     static func follow(_ id: Int64?, _ state: inout DashboardState) {
-        guard let id, case .watchlist = state.frame.view, let index = state.visibleRows.firstIndex(where: { $0.order.id == id }),
+        guard let id, case .watchlist = state.frame.view, let index = state.visible.firstIndex(where: { state.rows[$0].order.id == id }),
               index != state.frame.selected else { return }
         state.frame.selected = index
         clampCursor(&state)
@@ -50,8 +50,12 @@ public enum Dashboard {
             clampCursor(&state)
             return []
         case .watchlistLoaded(let rows):
-            state.rows = rows
+            state.setRows(rows)
             state.loaded = true
+            // An order removed (here or by `track remove` elsewhere) cannot stay open.
+            if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
+                state.stack.removeSubrange(gone...)
+            }
             clampCursor(&state)
             return []
         case .detailLoaded(let id, let detail):
@@ -60,7 +64,7 @@ public enum Dashboard {
         case .fetched(let id, let row, let error):
             state.inFlight.remove(id)
             state.refreshDone += 1
-            if let row, let index = state.rows.firstIndex(where: { $0.order.id == id }) { state.rows[index] = row }
+            if let row { state.replaceRow(row) }
             if let error { state.flash = Flash(message: "\(row?.order.referenceID ?? "an order"): \(error.message)", isError: true, at: state.wall) }
             var effects: [Effect] = []
             if state.stack.contains(where: { $0.view.orderID == id }) { effects.append(.loadDetail(id)) }
@@ -68,17 +72,64 @@ public enum Dashboard {
                 state.lastRefresh = state.wall
                 state.nextRefresh = state.wall.addingTimeInterval(state.interval)
             }
+            clampCursor(&state)
             return effects
         case .failed(let message):
             state.flash = Flash(message: message, isError: true, at: state.wall)
+            return []
+        case .notice(let message):
+            state.flash = Flash(message: message, isError: false, at: state.wall)
             return []
         case .themeChanged(let name):
             state.themeName = name
             state.flash = Flash(message: "theme: \(name)", isError: false, at: state.wall)
             return []
+        case .lookedUp(let id, let report, let error):
+            guard state.lookups[id] != nil else { return [] }
+            state.lookups[id]?.inFlight = false
+            state.lookups[id]?.error = error
+            if let report { state.details[id] = Detail(report: report, history: []) }
+            return []
+        case .tracked(let added, let alreadyTracked):
+            return tracked(added, alreadyTracked: alreadyTracked, &state)
+        case .untracked(let referenceID):
+            state.flash = Flash(message: "removed \(referenceID) from the watchlist", isError: false, at: state.wall)
+            return []
         case .key(let key):
             return handle(key, &state)
         }
+    }
+
+    static func tracked(_ added: [TrackedOrder], alreadyTracked: [String], _ state: inout DashboardState) -> [Effect] {
+        var parts: [String] = []
+        if !added.isEmpty {
+            parts.append(added.count == 1 ? "added \(added[0].referenceID) to the watchlist" : "added \(added.count) orders to the watchlist")
+        }
+        if !alreadyTracked.isEmpty {
+            parts.append(alreadyTracked.count == 1 ? "\(alreadyTracked[0]) was already tracked" : "\(alreadyTracked.count) were already tracked")
+        }
+        state.flash = Flash(message: parts.joined(separator: "; "), isError: false, at: state.wall)
+        // A looked-up order that is now tracked becomes the tracked one, on screen and in the stack.
+        for order in added {
+            guard let newID = order.id, let lookupID = state.lookups.first(where: { $0.value.referenceID == order.referenceID })?.key else { continue }
+            for index in state.stack.indices {
+                switch state.stack[index].view {
+                case .order(lookupID): state.stack[index].view = .order(newID)
+                case .transaction(lookupID, let t): state.stack[index].view = .transaction(newID, transaction: t)
+                case .refund(lookupID, let t, let r): state.stack[index].view = .refund(newID, transaction: t, refund: r)
+                default: break
+                }
+            }
+            state.details[newID] = state.details.removeValue(forKey: lookupID)
+            state.lookups[lookupID] = nil
+        }
+        // The cursor goes to the first new order, which is fetched at once.
+        if case .watchlist = state.frame.view, let first = added.first?.id,
+           let index = state.visible.firstIndex(where: { state.rows[$0].order.id == first }) {
+            state.frame.selected = index
+            clampCursor(&state)
+        }
+        return startRefresh(&state, orders: added)
     }
 
     static func startRefresh(_ state: inout DashboardState, orders: [TrackedOrder]) -> [Effect] {
@@ -99,9 +150,8 @@ public enum Dashboard {
     // MARK: - Keys
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
-        if state.editingFilter {
-            editFilter(key, &state)
-            return []
+        if state.prompt != nil {
+            return editPrompt(key, &state)
         }
         if state.overlay == .help {
             if key == .character("q") { return [.quit] }
@@ -133,8 +183,38 @@ public enum Dashboard {
         case .escape, .left, .backspace, .character("h"):
             if state.stack.count > 1 { state.stack.removeLast() }
         case .character("/"):
-            if case .watchlist = state.frame.view { state.editingFilter = true }
+            if case .watchlist = state.frame.view { state.prompt = Prompt(.filter, text: state.filter) }
+        case .character("o"), .character(":"):
+            state.prompt = Prompt(.lookup)
+        case .character("a"):
+            if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
+                return [.track([lookup.referenceID])]
+            }
+            state.prompt = Prompt(.track)
+        case .character("d"):
+            if let order = selectedTrackedOrder(state), let id = order.id {
+                state.prompt = Prompt(.remove(id, order.referenceID))
+            } else {
+                state.flash = Flash(message: "nothing to remove here: select an order on the watchlist", isError: true, at: state.wall)
+            }
+        case .character("e"):
+            guard !exportableOrders(state).isEmpty else {
+                state.flash = Flash(message: "nothing to export: no tracked order on screen", isError: true, at: state.wall)
+                break
+            }
+            state.prompt = Prompt(.export, text: defaultExportName(state))
+        case .character("y"):
+            guard let (what, text) = copyable(state) else {
+                state.flash = Flash(message: "nothing to copy here", isError: true, at: state.wall)
+                break
+            }
+            state.flash = Flash(message: "copied \(what) \(text) to the clipboard (OSC 52)", isError: false, at: state.wall)
+            return [.copy(text)]
         case .character("r"):
+            if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
+                state.lookups[id]?.inFlight = true
+                return [.lookup(id, referenceID: lookup.referenceID)]
+            }
             return startRefresh(&state, orders: ordersOnScreen(state))
         case .character("R"):
             return startRefresh(&state, orders: state.rows.map(\.order))
@@ -160,19 +240,125 @@ public enum Dashboard {
         return []
     }
 
-    /// Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it.
-    static func editFilter(_ key: Key, _ state: inout DashboardState) {
-        switch key {
-        case .enter: state.editingFilter = false
-        case .escape:
-            state.editingFilter = false
-            state.filter = ""
-        case .backspace: if !state.filter.isEmpty { state.filter.removeLast() }
-        case .character(let character) where !character.isNewline: state.filter.append(character)
-        default: break
+    /// Keys while a prompt is open. The filter applies as it is typed (Enter keeps it, Esc clears
+    /// it); the others act on Enter and Esc cancels them. A remove question takes y, or keeps the order.
+    static func editPrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        guard var prompt = state.prompt else { return [] }
+        if case .remove(_, let referenceID) = prompt.kind {
+            state.prompt = nil
+            if key == .character("y") || key == .character("Y") { return [.untrack(referenceID)] }
+            state.flash = Flash(message: "kept \(referenceID)", isError: false, at: state.wall)
+            return []
         }
-        state.frame.selected = 0
-        state.frame.top = 0
+        switch key {
+        case .enter:
+            return submit(prompt, &state)
+        case .escape:
+            state.prompt = nil
+            if prompt.kind == .filter { state.filter = "" }
+        case .backspace:
+            if !prompt.text.isEmpty { prompt.text.removeLast() }
+            state.prompt = prompt
+        case .character(let character) where !character.isNewline && !(character.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false):
+            prompt.text.append(character)
+            state.prompt = prompt
+        default:
+            break
+        }
+        if prompt.kind == .filter {
+            state.filter = state.prompt?.text ?? state.filter
+            state.frame.selected = 0
+            state.frame.top = 0
+        }
+        return []
+    }
+
+    static func submit(_ prompt: Prompt, _ state: inout DashboardState) -> [Effect] {
+        let text = prompt.text.trimmingCharacters(in: .whitespaces)
+        func refuse(_ message: String) -> [Effect] {
+            // The prompt stays open with what was typed, so nothing has to be typed again.
+            state.flash = Flash(message: message, isError: true, at: state.wall)
+            return []
+        }
+        switch prompt.kind {
+        case .filter:
+            state.prompt = nil
+            return []
+        case .lookup:
+            if text.isEmpty { return refuse("type a reference id to look up, or Esc to cancel") }
+            if let problem = ReferenceID.problem(with: text) { return refuse("\"\(text)\" is not a WhatsApp reference id: \(problem)") }
+            state.prompt = nil
+            state.flash = nil
+            if let tracked = state.rows.first(where: { $0.order.referenceID == text }), let id = tracked.order.id {
+                // Already on the watchlist: open it, history and all.
+                state.seen[id] = state.now
+                state.stack = [state.stack[0], Frame(.order(id))]
+                state.flash = Flash(message: "\(text) is on the watchlist", isError: false, at: state.wall)
+                return [.loadDetail(id)]
+            }
+            let id = state.lookups.first(where: { $0.value.referenceID == text })?.key ?? (state.lookups.keys.min() ?? 0) - 1
+            state.lookups[id] = Lookup(referenceID: text)
+            state.stack = [state.stack[0], Frame(.order(id))]
+            return [.lookup(id, referenceID: text)]
+        case .track:
+            let ids = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
+            if ids.isEmpty { return refuse("type one or more reference ids to track, or Esc to cancel") }
+            for id in ids {
+                if let problem = ReferenceID.problem(with: id) { return refuse("\"\(id)\" is not a WhatsApp reference id: \(problem)") }
+            }
+            state.prompt = nil
+            return [.track(ids)]
+        case .export:
+            if text.isEmpty { return refuse("type a file name to export to, or Esc to cancel") }
+            state.prompt = nil
+            return [.export(exportableOrders(state).compactMap(\.id), path: text)]
+        case .remove:
+            return []
+        }
+    }
+
+    /// The stored order `d` would remove: the selected watchlist row, or the tracked order open.
+    static func selectedTrackedOrder(_ state: DashboardState) -> TrackedOrder? {
+        switch state.frame.view {
+        case .watchlist: state.visibleRow(state.frame.selected)?.order
+        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }
+        }
+    }
+
+    /// What `e` writes: the watchlist as shown (filtered), or the tracked order open.
+    static func exportableOrders(_ state: DashboardState) -> [TrackedOrder] {
+        switch state.frame.view {
+        case .watchlist: state.visible.map { state.rows[$0].order }
+        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }.map { [$0] } ?? []
+        }
+    }
+
+    static func defaultExportName(_ state: DashboardState) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = state.timeZone
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return "refundwatch-\(formatter.string(from: state.wall)).csv"
+    }
+
+    /// What `y` copies: the selected order's reference id, transaction's id, or refund's ARN (its id
+    /// while PayU has not given one).
+    static func copyable(_ state: DashboardState) -> (what: String, text: String)? {
+        func refund(_ id: Int64, _ t: Int, _ r: Int) -> (String, String)? {
+            guard let joined = state.details[id]?.report?.transactions[safe: t]?.refunds[safe: r] else { return nil }
+            if let arn = joined.payu?.bankARN { return ("ARN", arn) }
+            return ("refund id", joined.refund.id)
+        }
+        switch state.frame.view {
+        case .watchlist:
+            return state.visibleRow(state.frame.selected).map { ("reference id", $0.order.referenceID) }
+        case .order(let id):
+            return state.details[id]?.report?.transactions[safe: state.frame.selected].map { ("transaction id", $0.transaction.id) }
+        case .transaction(let id, let t):
+            return refund(id, t, state.frame.selected)
+        case .refund(let id, let t, let r):
+            return refund(id, t, r)
+        }
     }
 
     /// The intervals `+` and `-` step through.
@@ -197,8 +383,7 @@ public enum Dashboard {
         let selected = state.frame.selected
         switch state.frame.view {
         case .watchlist:
-            let rows = state.visibleRows
-            guard rows.indices.contains(selected), let id = rows[selected].order.id else { return [] }
+            guard let id = state.visibleRow(selected)?.order.id else { return [] }
             state.seen[id] = state.now
             state.stack.append(Frame(.order(id)))
             return [.loadDetail(id)]
@@ -218,7 +403,7 @@ public enum Dashboard {
     /// How many items the current list has (rows, transactions, refunds).
     static func itemCount(_ state: DashboardState) -> Int {
         switch state.frame.view {
-        case .watchlist: return state.visibleRows.count
+        case .watchlist: return state.visibleCount
         case .order(let id): return state.details[id]?.report?.transactions.count ?? 0
         case .transaction(let id, let t):
             guard let report = state.details[id]?.report, report.transactions.indices.contains(t) else { return 0 }
@@ -232,6 +417,12 @@ public enum Dashboard {
     }
 
     static func move(_ state: inout DashboardState, by delta: Int) {
+        if case .refund = state.frame.view {
+            // The refund screen is one long page: the keys scroll it.
+            let last = max(0, RefundView.lineCount(state) - RefundView.height(state.size))
+            state.frame.top = min(last, max(0, state.frame.top + delta))
+            return
+        }
         let count = itemCount(state)
         guard count > 0 else { return }
         state.frame.selected = min(count - 1, max(0, state.frame.selected + delta))

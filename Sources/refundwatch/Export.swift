@@ -25,37 +25,66 @@ struct Export: AsyncParsableCommand {
 
     var chosenFormat: Format {
         if let format { return format }
-        if let output, output.lowercased().hasSuffix(".json") { return .json }
-        return .csv
+        return output.map(ExportFile.format(for:)) ?? .csv
     }
 
     func run() async throws {
-        let rows: [ExportRow]
-        let unfetched: Int
+        let export: ExportFile
         do {
             let store = try source.openStore()
-            let now = try source.clock(store)()
-            let rule = source.overdueRule()
-            let reports = try store.reports()
-            rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
-            unfetched = reports.filter { $0.report == nil }.count
+            export = try ExportFile(store: store, orderIDs: nil, rule: source.overdueRule(), now: try source.clock(store)(), format: chosenFormat)
         } catch {
             throw report(error)
         }
-        let data = chosenFormat == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
         if let output {
             do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+                try export.write(to: output)
             } catch {
-                standardError("refundwatch: cannot write \(output): \(error.localizedDescription). Check the folder exists and is writable.")
+                standardError("refundwatch: \(error.message)")
                 throw ExitStatus.badInput.exitCode
             }
-            standardError("refundwatch: wrote \(plural(rows.count, "refund")) to \(output).")
+            standardError("refundwatch: wrote \(plural(export.refunds, "refund")) to \(output).")
         } else {
-            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(export.data)
         }
-        if unfetched > 0 {
-            standardError("refundwatch: \(plural(unfetched, "order")) not fetched yet, so not exported; run: refundwatch track refresh")
+        if export.unfetched > 0 {
+            standardError("refundwatch: \(plural(export.unfetched, "order")) not fetched yet, so not exported; run: refundwatch track refresh")
+        }
+    }
+}
+
+/// The bytes an export writes, shared by `export` and the dashboard's `e`.
+struct ExportFile {
+    let data: Data
+    let refunds: Int
+    let orders: Int
+    /// Orders with no report yet: nothing to export for them.
+    let unfetched: Int
+
+    /// `orderIDs` nil: the whole watchlist.
+    init(store: RefundStore, orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) throws {
+        let reports = try store.reports().filter { orderIDs?.contains($0.order.id ?? 0) ?? true }
+        let rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
+        data = format == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
+        refunds = rows.count
+        orders = reports.count
+        unfetched = reports.filter { $0.report == nil }.count
+    }
+
+    static func format(for path: String) -> Export.Format {
+        path.lowercased().hasSuffix(".json") ? .json : .csv
+    }
+
+    struct WriteError: Error {
+        let message: String
+    }
+
+    /// Replaces `path` whole (never half-written).
+    func write(to path: String) throws(WriteError) {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw WriteError(message: "cannot write \(path): \(error.localizedDescription). Check the folder exists and is writable.")
         }
     }
 }

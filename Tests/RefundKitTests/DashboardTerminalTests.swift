@@ -1,4 +1,5 @@
 import Foundation
+import RefundSimulator
 import Testing
 
 /// `refundwatch --demo` in a real terminal: tmux runs a shell, the shell runs the dashboard, and
@@ -83,9 +84,9 @@ import Testing
         screen = try await tmux.waitFor { titleLine($0).contains("› txn …") && $0.contains("REFUND") }
         #expect(screen.contains("REFUND"), "\(screen)")
         try await tmux.key("Enter")
-        screen = try await tmux.waitFor { titleLine($0).contains("› refund ") && $0.contains("Stage") && $0.contains("History") }
+        screen = try await tmux.waitFor { titleLine($0).contains("› refund ") && $0.contains("Stage") && $0.contains("Timeline") }
         #expect(screen.contains("Stage"), "\(screen)")
-        #expect(screen.contains("History"))
+        #expect(screen.contains("Timeline"))
 
         // Back along the breadcrumb with Esc, h and Backspace.
         try await tmux.key("Escape")
@@ -152,6 +153,57 @@ import Testing
         try await tmux.keys("echo status=$?", enter: true)
         let after = try await tmux.waitFor { $0.contains("status=") && $0.split(separator: "\n").last?.hasPrefix("READY$") == true }
         #expect(after.contains("status=0"), "\(after)")
+        await tmux.close()
+    }
+
+    /// A support person's path: look up an order that is not tracked, track it, copy its id, export
+    /// it, remove it again. The clipboard is tmux's (OSC 52 with set-clipboard on); the export is a
+    /// real file.
+    @Test func lookUpTrackCopyExportAndRemove() async throws {
+        let tmux = try await Tmux(width: 120, height: 40)
+        try await tmux.run(["set-option", "-g", "set-clipboard", "on"])
+        try await tmux.keys("cd \(tmux.folder) && \(binary) --demo", enter: true)
+        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("REFERENCE") }
+        let untracked = try #require(Catalogue(seed: 42).orders.map(\.referenceID).first { !screen.contains($0) })
+
+        try await tmux.key("o")
+        try await tmux.keys(untracked)
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { titleLine($0).contains("Watchlist › \(untracked) (not tracked)") && $0.contains("Payment") }
+        #expect(screen.contains("not tracked · a adds it"), "\(screen)")
+        #expect(screen.contains("20 orders"))
+
+        try await tmux.key("a")
+        screen = try await tmux.waitFor { $0.contains("21 orders") && $0.contains("added \(untracked) to the watchlist") }
+        #expect(titleLine(screen).contains("Watchlist › \(untracked)"), "\(screen)")
+        #expect(!titleLine(screen).contains("not tracked"))
+
+        try await tmux.key("Escape")
+        try await tmux.keys("/" + untracked)
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { $0.contains("1 of 21 orders") }
+        try await tmux.key("y")
+        screen = try await tmux.waitFor { $0.contains("copied reference id \(untracked)") }
+        #expect(try await tmux.run(["show-buffer"]) == untracked)
+
+        try await tmux.key("e")
+        screen = try await tmux.waitFor { $0.contains("Export 1 order to: refundwatch-") }
+        try await tmux.key("Enter")
+        screen = try await tmux.waitFor { $0.contains("exported ") }
+        let exported = try FileManager.default.contentsOfDirectory(atPath: tmux.folder).filter { $0.hasPrefix("refundwatch-") && $0.hasSuffix(".csv") }
+        #expect(exported.count == 1, "\(screen)")
+        let csv = try String(contentsOfFile: tmux.folder + "/" + (exported.first ?? ""), encoding: .utf8)
+        #expect(csv.hasPrefix("reference_id,label,transaction_id"))
+        #expect(csv.split(separator: "\r\n").dropFirst().allSatisfy { $0.hasPrefix(untracked + ",") })
+
+        try await tmux.key("d")
+        screen = try await tmux.waitFor { $0.contains("Remove \(untracked) and its history? y: yes") }
+        try await tmux.key("y")
+        screen = try await tmux.waitFor { $0.contains("removed \(untracked) from the watchlist") }
+        #expect(screen.contains("20 orders"), "\(screen)")
+        try await tmux.key("q")
+        _ = try await tmux.waitFor { _ in (try? await tmux.flag("alternate_on")) == "0" }
+        #expect(try await tmux.flag("alternate_on") == "0")
         await tmux.close()
     }
 

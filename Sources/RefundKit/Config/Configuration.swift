@@ -77,6 +77,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var kaleyra: KaleyraSettings
     /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
     public var payu: PayUSettings?
+    /// `theme`: the dashboard's theme by name (`--theme` wins); nil for the default.
+    public var theme: String?
 
     public init(source: String? = nil, refreshInterval: Double = 30, arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours,
                 http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
@@ -98,6 +100,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "source = \(source ?? "built in")",
             "refresh_interval = \(refreshInterval)",
             "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
+            "theme = \(theme ?? "default")",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "[kaleyra]",

@@ -64,7 +64,9 @@ private struct ConfigurationBuilder {
         let kaleyraTable = try reader.requiredTable("kaleyra", expected: "a [kaleyra] table with sid, api_key (or api_key_env), phone_number_id and payment_config_id")
         let kaleyra = try kaleyraSettings(kaleyraTable)
         let payu = try reader.table("payu").map { t throws(ConfigurationError) in try payuSettings(t) }
-        return RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
+        var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
+        configuration.theme = try reader.string("theme")
+        return configuration
     }
 
     private func kaleyraSettings(_ t: TableReader) throws(ConfigurationError) -> KaleyraSettings {

@@ -15,7 +15,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @OptionGroup var source: StoreSource
 
-    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, mono, or a file name in themes/.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, mono, or a file name in themes/ (else theme = \"...\" in the configuration).", valueName: "NAME"))
     var theme: String?
 
     func validate() throws { try source.validate() }
@@ -32,7 +32,7 @@ struct DashboardCommand: AsyncParsableCommand {
             throw report(error)
         }
         var flash: String?
-        let themeName = theme ?? "default"
+        let themeName = theme ?? session.environment.service.configuration.theme ?? "default"
         let chosen: Theme
         switch ThemeFiles.load(themeName) {
         case .success(let loaded): chosen = loaded

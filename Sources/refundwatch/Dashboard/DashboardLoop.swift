@@ -87,6 +87,8 @@ final class DashboardLoop: @unchecked Sendable {
                     case .failure(let error):
                         inbox.post(.failed(error.description))
                     }
+                case .copy(let text):
+                    terminal.copyToClipboard(text)
                 default:
                     perform(effect)
                 }
@@ -119,8 +121,54 @@ final class DashboardLoop: @unchecked Sendable {
         let store = session.store
         let inbox = self.inbox
         switch effect {
-        case .quit, .switchTheme:
+        case .quit, .switchTheme, .copy:
             break
+        case .lookup(let id, let referenceID):
+            let service = session.environment.service
+            Task.detached {
+                do throws(RefundWatchError) {
+                    inbox.post(.lookedUp(id, report: try await service.report(referenceID: referenceID), error: nil))
+                } catch {
+                    inbox.post(.lookedUp(id, report: nil, error: ReportedError(error)))
+                }
+            }
+        case .track(let referenceIDs):
+            let now = session.clock()
+            Task.detached {
+                do throws(StoreError) {
+                    let outcome = try store.add(referenceIDs.map { TrackedOrder(referenceID: $0, addedAt: now) })
+                    inbox.post(.watchlistLoaded(try store.watchlist()))
+                    inbox.post(.tracked(added: outcome.added, alreadyTracked: outcome.duplicates.map(\.referenceID)))
+                } catch {
+                    inbox.post(.failed(error.description))
+                }
+            }
+        case .untrack(let referenceID):
+            Task.detached {
+                do throws(StoreError) {
+                    _ = try store.remove(referenceIDs: [referenceID])
+                    inbox.post(.watchlistLoaded(try store.watchlist()))
+                    inbox.post(.untracked(referenceID))
+                } catch {
+                    inbox.post(.failed(error.description))
+                }
+            }
+        case .export(let orderIDs, let path):
+            let (rule, now) = (session.refresher.rule, session.clock())
+            Task.detached {
+                do {
+                    let file = try ExportFile(store: store, orderIDs: Set(orderIDs), rule: rule, now: now, format: ExportFile.format(for: path))
+                    try file.write(to: path)
+                    let full = URL(fileURLWithPath: path).standardizedFileURL.path
+                    var message = "exported \(plural(file.refunds, "refund")) of \(plural(file.orders, "order")) to \(full)"
+                    if file.unfetched > 0 { message += " (\(file.unfetched) not fetched yet, left out)" }
+                    inbox.post(.notice(message))
+                } catch let error as ExportFile.WriteError {
+                    inbox.post(.failed("export: " + error.message))
+                } catch {
+                    inbox.post(.failed("export: \(error)"))
+                }
+            }
         case .loadWatchlist:
             Task.detached {
                 do throws(StoreError) {
