@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "refundwatch", targets: ["refundwatch"]),
+        .executable(name: "refundwatch-bench", targets: ["refundwatch-bench"]),
         .library(name: "RefundKit", targets: ["RefundKit"]),
         .library(name: "RefundSimulator", targets: ["RefundSimulator"]),
         .library(name: "RefundStore", targets: ["RefundStore"]),
@@ -70,6 +71,16 @@ let package = Package(
                 "RefundSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "refundwatch-bench",
+            dependencies: [
+                "RefundKit",
+                "RefundStore",
+                "DashboardCore",
+                "CursesTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

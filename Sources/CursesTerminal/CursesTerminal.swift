@@ -24,13 +24,27 @@ public final class CursesTerminal {
     public init(theme: Theme, noColor: Bool) {
         setlocale(LC_ALL, "")
         initscr()
+        palette = Palette(theme: theme, noColor: noColor)
+        setUp()
+    }
+
+    /// Curses writing to `output` as an xterm-256color of `size` cells, reading keys from `input`:
+    /// for benchmarks, which time frames and count the bytes they write without a terminal.
+    public init(theme: Theme, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>, size: Size) {
+        setlocale(LC_ALL, "")
+        set_term(newterm("xterm-256color", output, input))
+        resizeterm(Int32(size.height), Int32(size.width))
+        palette = Palette(theme: theme, noColor: false)
+        setUp()
+    }
+
+    private func setUp() {
         cbreak()
         noecho()
         nonl()
         keypad(rw_stdscr(), true)
         set_escdelay(25)
         curs_set(0)
-        palette = Palette(theme: theme, noColor: noColor)
         palette.install()
     }
 
@@ -42,6 +56,12 @@ public final class CursesTerminal {
         palette = Palette(theme: theme, noColor: palette.noColor)
         palette.install()
         last = nil
+    }
+
+    /// Forgets what is on the terminal: the next `draw` repaints every cell (as after a resize).
+    public func invalidate() {
+        last = nil
+        clearok(rw_stdscr(), true)
     }
 
     /// Draws `screen`, writing only the cells that differ from the last frame. Returns how many

@@ -55,9 +55,7 @@ enum OrderView {
                     screen.put(line, x: 2, y: y, style: Style(.error, bold: true))
                     y += 1
                 }
-                let advice = error.category == .notFound
-                    ? "Check the id (it is case sensitive) and the phone number id in the configuration. o looks up another; Esc goes back."
-                    : "r tries again · o looks up another · Esc goes back"
+                let advice = error.category == .notFound ? "o looks up another · Esc goes back" : "r tries again · o looks up another · Esc goes back"
                 for line in DisplayWidth.wrap(advice, to: screen.size.width - 4) {
                     y += 1
                     screen.put(line, x: 2, y: y, style: Style(.muted))
@@ -117,12 +115,13 @@ enum OrderView {
 enum HistoryList {
     /// The most recent changes that fit, oldest first, under a "History" heading.
     static func render(_ entries: [HistoryEntry], filter: ((OrderChange) -> Bool)?, _ c: RenderContext, from y: Int, into screen: inout Screen) {
+        let tracked = c.state.frame.view.orderID.map { c.state.lookups[$0] == nil } ?? true
         let bottom = screen.size.height - 2
         guard y < bottom - 1 else { return }
         let shown = entries.filter { filter?($0.change) ?? true }
         screen.put("History", x: 2, y: y, style: Style(.header, bold: true))
         if shown.isEmpty {
-            screen.put("nothing recorded yet", x: 2, y: y + 1, style: Style(.muted))
+            screen.put(tracked ? "nothing recorded yet" : "not tracked, so no history: a adds it to the watchlist", x: 2, y: y + 1, style: Style(.muted))
             return
         }
         let room = bottom - y - 1

@@ -118,19 +118,25 @@ extension Dashboard {
 struct RenderContext {
     let state: DashboardState
     let timeZone: TimeZone
+    /// One formatter a frame: making one costs more than formatting a few dozen times.
+    private let formatter: DateFormatter
+
+    init(state: DashboardState, timeZone: TimeZone) {
+        self.state = state
+        self.timeZone = timeZone
+        formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    }
 
     var now: Date { state.now }
     var listTop: Int { 2 }
     var listHeight: Int { state.size.height - Layout.chromeHeight }
 
     var totals: String {
-        var pending = 0, overdue = 0, failing = 0
-        for row in state.rows {
-            pending += row.summary?.pendingRefunds ?? 0
-            overdue += row.summary?.overdueCount(at: now) ?? 0
-            if row.failure != nil { failing += 1 }
-        }
-        return "\(state.rows.count) orders · \(pending) pending · \(overdue) overdue · \(failing) failing"
+        let t = state.totals
+        return "\(t.orders) orders · \(t.pending) pending · \(t.overdue) overdue · \(t.failing) failing"
     }
 
     var breadcrumb: String {
@@ -159,10 +165,6 @@ struct RenderContext {
 
     func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return formatter.string(from: date)
     }
 

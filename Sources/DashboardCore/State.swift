@@ -99,13 +99,31 @@ public struct Lookup: Sendable, Hashable {
     public init(referenceID: String) { self.referenceID = referenceID }
 }
 
+/// The header's counts over the whole watchlist.
+public struct Totals: Sendable, Hashable {
+    public var orders = 0
+    public var pending = 0
+    public var overdue = 0
+    public var failing = 0
+
+    mutating func add(_ row: WatchedOrder, now: Date, sign: Int = 1) {
+        orders += sign
+        pending += sign * (row.summary?.pendingRefunds ?? 0)
+        overdue += sign * (row.summary?.overdueCount(at: now) ?? 0)
+        if row.failure != nil { failing += sign }
+    }
+
+    mutating func remove(_ row: WatchedOrder, now: Date) { add(row, now: now, sign: -1) }
+}
+
 /// Everything the dashboard shows, as a value. `update` changes it; `render` draws it.
 public struct DashboardState: Sendable {
     /// The data's clock: ages and overdue checks (the simulator's fast clock in demo mode).
     public var now: Date {
         didSet {
-            // Needs-attention order depends on the clock only through the overdue rule.
-            if now > rankChangesAt || now < oldValue { reindex() }
+            // The clock matters to the list only through the overdue rule: counts and the
+            // needs-attention order change when a deadline passes, not every second.
+            if now > clockMattersAt || now < oldValue { reindex() }
         }
     }
     /// Real time: when to refresh next, how long a flash stays. The same as `now` outside the demo.
@@ -149,9 +167,11 @@ public struct DashboardState: Sendable {
     public private(set) var visible: [Int] = []
     /// Position in `rows` of each stored order.
     private var position: [Int64: Int] = [:]
-    /// The first moment a row's needs-attention rank changes by the clock alone (a refund becomes
-    /// overdue); the index is rebuilt when `now` passes it.
-    private var rankChangesAt = Date.distantFuture
+    /// The first moment a refund becomes overdue by the clock alone; the index and the totals are
+    /// rebuilt when `now` passes it.
+    private var clockMattersAt = Date.distantFuture
+    /// The header's counts, kept with the index.
+    public private(set) var totals = Totals()
 
     public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rule: OverdueRule = OverdueRule(), themeName: String = "default", demo: Bool = false) {
         self.now = now
@@ -184,9 +204,11 @@ public struct DashboardState: Sendable {
     /// One order's new row after a fetch: moved to its new place without sorting the others.
     public mutating func replaceRow(_ row: WatchedOrder) {
         guard let id = row.order.id, let index = position[id] else { return }
+        totals.remove(rows[index], now: now)
         rows[index] = row
+        totals.add(row, now: now)
         if let shown = visible.firstIndex(of: index) { visible.remove(at: shown) }
-        if let next = nextRankChange(row) { rankChangesAt = min(rankChangesAt, next) }
+        if let next = nextDeadline(row) { clockMattersAt = min(clockMattersAt, next) }
         guard matchesFilter(row) else { return }
         let key = sortKey(index)
         var low = 0, high = visible.count
@@ -214,7 +236,9 @@ public struct DashboardState: Sendable {
         position = Dictionary(uniqueKeysWithValues: rows.indices.compactMap { index in rows[index].order.id.map { ($0, index) } })
         let keys = rows.indices.map(sortKey)
         visible = rows.indices.filter { matchesFilter(rows[$0]) }.sorted { precedes(keys[$0], keys[$1]) }
-        rankChangesAt = rows.compactMap(nextRankChange).min() ?? .distantFuture
+        clockMattersAt = rows.compactMap(nextDeadline).min() ?? .distantFuture
+        totals = Totals()
+        for row in rows { totals.add(row, now: now) }
     }
 
     /// What the sort compares: computed once per row, not once per comparison.
@@ -243,10 +267,9 @@ public struct DashboardState: Sendable {
         }
     }
 
-    /// When this row's first refund without an ARN becomes overdue, if that is still to come.
-    private func nextRankChange(_ row: WatchedOrder) -> Date? {
-        guard sort == .attention else { return nil }
-        return row.summary?.arnDeadlines.first { $0 >= now }
+    /// When this row's next refund without an ARN becomes overdue, if that is still to come.
+    private func nextDeadline(_ row: WatchedOrder) -> Date? {
+        row.summary?.arnDeadlines.first { $0 >= now }
     }
 
     private func matchesFilter(_ row: WatchedOrder) -> Bool {

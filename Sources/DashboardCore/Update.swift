@@ -51,6 +51,12 @@ public enum Dashboard {
             return []
         case .watchlistLoaded(let rows):
             state.setRows(rows)
+            if !state.loaded, state.lastRefresh == nil, let newest = rows.compactMap(\.fetchedAt).max(), state.now.timeIntervalSince(newest) < state.interval {
+                // Fetched moments ago (by `track refresh`, or a dashboard just closed): the first
+                // refresh waits out the interval instead of fetching everything again at start.
+                state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)))
+                state.nextRefresh = state.lastRefresh!.addingTimeInterval(state.interval)
+            }
             state.loaded = true
             // An order removed (here or by `track remove` elsewhere) cannot stay open.
             if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {

@@ -110,7 +110,7 @@ import RefundStore
         let lines = Dashboard.render(state).lines
         #expect(lines[2] == "  ORD-00000000-0000: Kaleyra has no order ORD-00000000-0000 for this phone")
         #expect(lines[3] == "  number id.")
-        #expect(lines[5].hasPrefix("  Check the id (it is case sensitive)"))
+        #expect(lines[5] == "  o looks up another · Esc goes back")
         // A second look-up of the same id reuses its place; a tracked id opens the tracked order.
         _ = Dashboard.update(&state, .key(.escape))
         _ = Dashboard.update(&state, .key(.character("o")))
@@ -269,6 +269,10 @@ import RefundStore
         let expected = state.sortedRows.filter { $0.order.referenceID.lowercased().contains("ord-1") }.map(\.order.id)
         #expect(state.visibleRows.map(\.order.id) == expected)
         #expect(state.visibleRows.count == state.visibleCount)
+        // The header's counts, kept up to date row by row, agree with counting afresh.
+        var recount = Totals()
+        for row in state.rows { recount.add(row, now: state.now) }
+        #expect(state.totals == recount)
     }
 
     /// A refund that becomes overdue as the clock moves brings its order up without any fetch.
@@ -282,8 +286,11 @@ import RefundStore
         state.now = deadline.addingTimeInterval(-60)
         _ = Dashboard.update(&state, .tick(now: deadline.addingTimeInterval(-60), wall: t0))
         #expect(state.visibleRows.map(\.order.id) == [1, 9])
+        #expect(state.totals.overdue == 0)
         _ = Dashboard.update(&state, .tick(now: deadline.addingTimeInterval(60), wall: t0))
         #expect(state.visibleRows.map(\.order.id) == [9, 1])
+        #expect(state.totals.overdue == 1)
+        #expect(Dashboard.render(state).lines[0].hasSuffix("2 orders · 2 pending · 1 overdue · 0 failing"))
         #expect(Dashboard.render(state).lines[2].hasPrefix("▲ ORD-9"))
     }
 }

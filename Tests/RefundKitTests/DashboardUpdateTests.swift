@@ -98,7 +98,9 @@ import RefundStore
     }
 
     @Test func theIntervalRefreshesOnTheWallClockAndPauses() {
-        var state = loaded([row(1, "ORD-1")])
+        // The rows were fetched an hour ago: the first tick refreshes them.
+        var state = DashboardState(now: t0.addingTimeInterval(3_600), wall: t0, size: Size(width: 80, height: 24), interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
         #expect(Dashboard.update(&state, .tick(now: t0, wall: t0)) == [.refresh([state.rows[0].order])])
         _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
         #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(3_600), wall: t0.addingTimeInterval(29))).isEmpty)
@@ -114,6 +116,19 @@ import RefundStore
         #expect(state.flash?.message == "refresh every 1m")
         for _ in 0..<20 { _ = Dashboard.update(&state, .key(.character("-"))) }
         #expect(state.interval == 5)
+    }
+
+    @Test func dataFetchedMomentsAgoIsNotFetchedAgainAtStart() {
+        var state = DashboardState(now: t0.addingTimeInterval(10), wall: t0, size: Size(width: 80, height: 24), interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
+        #expect(state.nextRefresh == t0.addingTimeInterval(20))
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 10s ago · next in 20s · every 30s") == true)
+        #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(29), wall: t0.addingTimeInterval(19))).isEmpty)
+        #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(30), wall: t0.addingTimeInterval(20))) == [.refresh([state.rows[0].order])])
+        // A watchlist never fetched is fetched at once.
+        var fresh = DashboardState(now: t0, size: Size(width: 80, height: 24), interval: 30)
+        _ = Dashboard.update(&fresh, .watchlistLoaded([WatchedOrder(order: TrackedOrder(id: 1, referenceID: "ORD-1", addedAt: t0))]))
+        #expect(Dashboard.update(&fresh, .tick(now: t0, wall: t0)).count == 1)
     }
 
     @Test func flashesFadeAndHelpOpensAndCloses() {

@@ -1,0 +1,185 @@
+import Foundation
+
+// The pseudo-terminal calls are X/Open extensions that glibc's module map hides; declared here.
+@_silgen_name("posix_openpt") private func c_posix_openpt(_ flags: Int32) -> Int32
+@_silgen_name("grantpt") private func c_grantpt(_ fd: Int32) -> Int32
+@_silgen_name("unlockpt") private func c_unlockpt(_ fd: Int32) -> Int32
+@_silgen_name("ptsname") private func c_ptsname(_ fd: Int32) -> UnsafeMutablePointer<CChar>?
+
+/// `refundwatch` (the dashboard) in a pseudo-terminal of 200x50, as a person would start it: the
+/// bench reads what it draws, times when things appear, and reads its memory and CPU from /proc.
+final class DashboardProcess: @unchecked Sendable {
+    let pid: pid_t
+    let started: Double
+    private let master: Int32
+    private let lock = NSLock()
+    private var output: [UInt8] = []
+    private var seen: [String: Double] = [:]
+    private var watched: [String]
+    private var reader: Thread?
+
+    /// Starts `binary arguments` with the pseudo-terminal as stdin, stdout and stderr.
+    init(binary: String, arguments: [String], environment: [String: String], watch: [String]) throws {
+        master = c_posix_openpt(O_RDWR | O_NOCTTY)
+        guard master >= 0, c_grantpt(master) == 0, c_unlockpt(master) == 0, let name = c_ptsname(master) else {
+            throw BenchError("cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
+        guard slave >= 0 else { throw BenchError("cannot open \(String(cString: name))") }
+        watched = watch
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, slave, fd) }
+        posix_spawn_file_actions_addclose(&actions, master)
+        posix_spawn_file_actions_addclose(&actions, slave)
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        started = monotonicSeconds()
+        let status = posix_spawn(&child, binary, &actions, nil, argv, envp)
+        close(slave)
+        guard status == 0 else { throw BenchError("cannot start \(binary): \(String(cString: strerror(status)))") }
+        pid = child
+        let thread = Thread { [self] in readLoop() }
+        thread.start()
+        reader = thread
+    }
+
+    private func readLoop() {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(master, &buffer, buffer.count)
+            if count <= 0 { return }
+            let now = monotonicSeconds()
+            lock.withLock {
+                output.append(contentsOf: buffer[0..<count])
+                // Markers are searched in the recent output only, so a long run stays cheap.
+                let tail = String(decoding: output.suffix(count + 256), as: UTF8.self)
+                for marker in watched where seen[marker] == nil && tail.contains(marker) { seen[marker] = now }
+                if output.count > 1 << 20 { output.removeFirst(output.count - 4_096) }
+            }
+        }
+    }
+
+    /// Seconds from start until `marker` was first drawn, waiting up to `timeout`.
+    func waitFor(_ marker: String, timeout: Double = 30) throws -> Double {
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            if let at = lock.withLock({ seen[marker] }) { return at - started }
+            usleep(2_000)
+        }
+        throw BenchError("\"\(marker)\" never appeared within \(timeout) s; the screen's last bytes: \(lock.withLock { String(decoding: output.suffix(400), as: UTF8.self) })")
+    }
+
+    func send(_ text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Resident and peak resident memory in bytes.
+    func memory() -> (resident: Double, peak: Double) {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return .nan }
+            return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) * 1_024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
+    /// CPU seconds used so far, user and system.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        // Fields after the command name: state is field 3; utime and stime are 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ((Double(fields[11]) ?? .nan) + (Double(fields[12]) ?? .nan)) / ticks
+    }
+
+    /// Quits with q (SIGTERM if that does not work) and returns the exit status.
+    @discardableResult
+    func quit() -> Int32 {
+        send("q")
+        var status: Int32 = 0
+        for _ in 0..<500 {
+            if waitpid(pid, &status, WNOHANG) == pid { return status }
+            usleep(10_000)
+        }
+        kill(pid, SIGTERM)
+        waitpid(pid, &status, 0)
+        return status
+    }
+
+    deinit { close(master) }
+}
+
+/// Start-up, memory and idle CPU of the dashboard over a watchlist of `orders` orders.
+struct DashboardProcessBench {
+    let binary: String
+    let database: String
+    let folder: String
+    let orders: Int
+    let startRuns: Int
+    let idleSeconds: Double
+
+    var environment: [String: String] {
+        ["TERM": "xterm-256color", "LINES": "50", "COLUMNS": "200", "LANG": "C.UTF-8", "HOME": folder,
+         "XDG_STATE_HOME": folder + "/state", "XDG_CONFIG_HOME": folder + "/config", "PATH": "/usr/bin:/bin"]
+    }
+
+    /// A configuration whose API is nowhere: the watchlist was fetched moments ago, so the
+    /// dashboard has nothing to fetch for an hour and sits idle.
+    func configuration() throws -> String {
+        let path = folder + "/bench.toml"
+        try """
+        refresh_interval = 3600
+        [kaleyra]
+        base_url = "http://127.0.0.1:9"
+        sid = "BENCH"
+        api_key = "bench-not-a-secret"
+        phone_number_id = "1000000000"
+        payment_config_id = "bench"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run() throws -> [Result] {
+        let config = try configuration()
+        let arguments = ["--db", database, "--config", config]
+        let loaded = "\(orders) orders"
+        var firstFrame = Samples(), watchlist = Samples()
+        for _ in 0..<startRuns {
+            let process = try DashboardProcess(binary: binary, arguments: arguments, environment: environment, watch: [" refundwatch ", loaded])
+            firstFrame.add(try process.waitFor(" refundwatch "))
+            watchlist.add(try process.waitFor(loaded))
+            process.quit()
+        }
+
+        let process = try DashboardProcess(binary: binary, arguments: arguments, environment: environment, watch: [loaded])
+        _ = try process.waitFor(loaded)
+        sleep(2)
+        let memory = process.memory()
+        let before = process.cpuSeconds()
+        let start = monotonicSeconds()
+        usleep(useconds_t(idleSeconds * 1_000_000))
+        let cpu = process.cpuSeconds() - before
+        let elapsed = monotonicSeconds() - start
+        let status = process.quit()
+        guard status == 0 else { throw BenchError("the dashboard exited with status \(status)") }
+        let perMinute = cpu * 60 / elapsed
+        func ms(_ s: Samples) -> (String, String) { (formatMilliseconds(s.median), "\(formatMilliseconds(s.min))–\(formatMilliseconds(s.max))") }
+        return [
+            Result(scenario: "startup", measure: "start to first frame (\(orders) orders)", median: ms(firstFrame).0, spread: ms(firstFrame).1, target: "", verdict: "\(startRuns) runs"),
+            Result(scenario: "startup", measure: "start to watchlist drawn", median: ms(watchlist).0, spread: ms(watchlist).1, target: "< 300 ms",
+                   verdict: verdict(watchlist.median < 0.3)),
+            Result(scenario: "memory", measure: "resident, watchlist loaded (peak)", median: String(format: "%.1f MB", memory.resident / 1e6),
+                   spread: String(format: "peak %.1f MB", memory.peak / 1e6), target: "< 80 MB", verdict: verdict(memory.peak < 80e6)),
+            Result(scenario: "idle", measure: String(format: "CPU over %.0f s idle", elapsed), median: String(format: "%.3f s", cpu),
+                   spread: String(format: "%.3f s per minute", perMinute), target: "< 0.3 s/min", verdict: verdict(perMinute < 0.3)),
+        ]
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import RefundStore
+
+/// `swift run -c release refundwatch-bench [SCENARIO...]`: measures what the dashboard costs and
+/// prints a table of medians and spreads against the targets. Numbers, never pass/fail tests.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refundwatch-bench",
+        abstract: "Benchmarks for refundwatch: frame, startup, memory, idle.",
+        discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
+    )
+
+    enum Scenario: String, ExpressibleByArgument, CaseIterable {
+        case frame, startup, idle
+    }
+
+    @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
+    var scenarios: [Scenario] = []
+
+    @Flag(help: "Fewer repetitions and a 10 s idle period.")
+    var quick = false
+
+    @Option(help: "Tracked orders in the watchlist.")
+    var orders = 10_000
+
+    @Option(help: ArgumentHelp("Where the benchmark database is kept between runs.", valueName: "FOLDER"))
+    var work = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-bench").path
+
+    func run() throws {
+        let chosen = scenarios.isEmpty ? Scenario.allCases : scenarios
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let start = monotonicSeconds()
+        let database = try BenchStore.file(orders: orders, folder: work)
+        print(String(format: "watchlist of %d orders ready in %.1f s: %@", orders, monotonicSeconds() - start, database))
+        // The dashboard binary built beside this one.
+        let binary = URL(fileURLWithPath: Self.ownPath()).deletingLastPathComponent().appendingPathComponent("refundwatch").path
+        var results: [Result] = []
+        if chosen.contains(.frame) {
+            results += try FrameBench(store: try RefundStore.open(at: database), iterations: quick ? 50 : 300).run()
+        }
+        if chosen.contains(.startup) || chosen.contains(.idle) {
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw BenchError("\(binary) is missing: build it first (swift build -c release)")
+            }
+            let bench = DashboardProcessBench(binary: binary, database: database, folder: work, orders: orders,
+                                              startRuns: chosen.contains(.startup) ? (quick ? 3 : 7) : 1,
+                                              idleSeconds: chosen.contains(.idle) ? (quick ? 10 : 60) : 1)
+            results += try bench.run()
+        }
+        print(machine())
+        printTable(results)
+    }
+
+    static func ownPath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    func machine() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
+}
+
+Bench.main()
