@@ -74,15 +74,23 @@ public final class CursesTerminal {
         }
         var written = 0
         let width = screen.size.width
-        for y in 0..<screen.size.height {
-            for x in 0..<width {
-                let cell = screen[x, y]
-                if cell.isContinuation { continue }
-                if let last, last[x, y] == cell, !(x + 1 < width && last[x + 1, y] != screen[x + 1, y] && screen[x + 1, y].isContinuation) {
-                    continue
+        let previous = last?.cells ?? []
+        screen.cells.withUnsafeBufferPointer { cells in
+            previous.withUnsafeBufferPointer { old in
+                for y in 0..<screen.size.height {
+                    for x in 0..<width {
+                        let index = y * width + x
+                        let cell = cells[index]
+                        if cell.isContinuation { continue }
+                        // Unchanged, unless the next cell became the right half of a wide character.
+                        if !old.isEmpty, old[index] == cell,
+                           !(x + 1 < width && cells[index + 1].isContinuation && old[index + 1] != cells[index + 1]) {
+                            continue
+                        }
+                        put(cell, x: x, y: y)
+                        written += 1
+                    }
                 }
-                put(cell, x: x, y: y)
-                written += 1
             }
         }
         last = screen
@@ -92,10 +100,12 @@ public final class CursesTerminal {
 
     private func put(_ cell: Cell, x: Int, y: Int) {
         let (attributes, pair) = palette.attributes(for: cell.style)
-        var scalars = cell.text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
-        scalars.append(0)
-        _ = scalars.withUnsafeBufferPointer { buffer in
-            rw_put_cell(Int32(y), Int32(x), buffer.baseAddress, attributes, pair)
+        // A grapheme is a few scalars: a fixed buffer on the stack (setcchar takes at most 5).
+        var buffer: (wchar_t, wchar_t, wchar_t, wchar_t, wchar_t, wchar_t) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let characters = raw.bindMemory(to: wchar_t.self)
+            for (index, scalar) in cell.text.unicodeScalars.prefix(5).enumerated() { characters[index] = wchar_t(bitPattern: scalar.value) }
+            _ = rw_put_cell(Int32(y), Int32(x), characters.baseAddress, attributes, pair)
         }
     }
 

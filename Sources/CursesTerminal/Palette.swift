@@ -7,6 +7,9 @@ struct Palette {
     let theme: Theme
     let noColor: Bool
     private(set) var pairs: [Role: Int16] = [:]
+    /// Attributes and pair for every role × bold × reverse, worked out once: drawing asks for each
+    /// cell it writes. Indexed by `slot(for:)`.
+    private var looks: [(attr_t, Int16)] = []
 
     init(theme: Theme, noColor: Bool) {
         self.theme = theme
@@ -15,6 +18,11 @@ struct Palette {
 
     mutating func install() {
         pairs = [:]
+        defer {
+            looks = Role.allCases.flatMap { role in
+                [(false, false), (true, false), (false, true), (true, true)].map { computeAttributes(for: Style(role, bold: $0.0, reverse: $0.1)) }
+            }
+        }
         guard !noColor, has_colors() else { return }
         start_color()
         use_default_colors()
@@ -42,6 +50,14 @@ struct Palette {
     }
 
     func attributes(for style: Style) -> (attr_t, Int16) {
+        looks[Self.slot(for: style)]
+    }
+
+    private static func slot(for style: Style) -> Int {
+        style.role.ordinal * 4 + (style.bold ? 1 : 0) + (style.reverse ? 2 : 0)
+    }
+
+    private func computeAttributes(for style: Style) -> (attr_t, Int16) {
         var attributes = rw_a_normal()
         if style.bold || theme.look(style.role).bold { attributes |= rw_a_bold() }
         if style.reverse { attributes |= rw_a_reverse() }

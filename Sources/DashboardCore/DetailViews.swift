@@ -15,7 +15,7 @@ struct Fields {
         let columns = screen.size.width >= 120 ? 2 : 1
         let columnWidth = (screen.size.width - 2) / columns
         let perColumn = min(maxRows, (lines.count + columns - 1) / columns)
-        for (index, line) in lines.enumerated() {
+        for index in lines.indices {
             let column = index / max(1, perColumn)
             let row = index % max(1, perColumn)
             guard column < columns else { break }

@@ -9,6 +9,28 @@ public enum Role: String, Sendable, Hashable, CaseIterable {
     case warning, error, overdue, changed
 }
 
+extension Role {
+    /// Its place in `allCases`, for tables a backend indexes by role (one lookup per cell drawn).
+    public var ordinal: Int {
+        switch self {
+        case .text: 0
+        case .muted: 1
+        case .border: 2
+        case .title: 3
+        case .header: 4
+        case .selection: 5
+        case .good: 6
+        case .pending: 7
+        case .bad: 8
+        case .neutral: 9
+        case .warning: 10
+        case .error: 11
+        case .overdue: 12
+        case .changed: 13
+        }
+    }
+}
+
 /// A role plus the attributes that do not depend on the theme.
 public struct Style: Sendable, Hashable {
     public var role: Role
@@ -58,6 +80,9 @@ public struct Screen: Sendable, Hashable {
         cells = Array(repeating: .blank, count: max(0, size.width * size.height))
     }
 
+    /// One-character strings for ASCII, made once.
+    private static let ascii: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+
     public subscript(x: Int, y: Int) -> Cell {
         cells[y * size.width + x]
     }
@@ -69,6 +94,15 @@ public struct Screen: Sendable, Hashable {
         guard y >= 0, y < size.height, x < size.width else { return 0 }
         let end = min(size.width, x + (limit ?? size.width))
         var column = max(0, x)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // Most of a frame is ASCII: one cell a byte, no grapheme breaking.
+            for byte in text.utf8 where byte >= 0x20 && byte != 0x7F {
+                if column >= end { break }
+                cells[y * size.width + column] = Cell(Self.ascii[Int(byte)], style)
+                column += 1
+            }
+            return column - max(0, x)
+        }
         for character in text {
             let width = DisplayWidth.of(character)
             if width == 0 { continue }
@@ -116,7 +150,8 @@ public enum DisplayWidth {
     }
 
     public static func of(_ text: String) -> Int {
-        text.reduce(0) { $0 + of($1) }
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.count { $0 >= 0x20 && $0 != 0x7F } }
+        return text.reduce(0) { $0 + of($1) }
     }
 
     /// `text` cut to `width` columns, with "…" when something was cut.

@@ -222,6 +222,8 @@ public struct DashboardState: Sendable {
     public func row(id: Int64) -> WatchedOrder? { position[id].map { rows[$0] } }
 
     public var visibleCount: Int { visible.count }
+    /// Where an order is in the list as shown, if it is shown.
+    public func visibleIndex(of id: Int64) -> Int? { position[id].flatMap { visible.firstIndex(of: $0) } }
     public func visibleRow(_ index: Int) -> WatchedOrder? { visible.indices.contains(index) ? rows[visible[index]] : nil }
 
     /// The watchlist as shown: sorted, then filtered.

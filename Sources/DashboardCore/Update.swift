@@ -29,7 +29,7 @@ public enum Dashboard {
     }
 
     static func follow(_ id: Int64?, _ state: inout DashboardState) {
-        guard let id, case .watchlist = state.frame.view, let index = state.visible.firstIndex(where: { state.rows[$0].order.id == id }),
+        guard let id, case .watchlist = state.frame.view, let index = state.visibleIndex(of: id),
               index != state.frame.selected else { return }
         state.frame.selected = index
         clampCursor(&state)
@@ -131,7 +131,7 @@ public enum Dashboard {
         }
         // The cursor goes to the first new order, which is fetched at once.
         if case .watchlist = state.frame.view, let first = added.first?.id,
-           let index = state.visible.firstIndex(where: { state.rows[$0].order.id == first }) {
+           let index = state.visibleIndex(of: first) {
             state.frame.selected = index
             clampCursor(&state)
         }

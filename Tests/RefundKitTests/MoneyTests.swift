@@ -87,7 +87,7 @@ private func inr(_ amount: String, fractionDigits: Int = 2) throws -> Money {
         #expect(money.currency == "INR")
     }
 
-    @Test(arguments: ["abc", "", "   ", "1e5", "₹10", "10,00", "1.2.3", "1-2", "--5", ".", "0x10", "١٢"])
+    @Test(arguments: ["abc", "", "   ", "1e5", "₹10", "10,00", "1.2.3", "1-2", "--5", ".", "0x10", "١٢", "1.", ".5", "-", "-.5", "5.-1", "+5"])
     func decimalStringsRefused(text: String) {
         #expect(Money(decimalString: text) == nil, "\(text) should be refused")
     }

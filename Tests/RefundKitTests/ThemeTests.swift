@@ -10,6 +10,7 @@ import Testing
         #expect(Theme.defaultTOML == file)
         #expect(try Theme.parse(file, file: "default.toml") == Theme.builtIn)
         #expect(Theme.builtIn.looks.count == Role.allCases.count)
+        #expect(Role.allCases.map(\.ordinal) == Array(Role.allCases.indices))
     }
 
     @Test(arguments: Theme.shippedNames)

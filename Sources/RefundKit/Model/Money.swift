@@ -30,13 +30,29 @@ public struct Money: Sendable, Hashable, Comparable {
     /// number (`-?digits(.digits)?`). Shown with at least `minimumFractionDigits` digits.
     public init?(decimalString: String, currency: String = "INR", minimumFractionDigits: Int = 2) {
         let text = decimalString.trimmingCharacters(in: .whitespaces)
-        guard text.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil,
-              let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        guard let fraction = Self.fractionLength(ofPlainDecimal: text),
+              let amount = Decimal(string: text, locale: Self.posix)
         else { return nil }
         self.amount = amount
         self.currency = currency
-        let fraction = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
         self.fractionDigits = max(minimumFractionDigits, fraction)
+    }
+
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// The digits after the point when `text` is `-?digits(.digits)?`, else nil. (A hand check, not
+    /// a Regex: stored summaries decode two amounts each, and a 10,000-order watchlist loads them
+    /// at start; the Regex made that take seconds.)
+    static func fractionLength(ofPlainDecimal text: String) -> Int? {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let whole = bytes.prefix(while: isDigit)
+        guard !whole.isEmpty else { return nil }
+        let rest = bytes.dropFirst(whole.count)
+        if rest.isEmpty { return 0 }
+        guard rest.first == UInt8(ascii: "."), rest.count > 1, rest.dropFirst().allSatisfy(isDigit) else { return nil }
+        return rest.count - 1
     }
 
     static func fractionDigits(forOffset offset: Decimal) -> Int {
