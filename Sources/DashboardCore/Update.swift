@@ -159,6 +159,8 @@ public enum Dashboard {
         if state.prompt != nil {
             return editPrompt(key, &state)
         }
+        // A prompt opened by this key starts clean: an error shown while it is open is about it.
+        defer { if state.prompt != nil { state.flash = nil } }
         if state.overlay == .help {
             if key == .character("q") { return [.quit] }
             state.overlay = nil

@@ -78,7 +78,10 @@ import RefundStore
 
     @Test func aBadIdIsRefusedAndWhatWasTypedStays() {
         var state = loaded([row(1, "ORD-1")])
+        // An older error does not follow the prompt onto the status line.
+        _ = Dashboard.update(&state, .failed("ORD-1: Kaleyra did not answer"))
         _ = Dashboard.update(&state, .key(.character(":")))
+        #expect(bottomLines(state)[1].hasPrefix(" updated"))
         type("ORD 12", &state)
         #expect(Dashboard.update(&state, .key(.enter)).isEmpty)
         #expect(state.prompt == Prompt(.lookup, text: "ORD 12"))
