@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "RefundKit",
                 "RefundStore",
+                "RefundSimulator",
                 "DashboardCore",
                 "CursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -94,6 +94,12 @@ public final class RunningSimulator: Sendable {
     /// The requests seen (the most recent 10,000), in arrival order, including rejected and faulted ones.
     public func receivedRequests() -> [ReceivedRequest] { core.receivedRequests() }
 
+    /// Requests answered since start, by API, however many (the log keeps only the latest 10,000).
+    public func requestCounts() -> (kaleyra: Int, payu: Int) {
+        let counts = core.requestCounts()
+        return (counts[.kaleyra] ?? 0, counts[.payu] ?? 0)
+    }
+
     public func clearReceivedRequests() { core.clearReceivedRequests() }
 
     /// The simulated clock: start date plus real elapsed time times `speed`.

@@ -17,6 +17,8 @@ final class SimulatorCore: Sendable {
     let anchorEpoch: Int
     private let startInstant: ContinuousClock.Instant
     private let requests = Locked<[ReceivedRequest]>([])
+    /// Every request since start (the log above keeps only the latest): what benchmarks count.
+    private let counted = Locked<[SimulatedAPI: Int]>([:])
     private let traceRandom: Locked<SeededRandom>
     private let stopping = Locked(false)
 
@@ -57,6 +59,7 @@ final class SimulatorCore: Sendable {
 
     func receivedRequests() -> [ReceivedRequest] { requests.withLock { $0 } }
     func clearReceivedRequests() { requests.withLock { $0.removeAll() } }
+    func requestCounts() -> [SimulatedAPI: Int] { counted.withLock { $0 } }
 
     /// Lets hung responses give up so a graceful shutdown can finish.
     func beginStopping() { stopping.withLock { $0 = true } }
@@ -91,6 +94,7 @@ final class SimulatorCore: Sendable {
         if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
 
         let api = Self.api(for: received.rawPath)
+        if let api { counted.withLock { $0[api, default: 0] += 1 } }
         let fault = api.flatMap { faults.decide(for: $0) }
         let answer: Answer
         switch api {

@@ -4,15 +4,16 @@ import RefundStore
 
 /// `swift run -c release refundwatch-bench [SCENARIO...]`: measures what the dashboard costs and
 /// prints a table of medians and spreads against the targets. Numbers, never pass/fail tests.
-struct Bench: ParsableCommand {
+@main
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: frame, startup, memory, idle.",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle.",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case frame, startup, idle
+        case refresh, decode, frame, startup, idle
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -27,7 +28,7 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Where the benchmark database is kept between runs.", valueName: "FOLDER"))
     var work = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-bench").path
 
-    func run() throws {
+    func run() async throws {
         let chosen = scenarios.isEmpty ? Scenario.allCases : scenarios
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let start = monotonicSeconds()
@@ -36,6 +37,21 @@ struct Bench: ParsableCommand {
         // The dashboard binary built beside this one.
         let binary = URL(fileURLWithPath: Self.ownPath()).deletingLastPathComponent().appendingPathComponent("refundwatch").path
         var results: [Result] = []
+        if chosen.contains(.refresh) || chosen.contains(.decode) {
+            // The curl loop also saves the bodies the decode scenario reads.
+            let baseline = try await CurlBaseline(orders: 100, folder: work).run()
+            if chosen.contains(.refresh) {
+                let refresh = try await RefreshBench(sizes: quick ? [100, 1_000] : [100, 1_000, 10_000], runs: quick ? 1 : 3, folder: work).run()
+                results += refresh
+                let hundred = Double(refresh[0].median.dropLast(2)) ?? .nan
+                results.append(Result(scenario: "refresh", measure: "100 orders, curl loop (\(baseline.requests) requests, sequential)",
+                                      median: String(format: "%.2f s", baseline.seconds), spread: "1 run", target: "≥ 10× slower",
+                                      verdict: String(format: "refundwatch is %.1f× faster ", baseline.seconds / hundred) + verdict(baseline.seconds / hundred >= 10)))
+            }
+            if chosen.contains(.decode) {
+                results += try DecodeBench(bodies: baseline.bodies, folder: work, seconds: quick ? 1 : 3).run()
+            }
+        }
         if chosen.contains(.frame) {
             results += try FrameBench(store: try RefundStore.open(at: database), iterations: quick ? 50 : 300).run()
         }
@@ -63,4 +79,3 @@ struct Bench: ParsableCommand {
     }
 }
 
-Bench.main()
