@@ -330,3 +330,10 @@ private func record(_ fields: String) throws -> PayURefundRecord {
         #expect(PayUHash.compute(merchantID: "8244519", payuID: "403993715529606983", clientSecret: "s3cr3T") != hash)
     }
 }
+
+@Suite struct TrimmedTests {
+    @Test(arguments: [("ok", "ok"), ("  a b \n", "a b"), ("\t\r\n", ""), ("", ""), ("\u{00A0}x\u{2003}", "x"), ("é ", "é"), (" 406989374145704801", "406989374145704801")])
+    func trimsWhiteSpaceAndNewlinesAtBothEnds(text: String, expected: String) {
+        #expect(text.trimmed == expected)
+    }
+}

@@ -125,10 +125,10 @@ enum KaleyraResponse {
 /// Recognising bodies that are not JSON at all: what proxies and gateways send.
 enum BodyInspection {
     static func unreadable(_ body: Data) -> UnreadableBody? {
-        let text = String(decoding: body.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { return .empty }
-        if text.hasPrefix("<") { return .html(title: htmlTitle(text)) }
-        return nil
+        // Looks at the first byte that is not white space: none is an empty body, "<" a page.
+        guard let first = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return .empty }
+        guard first == UInt8(ascii: "<") else { return nil }
+        return .html(title: htmlTitle(String(decoding: body.prefix(4096), as: UTF8.self)))
     }
 
     static func htmlTitle(_ html: String) -> String? {

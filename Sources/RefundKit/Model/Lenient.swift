@@ -33,7 +33,7 @@ struct LenientDecimal: Decodable, Sendable {
         if let integer = try? container.decode(Int64.self) {
             value = Decimal(integer)
         } else if let text = try? container.decode(String.self),
-                  let decimal = Decimal(string: text.trimmingCharacters(in: .whitespaces), locale: Locale(identifier: "en_US_POSIX")) {
+                  let decimal = Decimal(string: text.trimmed, locale: posixLocale) {
             value = decimal
         } else if let decimal = try? container.decode(Decimal.self) {
             value = decimal

@@ -29,16 +29,14 @@ public struct Money: Sendable, Hashable, Comparable {
     /// PayU's decimal strings ("2.12", " 10.00 "). Refuses anything that is not a plain decimal
     /// number (`-?digits(.digits)?`). Shown with at least `minimumFractionDigits` digits.
     public init?(decimalString: String, currency: String = "INR", minimumFractionDigits: Int = 2) {
-        let text = decimalString.trimmingCharacters(in: .whitespaces)
+        let text = decimalString.trimmed
         guard let fraction = Self.fractionLength(ofPlainDecimal: text),
-              let amount = Decimal(string: text, locale: Self.posix)
+              let amount = Decimal(string: text, locale: posixLocale)
         else { return nil }
         self.amount = amount
         self.currency = currency
         self.fractionDigits = max(minimumFractionDigits, fraction)
     }
-
-    private static let posix = Locale(identifier: "en_US_POSIX")
 
     /// The digits after the point when `text` is `-?digits(.digits)?`, else nil. (A hand check, not
     /// a Regex: stored summaries decode two amounts each, and a 10,000-order watchlist loads them

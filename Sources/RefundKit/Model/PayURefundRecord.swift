@@ -52,7 +52,7 @@ public struct PayURefundRecord: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func text(_ key: CodingKeys) -> String? {
-            container.lenientString(key).map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            container.lenientString(key).map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
         }
         key = text(.key) ?? decoder.codingPath.last?.stringValue ?? ""
         mihpayid = text(.mihpayid)

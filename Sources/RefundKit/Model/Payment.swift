@@ -113,7 +113,7 @@ public struct Transaction: Sendable, Hashable, Codable {
     public var payuID: String? {
         guard gateway == .payu else { return nil }
         let candidate = (pgTransactionID?.isEmpty == false ? pgTransactionID : id) ?? id
-        let trimmed = candidate.trimmingCharacters(in: .whitespaces)
+        let trimmed = candidate.trimmed
         return trimmed.isEmpty ? nil : trimmed
     }
 

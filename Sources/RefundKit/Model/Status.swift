@@ -22,7 +22,7 @@ extension OpenStatus {
 
 /// Normalises a wire value for matching: trimmed, lowercased, inner runs of `_`/`-`/space as one space.
 func normalisedStatus(_ raw: String) -> String {
-    raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    raw.trimmed.lowercased()
         .split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == " " })
         .joined(separator: " ")
 }

@@ -26,7 +26,7 @@ public enum Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     init(text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         if let seconds = Double(trimmed) {
             self = Timestamp(epoch: seconds)
         } else if let date = Timestamp.parseISO8601(trimmed) {

@@ -100,7 +100,7 @@ enum PayUResponse {
                 for requestKey in byRequest.allKeys {
                     var record = try byRequest.decode(PayURefundRecord.self, forKey: requestKey)
                     if record.key.isEmpty { record.key = requestKey.stringValue }
-                    if record.mihpayid == nil { record.mihpayid = payuKey.stringValue.trimmingCharacters(in: .whitespaces) }
+                    if record.mihpayid == nil { record.mihpayid = payuKey.stringValue.trimmed }
                     records.append(record)
                 }
             }
