@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import RefundKit
 
 /// The database layout, as GRDB migrations. A migration is never edited once released: a change is
 /// a new migration, so every older file upgrades in place and a newer file is recognised.
@@ -54,6 +56,26 @@ enum Schema {
             try db.create(table: "store_meta") { t in
                 t.primaryKey("key", .text)
                 t.column("value", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v2: summary columns") { db in
+            // The summary's numbers as columns, so that lists read them without decoding JSON.
+            try db.alter(table: "order_state") { t in
+                for name in SummaryColumns.names {
+                    switch name {
+                    case "payment_status", "amount", "amount_currency", "refund_total", "refund_total_currency", "arn_deadlines", "arns":
+                        t.add(column: name, .text)
+                    default:
+                        t.add(column: name, .integer)
+                    }
+                }
+            }
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchAll(db, sql: "SELECT order_id, summary FROM order_state WHERE summary IS NOT NULL")
+            for row in rows {
+                guard let data: Data = row["summary"], let summary = try? decoder.decode(OrderSummary.self, from: data) else { continue }
+                try db.execute(sql: "UPDATE order_state SET \(SummaryColumns.assignments) WHERE order_id = ?",
+                               arguments: StatementArguments(SummaryColumns.values(summary) + [row["order_id"] as Int64]))
             }
         }
         return migrator

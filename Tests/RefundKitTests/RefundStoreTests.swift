@@ -80,6 +80,47 @@ struct ScratchFolder: ~Copyable {
         #expect(row.failure == nil)
     }
 
+    /// The watchlist reads summaries from columns (schema v2): every field comes back as computed,
+    /// ARNs, deadlines, stages, both amounts and their currencies included.
+    @Test func summariesComeBackExactlyFromTheirColumns() throws {
+        let store = try RefundStore.inMemory()
+        let ids = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added.compactMap(\.id)
+        let report = B.order([
+            B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021")),
+                                          B.refund("r2", status: .success, payu: B.record("r2", status: .success)),
+                                          B.refund("r3", status: .failed, payu: B.record("r3", status: .failure))]),
+            B.transaction("t2", refunds: [B.refund("r4", payu: B.record("r4", status: .queued, arn: "74%0A\r\n1"))]),
+        ], fetchedAt: now)
+        _ = try store.record(report, orderID: ids[0], rule: OverdueRule())
+        let rows = try store.watchlist()
+        #expect(rows[0].summary == OrderSummary(report, rule: OverdueRule()))
+        #expect(rows[0].summary?.arnDeadlines.count == 1)
+        #expect(rows[0].summary?.arns == ["921125460021", "74%0A\r\n1"])
+        #expect(rows[1].summary == nil)
+        #expect(try store.watchedOrder(id: ids[0])?.summary == rows[0].summary)
+    }
+
+    /// A file written by the first release (schema v1, summaries as JSON only) is upgraded in place
+    /// when opened, its summaries copied into the new columns.
+    @Test func aVersionOneFileGetsItsSummaryColumns() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/v1.sqlite"
+        let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
+        let summary = OrderSummary(report, rule: OverdueRule())
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(queue, upTo: "v1: watchlist, last reports, history")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO tracked_order (id, reference_id, added_at) VALUES (1, 'ORD-TEST-0001', ?)", arguments: [now])
+                try db.execute(sql: "INSERT INTO order_state (order_id, report, summary, fetched_at) VALUES (1, ?, ?, ?)",
+                               arguments: [try report.jsonData(pretty: false), try JSONEncoder().encode(summary), now])
+            }
+        }
+        let store = try RefundStore.open(at: path)
+        #expect(try store.watchlist().first?.summary == summary)
+        #expect(try store.watchlist().first?.summary?.arnMissing == 1)
+    }
+
     @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() throws {
         let store = try RefundStore.inMemory()
         let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
@@ -147,6 +188,16 @@ struct ScratchFolder: ~Copyable {
         try handle.write(contentsOf: Data(repeating: 0xA5, count: 16_384))
         try handle.close()
         try expectRefused(path, kind: .corrupt, mentioning: ["damaged", ".recover", "untouched"])
+
+        // The dashboard opens without reading every page and verifies beside its first load: the
+        // damage is found there (or at open, if it is in the schema), and the file is still as it was.
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) {
+            let store = try RefundStore.open(at: path, verifyingEveryPage: false)
+            try store.verify()
+        }
+        #expect(error?.kind == .corrupt)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
     @Test func someoneElsesSQLiteDatabaseIsRefused() throws {

@@ -59,6 +59,22 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     /// The ARNs PayU has given, so a list can be searched by ARN (nil in summaries stored before it).
     public var arns: [String]?
 
+    /// A summary as stored (the store keeps these numbers in columns of their own).
+    public init(paymentStatus: String, amount: Money?, transactionCount: Int, refundCount: Int, refundTotal: Money?,
+                stages: [String: Int], arnPresent: Int, arnMissing: Int, arnDeadlines: [Date], payuErrors: Int, arns: [String]?) {
+        self.paymentStatus = paymentStatus
+        self.amount = amount
+        self.transactionCount = transactionCount
+        self.refundCount = refundCount
+        self.refundTotal = refundTotal
+        self.stages = stages
+        self.arnPresent = arnPresent
+        self.arnMissing = arnMissing
+        self.arnDeadlines = arnDeadlines
+        self.payuErrors = payuErrors
+        self.arns = arns
+    }
+
     public init(_ report: OrderReport, rule: OverdueRule) {
         paymentStatus = report.payment.status.rawValue
         amount = report.payment.amount

@@ -70,7 +70,9 @@ struct DashboardSession: Sendable {
             let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
             return DashboardSession(store: store, environment: environment, refresher: refresher, clock: clock, interval: 5, demo: true)
         }
-        let store = try source.openStore()
+        // Reading a large file whole for damage runs beside the first load instead of before the
+        // first frame (DashboardLoop waits for it before showing rows, so nothing is written first).
+        let store = try source.openStore(verifyingEveryPage: false)
         let environment = try await source.makeEnvironment(store: store)
         let configuration = environment.service.configuration
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule)

@@ -33,6 +33,9 @@ final class DashboardLoop: @unchecked Sendable {
     private let stop = StopFlag()
     private var state: DashboardState
     private var signalSources: [any DispatchSourceSignal] = []
+    /// The store read whole for damage (`RefundStore.verify`), started with the loop; rows are shown
+    /// (and so refreshed, and written) only once it passed.
+    private var verification: Task<Void, any Error>?
 
     init(session: DashboardSession, theme: Theme, noColor: Bool, flash: String?) {
         self.session = session
@@ -46,6 +49,8 @@ final class DashboardLoop: @unchecked Sendable {
 
     func run() async {
         watchSignals()
+        let store = session.store
+        verification = Task.detached { try store.verify() }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread { [self] in
                 uiLoop()
@@ -170,11 +175,16 @@ final class DashboardLoop: @unchecked Sendable {
                 }
             }
         case .loadWatchlist:
+            let verification = self.verification
             Task.detached {
-                do throws(StoreError) {
-                    inbox.post(.watchlistLoaded(try store.watchlist()))
-                } catch {
+                do {
+                    let rows = try store.watchlist()
+                    try await verification?.value
+                    inbox.post(.watchlistLoaded(rows))
+                } catch let error as StoreError {
                     inbox.post(.failed(error.description))
+                } catch {
+                    inbox.post(.failed("\(error)"))
                 }
             }
         case .loadDetail(let id):

@@ -22,7 +22,7 @@ struct StoreSource: ParsableArguments {
 
     /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
     /// database is seeded with catalogue orders the first time.
-    func openStore() throws -> RefundStore {
+    func openStore(verifyingEveryPage: Bool = true) throws -> RefundStore {
         let path: String
         if let db {
             path = db
@@ -30,7 +30,7 @@ struct StoreSource: ParsableArguments {
             path = demo ? StoreFile.demoPath() : StoreFile.defaultPath()
             try StoreFile.createDirectory(for: path)
         }
-        let store = try RefundStore.open(at: path)
+        let store = try RefundStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
         if demo { try DemoWatchlist.seedIfNew(store) }
         return store
     }
