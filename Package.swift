@@ -76,6 +76,9 @@ let package = Package(
         .executableTarget(
             name: "refundwatch-bench",
             dependencies: [
+                // Built with it, so that `swift run -c release refundwatch-bench` finds the dashboard
+                // binary beside itself for the start-up and idle scenarios.
+                "refundwatch",
                 "RefundKit",
                 "RefundStore",
                 "RefundSimulator",

@@ -77,6 +77,12 @@ private func inr(_ amount: String, fractionDigits: Int = 2) throws -> Money {
         #expect(try inr("1234567.891", fractionDigits: 3).plainString == "1234567.891")
         #expect(try inr("2.125").plainString == "2.12")  // bankers' rounding
         #expect(try inr("2.135").plainString == "2.14")
+        // Beyond 64-bit minor units the slower exact path is taken.
+        #expect(try inr("123456789012345678901234.5").plainString == "123456789012345678901234.50")
+        #expect(try inr("-98765432109876543210.125", fractionDigits: 3).plainString == "-98765432109876543210.125")
+        #expect(try inr("0.05").plainString == "0.05")
+        #expect(try inr("-0.005", fractionDigits: 3).plainString == "-0.005")
+        #expect(try inr("7", fractionDigits: 0).plainString == "7")
     }
 
     @Test(arguments: [("2.12", "2.12", 2), (" 10.00 ", "10.00", 2), ("7", "7.00", 2), ("0.125", "0.125", 3), ("-3.5", "-3.50", 2)])

@@ -76,6 +76,19 @@ public struct Money: Sendable, Hashable, Comparable {
         var value = amount
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, fractionDigits, .bankers)
+        if let minor = Self.minorUnits(rounded, fractionDigits: fractionDigits) {
+            // The common case, by integer arithmetic: Decimal's own string goes through NSString
+            // on Linux and cost most of a watchlist frame.
+            let scale = Self.powersOfTen[fractionDigits]
+            let magnitude = minor.magnitude
+            let whole = String(magnitude / UInt64(scale))
+            var fraction = ""
+            if fractionDigits > 0 {
+                let digits = String(magnitude % UInt64(scale))
+                fraction = "." + String(repeating: "0", count: fractionDigits - digits.count) + digits
+            }
+            return (minor < 0 ? "-" : "") + whole + fraction
+        }
         let negative = rounded < 0
         let magnitude = negative ? -rounded : rounded
         let parts = NSDecimalNumber(decimal: magnitude).stringValue.split(separator: ".", omittingEmptySubsequences: false)
@@ -84,6 +97,17 @@ public struct Money: Sendable, Hashable, Comparable {
         if fraction.count < fractionDigits { fraction += String(repeating: "0", count: fractionDigits - fraction.count) }
         let body = fractionDigits > 0 ? "\(whole).\(fraction)" : whole
         return negative ? "-\(body)" : body
+    }
+
+    private static let powersOfTen: [Int64] = (0...18).map { (0..<$0).reduce(Int64(1)) { value, _ in value * 10 } }
+
+    /// `rounded` × 10^digits as a whole number, when that is exact and fits comfortably in 64 bits.
+    private static func minorUnits(_ rounded: Decimal, fractionDigits: Int) -> Int64? {
+        guard fractionDigits <= 15 else { return nil }
+        let scaled = rounded * Decimal(powersOfTen[fractionDigits])
+        guard scaled.magnitude < Decimal(Int64(1) << 62) else { return nil }
+        let minor = NSDecimalNumber(decimal: scaled).int64Value
+        return Decimal(minor) == scaled ? minor : nil
     }
 
     /// For people: `₹2,10,000.00` for INR (Indian grouping: the last three digits, then pairs),
