@@ -41,7 +41,8 @@ public enum Dashboard {
             state.now = now
             state.wall = wall
             if let flash = state.flash, wall.timeIntervalSince(flash.at) > Dashboard.flashSeconds { state.flash = nil }
-            if !state.paused, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
+            // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
+            if state.loaded, !state.paused, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
                 return startRefresh(&state, orders: state.rows.map(\.order))
             }
             return []

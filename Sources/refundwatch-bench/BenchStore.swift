@@ -6,12 +6,15 @@ import RefundStore
 /// (queued, waiting for the ARN — some overdue —, done, settled, now and then failed), stored as
 /// `track refresh` stores them, so the dashboard reads what it would read in production.
 enum BenchStore {
-    /// Builds the file once per size and reuses it: writing 10,000 orders takes a while.
+    /// Builds the file once per size and reuses it for 12 hours: writing 10,000 orders takes a
+    /// while, and the dashboard started over it must find the data fresher than its refresh
+    /// interval (a day), or it would start fetching instead of sitting idle.
     static func file(orders: Int, folder: String) throws -> String {
         let path = "\(folder)/watchlist-\(orders).sqlite"
         if FileManager.default.fileExists(atPath: path) {
             let store = try RefundStore.open(at: path)
-            if try store.count() == orders, try store.metadata("bench") == "v1" { return path }
+            if try store.count() == orders, let made = try store.metadata("bench-made").flatMap(Double.init),
+               Date().timeIntervalSince1970 - made < 12 * 3_600 { return path }
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let store = try RefundStore.open(at: path)
@@ -20,7 +23,7 @@ enum BenchStore {
         for (index, order) in added.enumerated() {
             _ = try store.record(report(index, fetchedAt: now), orderID: order.id!, rule: OverdueRule())
         }
-        try store.setMetadata("bench", "v1")
+        try store.setMetadata("bench-made", String(now.timeIntervalSince1970))
         return path
     }
 

@@ -85,15 +85,14 @@ struct FrameBench {
             oneRowBytes.add(Double(bytes))
         }
         let n = "\(rows.count) orders, 200x50"
-        func ms(_ s: Samples) -> (String, String) { (formatMilliseconds(s.median), "\(formatMilliseconds(s.min))–\(formatMilliseconds(s.max))") }
         return [
-            Result(scenario: "frame", measure: "load the watchlist from the store", median: ms(load).0, spread: ms(load).1, target: "", verdict: ""),
-            Result(scenario: "frame", measure: "render only (\(n))", median: ms(renderOnly).0, spread: ms(renderOnly).1, target: "", verdict: ""),
-            Result(scenario: "frame", measure: "render + draw, every cell repainted", median: ms(full).0, spread: ms(full).1, target: "< 2 ms",
+            Result(scenario: "frame", measure: "load the watchlist from the store", median: load.milliseconds.median, spread: load.milliseconds.spread, target: "", verdict: ""),
+            Result(scenario: "frame", measure: "render only (\(n))", median: renderOnly.milliseconds.median, spread: renderOnly.milliseconds.spread, target: "", verdict: ""),
+            Result(scenario: "frame", measure: "render + draw, every cell repainted", median: full.milliseconds.median, spread: full.milliseconds.spread, target: "< 2 ms",
                    verdict: verdict(full.median < 0.002) + " \(fullBytes) bytes"),
-            Result(scenario: "frame", measure: "tick: clock moved, render + draw", median: ms(tick).0, spread: ms(tick).1, target: "< 2 ms",
+            Result(scenario: "frame", measure: "tick: clock moved, render + draw", median: tick.milliseconds.median, spread: tick.milliseconds.spread, target: "< 2 ms",
                    verdict: verdict(tick.median < 0.002) + " \(Int(tickBytes.median)) bytes"),
-            Result(scenario: "frame", measure: "one row changed: update + render + draw", median: ms(oneRow).0, spread: ms(oneRow).1, target: "< 0.5 ms, < 1 KB",
+            Result(scenario: "frame", measure: "one row changed: update + render + draw", median: oneRow.milliseconds.median, spread: oneRow.milliseconds.spread, target: "< 0.5 ms, < 1 KB",
                    verdict: verdict(oneRow.median < 0.0005 && oneRowBytes.median < 1_024) + " \(Int(oneRowBytes.median)) bytes"),
         ]
     }

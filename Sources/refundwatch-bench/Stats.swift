@@ -14,6 +14,11 @@ struct Samples {
 
     var min: Double { values.min() ?? .nan }
     var max: Double { values.max() ?? .nan }
+
+    /// The median and "min–max", in milliseconds, for a row of the table.
+    var milliseconds: (median: String, spread: String) {
+        (formatMilliseconds(median), "\(formatMilliseconds(min))–\(formatMilliseconds(max))")
+    }
 }
 
 /// Seconds on a monotonic clock.

@@ -125,10 +125,13 @@ import RefundStore
         #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 10s ago · next in 20s · every 30s") == true)
         #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(29), wall: t0.addingTimeInterval(19))).isEmpty)
         #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(30), wall: t0.addingTimeInterval(20))) == [.refresh([state.rows[0].order])])
-        // A watchlist never fetched is fetched at once.
+        // A watchlist never fetched is fetched at once — also when a tick came before it was loaded
+        // (a large file loads for a moment): nothing is scheduled until the rows are there.
         var fresh = DashboardState(now: t0, size: Size(width: 80, height: 24), interval: 30)
+        #expect(Dashboard.update(&fresh, .tick(now: t0, wall: t0)).isEmpty)
+        #expect(fresh.nextRefresh == t0)
         _ = Dashboard.update(&fresh, .watchlistLoaded([WatchedOrder(order: TrackedOrder(id: 1, referenceID: "ORD-1", addedAt: t0))]))
-        #expect(Dashboard.update(&fresh, .tick(now: t0, wall: t0)).count == 1)
+        #expect(Dashboard.update(&fresh, .tick(now: t0.addingTimeInterval(1), wall: t0.addingTimeInterval(1))).count == 1)
     }
 
     @Test func flashesFadeAndHelpOpensAndCloses() {
