@@ -1,0 +1,161 @@
+import Foundation
+import RefundKit
+import RefundStore
+
+/// The lines typed at the bottom of the screen (`/`, `o`, `a`, `e`), the remove question, and what
+/// they lead to: looking up, tracking, removing, exporting and copying orders.
+extension Dashboard {
+    /// Keys while a prompt is open. The filter applies as it is typed (Enter keeps it, Esc clears
+    /// it); the others act on Enter and Esc cancels them. A remove question takes y, or keeps the order.
+    static func editPrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        guard var prompt = state.prompt else { return [] }
+        if case .remove(_, let referenceID) = prompt.kind {
+            state.prompt = nil
+            if key == .character("y") || key == .character("Y") { return [.untrack(referenceID)] }
+            state.flash = Flash(message: "kept \(referenceID)", isError: false, at: state.wall)
+            return []
+        }
+        switch key {
+        case .enter:
+            return submit(prompt, &state)
+        case .escape:
+            state.prompt = nil
+            if prompt.kind == .filter { state.filter = "" }
+        case .backspace:
+            if !prompt.text.isEmpty { prompt.text.removeLast() }
+            state.prompt = prompt
+        case .character(let character) where !character.isNewline && !(character.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false):
+            prompt.text.append(character)
+            state.prompt = prompt
+        default:
+            break
+        }
+        if prompt.kind == .filter {
+            state.filter = state.prompt?.text ?? state.filter
+            state.frame.selected = 0
+            state.frame.top = 0
+        }
+        return []
+    }
+
+    static func submit(_ prompt: Prompt, _ state: inout DashboardState) -> [Effect] {
+        let text = prompt.text.trimmingCharacters(in: .whitespaces)
+        func refuse(_ message: String) -> [Effect] {
+            // The prompt stays open with what was typed, so nothing has to be typed again.
+            state.flash = Flash(message: message, isError: true, at: state.wall)
+            return []
+        }
+        switch prompt.kind {
+        case .filter:
+            state.prompt = nil
+            return []
+        case .lookup:
+            if text.isEmpty { return refuse("type a reference id to look up, or Esc to cancel") }
+            if let problem = ReferenceID.problem(with: text) { return refuse("\"\(text)\" is not a WhatsApp reference id: \(problem)") }
+            state.prompt = nil
+            state.flash = nil
+            if let tracked = state.rows.first(where: { $0.order.referenceID == text }), let id = tracked.order.id {
+                // Already on the watchlist: open it, history and all.
+                state.seen[id] = state.now
+                state.stack = [state.stack[0], Frame(.order(id))]
+                state.flash = Flash(message: "\(text) is on the watchlist", isError: false, at: state.wall)
+                return [.loadDetail(id)]
+            }
+            let id = state.lookups.first(where: { $0.value.referenceID == text })?.key ?? (state.lookups.keys.min() ?? 0) - 1
+            state.lookups[id] = Lookup(referenceID: text)
+            state.stack = [state.stack[0], Frame(.order(id))]
+            return [.lookup(id, referenceID: text)]
+        case .track:
+            let ids = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
+            if ids.isEmpty { return refuse("type one or more reference ids to track, or Esc to cancel") }
+            for id in ids {
+                if let problem = ReferenceID.problem(with: id) { return refuse("\"\(id)\" is not a WhatsApp reference id: \(problem)") }
+            }
+            state.prompt = nil
+            return [.track(ids)]
+        case .export:
+            if text.isEmpty { return refuse("type a file name to export to, or Esc to cancel") }
+            state.prompt = nil
+            return [.export(exportableOrders(state).compactMap(\.id), path: text)]
+        case .remove:
+            return []
+        }
+    }
+
+    /// The stored order `d` would remove: the selected watchlist row, or the tracked order open.
+    static func selectedTrackedOrder(_ state: DashboardState) -> TrackedOrder? {
+        switch state.frame.view {
+        case .watchlist: state.visibleRow(state.frame.selected)?.order
+        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }
+        }
+    }
+
+    /// What `e` writes: the watchlist as shown (filtered), or the tracked order open.
+    static func exportableOrders(_ state: DashboardState) -> [TrackedOrder] {
+        switch state.frame.view {
+        case .watchlist: state.visible.map { state.rows[$0].order }
+        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }.map { [$0] } ?? []
+        }
+    }
+
+    static func defaultExportName(_ state: DashboardState) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = state.timeZone
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return "refundwatch-\(formatter.string(from: state.wall)).csv"
+    }
+
+    /// What `y` copies: the selected order's reference id, transaction's id, or refund's ARN (its id
+    /// while PayU has not given one).
+    static func copyable(_ state: DashboardState) -> (what: String, text: String)? {
+        func refund(_ id: Int64, _ t: Int, _ r: Int) -> (String, String)? {
+            guard let joined = state.details[id]?.report?.transactions[safe: t]?.refunds[safe: r] else { return nil }
+            if let arn = joined.payu?.bankARN { return ("ARN", arn) }
+            return ("refund id", joined.refund.id)
+        }
+        switch state.frame.view {
+        case .watchlist:
+            return state.visibleRow(state.frame.selected).map { ("reference id", $0.order.referenceID) }
+        case .order(let id):
+            return state.details[id]?.report?.transactions[safe: state.frame.selected].map { ("transaction id", $0.transaction.id) }
+        case .transaction(let id, let t):
+            return refund(id, t, state.frame.selected)
+        case .refund(let id, let t, let r):
+            return refund(id, t, r)
+        }
+    }
+
+    /// `a` stored these orders: say so, turn a looked-up order into the tracked one, fetch them.
+    static func tracked(_ added: [TrackedOrder], alreadyTracked: [String], _ state: inout DashboardState) -> [Effect] {
+        var parts: [String] = []
+        if !added.isEmpty {
+            parts.append(added.count == 1 ? "added \(added[0].referenceID) to the watchlist" : "added \(added.count) orders to the watchlist")
+        }
+        if !alreadyTracked.isEmpty {
+            parts.append(alreadyTracked.count == 1 ? "\(alreadyTracked[0]) was already tracked" : "\(alreadyTracked.count) were already tracked")
+        }
+        state.flash = Flash(message: parts.joined(separator: "; "), isError: false, at: state.wall)
+        // A looked-up order that is now tracked becomes the tracked one, on screen and in the stack.
+        for order in added {
+            guard let newID = order.id, let lookupID = state.lookups.first(where: { $0.value.referenceID == order.referenceID })?.key else { continue }
+            for index in state.stack.indices {
+                switch state.stack[index].view {
+                case .order(lookupID): state.stack[index].view = .order(newID)
+                case .transaction(lookupID, let t): state.stack[index].view = .transaction(newID, transaction: t)
+                case .refund(lookupID, let t, let r): state.stack[index].view = .refund(newID, transaction: t, refund: r)
+                default: break
+                }
+            }
+            state.details[newID] = state.details.removeValue(forKey: lookupID)
+            state.lookups[lookupID] = nil
+        }
+        // The cursor goes to the first new order, which is fetched at once.
+        if case .watchlist = state.frame.view, let first = added.first?.id,
+           let index = state.visibleIndex(of: first) {
+            state.frame.selected = index
+            clampCursor(&state)
+        }
+        return startRefresh(&state, orders: added)
+    }
+}
