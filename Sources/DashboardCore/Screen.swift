@@ -1,3 +1,5 @@
+import RefundKit
+
 /// libc's `wcwidth`. Glibc's module map hides it (it is an X/Open extension), so it is declared here.
 @_silgen_name("wcwidth")
 private func libcWcwidth(_ character: Int32) -> Int32
@@ -89,14 +91,19 @@ public struct Screen: Sendable, Hashable {
 
     /// Writes `text` from column `x` of row `y`, cut at `limit` columns (default: the row's end).
     /// Returns the columns used. A wide character that would not fit whole is left out.
+    ///
+    /// Every cell the dashboard draws is written here, and much of it is text from outside
+    /// (notes, gateway errors, ids, labels): a control character, ESC, a C1 control or a bidi
+    /// override is drawn as its visible escape (`\e`, `\x07`, `\u202e`, from `TerminalSafe`),
+    /// never sent to the terminal. `DisplayWidth` measures it the same way, so layouts stay aligned.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .text, limit: Int? = nil) -> Int {
         guard y >= 0, y < size.height, x < size.width else { return 0 }
         let end = min(size.width, x + (limit ?? size.width))
         var column = max(0, x)
-        if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            // Most of a frame is ASCII: one cell a byte, no grapheme breaking.
-            for byte in text.utf8 where byte >= 0x20 && byte != 0x7F {
+        if DisplayWidth.isPrintableASCII(text) {
+            // Most of a frame is printable ASCII: one cell a byte, no grapheme breaking.
+            for byte in text.utf8 {
                 if column >= end { break }
                 cells[y * size.width + column] = Cell(Self.ascii[Int(byte)], style)
                 column += 1
@@ -107,6 +114,13 @@ public struct Screen: Sendable, Hashable {
             let width = DisplayWidth.of(character)
             if width == 0 { continue }
             if column + width > end { break }
+            if let visible = DisplayWidth.escaped(character) {
+                for byte in visible.utf8 {
+                    cells[y * size.width + column] = Cell(Self.ascii[Int(byte)], style)
+                    column += 1
+                }
+                continue
+            }
             cells[y * size.width + column] = Cell(String(character), style)
             if width == 2 { cells[y * size.width + column + 1] = Cell("", style) }
             column += width
@@ -141,17 +155,34 @@ public struct Screen: Sendable, Hashable {
 
 /// Columns a character takes on the terminal, from libc's `wcwidth` (the process must have called
 /// `setlocale(LC_ALL, "")` with a UTF-8 locale, as the terminal does). Combining marks take none.
+/// A character `TerminalSafe` escapes takes the columns of its escape (`\e` two), as `Screen.put`
+/// draws it.
 public enum DisplayWidth {
     public static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
-        if first.isASCII { return first.value >= 0x20 && first.value != 0x7F ? 1 : 0 }
+        if first.value >= 0x20 && first.value < 0x7F { return 1 }
+        if let visible = escaped(character) { return visible.utf8.count }
         let width = Int(libcWcwidth(Int32(bitPattern: first.value)))
         return width < 0 ? 1 : width
     }
 
     public static func of(_ text: String) -> Int {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.count { $0 >= 0x20 && $0 != 0x7F } }
+        if isPrintableASCII(text) { return text.utf8.count }
         return text.reduce(0) { $0 + of($1) }
+    }
+
+    /// Every byte is ASCII from space to `~`: one column each, nothing to escape.
+    static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
+    /// The visible ASCII escape of a character that must not reach the terminal (a control, ESC,
+    /// C1, a bidi override; `"\r\n"` is one character of two), or nil for any other. Such
+    /// characters never join a grapheme cluster with others, so the whole character is escaped.
+    static func escaped(_ character: Character) -> String? {
+        guard character.unicodeScalars.contains(where: TerminalSafe.isUnsafe) else { return nil }
+        // ASCII by construction ("?" for a scalar that could only share the character by mistake).
+        return character.unicodeScalars.map { TerminalSafe.isUnsafe($0) ? TerminalSafe.visible($0) : "?" }.joined()
     }
 
     /// `text` cut to `width` columns, with "…" when something was cut.

@@ -18,6 +18,7 @@ public enum Scenario: String, Sendable, CaseIterable {
     case amountMatchedPayURecord = "amount-matched-payu-record"
     case newPayment = "new-payment"
     case canceledPayment = "canceled-payment"
+    case hostileText = "hostile-text"
 
     /// One line for listings (`refundwatch simulate` prints these).
     public var title: String {
@@ -39,6 +40,7 @@ public enum Scenario: String, Sendable, CaseIterable {
         case .amountMatchedPayURecord: return "PayU record id differs, amount matches"
         case .newPayment: return "Payment status \"new\""
         case .canceledPayment: return "Payment status \"canceled\""
+        case .hostileText: return "Terminal escapes, controls and bidi overrides in notes, errors, ids, PayU fields"
         }
     }
 }

@@ -28,14 +28,15 @@ struct CatalogueBuilder {
             }
             let amount = amountPaise(spec.band)
             let transactions = makeTransactions(spec, amount: amount, wire: wire)
-            let echo = echoFields(spec.gateway, style: spec.echo)
+            let echo = spec.hostile ? HostileText.echo : echoFields(spec.gateway, style: spec.echo)
             var payuIDs: [String] = []
             for transaction in transactions ?? [] where transaction.gateway == .payu {
                 payuIDs.append(transaction.payuID)
                 if spec.unknownToPayU { continue }
                 result.payuTransactions[transaction.payuID] = PayUTransactionPlan(
                     payuID: transaction.payuID,
-                    records: payuRecords(for: transaction, spec: spec, wire: wire))
+                    records: payuRecords(for: transaction, spec: spec, wire: wire),
+                    refusal: spec.payuRefusal)
             }
             let plan = PaymentPlan(
                 referenceID: referenceID, status: spec.status, amountPaise: amount, gateway: spec.gateway,
@@ -66,12 +67,13 @@ struct CatalogueBuilder {
     }
 
     private mutating func failedAttempt(_ spec: OrderSpec, at time: Int, amount: Int) -> TransactionPlan {
-        let error: (code: String, reason: String)
+        var error: (code: String, reason: String)
         switch (spec.gateway, spec.status) {
         case (_, "canceled"): error = ("E1605", "Transaction cancelled by the customer")
         case (.razorpay, _): error = ("BAD_REQUEST_ERROR", "Payment failed because the card was declined by the issuing bank")
         default: error = ("U30", "Debit has failed: UPI PIN entered incorrectly")
         }
+        if spec.hostile { error = HostileText.gatewayError }
         return TransactionPlan(
             id: transactionID(spec.gateway), pgTransactionID: nil, gateway: spec.gateway, succeeded: false,
             created: time, updated: time + 90, method: nil, error: error, amountPaise: amount, refunds: [])
@@ -86,7 +88,7 @@ struct CatalogueBuilder {
         }
         let refunds = spec.refunds.map { refund in
             RefundPlan(
-                id: refundID(spec.gateway), amountPaise: refundAmount(amount, share: refund.share),
+                id: refundID(spec.gateway) + (spec.hostile ? HostileText.refundIDSuffix : ""), amountPaise: refundAmount(amount, share: refund.share),
                 speed: refund.speed, created: refund.created * 60, outcome: Self.seconds(refund.outcome))
         }
         return TransactionPlan(
@@ -125,7 +127,7 @@ struct CatalogueBuilder {
         default: mode = "UPI"
         }
         let instantUPI = speed == "instant" && mode == "UPI"
-        return PayURecordPlan(
+        var record = PayURecordPlan(
             requestID: requestID, amountPaise: amount,
             token: "whatsapp_refund_" + random.characters(8, from: "abcdefghijklmnopqrstuvwxyz0123456789"),
             mode: mode, refundMode: instantUPI ? "Instant Credit through UPI" : "Back to Source",
@@ -134,6 +136,8 @@ struct CatalogueBuilder {
             bankRefNum: random.digits(12), settlementID: "N" + random.digits(13),
             utr: random.pick(["SBIN", "HDFC", "ICIC", "UTIB", "KKBK"]) + random.digits(12),
             mihpayid: payuID, spacedMihpayid: wire.spacedMihpayid, words: wire.payuWords)
+        if spec.hostile { HostileText.payuFields(&record) }
+        return record
     }
 
     // MARK: - Values

@@ -46,6 +46,11 @@ struct OrderSpec: Sendable {
     /// PayU answers "0 out of 1 Transactions Fetched" for this order's payu_id.
     var unknownToPayU = false
     var echo: EchoStyle = .standard
+    /// Notes, receipt, merchant fields, the gateway error, refund ids and PayU's fields carry
+    /// terminal escapes and controls (`HostileText`).
+    var hostile = false
+    /// PayU refuses this order's payu_id with its keyed error and this description.
+    var payuRefusal: String?
     var wire = WireVariants()
     var story: String
 }
@@ -252,5 +257,13 @@ enum CatalogueSpecs {
                   story: "Payment status \"new\", no transactions"),
         OrderSpec(scenario: .canceledPayment, status: "canceled", shape: .failedOnly, paidAt: -hour,
                   story: "Payment status \"canceled\" after one failed attempt"),
+
+        // Untrusted text (kept last, so the ids above stay what the README quotes)
+        OrderSpec(scenario: .hostileText, shape: .failedThenPaid, paidAt: -5 * hour,
+                  refunds: [done(created: -3 * hour, at: -2 * hour, arn: 20, settle: 80)], hostile: true,
+                  story: "PayU UPI, escapes in notes, receipt, udf1-4, the gateway error, the refund id and PayU's fields; ARN at +20m"),
+        OrderSpec(scenario: .hostileText, paidAt: -day,
+                  refunds: [done(created: -20 * hour, at: -19 * hour)], payuRefusal: HostileText.payuRefusal,
+                  story: "PayU UPI, refund success; PayU refuses the payu_id with escapes in its error"),
     ]
 }

@@ -29,6 +29,9 @@ extension SimulatorCore {
         guard let transaction = catalogue.payuTransactions[payuID] else {
             return .json(.badRequest, PayUWire.unknownPayUID(payuID))
         }
+        if let refusal = transaction.refusal {
+            return .json(.badRequest, PayUWire.unknownPayUID(payuID, description: refusal))
+        }
         return .json(.ok, PayUWire.refundStatus(transaction, at: moment()))
     }
 

@@ -32,10 +32,10 @@ enum PayUWire {
     }
 
     /// HTTP 400 for a payu_id PayU does not know (fixtures/payu/error-400-invalid-payu-id.json).
-    static func unknownPayUID(_ payuID: String) -> JSONValue {
+    static func unknownPayUID(_ payuID: String, description: String = "0 out of 1 Transactions Fetched Successfully") -> JSONValue {
         .object([(payuID, .object([
             ("errorCode", .string("400")),
-            ("description", .string("0 out of 1 Transactions Fetched Successfully")),
+            ("description", .string(description)),
             ("category", .string("RefundService")),
             ("data", .string("")),
         ]))])

@@ -102,6 +102,8 @@ struct RefundPlan: Sendable {
 struct PayUTransactionPlan: Sendable {
     var payuID: String
     var records: [PayURecordPlan]
+    /// PayU answers its keyed 400 error with this description instead of the records.
+    var refusal: String? = nil
 }
 
 /// One PayU refund record and the times its fields become known.

@@ -71,6 +71,6 @@ func report(_ error: any Error) -> ExitCode {
         status = .internalError
         message = "Unexpected error: \(error)"
     }
-    FileHandle.standardError.write(Data("refundwatch: \(message)\n".utf8))
+    standardError("refundwatch: \(message)")
     return status.exitCode
 }

@@ -44,13 +44,13 @@ struct Lookup: AsyncParsableCommand {
                 let data = try order.jsonData()
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
             } else {
-                print(LookupText.render(order), terminator: "")
+                printText(LookupText.render(order), terminator: "")
             }
             // Exit status 0 says the order was found; say on stderr that part of it is missing.
             let missing = order.transactions.filter { $0.payuError != nil }.count
             if missing > 0 {
                 let what = missing == 1 ? "1 transaction" : "\(missing) transactions"
-                FileHandle.standardError.write(Data("refundwatch: warning: PayU could not be asked for \(what); its bank details are missing (the reason is in the output).\n".utf8))
+                standardError("refundwatch: warning: PayU could not be asked for \(what); its bank details are missing (the reason is in the output).")
             }
         }
     }

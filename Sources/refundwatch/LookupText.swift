@@ -102,7 +102,9 @@ struct TextBlock {
     let timeZone: TimeZone
     static let labelWidth = 12
 
-    mutating func line(_ content: String) { text += String(repeating: " ", count: indent) + content + "\n" }
+    /// Every line of the output passes here; its content holds values from the APIs, made safe for
+    /// a terminal (a newline inside a note shows as `\n` instead of starting a line of its own).
+    mutating func line(_ content: String) { text += String(repeating: " ", count: indent) + content.terminalSafe + "\n" }
     mutating func heading(_ content: String) { line(content) }
     mutating func blank() { if !text.hasSuffix("\n\n") && !text.isEmpty { text += "\n" } }
 
@@ -114,7 +116,8 @@ struct TextBlock {
         let lead = "  " + padded + " "
         let room = max(20, TextBlock.width - indent - lead.count)
         let continuation = String(repeating: " ", count: lead.count)
-        for (index, chunk) in TextBlock.wrap(value, width: room).enumerated() {
+        // Made safe before wrapping, so the visible `\e` is measured as the two columns it takes.
+        for (index, chunk) in TextBlock.wrap(value.terminalSafe, width: room).enumerated() {
             line((index == 0 ? lead : continuation) + chunk)
         }
     }

@@ -31,7 +31,8 @@ struct RefundWatch: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // Usage errors quote the arguments given, which may hold anything a script passed along.
+                FileHandle.standardError.write(Data(TerminalSafe.text(fullMessage(for: error) + "\n", keepingLayout: true).utf8))
                 Foundation.exit(ExitStatus.badInput.rawValue)
             }
             exit(withError: error)

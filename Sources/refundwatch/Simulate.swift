@@ -15,7 +15,7 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Seed of the order catalogue: the same seed serves the same orders.")
     var seed: UInt64 = 42
 
-    @Option(help: "How many orders to serve: the README's 42, or more for load tests (their scenarios repeat with new ids).")
+    @Option(help: "How many orders to serve: the standard catalogue's 44, or more for load tests (their scenarios repeat with new ids).")
     var orders = Catalogue.standardSize
 
     @Flag(name: .customLong("print-ids"), help: "Print every reference id of the catalogue, one per line, and exit (e.g. to pipe into `track add -`).")
@@ -59,7 +59,7 @@ struct Simulate: AsyncParsableCommand {
         do {
             simulator = try await RunningSimulator.start(options)
         } catch {
-            FileHandle.standardError.write(Data("refundwatch: cannot start the simulator on 127.0.0.1:\(port): \(error). Try another --port, or --port 0 for a free one.\n".utf8))
+            standardError("refundwatch: cannot start the simulator on 127.0.0.1:\(port): \(error). Try another --port, or --port 0 for a free one.")
             throw ExitCode(ExitStatus.network.rawValue)
         }
         FileHandle.standardOutput.write(Data((SimulatorBanner.text(for: simulator) + "\n").utf8))

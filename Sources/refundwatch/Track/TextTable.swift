@@ -1,5 +1,7 @@
 /// A plain text table: a header row and columns as wide as their widest cell, separated by two
-/// spaces; numbers right-aligned. Lines under a row (a fetch error) are printed as given.
+/// spaces; numbers right-aligned. Lines under a row (a fetch error) follow it. Cells and those lines
+/// hold text from outside (labels, statuses, server messages), so each is made safe for a terminal
+/// before it is measured: `\e` takes two columns like any two characters.
 struct TextTable {
     struct Column {
         var title: String
@@ -15,7 +17,7 @@ struct TextTable {
     }
 
     mutating func add(_ cells: [String], notes: [String] = []) {
-        rows.append((cells.enumerated().map { TextTable.clip($1, to: columns[$0].maxWidth) }, notes))
+        rows.append((cells.enumerated().map { TextTable.clip($1.terminalSafe, to: columns[$0].maxWidth) }, notes.map(\.terminalSafe)))
     }
 
     static func clip(_ text: String, to width: Int) -> String {

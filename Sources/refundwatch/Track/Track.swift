@@ -99,7 +99,7 @@ struct TrackAdd: AsyncParsableCommand {
         }
 
         for line in rejected { standardError("refundwatch: rejected \(line)") }
-        print(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: try store.count()))
+        printText(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: try store.count()))
         if !rejected.isEmpty { throw ExitStatus.badInput.exitCode }
     }
 
@@ -153,13 +153,9 @@ struct TrackRemove: AsyncParsableCommand {
         }
         let missing = ids.filter { !removed.contains($0) }
         for id in missing { standardError("refundwatch: \(id) is not on the watchlist; nothing removed for it.") }
-        print("Removed \(plural(removed.count, "order")).")
+        printText("Removed \(plural(removed.count, "order")).")
         if !missing.isEmpty { throw ExitStatus.notFound.exitCode }
     }
-}
-
-func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// "1 order", "3 orders"; "1 was", "3 were".

@@ -38,7 +38,7 @@ struct TrackHistory: AsyncParsableCommand {
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(timelines.map { HistoryJSON(order: $0.order, entries: $0.entries) }) + Data("\n".utf8))
         } else {
-            print(timelines.map { HistoryText.render(order: $0.order, entries: $0.entries) }.joined(separator: "\n"), terminator: "")
+            printText(timelines.map { HistoryText.render(order: $0.order, entries: $0.entries) }.joined(separator: "\n"), terminator: "")
         }
     }
 }
@@ -46,20 +46,20 @@ struct TrackHistory: AsyncParsableCommand {
 enum HistoryText {
     static func render(order: TrackedOrder, entries: [HistoryEntry], timeZone: TimeZone = .current) -> String {
         var title = order.referenceID
-        if let label = order.label { title += " (\(label))" }
+        if let label = order.label { title += " (\(label.terminalSafe))" }
         var lookup: [String] = []
         if let phone = order.phoneNumberID { lookup.append("phone number id \(phone)") }
         if let config = order.paymentConfigID { lookup.append("payment config \(config)") }
         if !lookup.isEmpty { title += " under " + lookup.joined(separator: ", ") }
         let block = TextBlock(timeZone: timeZone)
-        var out = title + "\n"
+        var out = title.terminalSafe + "\n"
         if entries.isEmpty {
             return out + "  No history yet: it has not been fetched. Run: refundwatch track refresh\n"
         }
-        let subjects = entries.map { $0.change.subject }
+        let subjects = entries.map { $0.change.subject.terminalSafe }
         let width = subjects.map(\.count).max() ?? 0
         for (entry, subject) in zip(entries, subjects) {
-            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.change.words)\n"
+            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.change.words.terminalSafe)\n"
         }
         return out
     }

@@ -29,7 +29,7 @@ struct TrackList: AsyncParsableCommand {
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now)) + Data("\n".utf8))
         } else {
-            print(WatchlistText.render(rows, now: now), terminator: "")
+            printText(WatchlistText.render(rows, now: now), terminator: "")
         }
     }
 }
