@@ -106,14 +106,32 @@ public enum CSVLine {
     }
 
     /// One field written for a spreadsheet: quoted when it holds a comma, quote or line break, and
-    /// prefixed with `'` when it starts like a formula (`=`, `+`, `-`, `@`), so that a label typed by
-    /// someone cannot run as a formula in the spreadsheet that opens the export.
+    /// prefixed with `'` when it starts like a formula, so that a label typed by someone, or a note
+    /// a customer wrote, cannot run as a formula in the spreadsheet that opens the export.
+    ///
+    /// Spreadsheets take a cell starting with `=`, `+`, `-` or `@` as a formula (`+91 98765 43210`,
+    /// `-2+3+cmd|' /C calc'!A0`), and some skip a leading tab or carriage return first. Such a cell
+    /// is prefixed unless the whole cell is a plain decimal number (`-12.50`, `+5`), which stays a
+    /// number. Everything else is kept exactly.
     public static func escape(_ field: String) -> String {
         var value = field
-        if let first = value.first, "=+-@".contains(first), Decimal(string: value) == nil {
+        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !isPlainDecimal(value) {
             value = "'" + value
         }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `[+-]?digits(.digits)?` and nothing else: no spaces, no exponent, nothing after the number.
+    /// (`Decimal(string:)` is no test: it reads a number off the front of `-2+3+cmd` and stops.)
+    static func isPlainDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let whole = bytes.prefix(while: isDigit)
+        guard !whole.isEmpty else { return false }
+        let rest = bytes.dropFirst(whole.count)
+        if rest.isEmpty { return true }
+        return rest.first == UInt8(ascii: ".") && rest.count > 1 && rest.dropFirst().allSatisfy(isDigit)
     }
 }

@@ -60,4 +60,34 @@ import RefundStore
         #expect(CSVLine.escape("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
         #expect(CSVLine.escape("-12.50") == "-12.50")
     }
+
+    /// The field as a spreadsheet reads it, quotes undone.
+    func unquoted(_ field: String) -> String {
+        guard field.hasPrefix("\"") else { return field }
+        return String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+    }
+
+    /// Every cell starting with =, +, -, @, tab or carriage return goes out with a `'` unless the
+    /// whole cell is a plain decimal number; `Decimal(string:)` read a number off the front of
+    /// `+91 98765 43210` and `-2+3+cmd|' /C calc'!A0` and let them through.
+    @Test func csvFormulaShapesAreAlwaysPrefixed() {
+        let formulas = [
+            "=1+1", "=HYPERLINK(\"http://x\")", "+91 98765 43210", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)",
+            "\t=cmd|' /C calc'!A0", "\r=1+1", "\r\n=1+1", "+", "-", "=", "@", "+5 ", "+5x", "-12.50abc",
+            "-1e5", "+0x10", "-.5", "-5.", "+-5", "--5", "-12.5.0", "-12,50",
+        ]
+        for cell in formulas {
+            #expect(unquoted(CSVLine.escape(cell)) == "'" + cell, "not guarded: \(cell.debugDescription)")
+        }
+    }
+
+    @Test func csvPlainNumbersAreNotMangled() {
+        for number in ["-12.50", "+5", "5", "0.10", "-0", "+0.5", "12345678901234567890.12", "2100.00"] {
+            #expect(CSVLine.escape(number) == number)
+        }
+        // Text that only looks odd is kept exactly.
+        for text in ["ORD-20261009-2760", "a=b", "rcpt-1", "₹-5"] {
+            #expect(CSVLine.escape(text) == text)
+        }
+    }
 }
