@@ -215,10 +215,12 @@ public final class RefundStore: Sendable {
     /// Every tracked order with its summary, fetch times and last failure, in the order added.
     public func watchlist() throws(StoreError) -> [WatchedOrder] {
         try read { db in
-            let rows = try Row.fetchCursor(db, sql: Self.watchedSelection + " ORDER BY t.id")
+            let statement = try db.makeStatement(sql: Self.watchedSelection + " ORDER BY t.id")
+            let reader = WatchedRowReader(statement)
+            let rows = try Row.fetchCursor(statement)
             var result: [WatchedOrder] = []
             while let row = try rows.next() {
-                result.append(Self.watched(from: row))
+                result.append(reader.watched(row))
             }
             return result
         }
@@ -227,12 +229,13 @@ public final class RefundStore: Sendable {
     /// One watchlist row, after its order was fetched (the dashboard updates rows one by one).
     public func watchedOrder(id: Int64) throws(StoreError) -> WatchedOrder? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: Self.watchedSelection + " WHERE t.id = ?", arguments: [id]) else { return nil }
-            return Self.watched(from: row)
+            let statement = try db.makeStatement(sql: Self.watchedSelection + " WHERE t.id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+            return WatchedRowReader(statement).watched(row)
         }
     }
 
-    /// A watchlist row's columns: the order (0–5), its fetch times and last failure (6–11), its summary (12…).
+    /// A watchlist row: the order, its fetch times and last failure, its summary's columns.
     static let watchedSelection = """
         SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
@@ -240,46 +243,46 @@ public final class RefundStore: Sendable {
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
 
-    /// Reads columns by position: a 10,000-row watchlist reads 300,000 of them.
-    static func watched(from row: Row) -> WatchedOrder {
-        let order = TrackedOrder(id: row[0], referenceID: row[1], phoneNumberID: row[2], paymentConfigID: row[3], label: row[4], addedAt: row[5])
-        return WatchedOrder(order: order, summary: SummaryColumns.summary(from: row, at: 12), fetchedAt: row[6], changedAt: row[7],
-                            failure: failure(from: row))
-    }
-
-    private static func failure(from row: Row) -> FetchFailure? {
-        guard let message: String = row[10], let at: Date = row[11] else { return nil }
-        let category = (row[8] as String?).flatMap(ErrorCategory.init(rawValue:)) ?? .server
-        let service = (row[9] as String?).flatMap(Service.init(rawValue:))
-        return FetchFailure(error: ReportedError(category: category, service: service, message: message), at: at)
-    }
-
     // MARK: - Reports
 
     /// The last good report of an order, nil if it was never fetched.
     public func report(orderID: Int64) throws(StoreError) -> OrderReport? {
-        try read { db in try Self.storedReport(db, orderID: orderID) }
+        let path = self.path
+        return try read { db in try Self.storedReport(db, orderID: orderID, file: path) }
     }
 
-    static func storedReport(_ db: Database, orderID: Int64) throws -> OrderReport? {
+    /// nil when the order was never fetched; a report that is stored but cannot be decoded is an
+    /// error (`StoreError.unreadableReport`), never taken for "not fetched yet".
+    static func storedReport(_ db: Database, orderID: Int64, file: String) throws -> OrderReport? {
         guard let data = try Data.fetchOne(db, sql: "SELECT report FROM order_state WHERE order_id = ?", arguments: [orderID]) else { return nil }
-        return try? JSONDecoder().decode(OrderReport.self, from: data)
+        return try decodeReport(data, db: db, orderID: orderID, file: file)
+    }
+
+    private static func decodeReport(_ data: Data, db: Database, orderID: Int64, file: String) throws -> OrderReport {
+        do {
+            return try JSONDecoder().decode(OrderReport.self, from: data)
+        } catch {
+            let referenceID = try String.fetchOne(db, sql: "SELECT reference_id FROM tracked_order WHERE id = ?", arguments: [orderID])
+            throw StoreError.unreadableReport(file, referenceID: referenceID ?? "order \(orderID)", detail: StoredJSON.describe(error))
+        }
     }
 
     /// Every tracked order with its last good report (nil if never fetched), in the order added.
+    /// A stored report that cannot be read is an error naming its order.
     public func reports() throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
-        try read { db in
+        let path = self.path
+        return try read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
                 FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id ORDER BY t.id
                 """)
-            let decoder = JSONDecoder()
             var result: [(order: TrackedOrder, report: OrderReport?)] = []
             while let row = try rows.next() {
                 let order = TrackedOrder(
                     id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
                     paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
-                result.append((order, (row["report"] as Data?).flatMap { try? decoder.decode(OrderReport.self, from: $0) }))
+                let stored: Data? = row["report"]
+                result.append((order, try stored.map { try Self.decodeReport($0, db: db, orderID: order.id ?? 0, file: path) }))
             }
             return result
         }
@@ -288,10 +291,14 @@ public final class RefundStore: Sendable {
     /// Stores a successful fetch: the report (with PayU's earlier answer kept where PayU failed),
     /// its summary, and every change from the previous report into the history, in one
     /// transaction. Returns nil if the order was removed meanwhile (by another process).
+    ///
+    /// A stored report that cannot be read stops this order here (`StoreError.unreadableReport`):
+    /// taking it for "never fetched" would write a second set of "first seen" entries.
     public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) throws(StoreError) -> RecordOutcome? {
-        try run { db in
+        let path = self.path
+        return try run { db in
             guard try TrackedOrder.exists(db, key: orderID) else { return nil }
-            let previous = try Self.storedReport(db, orderID: orderID)
+            let previous = try Self.storedReport(db, orderID: orderID, file: path)
             let report = fetched.keepingPayU(from: previous)
             let changes = OrderChange.between(previous, report)
             let summary = OrderSummary(report, rule: rule)

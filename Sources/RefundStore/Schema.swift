@@ -1,83 +1,128 @@
 import Foundation
 import GRDB
-import RefundKit
 
-/// The database layout, as GRDB migrations. A migration is never edited once released: a change is
-/// a new migration, so every older file upgrades in place and a newer file is recognised.
+/// The database layout, as GRDB migrations. A released migration is never edited: a change is a new
+/// migration, so every older file upgrades in place and a newer file is recognised.
+///
+/// Each migration is literal SQL, written out in full. None may build its SQL from today's Swift
+/// types (the refund stages, the summary's fields): adding a stage tomorrow would then silently
+/// change what an old migration does to a file that has not run it yet.
 enum Schema {
-    /// `PRAGMA application_id`: "RFWC". Marks the file as refundwatch's, so that `--db` pointed at
-    /// someone else's SQLite database is refused instead of having tables added to it.
+    /// `PRAGMA application_id`: "RFWC" (0x52465743 = 1380341571). Marks the file as refundwatch's,
+    /// so that `--db` pointed at someone else's SQLite database is refused instead of having tables
+    /// added to it.
     static let applicationID: Int32 = 0x5246_5743
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: watchlist, last reports, history") { db in
-            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
-            // One row per watched order. NULL phone number / payment configuration ids mean "the
-            // configuration's", so a changed configuration applies to every order added without them.
-            try db.create(table: "tracked_order") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("reference_id", .text).notNull()
-                t.column("phone_number_id", .text)
-                t.column("payment_config_id", .text)
-                t.column("label", .text)
-                t.column("added_at", .datetime).notNull()
-            }
-            try db.execute(sql: """
-                CREATE UNIQUE INDEX tracked_order_key
-                ON tracked_order(reference_id, IFNULL(phone_number_id, ''), IFNULL(payment_config_id, ''))
-                """)
-            // The last good report of each order (kept when a later fetch fails) and the last failure.
-            try db.create(table: "order_state") { t in
-                t.primaryKey("order_id", .integer).references("tracked_order", onDelete: .cascade)
-                t.column("report", .blob)
-                t.column("summary", .blob)
-                t.column("fetched_at", .datetime)
-                t.column("changed_at", .datetime)
-                t.column("attempted_at", .datetime)
-                t.column("error_category", .text)
-                t.column("error_service", .text)
-                t.column("error_message", .text)
-                t.column("failed_at", .datetime)
-            }
-            // Every change of a status, an ARN or a settlement field, when it was first seen.
-            try db.create(table: "history") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("order_id", .integer).notNull().references("tracked_order", onDelete: .cascade)
-                t.column("seen_at", .datetime).notNull()
-                t.column("transaction_id", .text)
-                t.column("refund_id", .text)
-                t.column("field", .text).notNull()
-                t.column("old_value", .text)
-                t.column("new_value", .text)
-            }
-            try db.create(index: "history_by_order", on: "history", columns: ["order_id", "seen_at"])
-            // Small facts about the file itself (the demo clock's start).
-            try db.create(table: "store_meta") { t in
-                t.primaryKey("key", .text)
-                t.column("value", .text).notNull()
-            }
+            try db.execute(sql: v1)
         }
         migrator.registerMigration("v2: summary columns") { db in
-            // The summary's numbers as columns, so that lists read them without decoding JSON.
-            try db.alter(table: "order_state") { t in
-                for name in SummaryColumns.names {
-                    switch name {
-                    case "payment_status", "amount", "amount_currency", "refund_total", "refund_total_currency", "arn_deadlines", "arns":
-                        t.add(column: name, .text)
-                    default:
-                        t.add(column: name, .integer)
-                    }
-                }
-            }
-            let decoder = JSONDecoder()
-            let rows = try Row.fetchAll(db, sql: "SELECT order_id, summary FROM order_state WHERE summary IS NOT NULL")
-            for row in rows {
-                guard let data: Data = row["summary"], let summary = try? decoder.decode(OrderSummary.self, from: data) else { continue }
-                try db.execute(sql: "UPDATE order_state SET \(SummaryColumns.assignments) WHERE order_id = ?",
-                               arguments: StatementArguments(SummaryColumns.values(summary) + [row["order_id"] as Int64]))
-            }
+            try db.execute(sql: v2)
         }
         return migrator
     }
+
+    /// The watchlist, the last good report of each order with its last failure, the history of
+    /// changes, and small facts about the file (the demo clock's start).
+    ///
+    /// NULL phone number / payment configuration ids mean "the configuration's", so a changed
+    /// configuration applies to every order added without them. `order_state` keeps the last good
+    /// report (kept when a later fetch fails) and the last failure. `history` holds every change
+    /// of a status, an ARN or a settlement field, when it was first seen.
+    static let v1 = """
+        PRAGMA application_id = 1380341571;
+        CREATE TABLE "tracked_order" (
+            "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "reference_id" TEXT NOT NULL,
+            "phone_number_id" TEXT,
+            "payment_config_id" TEXT,
+            "label" TEXT,
+            "added_at" DATETIME NOT NULL
+        );
+        CREATE UNIQUE INDEX tracked_order_key
+            ON tracked_order(reference_id, IFNULL(phone_number_id, ''), IFNULL(payment_config_id, ''));
+        CREATE TABLE "order_state" (
+            "order_id" INTEGER PRIMARY KEY REFERENCES "tracked_order"("id") ON DELETE CASCADE,
+            "report" BLOB,
+            "summary" BLOB,
+            "fetched_at" DATETIME,
+            "changed_at" DATETIME,
+            "attempted_at" DATETIME,
+            "error_category" TEXT,
+            "error_service" TEXT,
+            "error_message" TEXT,
+            "failed_at" DATETIME
+        );
+        CREATE TABLE "history" (
+            "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "order_id" INTEGER NOT NULL REFERENCES "tracked_order"("id") ON DELETE CASCADE,
+            "seen_at" DATETIME NOT NULL,
+            "transaction_id" TEXT,
+            "refund_id" TEXT,
+            "field" TEXT NOT NULL,
+            "old_value" TEXT,
+            "new_value" TEXT
+        );
+        CREATE INDEX "history_by_order" ON "history"("order_id", "seen_at");
+        CREATE TABLE "store_meta" (
+            "key" TEXT NOT NULL PRIMARY KEY,
+            "value" TEXT NOT NULL
+        );
+        """
+
+    /// The summary's numbers as columns of `order_state`, so that lists read them without decoding
+    /// JSON, filled from the JSON summary v1 stored. That JSON is what v1 wrote: `amount` and
+    /// `refund_total` as `{"amount": "2.12", "currency": "INR"}`, `stages` as counts by stage name,
+    /// `arn_deadlines` as seconds since 2001-01-01 (Foundation's reference date; the column holds
+    /// seconds since 1970, one a space apart), `arns` as a list (absent in early files; the column
+    /// holds one a line, `%`, CR and LF written %25, %0D, %0A). A summary that is not valid JSON
+    /// leaves its row's columns empty; the next fetch fills them.
+    static let v2 = """
+        ALTER TABLE "order_state" ADD COLUMN "payment_status" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "amount" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "amount_currency" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "transaction_count" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "refund_count" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "refund_total" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "refund_total_currency" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "stage_failed" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_pending" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_queued" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_in_progress" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_no_arn_yet" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_done" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "stage_settled" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "arn_present" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "arn_missing" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "arn_deadlines" TEXT;
+        ALTER TABLE "order_state" ADD COLUMN "payu_errors" INTEGER;
+        ALTER TABLE "order_state" ADD COLUMN "arns" TEXT;
+        UPDATE "order_state" SET
+            "payment_status" = json_extract(CAST("summary" AS TEXT), '$.payment_status'),
+            "amount" = json_extract(CAST("summary" AS TEXT), '$.amount.amount'),
+            "amount_currency" = json_extract(CAST("summary" AS TEXT), '$.amount.currency'),
+            "transaction_count" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.transaction_count'), 0),
+            "refund_count" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.refund_count'), 0),
+            "refund_total" = json_extract(CAST("summary" AS TEXT), '$.refund_total.amount'),
+            "refund_total_currency" = json_extract(CAST("summary" AS TEXT), '$.refund_total.currency'),
+            "stage_failed" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages.failed'), 0),
+            "stage_pending" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages.pending'), 0),
+            "stage_queued" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages.queued'), 0),
+            "stage_in_progress" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages."in progress"'), 0),
+            "stage_no_arn_yet" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages."no ARN yet"'), 0),
+            "stage_done" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages.done'), 0),
+            "stage_settled" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.stages.settled'), 0),
+            "arn_present" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.arn_present'), 0),
+            "arn_missing" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.arn_missing'), 0),
+            "arn_deadlines" = IFNULL((
+                SELECT group_concat(CAST(deadline.value + 978307200 AS TEXT), ' ')
+                FROM json_each(CAST("order_state"."summary" AS TEXT), '$.arn_deadlines') AS deadline), ''),
+            "payu_errors" = IFNULL(json_extract(CAST("summary" AS TEXT), '$.payu_errors'), 0),
+            "arns" = IFNULL((
+                SELECT group_concat(replace(replace(replace(arn.value, '%', '%25'), char(13), '%0D'), char(10), '%0A'), char(10))
+                FROM json_each(CAST("order_state"."summary" AS TEXT), '$.arns') AS arn), '')
+        WHERE "summary" IS NOT NULL AND json_valid(CAST("summary" AS TEXT));
+        """
 }

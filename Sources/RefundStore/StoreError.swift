@@ -10,6 +10,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case corrupt
         case readOnly = "read_only"
         case newerSchema = "newer_schema"
+        /// One order's stored report cannot be decoded; the rest of the file is fine.
+        case unreadableReport = "unreadable_report"
         case cannotOpen = "cannot_open"
         case busy
         case full
@@ -48,6 +50,17 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     static func newerSchema(_ file: String, unknown: [String]) -> StoreError {
         let list = unknown.isEmpty ? "" : " (\(unknown.joined(separator: ", ")))"
         return StoreError(.newerSchema, file: file, problem: "it was written by a newer refundwatch: its schema has changes this version does not know\(list). It was left untouched. Upgrade refundwatch, or pass another file with --db FILE.")
+    }
+
+    /// Refreshing the order would compare the new report with nothing and write a second set of
+    /// "first seen" entries into its history, so nothing is written for it until this is fixed.
+    static func unreadableReport(_ file: String, referenceID: String, detail: String) -> StoreError {
+        StoreError(.unreadableReport, file: file, problem: """
+            the stored report of \(referenceID) cannot be read (\(detail)), so it was not refreshed: its last report \
+            and history were left as they were, and the other orders are not affected. If a newer refundwatch wrote \
+            this file, use that version; else restore the file from a backup, or start the order over with \
+            refundwatch track remove \(referenceID) && refundwatch track add \(referenceID) (this drops its history).
+            """)
     }
 
     static func busy(_ file: String) -> StoreError {

@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 import RefundKit
 
-/// An order's summary as plain columns of `order_state` (schema v2). Lists read these instead of
+/// An order's summary as plain columns of `order_state` (added by migration v2). Lists read these instead of
 /// decoding JSON: Foundation's JSONDecoder takes about 30 µs a summary on Linux, so a 10,000-order
 /// watchlist spent half a second in it before the first frame; columns read in a few milliseconds.
 enum SummaryColumns {
-    /// Column names, in the order `values` gives and `summary(from:at:)` reads them.
+    /// Column names, in the order `values` gives them. (Migrations do not use this list: each
+    /// writes its own columns out literally, so a stage added later cannot change what v2 did.)
     static let names: [String] = [
         "payment_status", "amount", "amount_currency", "transaction_count", "refund_count", "refund_total", "refund_total_currency",
     ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "arn_deadlines", "payu_errors", "arns"]
@@ -28,26 +29,52 @@ enum SummaryColumns {
         return values
     }
 
-    /// The summary whose columns start at `index` in `row`; nil when the order was never fetched.
-    static func summary(from row: Row, at index: Int) -> OrderSummary? {
-        guard let paymentStatus: String = row[index] else { return nil }
-        func money(_ at: Int) -> Money? {
-            guard let amount: String = row[at], let currency: String = row[at + 1] else { return nil }
-            return Money(decimalString: amount, currency: currency, minimumFractionDigits: 0)
+    /// Where each summary column is in a query's rows, found by name once per query (a 10,000-row
+    /// watchlist reads 300,000 columns; looking each name up in each row would cost more than the
+    /// read). A column the query does not have reads as empty.
+    struct Positions {
+        let paymentStatus, amount, amountCurrency, transactionCount, refundCount, refundTotal, refundTotalCurrency: Int?
+        let stages: [(stage: RefundStage, position: Int?)]
+        let arnPresent, arnMissing, arnDeadlines, payuErrors, arns: Int?
+
+        init(_ columns: ColumnPositions) {
+            paymentStatus = columns["payment_status"]
+            amount = columns["amount"]
+            amountCurrency = columns["amount_currency"]
+            transactionCount = columns["transaction_count"]
+            refundCount = columns["refund_count"]
+            refundTotal = columns["refund_total"]
+            refundTotalCurrency = columns["refund_total_currency"]
+            stages = RefundStage.allCases.map { ($0, columns[SummaryColumns.stageColumn($0)]) }
+            arnPresent = columns["arn_present"]
+            arnMissing = columns["arn_missing"]
+            arnDeadlines = columns["arn_deadlines"]
+            payuErrors = columns["payu_errors"]
+            arns = columns["arns"]
+        }
+    }
+
+    /// The summary in `row`; nil when the order was never fetched.
+    static func summary(from row: Row, _ p: Positions) -> OrderSummary? {
+        func value<T: DatabaseValueConvertible>(_ position: Int?) -> T? { position.flatMap { row[$0] } }
+        guard let paymentStatus: String = value(p.paymentStatus) else { return nil }
+        func money(_ amount: Int?, _ currency: Int?) -> Money? {
+            guard let text: String = value(amount), let code: String = value(currency) else { return nil }
+            return Money(decimalString: text, currency: code, minimumFractionDigits: 0)
         }
         var stages: [String: Int] = [:]
-        for (offset, stage) in RefundStage.allCases.enumerated() {
-            let count: Int = row[index + 7 + offset] ?? 0
+        for (stage, position) in p.stages {
+            let count: Int = value(position) ?? 0
             if count > 0 { stages[stage.rawValue] = count }
         }
-        let after = index + 7 + RefundStage.allCases.count
-        let deadlines: String = row[after + 2] ?? ""
-        let arns: String = row[after + 4] ?? ""
+        let deadlines: String = value(p.arnDeadlines) ?? ""
+        let arns: String = value(p.arns) ?? ""
         return OrderSummary(
-            paymentStatus: paymentStatus, amount: money(index + 1), transactionCount: row[index + 3] ?? 0, refundCount: row[index + 4] ?? 0,
-            refundTotal: money(index + 5), stages: stages, arnPresent: row[after] ?? 0, arnMissing: row[after + 1] ?? 0,
+            paymentStatus: paymentStatus, amount: money(p.amount, p.amountCurrency), transactionCount: value(p.transactionCount) ?? 0,
+            refundCount: value(p.refundCount) ?? 0, refundTotal: money(p.refundTotal, p.refundTotalCurrency), stages: stages,
+            arnPresent: value(p.arnPresent) ?? 0, arnMissing: value(p.arnMissing) ?? 0,
             arnDeadlines: deadlines.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) },
-            payuErrors: row[after + 3] ?? 0, arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(unescape))
+            payuErrors: value(p.payuErrors) ?? 0, arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(unescape))
     }
 
     /// ARNs are one a line; the rare "%" or line break inside one is written %25 / %0A.

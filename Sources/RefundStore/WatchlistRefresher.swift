@@ -14,6 +14,9 @@ public struct WatchlistRefresher: Sendable {
             case failed(ReportedError)
             /// Removed from the watchlist (by another process) while it was being fetched.
             case removed
+            /// Fetched, but its stored report cannot be read, so nothing was written for it
+            /// (`StoreError.unreadableReport`); the other orders go on.
+            case unreadable(StoreError)
         }
 
         public var order: TrackedOrder
@@ -36,7 +39,8 @@ public struct WatchlistRefresher: Sendable {
     public var window: Int { max(2, service.configuration.http.concurrency * 2) }
 
     /// Fetches every order once. `progress` is called after each order is stored, with the number
-    /// done so far. Throws only when the database cannot be written; fetch failures are results.
+    /// done so far. Throws only when the database cannot be written; fetch failures, and an order
+    /// whose stored report cannot be read, are results.
     public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) -> Void = { _, _ in }) async throws(StoreError) -> [Result] {
         var results: [Result] = []
         results.reserveCapacity(orders.count)
@@ -78,8 +82,12 @@ public struct WatchlistRefresher: Sendable {
         guard let id = order.id else { return Result(order: order, outcome: .removed) }
         switch fetched {
         case .success(let report):
-            guard let recorded = try store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
-            return Result(order: order, outcome: .recorded(recorded))
+            do throws(StoreError) {
+                guard let recorded = try store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
+                return Result(order: order, outcome: .recorded(recorded))
+            } catch where error.kind == .unreadableReport {
+                return Result(order: order, outcome: .unreadable(error))
+            }
         case .failure(let error):
             let reported = ReportedError(error)
             try store.recordFailure(reported, at: now(), orderID: id)

@@ -121,6 +121,105 @@ struct ScratchFolder: ~Copyable {
         #expect(try store.watchlist().first?.summary?.arnMissing == 1)
     }
 
+    /// A v1 file as the first release wrote it, made by the literal SQL in Fixtures/store/v1.sql
+    /// (its own copy of v1's tables, GRDB's migrations table, and rows): opened now, it gets every
+    /// later migration, its tables match a new file's column for column, and its data reads back.
+    @Test func aVersionOneFixtureUpgradesToTheCurrentSchemaWithItsData() throws {
+        let folder = try ScratchFolder()
+        let path = folder.file("v1.sqlite")
+        let sql = try String(contentsOf: FixtureLoader.root.appendingPathComponent("store/v1.sql"), encoding: .utf8)
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { try $0.execute(sql: sql) }
+            try queue.close()
+        }
+        let store = try RefundStore.open(at: path)
+        let fresh = try RefundStore.open(at: folder.file("new.sqlite"))
+        func columns(_ store: RefundStore) throws -> [String] {
+            try DatabaseQueue(path: store.path).read { db in
+                try ["tracked_order", "order_state", "history", "store_meta"].flatMap { table in
+                    try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { row -> String in
+                        let name: String = row["name"], type: String = row["type"]
+                        let notNull: Int = row["notnull"], key: Int = row["pk"]
+                        return "\(table).\(name) \(type) notnull=\(notNull) pk=\(key)"
+                    }
+                }
+            }
+        }
+        #expect(try columns(store) == columns(fresh))
+        let applied = try DatabaseQueue(path: path).read { try Schema.migrator.appliedIdentifiers($0) }
+        #expect(applied == Set(Schema.migrator.migrations))
+
+        let rows = try store.watchlist()
+        #expect(rows.map(\.order.referenceID) == ["ORD-20261001-0001", "ORD-20261001-0002", "ORD-20261001-0003", "ORD-20261001-0004"])
+        #expect(rows[0].order.label == "escalated")
+        let first = try #require(rows[0].summary)
+        #expect(first.paymentStatus == "captured")
+        #expect(first.amount?.plainString == "2100.00")
+        #expect(first.amount?.currency == "INR")
+        #expect(first.transactionCount == 1)
+        #expect(first.refundCount == 3)
+        #expect(first.refundTotal?.plainString == "1500.00")
+        #expect(first.stages == ["no ARN yet": 1, "in progress": 1, "settled": 1])
+        #expect(first.arnPresent == 1)
+        #expect(first.arnMissing == 1)
+        #expect(first.arnDeadlines == [Date(timeIntervalSince1970: 1_793_307_200.5)])
+        #expect(first.arns == ["ARN%1", "line\nbreak"])
+        #expect(first.payuErrors == 0)
+        // A summary from before ARNs were kept in it, an order never fetched, one whose only fetch failed.
+        #expect(rows[1].summary?.arns == [])
+        #expect(rows[1].summary?.stages == ["failed": 1])
+        #expect(rows[1].summary?.refundTotal == nil)
+        #expect(rows[2].summary == nil)
+        #expect(rows[2].fetchedAt == nil)
+        #expect(rows[3].summary == nil)
+        #expect(rows[3].failure?.error.message == "Kaleyra did not answer within 20 s.")
+        #expect(rows[3].failure?.error.category == .network)
+        let firstID = try #require(rows[0].order.id)
+        let report = try #require(try store.report(orderID: firstID))
+        #expect(report.referenceID == "ORD-20261001-0001")
+        let history = try store.history(orderID: firstID)
+        #expect(history.map(\.change.field) == [.appeared, .arn])
+        #expect(history.last?.change.new == "ARN%1")
+        #expect(try store.metadata("demo_epoch") == "1793000000")
+    }
+
+    /// Decoding a stored report can fail (a newer refundwatch wrote it, a disk damaged it). That is
+    /// an error naming the order, never "not fetched yet": the history must not get a second set of
+    /// "first seen" entries, and nothing is written for the order.
+    @Test func aStoredReportThatCannotBeReadIsAnErrorAndNothingIsRewritten() throws {
+        let folder = try ScratchFolder()
+        let store = try RefundStore.open(at: folder.file("watch.sqlite"))
+        let added = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added
+        let id = try #require(added[0].id)
+        let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
+        _ = try store.record(report, orderID: id, rule: OverdueRule())
+        _ = try store.record(report, orderID: try #require(added[1].id), rule: OverdueRule())
+        let historyBefore = try store.history(orderID: id)
+        #expect(!historyBefore.isEmpty)
+
+        let damaged = Data(#"{"reference_id": "ORD-TEST-0001", "payment": {"#.utf8)
+        try DatabaseQueue(path: store.path).write { try $0.execute(sql: "UPDATE order_state SET report = ? WHERE order_id = ?", arguments: [damaged, id]) }
+
+        let later = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "ARN1"))])],
+                            fetchedAt: now.addingTimeInterval(60))
+        #expect {
+            _ = try store.record(later, orderID: id, rule: OverdueRule())
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.kind == .unreadableReport && error.description.contains("ORD-TEST-0001")
+                && error.description.contains("not valid JSON") && error.description.contains("refundwatch track remove ORD-TEST-0001")
+        }
+        #expect(try store.history(orderID: id) == historyBefore)
+        let stored = try DatabaseQueue(path: store.path).read { try Data.fetchOne($0, sql: "SELECT report FROM order_state WHERE order_id = ?", arguments: [id]) }
+        #expect(stored == damaged)
+        #expect(throws: StoreError.self) { _ = try store.report(orderID: id) }
+        #expect(throws: StoreError.self) { _ = try store.reports() }
+        // The other order is untouched and still records.
+        let otherID = try #require(added[1].id)
+        #expect(try store.record(later, orderID: otherID, rule: OverdueRule())?.changes.map(\.field) == [.arn])
+    }
+
     @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() throws {
         let store = try RefundStore.inMemory()
         let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)

@@ -202,9 +202,13 @@ final class DashboardLoop: @unchecked Sendable {
                     _ = try await refresher.refresh(orders) { result, _ in
                         guard let id = result.order.id else { return }
                         let row = try? store.watchedOrder(id: id)
-                        if case .failed(let error) = result.outcome {
+                        switch result.outcome {
+                        case .failed(let error):
                             inbox.post(.fetched(id, row: row, error: error))
-                        } else {
+                        case .unreadable(let error):
+                            inbox.post(.failed(error.description))
+                            inbox.post(.fetched(id, row: row, error: nil))
+                        case .recorded, .removed:
                             inbox.post(.fetched(id, row: row, error: nil))
                         }
                     }

@@ -60,7 +60,7 @@ struct TrackRefresh: AsyncParsableCommand {
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(summary) + Data("\n".utf8))
         } else {
-            print(summary.text, terminator: "")
+            printText(summary.text, terminator: "")
         }
         if let status = summary.exitStatus { throw status.exitCode }
     }
@@ -82,16 +82,37 @@ struct RefreshSummary: Encodable {
         }
     }
 
+    /// An order not refreshed: its fetch failed, or its stored report cannot be read (category
+    /// "database", exit status 9).
     struct Failure: Encodable {
         var referenceID: String
-        var error: ReportedError
+        var category: String
+        var service: String?
+        var message: String
+        var status: ExitStatus
+
+        init(referenceID: String, error: ReportedError) {
+            self.referenceID = referenceID
+            category = error.category.rawValue
+            service = error.service?.rawValue
+            message = error.message
+            status = ExitStatus(error.category)
+        }
+
+        init(referenceID: String, unreadable: StoreError) {
+            self.referenceID = referenceID
+            category = "database"
+            message = unreadable.description
+            status = .database
+        }
+
         enum CodingKeys: String, CodingKey { case referenceID = "reference_id", category, service, message }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(referenceID, forKey: .referenceID)
-            try c.encode(error.category, forKey: .category)
-            try c.encode(error.service, forKey: .service)
-            try c.encode(error.message, forKey: .message)
+            try c.encode(category, forKey: .category)
+            try c.encode(service, forKey: .service)
+            try c.encode(message, forKey: .message)
         }
     }
 
@@ -120,6 +141,8 @@ struct RefreshSummary: Encodable {
                 }
             case .failed(let error):
                 failures.append(Failure(referenceID: result.order.referenceID, error: error))
+            case .unreadable(let error):
+                failures.append(Failure(referenceID: result.order.referenceID, unreadable: error))
             case .removed:
                 break
             }
@@ -128,9 +151,9 @@ struct RefreshSummary: Encodable {
 
     /// nil when every fetch worked; the failures' common kind, or "mixed".
     var exitStatus: ExitStatus? {
-        let kinds = Set(failures.map(\.error.category))
+        let kinds = Set(failures.map(\.status))
         guard let first = kinds.first else { return nil }
-        return kinds.count == 1 ? ExitStatus(first) : .mixedFailures
+        return kinds.count == 1 ? first : .mixedFailures
     }
 
     static let shownLines = 40
@@ -143,9 +166,9 @@ struct RefreshSummary: Encodable {
         var out = "Refreshed \(plural(orders, "order")) in \(String(format: "%.1f", seconds)) s: \(parts.joined(separator: ", ")).\n"
         if !changes.isEmpty {
             out += "\nChanges:\n"
-            let width = changes.map(\.referenceID.count).max() ?? 0
+            let width = changes.map(\.referenceID.terminalSafe.count).max() ?? 0
             for change in changes.prefix(Self.shownLines) {
-                out += "  " + change.referenceID.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ChangeText.describe(change.change) + "\n"
+                out += "  " + change.referenceID.terminalSafe.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ChangeText.describe(change.change) + "\n"
             }
             if changes.count > Self.shownLines {
                 out += "  … and \(changes.count - Self.shownLines) more (refundwatch track history REF shows one order's)\n"
@@ -154,7 +177,7 @@ struct RefreshSummary: Encodable {
         if !failures.isEmpty {
             out += "\nFailed (the last good data is kept):\n"
             for failure in failures.prefix(Self.shownLines) {
-                out += "  \(failure.referenceID)  \(failure.error.message)\n"
+                out += "  \(failure.referenceID.terminalSafe)  \(failure.message.terminalSafe)\n"
             }
             if failures.count > Self.shownLines { out += "  … and \(failures.count - Self.shownLines) more (refundwatch track list shows each)\n" }
         }
@@ -180,9 +203,10 @@ struct RefreshSummary: Encodable {
     }
 }
 
-/// One change as a line: "refund rfnd_1  status: pending → success".
+/// One change as a line: "refund rfnd_1  status: pending → success", safe for a terminal (the
+/// ids and statuses in it came from the APIs).
 enum ChangeText {
     static func describe(_ change: OrderChange) -> String {
-        "\(change.subject)  \(change.words)"
+        "\(change.subject.terminalSafe)  \(change.words.terminalSafe)"
     }
 }
