@@ -30,6 +30,7 @@ struct ConfigurationSource: ParsableArguments {
             return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: simulator)
         }
         let configuration = try ConfigurationLoader().load(explicit: config)
+        for warning in configuration.warnings { standardError("refundwatch: warning: \(warning)") }
         return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: nil)
     }
 }

@@ -231,3 +231,49 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(ConfigurationLoader(environment: ["HOME": "/home/u"]).path(explicit: nil) == "/home/u/.config/refundwatch/config.toml")
     }
 }
+
+/// A configuration file that holds a secret itself and that others can read gets the warning ssh
+/// gives for a private key: which file, which secrets, and `chmod 600`.
+@Suite struct ConfigurationPermissionTests {
+    func file(_ text: String, mode: Int) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-config-\(UUID()).toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        return path
+    }
+
+    @Test func inlineSecretsInAFileOthersCanReadAreWarnedAbout() throws {
+        let everyone = try file(fullTOML, mode: 0o644)
+        let loaded = try ConfigurationLoader(environment: [:]).load(explicit: everyone)
+        #expect(loaded.warnings == ["\(everyone) holds secrets (kaleyra.api_key, payu.client_secret, payu.bearer_token) and can be read by every user of this machine (mode 0644). Run: chmod 600 \(everyone)"])
+        let group = try file(fullTOML, mode: 0o640)
+        #expect(try ConfigurationLoader(environment: [:]).load(explicit: group).warnings
+            == ["\(group) holds secrets (kaleyra.api_key, payu.client_secret, payu.bearer_token) and can be read by its group (mode 0640). Run: chmod 600 \(group)"])
+        for warning in loaded.warnings { #expect(secretValues.allSatisfy { !warning.contains($0) }) }
+    }
+
+    @Test func aPrivateFileOrSecretsFromTheEnvironmentAreNotWarnedAbout() throws {
+        #expect(try ConfigurationLoader(environment: [:]).load(explicit: try file(fullTOML, mode: 0o600)).warnings.isEmpty)
+        let fromEnvironment = fullTOML
+            .replacingOccurrences(of: #"api_key = "kal-SECRET-111""#, with: #"api_key_env = "K""#)
+            .replacingOccurrences(of: #"client_secret = "payu-SECRET-222""#, with: #"client_secret_env = "C""#)
+            .replacingOccurrences(of: #"bearer_token = "tok-SECRET-333""#, with: #"bearer_token_env = "T""#)
+        let environment = ["K": "kal-SECRET-111", "C": "payu-SECRET-222", "T": "tok-SECRET-333"]
+        #expect(try ConfigurationLoader(environment: environment).load(explicit: try file(fromEnvironment, mode: 0o644)).warnings.isEmpty)
+    }
+
+    @Test func commandsPrintTheWarningOnStderrAndStillWork() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.simulator.stop() } }
+        let config = try writeConfiguration(harness)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config)
+        let id = harness.order(.settled)
+        let result = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr == "refundwatch: warning: \(config) holds secrets (payu.client_secret) and can be read by every user of this machine (mode 0644). Run: chmod 600 \(config)\n")
+        #expect(TestSecrets.leaked(in: result.stdout + result.stderr).isEmpty)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
+        let quiet = try await CLIRunner.run(["lookup", "--config", config, id], environment: secretEnvironment())
+        #expect(quiet.stderr.isEmpty)
+    }
+}

@@ -79,6 +79,9 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var payu: PayUSettings?
     /// `theme`: the dashboard's theme by name (`--theme` wins); nil for the default.
     public var theme: String?
+    /// What a person should fix about the file although it works, e.g. secrets in a file others can
+    /// read. Commands print these on stderr; the dashboard shows them in its flash line.
+    public var warnings: [String] = []
 
     public init(source: String? = nil, refreshInterval: Double = 30, arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours,
                 http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {

@@ -31,22 +31,66 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(file: file, key: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription)).")
         }
-        return try parse(text, file: file)
+        let table = try Self.table(text, file: file)
+        var configuration = try build(table, file: file)
+        if let warning = Self.permissionWarning(file: file, inlineSecrets: Self.inlineSecrets(in: table)) {
+            configuration.warnings.append(warning)
+        }
+        return configuration
     }
 
     public func parse(_ text: String, file: String?) throws(ConfigurationError) -> RefundConfiguration {
-        let table: TOMLTable
+        try build(Self.table(text, file: file), file: file)
+    }
+
+    private func build(_ table: TOMLTable, file: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let reader = TableReader(table: table, prefix: "", file: file, environment: environment)
+        return try ConfigurationBuilder(reader: reader).build(source: file)
+    }
+
+    private static func table(_ text: String, file: String?) throws(ConfigurationError) -> TOMLTable {
         do {
-            table = try TOMLTable(string: text)
+            return try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             let at = "line \(error.source.begin.line), column \(error.source.begin.column)"
             throw ConfigurationError(file: file, key: nil, problem: "not valid TOML at \(at): \(error.description).")
         } catch {
             throw ConfigurationError(file: file, key: nil, problem: "not valid TOML: \(error).")
         }
-        let reader = TableReader(table: table, prefix: "", file: file, environment: environment)
-        return try ConfigurationBuilder(reader: reader).build(source: file)
     }
+
+    /// Keys whose value is a secret when written in the file itself (the `_env` forms name a
+    /// variable instead, which is what the README recommends).
+    static let secretKeys: [(table: [String], key: String)] = [
+        (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
+        (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"),
+    ]
+
+    /// The secret keys the file writes inline, as `payu.client_secret`.
+    static func inlineSecrets(in table: TOMLTable) -> [String] {
+        secretKeys.compactMap { entry in
+            var current: TOMLTable? = table
+            for name in entry.table { current = current?[name]?.table }
+            guard let value = current?[entry.key]?.string, !value.isEmpty else { return nil }
+            return (entry.table + [entry.key]).joined(separator: ".")
+        }
+    }
+
+    /// What ssh says of a private key others can read, for a configuration file that holds secrets
+    /// and is readable by its group or by everyone; nil when it is not (or holds no secret).
+    static func permissionWarning(file: String, inlineSecrets: [String]) -> String? {
+        guard !inlineSecrets.isEmpty else { return nil }
+        var info = stat()
+        guard stat(file, &info) == 0 else { return nil }
+        let mode = Int(info.st_mode) & 0o777
+        guard mode & 0o044 != 0 else { return nil }
+        let who = mode & 0o004 != 0 ? "every user of this machine" : "its group"
+        return "\(file) holds secrets (\(inlineSecrets.joined(separator: ", "))) and can be read by \(who) (mode \(String(mode, radix: 8, uppercase: false).leftPadded(to: 4))). Run: chmod 600 \(file)"
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 /// Builds the typed configuration from a parsed file.

@@ -31,14 +31,14 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch {
             throw report(error)
         }
-        var flash: String?
+        var flash: String? = session.environment.service.configuration.warnings.first.map { "warning: " + $0 }
         let themeName = theme ?? session.environment.service.configuration.theme ?? "default"
         let chosen: Theme
         switch ThemeFiles.load(themeName) {
         case .success(let loaded): chosen = loaded
         case .failure(let error):
             chosen = .builtIn
-            flash = "\(error.description) — using the default theme"
+            flash = [flash, "\(error.description) — using the default theme"].compactMap { $0 }.joined(separator: " · ")
         }
         let loop = DashboardLoop(session: session, theme: chosen, noColor: ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false, flash: flash)
         await loop.run()

@@ -134,6 +134,8 @@ func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey,
     """
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-test-\(UUID()).toml").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
+    // It holds the client secret inline: private, as refundwatch asks of such a file.
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     return path
 }
 
