@@ -64,7 +64,9 @@ enum DemoWatchlist {
     static let epochKey = "demo_epoch"
 
     static var picks: [(Scenario, Int)] {
-        Scenario.allCases.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
+        // The hostile-text orders are for tests and for `o`/`lookup`: a first look at the demo
+        // shows what refunds do, not what an attacker's note looks like.
+        Scenario.allCases.filter { $0 != .hostileText }.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
     }
 
     static func seedIfNew(_ store: RefundStore, now: Date = Date()) throws {
