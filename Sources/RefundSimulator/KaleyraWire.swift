@@ -1,4 +1,5 @@
-/// Kaleyra's Get Payment Status bodies, in the shapes API-NOTES.md section 1 describes.
+/// Kaleyra's Get Payment Status bodies, `{"payments": [payment]}` with its transactions and refunds,
+/// in the shapes seen in the wild (the variants are in `WireVariants`).
 enum KaleyraWire {
     static func paymentsBody(_ plan: PaymentPlan, at moment: Moment) -> JSONValue {
         let wire = plan.wire

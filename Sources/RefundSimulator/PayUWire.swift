@@ -1,4 +1,5 @@
-/// PayU's WhatsApp Refund Status bodies, in the shapes API-NOTES.md section 2 describes.
+/// PayU's WhatsApp Refund Status bodies: records keyed by payu_id then request_id, its keyed 400
+/// error for an unknown payu_id, and `{"message": …}` for every other error.
 enum PayUWire {
     /// `{ "<payu_id>": { "<request_id>": RefundRecord, … } }`; a known payu_id with no refund
     /// yet gives `{ "<payu_id>": {} }` (inferred: PayU documents no such case).

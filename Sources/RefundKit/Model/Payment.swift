@@ -2,7 +2,8 @@ import Foundation
 
 /// One WhatsApp Pay order as Kaleyra's Get Payment Status API reports it.
 ///
-/// Decoding accepts every variant in API-NOTES.md; encoding writes the same field names (amounts as
+/// Decoding accepts the variants seen on the wire (`amount` or `total_amount`, numbers or numeric
+/// strings for money and times, a missing `transactions` key, echo fields of any gateway); encoding writes the same field names (amounts as
 /// `{"amount": "210.00", "currency": "INR"}`, times as ISO 8601), which the decoder reads back.
 public struct Payment: Sendable, Hashable, Codable {
     public var referenceID: String

@@ -1,4 +1,4 @@
-/// Ties PayU's refund records to WhatsApp's refunds (API-NOTES.md section 3).
+/// Ties PayU's refund records to WhatsApp's refunds.
 ///
 /// The WhatsApp refund id and PayU's `request_id` / `token` are not documented to be the same
 /// value, so: ids first (request_id, then token); then, for what is left, the amount, but only when
