@@ -337,3 +337,32 @@ private func record(_ fields: String) throws -> PayURefundRecord {
         #expect(text.trimmed == expected)
     }
 }
+
+/// Amounts in a whole payment body, in every form the wire uses, come out as the exact quotient
+/// `value / offset` with the digits the offset implies.
+@Suite struct PaymentAmountTests {
+    @Test func everyWireFormOfAnAmount() throws {
+        let body = #"""
+            {"reference_id": "ORD-1", "status": "captured", "amount": {"value": "999999999999999999999", "offset": "1000"},
+             "transactions": [{"id": "T", "type": "payu", "status": "success", "amount": {"value": -21000, "offset": 100},
+               "refunds": [
+                 {"id": "R1", "amount": {"value": 5, "offset": 1}, "status": "completed"},
+                 {"id": "R2", "amount": {"value": " 7000 ", "offset": 1000}, "status": "completed"},
+                 {"id": "R3", "amount": {"value": 1000, "offset": 250}, "status": "completed"},
+                 {"id": "R4", "amount": {"value": 1, "offset": "3"}, "status": "completed"},
+                 {"id": "R5", "amount": {"value": 123456789012345678901234567, "offset": 10}, "status": "completed"}
+               ]}]}
+            """#
+        let payment = try InlineJSON.decode(Payment.self, body)
+        #expect(payment.amount?.plainString == "999999999999999999.999")
+        #expect(payment.amount?.fractionDigits == 3)
+        let transaction = try #require(payment.transactions.first)
+        #expect(transaction.amount?.plainString == "-210.00")
+        #expect(transaction.amount?.amount == -210)
+        let refunds = transaction.refunds.map { $0.amount }
+        #expect(refunds.map { $0?.plainString } == ["5", "7.000", "4.00", "0.33", "12345678901234567890123456.7"])
+        #expect(refunds.map { $0?.fractionDigits } == [0, 3, 2, 2, 1])
+        #expect(refunds[3]?.amount == Decimal(1) / Decimal(3))
+        #expect(refunds[4]?.amount == Decimal(string: "12345678901234567890123456.7", locale: Locale(identifier: "en_US_POSIX")))
+    }
+}

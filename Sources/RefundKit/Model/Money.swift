@@ -16,14 +16,60 @@ public struct Money: Sendable, Hashable, Comparable {
     }
 
     /// `value / offset`, exactly. An offset that is not a positive integer is refused.
+    ///
+    /// The offsets senders use are powers of ten (1, 100, 1000), and dividing by 10^k only moves
+    /// the decimal exponent: that is done directly, without `Decimal` division, which on Linux
+    /// costs microseconds a division (and the digit count divided again). Any other offset (3,
+    /// 250), and values far below a cent (`smallestFastValueExponent`), take the division.
     public init?(value: Decimal, offset: Decimal, currency: String = "INR") {
+        if let digits = Self.powerOfTenExponent(offset), let amount = Self.dividedByPowerOfTen(value, digits) {
+            self.amount = amount
+            self.fractionDigits = digits
+        } else {
+            guard let quotient = Self.dividedExactly(value, by: offset) else { return nil }
+            self.amount = quotient.amount
+            self.fractionDigits = quotient.fractionDigits
+        }
+        self.currency = currency
+    }
+
+    /// The general path of `init(value:offset:)`: `Decimal` division, for any positive whole
+    /// offset; nil for an offset that is not one.
+    static func dividedExactly(_ value: Decimal, by offset: Decimal) -> (amount: Decimal, fractionDigits: Int)? {
         var source = offset
         var whole = Decimal()
         NSDecimalRound(&whole, &source, 0, .plain)
         guard offset > 0, whole == offset else { return nil }
-        self.amount = value / offset
-        self.currency = currency
-        self.fractionDigits = Money.fractionDigits(forOffset: offset)
+        return (value / offset, fractionDigits(forOffset: offset))
+    }
+
+    /// The largest power of ten the fast path takes: `fractionDigits(forOffset:)` shows 2 digits
+    /// beyond it, and the fast path must show what the division path shows.
+    static let largestFastExponent = 12
+
+    /// k when `offset` is exactly 10^k with k in 0...largestFastExponent, else nil.
+    static func powerOfTenExponent(_ offset: Decimal) -> Int? {
+        var compact = offset
+        NSDecimalCompact(&compact)
+        guard compact.sign == .plus, compact.isFinite,
+              (0...largestFastExponent).contains(compact.exponent), compact.significand == 1
+        else { return nil }
+        return compact.exponent
+    }
+
+    /// The smallest exponent of a value the fast path takes. Division widens the dividend to 38
+    /// digits first, and for values far below a cent (1e-115) that leaves `Decimal`'s exponent
+    /// range (-128...127) and gives NaN; such values keep the division and what it gives.
+    static let smallestFastValueExponent = -64
+
+    /// `value / 10^digits` by moving the exponent: the same `Decimal`, digit for digit, that the
+    /// division gives. Nil when `value` is not a number or too small (`smallestFastValueExponent`).
+    static func dividedByPowerOfTen(_ value: Decimal, _ digits: Int) -> Decimal? {
+        guard value.isFinite, value.exponent >= smallestFastValueExponent else { return nil }
+        var result = Decimal(sign: value.sign, exponent: value.exponent - digits, significand: value.significand)
+        // Division strips trailing zeros from its result; so does this.
+        NSDecimalCompact(&result)
+        return result
     }
 
     /// PayU's decimal strings ("2.12", " 10.00 "). Refuses anything that is not a plain decimal
@@ -31,7 +77,7 @@ public struct Money: Sendable, Hashable, Comparable {
     public init?(decimalString: String, currency: String = "INR", minimumFractionDigits: Int = 2) {
         let text = decimalString.trimmed
         guard let fraction = Self.fractionLength(ofPlainDecimal: text),
-              let amount = Decimal(string: text, locale: posixLocale)
+              let amount = Self.plainDecimalFromDigits(text, fractionLength: fraction) ?? Decimal(string: text, locale: posixLocale)
         else { return nil }
         self.amount = amount
         self.currency = currency
@@ -51,6 +97,29 @@ public struct Money: Sendable, Hashable, Comparable {
         if rest.isEmpty { return 0 }
         guard rest.first == UInt8(ascii: "."), rest.count > 1, rest.dropFirst().allSatisfy(isDigit) else { return nil }
         return rest.count - 1
+    }
+
+    /// A plain decimal (`-?digits(.digits)?`, already checked) of at most 18 digits, read as an
+    /// integer and scaled by its fraction length: the same `Decimal`, digit for digit, as
+    /// `Decimal(string:)`, without its locale lookup and parser. Nil for longer numbers and for
+    /// zero (which `Decimal(string:)` keeps with the exponent it was written with), which take
+    /// `Decimal(string:)`.
+    static func plainDecimalFromDigits(_ text: String, fractionLength: Int) -> Decimal? {
+        var digits: UInt64 = 0
+        var count = 0
+        var negative = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): negative = true
+            case UInt8(ascii: "."): continue
+            default:
+                count += 1
+                guard count <= 18 else { return nil }
+                digits = digits * 10 + UInt64(byte - UInt8(ascii: "0"))
+            }
+        }
+        guard digits != 0 else { return nil }
+        return Decimal(sign: negative ? .minus : .plus, exponent: -fractionLength, significand: Decimal(digits))
     }
 
     static func fractionDigits(forOffset offset: Decimal) -> Int {
@@ -176,8 +245,18 @@ struct WireAmount: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        value = try container.decode(LenientDecimal.self, forKey: .value).value
-        offset = try container.decodeIfPresent(LenientDecimal.self, forKey: .offset)?.value ?? 100
+        // What `LenientDecimal` reads, in its order, with its first step (a JSON integer that
+        // fits 64 bits, the usual case) taken straight from this container.
+        if let integer = try? container.decode(Int64.self, forKey: .value) {
+            value = Decimal(integer)
+        } else {
+            value = try container.decode(LenientNonIntegerDecimal.self, forKey: .value).value
+        }
+        if let integer = try? container.decodeIfPresent(Int64.self, forKey: .offset) {
+            offset = Decimal(integer)
+        } else {
+            offset = try container.decodeIfPresent(LenientNonIntegerDecimal.self, forKey: .offset)?.value ?? 100
+        }
     }
 
     func money(currency: String) -> Money? { Money(value: value, offset: offset, currency: currency) }

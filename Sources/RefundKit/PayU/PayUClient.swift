@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 
 /// PayU's WhatsApp Refund Status API. The URL and method are configuration: PayU does not document
-/// them (API-NOTES.md section 2).
+/// them.
 public struct PayUClient: Sendable {
     public let settings: PayUSettings
     let transport: HTTPTransport
@@ -55,23 +55,25 @@ enum PayUResponse {
             if response.status == 429 { throw .rateLimited(.payu, retryAfter: RetryAfter.seconds(response.header("retry-after"))) }
             throw .unreadableResponse(.payu, status: response.status, body: unreadable)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+        // One parse for every shape: the body is a message, a keyed error or records, and only a
+        // body that is not a JSON object fails to decode.
+        guard let body = try? JSONDecoder().decode(Body.self, from: response.body) else {
             if response.status >= 500 { throw .server(.payu, status: response.status, message: nil) }
             if response.status == 429 { throw .rateLimited(.payu, retryAfter: RetryAfter.seconds(response.header("retry-after"))) }
             throw .unreadableResponse(.payu, status: response.status, body: .malformedJSON("not a JSON object"))
         }
-        if let message = object["message"] as? String, object.count <= 2 {
+        switch body {
+        case .message(let message):
             throw error(status: response.status, message: message, retryAfter: response.header("retry-after"))
-        }
-        // The keyed error: { "<payu_id>": { "errorCode": "400", "description": ... } }
-        for case let (key, value as [String: Any]) in object where value["errorCode"] != nil {
-            let description = (value["description"] as? String) ?? "error \(value["errorCode"] ?? "")"
+        case .unknownTransaction(let key, let description):
             throw .payuUnknownTransaction(payuID: key.trimmingCharacters(in: .whitespaces), description: description)
+        case .records(let records):
+            guard response.status == 200 else { throw error(status: response.status, message: nil, retryAfter: response.header("retry-after")) }
+            return records
+        case .unreadableRecords(let detail):
+            guard response.status == 200 else { throw error(status: response.status, message: nil, retryAfter: response.header("retry-after")) }
+            throw .unreadableResponse(.payu, status: 200, body: .malformedJSON(detail))
         }
-        guard response.status == 200 else {
-            throw error(status: response.status, message: nil, retryAfter: response.header("retry-after"))
-        }
-        return try decodeRecords(response.body, payuID: payuID)
     }
 
     private static func error(status: Int, message: String?, retryAfter: String?) -> RefundWatchError {
@@ -89,6 +91,72 @@ enum PayUResponse {
         }
     }
 
+    /// Any JSON object PayU answers with, read in one pass and classified in the order the answer
+    /// is judged: a string `"message"` in an object of at most two keys (`{"message": "Invalid
+    /// Hash"}`, whatever the status), then the keyed error `{"<payu_id>": {"errorCode": "400",
+    /// "description": ...}}`, then records. Records that do not decode are kept as the reason, so
+    /// that only a body that is not a JSON object at all fails.
+    private enum Body: Decodable {
+        case message(String)
+        case unknownTransaction(key: String, description: String)
+        case records([PayURefundRecord])
+        case unreadableRecords(String)
+
+        init(from decoder: any Decoder) throws {
+            let object = try decoder.container(keyedBy: AnyKey.self)
+            let keys = object.allKeys
+            if keys.count <= 2, let message = try? object.decodeIfPresent(String.self, forKey: AnyKey("message")) {
+                self = .message(message)
+                return
+            }
+            // One walk finds a keyed error under any key and reads the records beside it. A key
+            // whose records do not decode is remembered, not thrown: an error under a later key
+            // still wins, and the first such problem is the reason given otherwise.
+            let errorCode = AnyKey("errorCode")
+            var records: [PayURefundRecord] = []
+            var problem: (any Error)?
+            for payuKey in keys {
+                let byRequest: KeyedDecodingContainer<AnyKey>
+                do {
+                    byRequest = try object.nestedContainer(keyedBy: AnyKey.self, forKey: payuKey)
+                } catch {
+                    if problem == nil { problem = error }
+                    continue
+                }
+                // Present counts, null included.
+                if byRequest.contains(errorCode) {
+                    let description = (try? byRequest.decode(String.self, forKey: AnyKey("description"))) ?? "error \(Self.text(byRequest, errorCode))"
+                    self = .unknownTransaction(key: payuKey.stringValue, description: description)
+                    return
+                }
+                guard problem == nil else { continue }
+                do {
+                    try Outer.append(byRequest, payuKey: payuKey, to: &records)
+                } catch {
+                    problem = error
+                }
+            }
+            if let problem {
+                self = .unreadableRecords(BodyInspection.describe(problem))
+            } else {
+                self = .records(PayUResponse.ordered(records))
+            }
+        }
+
+        /// An error code of any JSON type as the description shows it: a string as is, a number
+        /// in its digits, true and false as 1 and 0, null as "<null>" (how Foundation prints
+        /// these values once parsed, which is what PayU's keyed errors have always shown).
+        private static func text(_ container: KeyedDecodingContainer<AnyKey>, _ key: AnyKey) -> String {
+            if let text = try? container.decode(String.self, forKey: key) { return text }
+            if let integer = try? container.decode(Int64.self, forKey: key) { return String(integer) }
+            if let integer = try? container.decode(UInt64.self, forKey: key) { return String(integer) }
+            if let number = try? container.decode(Double.self, forKey: key) { return "\(number)" }
+            if let flag = try? container.decode(Bool.self, forKey: key) { return flag ? "1" : "0" }
+            if (try? container.decodeNil(forKey: key)) == true { return "<null>" }
+            return ""
+        }
+    }
+
     private struct Outer: Decodable {
         let records: [PayURefundRecord]
 
@@ -96,16 +164,19 @@ enum PayUResponse {
             let byPayuID = try decoder.container(keyedBy: AnyKey.self)
             var records: [PayURefundRecord] = []
             for payuKey in byPayuID.allKeys {
-                let byRequest = try byPayuID.nestedContainer(keyedBy: AnyKey.self, forKey: payuKey)
-                for requestKey in byRequest.allKeys {
-                    var record = try byRequest.decode(PayURefundRecord.self, forKey: requestKey)
-                    if record.key.isEmpty { record.key = requestKey.stringValue }
-                    if record.mihpayid == nil { record.mihpayid = payuKey.stringValue.trimmed }
-                    records.append(record)
-                }
+                try Self.append(byPayuID.nestedContainer(keyedBy: AnyKey.self, forKey: payuKey), payuKey: payuKey, to: &records)
             }
-            // JSON objects have no order; sort so output is stable.
-            self.records = records.sorted { ($0.requestID ?? $0.key).localizedStandardCompare($1.requestID ?? $1.key) == .orderedAscending }
+            self.records = PayUResponse.ordered(records)
+        }
+
+        /// The records under one payu_id: `{ "<request_id>": RefundRecord }`.
+        static func append(_ byRequest: KeyedDecodingContainer<AnyKey>, payuKey: AnyKey, to records: inout [PayURefundRecord]) throws {
+            for requestKey in byRequest.allKeys {
+                var record = try byRequest.decode(PayURefundRecord.self, forKey: requestKey)
+                if record.key.isEmpty { record.key = requestKey.stringValue }
+                if record.mihpayid == nil { record.mihpayid = payuKey.stringValue.trimmed }
+                records.append(record)
+            }
         }
     }
 
@@ -115,5 +186,30 @@ enum PayUResponse {
         } catch {
             throw .unreadableResponse(.payu, status: 200, body: .malformedJSON(BodyInspection.describe(error)))
         }
+    }
+
+    /// JSON objects have no order; sorted by request id (else key) so output is stable.
+    static func ordered(_ records: [PayURefundRecord]) -> [PayURefundRecord] {
+        records.sorted { precedes($0.requestID ?? $0.key, $1.requestID ?? $1.key) }
+    }
+
+    /// `localizedStandardCompare` order (numbers by value: "9" before "10"). Two plain numbers
+    /// of up to 18 digits without leading zeros, which request ids are, are compared by value
+    /// directly, which is the same order without the locale-aware comparison.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        if let x = plainNumber(a), let y = plainNumber(b) { return x < y }
+        return a.localizedStandardCompare(b) == .orderedAscending
+    }
+
+    /// The value of 1 to 18 ASCII digits with no leading zero, else nil.
+    static func plainNumber(_ text: String) -> UInt64? {
+        let bytes = text.utf8
+        guard (1...18).contains(bytes.count), bytes.first != UInt8(ascii: "0") else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 }
