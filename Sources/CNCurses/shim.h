@@ -35,6 +35,35 @@ static inline int rw_ok(void) { return OK; }
 static inline int rw_err(void) { return ERR; }
 static inline int rw_key_code_yes(void) { return KEY_CODE_YES; }
 
+static inline int rw_key_mouse(void) { return KEY_MOUSE; }
+
+/// Turns mouse reporting on (clicks, double clicks, the wheel) or off. Returns 1 when the terminal
+/// reports a mouse at all.
+static inline int rw_mouse(int on) {
+    mmask_t wanted = on ? (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                           | BUTTON5_PRESSED
+#endif
+                           ) : 0;
+    return mousemask(wanted, NULL) != 0;
+}
+
+/// Reads the mouse event after KEY_MOUSE: 1 click, 2 double click, 3 wheel up, 4 wheel down, 0
+/// anything else; its cell in *x and *y.
+static inline int rw_mouse_event(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *x = event.x;
+    *y = event.y;
+    if (event.bstate & BUTTON1_DOUBLE_CLICKED) return 2;
+    if (event.bstate & BUTTON1_CLICKED) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 3;
+#ifdef BUTTON5_PRESSED
+    if (event.bstate & BUTTON5_PRESSED) return 4;
+#endif
+    return 0;
+}
+
 /// Writes one cell: a grapheme (as wide characters) with attributes and a colour pair.
 static inline int rw_put_cell(int y, int x, const wchar_t *text, attr_t attrs, short pair) {
     cchar_t cell;

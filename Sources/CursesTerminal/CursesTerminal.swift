@@ -5,27 +5,23 @@ import Foundation
 import Glibc
 #endif
 
-/// What the terminal reports besides keys.
-public enum TerminalEvent: Sendable, Equatable {
-    case key(Key)
-    case resize(Size)
-}
-
 /// The only code that calls ncurses. Not thread-safe, like ncurses itself: create it, draw and
 /// read keys on one thread, and call `restore()` on every way out (it is safe to call twice).
-public final class CursesTerminal {
+public final class CursesTerminal: Terminal {
     private var last: Screen?
     private var palette: Palette
     private var restored = false
 
     /// Starts curses: the alternate screen, no echo, keys as they are typed, no cursor, a 25 ms
     /// wait after ESC (the default second makes Esc feel broken), colours from `theme` unless
-    /// `NO_COLOR` is set.
-    public init(theme: Theme, noColor: Bool) {
+    /// `NO_COLOR` is set, and clicks and the wheel reported unless `mouse` is false (the terminal
+    /// then keeps the mouse for selecting text).
+    public init(theme: Theme, noColor: Bool, mouse: Bool = true) {
         setlocale(LC_ALL, "")
         initscr()
         palette = Palette(theme: theme, noColor: noColor)
         setUp()
+        _ = rw_mouse(mouse ? 1 : 0)
     }
 
     /// Curses writing to `output` as an xterm-256color of `size` cells, reading keys from `input`:
@@ -64,35 +60,15 @@ public final class CursesTerminal {
         clearok(rw_stdscr(), true)
     }
 
-    /// Draws `screen`, writing only the cells that differ from the last frame. Returns how many
-    /// cells were written.
+    /// Draws `screen`, writing only the cells that differ from the last frame (`ScreenDiff`).
+    /// Returns how many cells were written.
     @discardableResult
     public func draw(_ screen: Screen) -> Int {
         if last?.size != screen.size {
             erase()
             last = nil
         }
-        var written = 0
-        let width = screen.size.width
-        let previous = last?.cells ?? []
-        screen.cells.withUnsafeBufferPointer { cells in
-            previous.withUnsafeBufferPointer { old in
-                for y in 0..<screen.size.height {
-                    for x in 0..<width {
-                        let index = y * width + x
-                        let cell = cells[index]
-                        if cell.isContinuation { continue }
-                        // Unchanged, unless the next cell became the right half of a wide character.
-                        if !old.isEmpty, old[index] == cell,
-                           !(x + 1 < width && cells[index + 1].isContinuation && old[index + 1] != cells[index + 1]) {
-                            continue
-                        }
-                        put(cell, x: x, y: y)
-                        written += 1
-                    }
-                }
-            }
-        }
+        let written = ScreenDiff.forEachChange(from: last, to: screen) { x, y, cell in put(cell, x: x, y: y) }
         last = screen
         refresh()
         return written
@@ -119,9 +95,9 @@ public final class CursesTerminal {
         }
     }
 
-    /// Waits up to `milliseconds` for a key or a resize; nil when nothing came.
-    public func next(waiting milliseconds: Int32) -> TerminalEvent? {
-        timeout(milliseconds)
+    /// Waits up to `milliseconds` for a key, a mouse event or a resize; nil when nothing came.
+    public func next(waiting milliseconds: Int) -> TerminalEvent? {
+        timeout(Int32(milliseconds))
         var character: wint_t = 0
         let kind = get_wch(&character)
         if kind == rw_err() { return nil }
@@ -131,6 +107,7 @@ public final class CursesTerminal {
                 last = nil
                 return .resize(size)
             }
+            if code == rw_key_mouse() { return mouseEvent() }
             let keys: [Int32: Key] = [
                 rw_key_up(): .up, rw_key_down(): .down, rw_key_left(): .left, rw_key_right(): .right,
                 rw_key_ppage(): .pageUp, rw_key_npage(): .pageDown, rw_key_home(): .home, rw_key_end(): .end,
@@ -142,10 +119,20 @@ public final class CursesTerminal {
         case 27: return .key(.escape)
         case 10, 13: return .key(.enter)
         case 8, 127: return .key(.backspace)
+        case 9: return nil
+        case 1...26:
+            // Ctrl and a letter arrives as the letter's place in the alphabet.
+            return .key(.control(Character(Unicode.Scalar(UInt8(96 + character)))))
         default:
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .key(.character(Character(scalar)))
         }
+    }
+
+    private func mouseEvent() -> TerminalEvent? {
+        var x: Int32 = 0, y: Int32 = 0
+        let kinds: [Int32: MouseEvent.Kind] = [1: .click, 2: .doubleClick, 3: .wheelUp, 4: .wheelDown]
+        return kinds[rw_mouse_event(&x, &y)].map { .mouse(MouseEvent($0, x: Int(x), y: Int(y))) }
     }
 
     /// Leaves curses: the normal screen comes back with the cursor and echo as they were.

@@ -60,7 +60,10 @@ struct Palette {
     private func computeAttributes(for style: Style) -> (attr_t, Int16) {
         var attributes = rw_a_normal()
         if style.bold || theme.look(style.role).bold { attributes |= rw_a_bold() }
-        if style.reverse { attributes |= rw_a_reverse() }
+        // The selected row is reversed so that a theme giving `selection` only a colour gets a bar
+        // of it; a theme giving it a background too gets exactly its two colours.
+        let givesBar = style.role == .selection && !noColor && theme.look(.selection).background != .terminalDefault
+        if style.reverse && !givesBar { attributes |= rw_a_reverse() }
         if noColor && (style.role == .muted) { attributes |= rw_a_dim() }
         return (attributes, pairs[style.role] ?? 0)
     }

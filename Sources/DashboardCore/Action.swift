@@ -5,13 +5,34 @@ import RefundStore
 /// A key as the dashboard understands it; the terminal backend maps its codes to these.
 public enum Key: Sendable, Hashable {
     case character(Character)
+    /// Ctrl and a letter (`Ctrl-d` is `.control("d")`), other than the ones that are keys of
+    /// their own on a terminal (Ctrl-H is Backspace, Ctrl-I Tab, Ctrl-M Enter, Ctrl-[ Esc).
+    case control(Character)
     case up, down, left, right, pageUp, pageDown, home, end
     case enter, escape, backspace
+}
+
+/// A mouse event at a cell, as the terminal reports it.
+public struct MouseEvent: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case click, doubleClick, wheelUp, wheelDown
+    }
+
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+
+    public init(_ kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
 }
 
 /// Everything that can happen to the dashboard: a key, the clock, the terminal, a result.
 public enum Action: Sendable {
     case key(Key)
+    case mouse(MouseEvent)
     /// A second passed: the data's clock and real time (they differ in the demo).
     case tick(now: Date, wall: Date)
     case resize(Size)
@@ -19,18 +40,26 @@ public enum Action: Sendable {
     case detailLoaded(Int64, Detail)
     /// One order's fetch finished and was stored; `row` is its new watchlist row.
     case fetched(Int64, row: WatchedOrder?, error: ReportedError?)
+    /// One order's stored report could not be read, so it was not refreshed (the history is kept).
+    case unreadable(Int64, row: WatchedOrder?, message: String)
+    /// A refresh stopped before these orders were done (the store failed): they are not in flight.
+    case refreshFailed([Int64], message: String)
     /// Something the executable could not do (the database went away): shown, nothing lost.
     case failed(String)
     /// The terminal now uses this theme.
     case themeChanged(String)
+    /// The theme called this could not be used: why.
+    case themeFailed(String, String)
     /// A look-up (`o`) finished: the order, or why there is none.
     case lookedUp(Int64, report: OrderReport?, error: ReportedError?)
     /// `a` stored these orders (the watchlist was reloaded just before); the others were tracked already.
     case tracked(added: [TrackedOrder], alreadyTracked: [String])
     /// `d` removed this order (the watchlist was reloaded just before).
     case untracked(String)
-    /// Something worked that is worth saying (an export was written).
-    case notice(String)
+    /// `e` wrote its file.
+    case exported(ExportSummary)
+    /// `e` could not write its file: why.
+    case exportFailed(String)
 }
 
 /// What `update` asks the executable to do; results come back as actions.
@@ -52,4 +81,21 @@ public enum Effect: Sendable, Hashable {
     /// Put this text on the clipboard (OSC 52).
     case copy(String)
     case quit
+}
+
+/// What an export wrote.
+public struct ExportSummary: Sendable, Hashable {
+    public var refunds: Int
+    public var orders: Int
+    /// Orders left out because they were never fetched.
+    public var unfetched: Int
+    /// The file, as a full path.
+    public var path: String
+
+    public init(refunds: Int, orders: Int, unfetched: Int, path: String) {
+        self.refunds = refunds
+        self.orders = orders
+        self.unfetched = unfetched
+        self.path = path
+    }
 }

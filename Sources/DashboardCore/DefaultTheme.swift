@@ -15,7 +15,7 @@ muted = "bright-black"
 border = "cyan"
 title = { fg = "cyan", bold = true }
 header = { fg = "default", bold = true }
-selection = "blue"
+selection = { fg = "white", bg = "blue" }
 good = "green"
 pending = "yellow"
 bad = "red"

@@ -128,6 +128,12 @@ public struct Screen: Sendable, Hashable {
         return column - max(0, x)
     }
 
+    /// Sets one cell as a terminal backend writes it.
+    mutating func set(_ cell: Cell, x: Int, y: Int) {
+        guard x >= 0, x < size.width, y >= 0, y < size.height else { return }
+        cells[y * size.width + x] = cell
+    }
+
     /// Paints the style over a run of cells (a selected row), keeping their text.
     public mutating func restyle(y: Int, from x: Int = 0, width: Int? = nil, _ change: (inout Style) -> Void) {
         guard y >= 0, y < size.height else { return }

@@ -33,27 +33,33 @@ struct Table {
         return result
     }
 
-    /// Draws the header on `headerY` and `rows` from `top`, `selected` highlighted.
-    func render(rows: [Row], selected: Int?, scroll: Int, headerY: Int, top: Int, height: Int, into screen: inout Screen) {
-        let layout = layout(width: screen.size.width)
-        var x = 2
+    /// Draws the header on row `headerY` and `rows` from `scroll` one a row in `area` (its width is
+    /// the table's), the row at index `selected` in the theme's selection role.
+    func render(rows: [Row], selected: Int?, scroll: Int, headerY: Int, area: Rect, into screen: inout Screen) {
+        let layout = layout(width: area.width)
+        var x = area.x + 2
         for (index, width) in layout {
             let column = columns[index]
             screen.put(DisplayWidth.pad(column.title, to: width, right: column.rightAligned), x: x, y: headerY, style: Style(.header, bold: true))
             x += width + 1
         }
-        for (offset, row) in rows.dropFirst(scroll).prefix(height).enumerated() {
-            let y = top + offset
-            screen.put(row.marker.0, x: 0, y: y, style: row.marker.1)
-            var x = 2
+        for (offset, row) in rows.dropFirst(scroll).prefix(area.height).enumerated() {
+            let y = area.y + offset
+            screen.put(row.marker.0, x: area.x, y: y, style: row.marker.1)
+            var x = area.x + 2
             for (index, width) in layout {
                 let (text, style) = row.cells[index]
                 screen.put(DisplayWidth.pad(text, to: width, right: columns[index].rightAligned), x: x, y: y, style: style)
                 x += width + 1
             }
-            if scroll + offset == selected {
-                screen.restyle(y: y) { $0.reverse = true }
-            }
+            if scroll + offset == selected { Self.select(y: y, from: area.x, width: area.width, in: &screen) }
         }
+    }
+
+    /// A selected row: the theme's `selection` role over the whole row, reversed (so a theme that
+    /// gives it only a colour gets a bar of that colour, and `NO_COLOR` plain reverse video), its
+    /// bold kept.
+    static func select(y: Int, from x: Int, width: Int, in screen: inout Screen) {
+        screen.restyle(y: y, from: x, width: width) { $0 = Style(.selection, bold: $0.bold, reverse: true) }
     }
 }

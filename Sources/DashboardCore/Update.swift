@@ -11,14 +11,16 @@ public enum Dashboard {
     public static let maximumInterval: TimeInterval = 3_600
 
     public static func update(_ state: inout DashboardState, _ action: Action) -> [Effect] {
-        // The cursor follows its order when the rows move under it (a refresh re-sorts them, `s`
-        // changes the sort); keys that move the cursor move it, and so does adding orders.
+        // Once the user has put the cursor on an order, it follows that order when the rows move
+        // under it (a refresh re-sorts them, `s` changes the sort); until then it stays on the top
+        // row, the order that most needs attention.
         let movesRows: Bool
         switch action {
-        case .watchlistLoaded, .fetched, .key(.character("s")): movesRows = state.prompt == nil
+        case .watchlistLoaded, .fetched: movesRows = state.prompt == nil
+        case .key(let key): movesRows = state.prompt == nil && state.overlay == nil && KeyBindings.binding(for: key, atWatchlist: true)?.command == .sort
         default: movesRows = false
         }
-        let selectedID = movesRows ? selectedOrderID(state) : nil
+        let selectedID = movesRows && state.frame.moved ? selectedOrderID(state) : nil
         defer { follow(selectedID, &state) }
         return apply(action, &state)
     }
@@ -81,15 +83,34 @@ public enum Dashboard {
             }
             clampCursor(&state)
             return effects
+        case .unreadable(let id, let row, let message):
+            let effects = apply(.fetched(id, row: row, error: nil), &state)
+            state.flash = Flash(message: message, isError: true, at: state.wall)
+            return effects
+        case .refreshFailed(let ids, let message):
+            // Nothing more will come back for these: they stop counting as in flight, so that the
+            // next refresh (on the interval, or r) asks for them again.
+            var effects: [Effect] = []
+            for id in ids where state.inFlight.contains(id) { effects += apply(.fetched(id, row: nil, error: nil), &state) }
+            state.flash = Flash(message: message, isError: true, at: state.wall)
+            return effects
         case .failed(let message):
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return []
-        case .notice(let message):
+        case .exported(let summary):
+            var message = "exported \(plural(summary.refunds, "refund")) of \(plural(summary.orders, "order")) to \(summary.path)"
+            if summary.unfetched > 0 { message += " (\(summary.unfetched) not fetched yet, left out)" }
             state.flash = Flash(message: message, isError: false, at: state.wall)
+            return []
+        case .exportFailed(let reason):
+            state.flash = Flash(message: "export: " + reason, isError: true, at: state.wall)
             return []
         case .themeChanged(let name):
             state.themeName = name
             state.flash = Flash(message: "theme: \(name)", isError: false, at: state.wall)
+            return []
+        case .themeFailed(_, let reason):
+            state.flash = Flash(message: reason, isError: true, at: state.wall)
             return []
         case .lookedUp(let id, let report, let error):
             guard state.lookups[id] != nil else { return [] }
@@ -98,12 +119,14 @@ public enum Dashboard {
             if let report { state.details[id] = Detail(report: report, history: []) }
             return []
         case .tracked(let added, let alreadyTracked):
-            return tracked(added, alreadyTracked: alreadyTracked, &state)
+            return PromptComponent.tracked(added, alreadyTracked: alreadyTracked, &state)
         case .untracked(let referenceID):
             state.flash = Flash(message: "removed \(referenceID) from the watchlist", isError: false, at: state.wall)
             return []
         case .key(let key):
             return handle(key, &state)
+        case .mouse(let event):
+            return mouse(event, &state)
         }
     }
 
@@ -126,97 +149,141 @@ public enum Dashboard {
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         if state.prompt != nil {
-            return editPrompt(key, &state)
+            return PromptComponent.handle(key, &state)
         }
         // A prompt opened by this key starts clean: an error shown while it is open is about it.
         defer { if state.prompt != nil { state.flash = nil } }
         if state.overlay == .help {
-            if key == .character("q") { return [.quit] }
-            state.overlay = nil
-            return []
+            return HelpComponent.handle(key, &state)
         }
-        switch key {
-        case .character("q"):
+        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist) else { return [] }
+        return perform(binding.command, &state)
+    }
+
+    /// What a command does where it was given. Movement, drill-in, copy and export ask the open
+    /// screen's component.
+    static func perform(_ command: Command, _ state: inout DashboardState) -> [Effect] {
+        var component = state.frame.view.component
+        switch command {
+        case .quit:
             return [.quit]
-        case .character("?"):
+        case .help:
             state.overlay = .help
-        case .down, .character("j"):
+            state.helpTop = 0
+        case .down:
             move(&state, by: 1)
-        case .up, .character("k"):
+        case .up:
             move(&state, by: -1)
-        case .pageDown, .character(" "):
-            move(&state, by: max(1, listHeight(state) - 1))
+        case .pageDown:
+            move(&state, by: state.scroller.pageStep)
         case .pageUp:
-            move(&state, by: -max(1, listHeight(state) - 1))
-        case .home, .character("g"):
+            move(&state, by: -state.scroller.pageStep)
+        case .halfPageDown:
+            move(&state, by: state.scroller.halfPageStep)
+        case .halfPageUp:
+            move(&state, by: -state.scroller.halfPageStep)
+        case .top:
             move(&state, by: -Int.max / 2)
-        case .end, .character("G"):
+            // On the top row, the cursor stays there as refreshes re-sort the rows.
+            state.frame.moved = false
+        case .bottom:
             move(&state, by: Int.max / 2)
-        case .enter, .right, .character("l"):
-            return drillIn(&state)
-        case .escape where state.stack.count == 1 && !state.filter.isEmpty:
-            state.filter = ""
-            clampCursor(&state)
-        case .escape, .left, .backspace, .character("h"):
-            if state.stack.count > 1 { state.stack.removeLast() }
-        case .character("/"):
-            if case .watchlist = state.frame.view { state.prompt = Prompt(.filter, text: state.filter) }
-        case .character("o"), .character(":"):
+        case .open:
+            return component.open(state.frame.selected, &state)
+        case .back:
+            if state.stack.count > 1 {
+                state.stack.removeLast()
+            } else if !state.filter.isEmpty {
+                state.filter = ""
+                clampCursor(&state)
+            }
+        case .filter:
+            state.prompt = Prompt(.filter, text: state.filter)
+        case .nextMatch:
+            return nextMatch(by: 1, &state)
+        case .previousMatch:
+            return nextMatch(by: -1, &state)
+        case .sort:
+            state.sort = state.sort.next
+            state.flash = Flash(message: "sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
+        case .lookup:
             state.prompt = Prompt(.lookup)
-        case .character("a"):
+        case .track:
             if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
                 return [.track([lookup.referenceID])]
             }
             state.prompt = Prompt(.track)
-        case .character("d"):
-            if let order = selectedTrackedOrder(state), let id = order.id {
+        case .remove:
+            if let order = removableOrder(state), let id = order.id {
                 state.prompt = Prompt(.remove(id, order.referenceID))
             } else {
                 state.flash = Flash(message: "nothing to remove here: select an order on the watchlist", isError: true, at: state.wall)
             }
-        case .character("e"):
-            guard !exportableOrders(state).isEmpty else {
+        case .export:
+            guard !component.exportScope(state).isEmpty else {
                 state.flash = Flash(message: "nothing to export: no tracked order on screen", isError: true, at: state.wall)
                 break
             }
             state.prompt = Prompt(.export, text: defaultExportName(state))
-        case .character("y"):
-            guard let (what, text) = copyable(state) else {
+        case .copy:
+            guard let target = component.copyTarget(state, selected: state.frame.selected) else {
                 state.flash = Flash(message: "nothing to copy here", isError: true, at: state.wall)
                 break
             }
-            state.flash = Flash(message: "copied \(what) \(text) to the clipboard (OSC 52)", isError: false, at: state.wall)
-            return [.copy(text)]
-        case .character("r"):
+            state.flash = Flash(message: "copied \(target.what) \(target.text) to the clipboard (OSC 52)", isError: false, at: state.wall)
+            return [.copy(target.text)]
+        case .refresh:
             if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
                 state.lookups[id]?.inFlight = true
                 return [.lookup(id, referenceID: lookup.referenceID)]
             }
             return startRefresh(&state, orders: ordersOnScreen(state))
-        case .character("R"):
+        case .refreshAll:
             return startRefresh(&state, orders: state.rows.map(\.order))
-        case .character("p"):
+        case .pause:
             state.paused.toggle()
             if !state.paused { state.nextRefresh = state.wall.addingTimeInterval(state.interval) }
-        case .character("+"), .character("="):
+        case .longerInterval:
             changeInterval(&state, up: true)
-        case .character("-"):
+        case .shorterInterval:
             changeInterval(&state, up: false)
-        case .character("t"):
+        case .theme:
             let names = Theme.shippedNames
             let next = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
             return [.switchTheme(next)]
-        case .character("s"):
-            if case .watchlist = state.frame.view {
-                state.sort = state.sort.next
-                state.flash = Flash(message: "sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
-            }
-        default:
-            break
         }
         return []
     }
 
+    /// `n`/`N`: the next (or previous) order of the watchlist as shown, that is, the next the filter
+    /// matches, wrapping round. On the watchlist the cursor goes there; on an order's screens that
+    /// order opens in place of the one open.
+    static func nextMatch(by step: Int, _ state: inout DashboardState) -> [Effect] {
+        let count = state.visibleCount
+        guard count > 0 else {
+            state.flash = Flash(message: state.filter.isEmpty ? "no orders on the watchlist" : "no order matches /\(state.filter)", isError: true, at: state.wall)
+            return []
+        }
+        let current: Int?
+        if case .watchlist = state.frame.view {
+            current = state.frame.selected
+        } else {
+            current = state.stack[1].view.orderID.flatMap(state.visibleIndex(of:))
+        }
+        let next = current.map { (($0 + step) % count + count) % count } ?? (step > 0 ? 0 : count - 1)
+        let what = state.filter.isEmpty ? "order \(next + 1) of \(count)" : "match \(next + 1) of \(count) for /\(state.filter)"
+        state.flash = Flash(message: what, isError: false, at: state.wall)
+        if case .watchlist = state.frame.view {
+            select(next, &state)
+            return []
+        }
+        state.stack.removeSubrange(1...)
+        select(next, &state)
+        var watchlist = state.frame.view.component
+        return watchlist.open(next, &state)
+    }
+
+    /// The intervals `+` and `-` step through.
     /// The intervals `+` and `-` step through.
     static let intervalSteps: [TimeInterval] = [5, 10, 15, 30, 60, 120, 300, 600, 1_800, 3_600]
 
@@ -235,68 +302,10 @@ public enum Dashboard {
         return state.rows.map(\.order)
     }
 
-    static func drillIn(_ state: inout DashboardState) -> [Effect] {
-        let selected = state.frame.selected
-        switch state.frame.view {
-        case .watchlist:
-            guard let id = state.visibleRow(selected)?.order.id else { return [] }
-            state.seen[id] = state.now
-            state.stack.append(Frame(.order(id)))
-            return [.loadDetail(id)]
-        case .order(let id):
-            guard let report = state.details[id]?.report, report.transactions.indices.contains(selected) else { return [] }
-            state.stack.append(Frame(.transaction(id, transaction: selected)))
-        case .transaction(let id, let transaction):
-            guard let report = state.details[id]?.report, report.transactions.indices.contains(transaction),
-                  report.transactions[transaction].refunds.indices.contains(selected) else { return [] }
-            state.stack.append(Frame(.refund(id, transaction: transaction, refund: selected)))
-        case .refund:
-            break
-        }
-        return []
-    }
-
-    /// How many items the current list has (rows, transactions, refunds).
-    static func itemCount(_ state: DashboardState) -> Int {
-        switch state.frame.view {
-        case .watchlist: return state.visibleCount
-        case .order(let id): return state.details[id]?.report?.transactions.count ?? 0
-        case .transaction(let id, let t):
-            guard let report = state.details[id]?.report, report.transactions.indices.contains(t) else { return 0 }
-            return report.transactions[t].refunds.count
-        case .refund: return 0
-        }
-    }
-
-    static func listHeight(_ state: DashboardState) -> Int {
-        max(1, state.size.height - Layout.chromeHeight)
-    }
-
-    static func move(_ state: inout DashboardState, by delta: Int) {
-        if case .refund = state.frame.view {
-            // The refund screen is one long page: the keys scroll it.
-            let last = max(0, RefundView.lineCount(state) - RefundView.height(state.size))
-            state.frame.top = min(last, max(0, state.frame.top + delta))
-            return
-        }
-        let count = itemCount(state)
-        guard count > 0 else { return }
-        state.frame.selected = min(count - 1, max(0, state.frame.selected + delta))
-        clampCursor(&state)
-    }
-
-    /// Keeps the cursor on an item and in view after the list or the terminal changed.
-    static func clampCursor(_ state: inout DashboardState) {
-        let count = itemCount(state)
-        var frame = state.frame
-        frame.selected = count == 0 ? 0 : min(max(0, frame.selected), count - 1)
-        let height = listHeight(state)
-        if frame.selected < frame.top { frame.top = frame.selected }
-        if frame.selected >= frame.top + height { frame.top = frame.selected - height + 1 }
-        frame.top = max(0, min(frame.top, max(0, count - height)))
-        state.frame = frame
-    }
 }
+
+/// "1 refund", "3 refunds".
+func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
 /// Numbers in the dashboard's words.
 public enum Format {

@@ -187,8 +187,12 @@ import RefundStore
         for _ in 0..<3 { _ = Dashboard.update(&state, .key(.backspace)) }
         type("json", &state)
         #expect(Dashboard.update(&state, .key(.enter)) == [.export([1, 3], path: "refundwatch-20261121-180500.json")])
-        _ = Dashboard.update(&state, .notice("exported 2 refunds of 2 orders to /tmp/x.json"))
+        _ = Dashboard.update(&state, .exported(ExportSummary(refunds: 2, orders: 2, unfetched: 0, path: "/tmp/x.json")))
         #expect(bottomLines(state)[0] == "exported 2 refunds of 2 orders to /tmp/x.json")
+        _ = Dashboard.update(&state, .exported(ExportSummary(refunds: 1, orders: 1, unfetched: 2, path: "/tmp/y.csv")))
+        #expect(bottomLines(state)[0] == "exported 1 refund of 1 order to /tmp/y.csv (2 not fetched yet, left out)")
+        _ = Dashboard.update(&state, .exportFailed("cannot write /nope/x.csv: No such file or directory"))
+        #expect(bottomLines(state)[0] == "⚠ export: cannot write /nope/x.csv: No such file or directory")
         // The filter in force stays in sight in the title while the flash says what happened.
         #expect(Dashboard.render(state).lines[0].hasPrefix(" refundwatch Watchlist /aaa · 2 of 3 orders"))
         // An empty name is refused; nothing to export says so.

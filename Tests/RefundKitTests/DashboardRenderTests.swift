@@ -32,6 +32,7 @@ import RefundStore
 
         let now = fixed.addingTimeInterval(120)
         var state = DashboardState(now: now, size: size, interval: 30)
+        state.timeZone = india
         _ = Dashboard.update(&state, .watchlistLoaded(try store.watchlist()))
         for (id, detail) in details { _ = Dashboard.update(&state, .detailLoaded(id, detail)) }
         state.lastRefresh = now.addingTimeInterval(-12)
@@ -66,18 +67,18 @@ import RefundStore
         }
     }
 
-    @Test(arguments: [(80, 24), (120, 40)])
-    func everyScreenAtTheTwoSizes(width: Int, height: Int) async throws {
+    @Test(arguments: [(80, 24), (120, 40), (60, 12)])
+    func everyScreenAtEachSize(width: Int, height: Int) async throws {
         let base = try await Self.state(size: Size(width: width, height: height))
         let names = ["watchlist", "order", "transaction", "refund"]
         for depth in 0...3 {
             var state = base
             drill(&state, depth: depth)
-            try expectSnapshot(Dashboard.render(state, timeZone: Self.india), "\(names[depth])-\(width)x\(height)")
+            try expectSnapshot(Dashboard.render(state), "\(names[depth])-\(width)x\(height)")
         }
         var help = base
         _ = Dashboard.update(&help, .key(.character("?")))
-        try expectSnapshot(Dashboard.render(help, timeZone: Self.india), "help-\(width)x\(height)")
+        try expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
     }
 
     @Test func aTerminalTooSmallSaysSo() async throws {
@@ -90,20 +91,29 @@ import RefundStore
     }
 
     @Test func rolesGiveTheThemeItsCells() async throws {
-        let state = try await Self.state(size: Size(width: 120, height: 40))
-        let screen = Dashboard.render(state, timeZone: Self.india)
-        let lines = screen.lines
-        // The overdue order's marker, the failing order's marker, the title bar.
+        var state = try await Self.state(size: Size(width: 120, height: 40))
+        var screen = Dashboard.render(state)
+        var lines = screen.lines
+        // The overdue order is first, under the cursor: the whole row in the theme's selection
+        // role (reversed, so a theme giving it only a colour gets a bar of it), its bold kept.
         let overdueRow = try #require(lines.firstIndex { $0.contains("ORD-20260916-7757") })
+        #expect(overdueRow == 2)
         #expect(screen[0, overdueRow].text == "▲")
-        #expect(screen[0, overdueRow].style.role == .overdue)
-        #expect(Theme.builtIn.look(.overdue) == RoleLook(.index(5), bold: true))
+        #expect(screen[0, overdueRow].style == Style(.selection, bold: true, reverse: true))
+        #expect((0..<120).allSatisfy { screen[$0, overdueRow].style.role == .selection })
+        #expect(Theme.builtIn.look(.selection) == RoleLook(.index(7), on: .index(4)))
+        // The failing order's marker, the title bar.
         let failingRow = try #require(lines.firstIndex { $0.contains("ORD-20261015-6901") })
         #expect(screen[0, failingRow].style.role == .error)
+        #expect(!screen[5, failingRow].style.reverse)
         #expect(Theme.builtIn.look(.error) == RoleLook(.index(9), bold: true))
         #expect(screen[1, 0].style == Style(.title, bold: true, reverse: true))
-        // The selected row is drawn reversed, whatever the theme.
-        #expect(screen[5, 2].style.reverse)
-        #expect(!screen[5, 3].style.reverse)
+        // The cursor moved on, the overdue marker shows its own role.
+        _ = Dashboard.update(&state, .key(.down))
+        screen = Dashboard.render(state)
+        lines = screen.lines
+        #expect(screen[0, overdueRow].style.role == .overdue)
+        #expect(Theme.builtIn.look(.overdue) == RoleLook(.index(5), bold: true))
+        #expect(screen[5, failingRow].style == Style(.selection, reverse: true))
     }
 }

@@ -163,7 +163,10 @@ import Testing
         let tmux = try await Tmux(width: 120, height: 40)
         try await tmux.run(["set-option", "-g", "set-clipboard", "on"])
         try await tmux.keys("cd \(tmux.folder) && \(binary) --demo", enter: true)
-        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("REFERENCE") }
+        // The first frame is written top to bottom: once the status line is there, every row is (a
+        // capture taken mid-frame would miss rows, and a tracked order would be taken for untracked).
+        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("? help  q quit") }
+        #expect(screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") }.count == 20, "\(screen)")
         let untracked = try #require(Catalogue(seed: 42).orders.map(\.referenceID).first { !screen.contains($0) })
 
         try await tmux.key("o")

@@ -79,6 +79,9 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var payu: PayUSettings?
     /// `theme`: the dashboard's theme by name (`--theme` wins); nil for the default.
     public var theme: String?
+    /// `mouse`: the dashboard takes clicks and the wheel (true, the default); false leaves the
+    /// mouse to the terminal, for selecting text.
+    public var mouse = true
     /// What a person should fix about the file although it works, e.g. secrets in a file others can
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
@@ -104,6 +107,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "refresh_interval = \(refreshInterval)",
             "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
             "theme = \(theme ?? "default")",
+            "mouse = \(mouse)",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "[kaleyra]",

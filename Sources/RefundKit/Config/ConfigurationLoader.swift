@@ -110,6 +110,7 @@ private struct ConfigurationBuilder {
         let payu = try reader.table("payu").map { t throws(ConfigurationError) in try payuSettings(t) }
         var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
         configuration.theme = try reader.string("theme")
+        configuration.mouse = try reader.bool("mouse") ?? true
         return configuration
     }
 

@@ -67,6 +67,12 @@ struct TableReader {
         return number
     }
 
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else { throw error(key, "expected true or false (no quotes), found \(value.type)") }
+        return flag
+    }
+
     func integer(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
         guard let value = table[key] else { return nil }
         guard let number = value.int else { throw error(key, "expected a whole number, found \(value.type)") }

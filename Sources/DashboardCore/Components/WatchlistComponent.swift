@@ -2,8 +2,9 @@ import Foundation
 import RefundKit
 import RefundStore
 
-/// The home screen: one row per tracked order, attention first.
-enum WatchlistView {
+/// The home screen: one row per tracked order, what needs attention first. Enter opens the
+/// order, `y` copies its reference id, `e` writes the list as shown (filtered).
+struct WatchlistComponent: Component {
     /// At 80 columns: reference, payment, amount, refunds, state and age; wider terminals add the
     /// label, ARN, overdue count, transactions and the refunded total, in that order.
     static let table = Table(columns: [
@@ -20,25 +21,47 @@ enum WatchlistView {
         .init(title: "UPDATED", width: 10),
     ])
 
-    static func render(_ c: RenderContext, into screen: inout Screen) {
+    func crumb(_ c: RenderContext) -> String { "Watchlist" }
+
+    /// The column header takes the body's first row; the rows follow, one an order.
+    func scroller(_ c: RenderContext, body: Rect) -> Scroller {
+        .list(count: c.state.visibleCount, rows: body.splitTop(1).rest)
+    }
+
+    mutating func open(_ index: Int, _ state: inout DashboardState) -> [Effect] {
+        guard let id = state.visibleRow(index)?.order.id else { return [] }
+        state.seen[id] = state.now
+        state.stack.append(Frame(.order(id)))
+        return [.loadDetail(id)]
+    }
+
+    func copyTarget(_ state: DashboardState, selected index: Int) -> CopyTarget? {
+        state.visibleRow(index).map { CopyTarget(what: "reference id", text: $0.order.referenceID) }
+    }
+
+    func exportScope(_ state: DashboardState) -> [TrackedOrder] {
+        state.index.shownRows.map(\.order)
+    }
+
+    func render(_ c: RenderContext, frame: Frame, in body: Rect, into screen: inout Screen) {
         let state = c.state
         guard !state.rows.isEmpty else {
             let message = state.loaded
                 ? "The watchlist is empty. Add orders with: refundwatch track add REF... (or - for a list on stdin)"
                 : "Loading the watchlist…"
-            screen.put(DisplayWidth.clip(message, to: screen.size.width - 2), x: 2, y: 3, style: Style(.muted))
+            screen.put(DisplayWidth.clip(message, to: body.width - 2), x: body.x + 2, y: body.y + 2, style: Style(.muted))
             return
         }
-        if state.visible.isEmpty {
-            screen.put(DisplayWidth.clip("No order matches \"\(state.filter)\". Esc clears the filter.", to: screen.size.width - 2), x: 2, y: 3, style: Style(.muted))
+        if state.visibleCount == 0 {
+            screen.put(DisplayWidth.clip("No order matches \"\(state.filter)\". Esc clears the filter.", to: body.width - 2), x: body.x + 2, y: body.y + 2, style: Style(.muted))
         }
         // Only the rows on screen are formatted: 10,000 orders cost what 46 do.
-        let top = state.frame.top
-        let window = state.visible.dropFirst(top).prefix(c.listHeight).map { row(state.rows[$0], c) }
-        table.render(rows: window, selected: state.frame.selected - top, scroll: 0, headerY: 1, top: c.listTop, height: c.listHeight, into: &screen)
+        let rows = scroller(c, body: body).rows
+        let window = state.index.shown(from: frame.top, count: rows.height).map { row($0, c) }
+        Self.table.render(rows: window, selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
     }
 
-    static func row(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
+    func row(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
         let summary = watched.summary
         let overdue = summary?.overdueCount(at: c.now) ?? 0
         let reference = (watched.order.referenceID, Style(.text, bold: c.state.isUnseenChange(watched)))

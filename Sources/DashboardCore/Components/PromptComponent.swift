@@ -2,12 +2,34 @@ import Foundation
 import RefundKit
 import RefundStore
 
-/// The lines typed at the bottom of the screen (`/`, `o`, `a`, `e`), the remove question, and what
-/// they lead to: looking up, tracking, removing, exporting and copying orders.
-extension Dashboard {
+/// The lines typed at the bottom of the screen (`/`, `o`, `a`, `e`) and the remove question: how
+/// they are drawn, the keys they take, and what their answers lead to (looking up, tracking,
+/// removing, exporting orders).
+enum PromptComponent {
+    static let cursor = "▏"
+
+    /// The prompt's line above the status line, nil when none is open.
+    static func line(_ c: RenderContext) -> (text: String, style: Style)? {
+        let state = c.state
+        guard let prompt = state.prompt else { return nil }
+        switch prompt.kind {
+        case .filter:
+            return ("/" + state.filter + cursor + "   \(state.visibleCount) of \(state.rows.count) orders · Enter keeps it, Esc clears it", Style(.warning, bold: true))
+        case .lookup:
+            return ("Look up order: " + prompt.text + cursor + "   Enter shows it (not tracked) · Esc cancels", Style(.warning, bold: true))
+        case .track:
+            return ("Track: " + prompt.text + cursor + "   reference ids, space between · Enter adds · Esc cancels", Style(.warning, bold: true))
+        case .export:
+            let count = state.frame.view.component.exportScope(state).count
+            return ("Export \(count == 1 ? "1 order" : "\(count) orders") to: " + prompt.text + cursor + "   .json for JSON · Enter writes · Esc cancels", Style(.warning, bold: true))
+        case .remove(_, let referenceID):
+            return ("Remove \(referenceID) and its history? y: yes · any other key: no", Style(.error, bold: true))
+        }
+    }
+
     /// Keys while a prompt is open. The filter applies as it is typed (Enter keeps it, Esc clears
     /// it); the others act on Enter and Esc cancels them. A remove question takes y, or keeps the order.
-    static func editPrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         guard var prompt = state.prompt else { return [] }
         if case .remove(_, let referenceID) = prompt.kind {
             state.prompt = nil
@@ -34,6 +56,7 @@ extension Dashboard {
             state.filter = state.prompt?.text ?? state.filter
             state.frame.selected = 0
             state.frame.top = 0
+            state.frame.moved = false
         }
         return []
     }
@@ -76,53 +99,9 @@ extension Dashboard {
         case .export:
             if text.isEmpty { return refuse("type a file name to export to, or Esc to cancel") }
             state.prompt = nil
-            return [.export(exportableOrders(state).compactMap(\.id), path: text)]
+            return [.export(state.frame.view.component.exportScope(state).compactMap(\.id), path: text)]
         case .remove:
             return []
-        }
-    }
-
-    /// The stored order `d` would remove: the selected watchlist row, or the tracked order open.
-    static func selectedTrackedOrder(_ state: DashboardState) -> TrackedOrder? {
-        switch state.frame.view {
-        case .watchlist: state.visibleRow(state.frame.selected)?.order
-        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }
-        }
-    }
-
-    /// What `e` writes: the watchlist as shown (filtered), or the tracked order open.
-    static func exportableOrders(_ state: DashboardState) -> [TrackedOrder] {
-        switch state.frame.view {
-        case .watchlist: state.visible.map { state.rows[$0].order }
-        default: state.frame.view.orderID.flatMap { state.row(id: $0)?.order }.map { [$0] } ?? []
-        }
-    }
-
-    static func defaultExportName(_ state: DashboardState) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = state.timeZone
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return "refundwatch-\(formatter.string(from: state.wall)).csv"
-    }
-
-    /// What `y` copies: the selected order's reference id, transaction's id, or refund's ARN (its id
-    /// while PayU has not given one).
-    static func copyable(_ state: DashboardState) -> (what: String, text: String)? {
-        func refund(_ id: Int64, _ t: Int, _ r: Int) -> (String, String)? {
-            guard let joined = state.details[id]?.report?.transactions[safe: t]?.refunds[safe: r] else { return nil }
-            if let arn = joined.payu?.bankARN { return ("ARN", arn) }
-            return ("refund id", joined.refund.id)
-        }
-        switch state.frame.view {
-        case .watchlist:
-            return state.visibleRow(state.frame.selected).map { ("reference id", $0.order.referenceID) }
-        case .order(let id):
-            return state.details[id]?.report?.transactions[safe: state.frame.selected].map { ("transaction id", $0.transaction.id) }
-        case .transaction(let id, let t):
-            return refund(id, t, state.frame.selected)
-        case .refund(let id, let t, let r):
-            return refund(id, t, r)
         }
     }
 
@@ -153,9 +132,21 @@ extension Dashboard {
         // The cursor goes to the first new order, which is fetched at once.
         if case .watchlist = state.frame.view, let first = added.first?.id,
            let index = state.visibleIndex(of: first) {
-            state.frame.selected = index
-            clampCursor(&state)
+            Dashboard.select(index, &state)
         }
-        return startRefresh(&state, orders: added)
+        return Dashboard.startRefresh(&state, orders: added)
+    }
+}
+
+extension Dashboard {
+    /// The stored order `d` would remove: the selected watchlist row, or the tracked order open.
+    static func removableOrder(_ state: DashboardState) -> TrackedOrder? {
+        if case .watchlist = state.frame.view { return state.visibleRow(state.frame.selected)?.order }
+        return state.frame.view.component.exportScope(state).first
+    }
+
+    /// The file name `e` offers: `refundwatch-20261122-140509.csv`, in the state's zone.
+    static func defaultExportName(_ state: DashboardState) -> String {
+        "refundwatch-\(state.times.fileStamp(state.wall)).csv"
     }
 }

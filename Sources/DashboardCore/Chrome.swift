@@ -1,0 +1,107 @@
+import Foundation
+import RefundKit
+
+/// Row 0: the name, DEMO, the breadcrumb, and the totals when they fit.
+enum TitleBar {
+    /// One breadcrumb segment and the columns it is drawn in: a click there goes back to it.
+    struct Segment: Equatable {
+        var depth: Int
+        var columns: Range<Int>
+    }
+
+    static let separator = " › "
+
+    /// The breadcrumb's segments, the watchlist first. A filter in force is part of where you are:
+    /// it is why rows are missing.
+    static func crumbs(_ c: RenderContext) -> [String] {
+        let state = c.state
+        var parts = [state.filter.isEmpty || state.editingFilter ? "Watchlist" : "Watchlist /\(state.filter) · \(state.visibleCount) of \(state.rows.count) orders"]
+        for frame in state.stack.dropFirst() { parts.append(frame.view.component.crumb(c)) }
+        return parts
+    }
+
+    static func totals(_ state: DashboardState) -> String {
+        let t = state.totals
+        return " \(t.orders) orders · \(t.pending) pending · \(t.overdue) overdue · \(t.failing) failing "
+    }
+
+    /// Where the breadcrumb starts: after the name (and DEMO).
+    static func breadcrumbStart(_ state: DashboardState) -> Int {
+        DisplayWidth.of(" refundwatch ") + (state.demo ? DisplayWidth.of("DEMO ") : 0)
+    }
+
+    /// The columns each segment takes on a title `width` columns wide (cut where the line ends).
+    static func segments(_ c: RenderContext, width: Int) -> [Segment] {
+        var x = breadcrumbStart(c.state)
+        var segments: [Segment] = []
+        for (depth, crumb) in crumbs(c).enumerated() {
+            if depth > 0 { x += DisplayWidth.of(separator) }
+            let end = min(width, x + DisplayWidth.of(crumb))
+            if x < end { segments.append(Segment(depth: depth, columns: x..<end)) }
+            x += DisplayWidth.of(crumb)
+        }
+        return segments
+    }
+
+    static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
+        guard !area.isEmpty else { return }
+        screen.fill(y: area.y, style: Style(.title, reverse: true))
+        var x = screen.put(" refundwatch ", x: area.x, y: area.y, style: Style(.title, bold: true, reverse: true))
+        if c.state.demo { x += screen.put("DEMO ", x: x, y: area.y, style: Style(.warning, bold: true, reverse: true)) }
+        // Where you are matters more than the totals: they go when both do not fit.
+        let breadcrumb = crumbs(c).joined(separator: separator)
+        let right = totals(c.state)
+        let rightWidth = DisplayWidth.of(right)
+        let both = x + DisplayWidth.of(breadcrumb) + 1 + rightWidth <= area.width
+        x += screen.put(breadcrumb, x: x, y: area.y, style: Style(.title, reverse: true), limit: area.width - x)
+        if both {
+            screen.put(right, x: area.maxX - rightWidth, y: area.y, style: Style(.title, reverse: true))
+        }
+    }
+}
+
+/// The line above the status line: an open prompt, or the last flash.
+enum FlashLine {
+    static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
+        guard !area.isEmpty else { return }
+        var line = PromptComponent.line(c)
+        if line == nil, let flash = c.state.flash {
+            line = ((flash.isError ? "⚠ " : "") + flash.message, Style(flash.isError ? .error : .muted, bold: flash.isError))
+        }
+        guard let line else { return }
+        screen.put(DisplayWidth.clip(line.text, to: area.width), x: area.x, y: area.y, style: line.style)
+    }
+}
+
+/// The last line: how fresh the data is, when it refreshes next, and the two keys to know.
+enum StatusLine {
+    static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
+        guard !area.isEmpty else { return }
+        let state = c.state
+        let y = area.y
+        // While a prompt is open, what was wrong with the answer takes the status line, whole.
+        if state.prompt != nil, let flash = state.flash, flash.isError {
+            screen.fill(y: y, style: Style(.error, bold: true, reverse: true))
+            screen.put(DisplayWidth.clip(" ⚠ " + flash.message, to: area.width), x: area.x, y: y, style: Style(.error, bold: true, reverse: true))
+            return
+        }
+        var left: String
+        if state.isRefreshing {
+            left = "refreshing \(state.refreshDone)/\(state.refreshTotal)"
+        } else if let last = state.lastRefresh {
+            left = "updated \(Age.text(since: last, now: state.wall))"
+        } else {
+            left = state.loaded ? "not refreshed yet" : "loading…"
+        }
+        if state.paused {
+            left += " · paused"
+        } else if !state.isRefreshing, let next = state.nextRefresh {
+            left += " · next in \(Format.interval(max(0, next.timeIntervalSince(state.wall).rounded(.up))))"
+        }
+        left += " · every \(Format.interval(state.interval))"
+        let hints = "? help  q quit"
+        screen.fill(y: y, style: Style(.muted, reverse: true))
+        screen.put(" " + left, x: area.x, y: y, style: Style(.muted, reverse: true), limit: area.width - DisplayWidth.of(hints) - 2)
+        screen.put(hints + " ", x: area.maxX - DisplayWidth.of(hints) - 1, y: y, style: Style(.muted, reverse: true))
+    }
+}

@@ -1,0 +1,141 @@
+/// What a key asks the dashboard to do, wherever it was pressed.
+public enum Command: String, Sendable, Hashable, CaseIterable {
+    case down, up, pageDown, pageUp, halfPageDown, halfPageUp, top, bottom
+    case open, back, filter, nextMatch, previousMatch, sort
+    case lookup, track, remove, export, copy
+    case refresh, refreshAll, pause, longerInterval, shorterInterval
+    case theme, help, quit
+}
+
+/// Where a binding acts.
+public enum Scope: Sendable, Hashable {
+    case everywhere
+    /// Only on the watchlist; elsewhere the key does nothing.
+    case watchlist
+}
+
+/// One key binding: the keys, what they do, where, and the words the `?` overlay and the README
+/// show. The table below is the only list of keys: dispatch, the overlay and the README's table
+/// come from it (a test checks the README).
+public struct KeyBinding: Sendable {
+    public let keys: [Key]
+    public let command: Command
+    public let scope: Scope
+    /// A few words for the overlay (at most 22 columns, so that two columns fit in 80).
+    public let help: String
+    /// The README's fuller sentence, when the few words are not enough.
+    public let detail: String?
+
+    init(_ keys: [Key], _ command: Command, _ help: String, scope: Scope = .everywhere, detail: String? = nil) {
+        self.keys = keys
+        self.command = command
+        self.scope = scope
+        self.help = help
+        self.detail = detail
+    }
+
+    /// The keys as the overlay names them: `j ↓`, `Ctrl-d`.
+    public var keyNames: String { keys.map(\.name).joined(separator: " ") }
+}
+
+public enum KeyBindings {
+    public static let all: [KeyBinding] = [
+        KeyBinding([.character("j"), .down], .down, "move down"),
+        KeyBinding([.character("k"), .up], .up, "move up"),
+        KeyBinding([.pageDown, .character(" ")], .pageDown, "page down"),
+        KeyBinding([.pageUp], .pageUp, "page up"),
+        KeyBinding([.control("d")], .halfPageDown, "half a page down"),
+        KeyBinding([.control("u")], .halfPageUp, "half a page up"),
+        KeyBinding([.character("g"), .home], .top, "top",
+                   detail: "the top; on the watchlist the cursor then stays on the top row (what most needs attention) as refreshes re-sort the rows, until you move it"),
+        KeyBinding([.character("G"), .end], .bottom, "bottom"),
+        KeyBinding([.enter, .character("l"), .right], .open, "open"),
+        KeyBinding([.escape, .character("h"), .left, .backspace], .back, "back / clear the filter",
+                   detail: "back to where you were; on the watchlist `Esc` clears the filter in force"),
+        KeyBinding([.character("/")], .filter, "filter the watchlist", scope: .watchlist,
+                   detail: "filter the watchlist as you type (id, label, status, stage, ARN, error); `Enter` keeps it, `Esc` clears it"),
+        KeyBinding([.character("n")], .nextMatch, "next filter match",
+                   detail: "the next order the filter matches (with no filter, the next order); on an order's screens it opens that order in place, so you can go through the matches without going back"),
+        KeyBinding([.character("N")], .previousMatch, "previous filter match", detail: "the same, backwards"),
+        KeyBinding([.character("s")], .sort, "sort the watchlist", scope: .watchlist,
+                   detail: "sort the watchlist: needs attention, recently changed, reference id"),
+        KeyBinding([.character("o"), .character(":")], .lookup, "look up an order",
+                   detail: "look up an order by reference id without tracking it: shown at once, drill in as usual; `a` there tracks it, `r` asks again"),
+        KeyBinding([.character("a")], .track, "track orders",
+                   detail: "track orders: type one or more reference ids (spaces or commas between); they are fetched at once"),
+        KeyBinding([.character("d")], .remove, "remove (asks first)",
+                   detail: "remove the selected order (or the one open) and its history, after asking: only `y` removes"),
+        KeyBinding([.character("e")], .export, "export to a file",
+                   detail: "export the list on screen (filtered as shown, or the order open) to a file, as `refundwatch export` writes it: CSV, or JSON for a `.json` name; the name offered is `refundwatch-YYYYMMDD-HHMMSS.csv` in the current folder"),
+        KeyBinding([.character("y")], .copy, "copy id / ARN",
+                   detail: "copy the selected reference id, transaction id, or refund's ARN (its id until PayU gives one) to the clipboard with OSC 52 (xterm, kitty, iTerm2, WezTerm, foot; in tmux set `set-clipboard on`)"),
+        KeyBinding([.character("r")], .refresh, "refresh this",
+                   detail: "refresh what is on screen (concurrent, bounded; keys never wait for it)"),
+        KeyBinding([.character("R")], .refreshAll, "refresh everything"),
+        KeyBinding([.character("p")], .pause, "pause refreshing",
+                   detail: "pause or resume the interval (`refresh_interval` in the configuration)"),
+        KeyBinding([.character("+"), .character("=")], .longerInterval, "refresh less often", detail: "a longer interval, live"),
+        KeyBinding([.character("-")], .shorterInterval, "refresh more often", detail: "a shorter interval, live"),
+        KeyBinding([.character("t")], .theme, "next theme"),
+        KeyBinding([.character("?")], .help, "this help", detail: "the keys (any key closes it; `j`/`k` scroll it on a small terminal)"),
+        KeyBinding([.character("q")], .quit, "quit",
+                   detail: "quit (also Ctrl-C, SIGTERM, SIGHUP: the terminal is restored on every way out)"),
+    ]
+
+    /// What the mouse does, for the overlay and the README.
+    public static let mouse: [(what: String, does: String)] = [
+        ("click", "select"),
+        ("2× click", "open"),
+        ("wheel", "scroll"),
+        ("click title", "back to that level"),
+    ]
+
+    /// The binding for `key` on the watchlist (`atWatchlist`) or elsewhere, if any.
+    public static func binding(for key: Key, atWatchlist: Bool) -> KeyBinding? {
+        lookup[key].flatMap { binding in binding.scope == .watchlist && !atWatchlist ? nil : binding }
+    }
+
+    private static let lookup: [Key: KeyBinding] = {
+        var table: [Key: KeyBinding] = [:]
+        for binding in all {
+            for key in binding.keys {
+                precondition(table[key] == nil, "\(key.name) is bound twice")
+                table[key] = binding
+            }
+        }
+        return table
+    }()
+
+    /// The README's key table, made from the bindings.
+    public static var markdown: String {
+        var lines = ["| key | does |", "|---|---|"]
+        for binding in all {
+            let keys = binding.keys.map { "`\($0.name)`" }.joined(separator: ", ")
+            lines.append("| \(keys) | \(binding.detail ?? binding.help) |")
+        }
+        lines.append("| mouse | a click selects a row, a double click opens it, the wheel scrolls, a click on a breadcrumb segment goes back to it (`mouse = false` in the configuration leaves the mouse to the terminal, for selecting text) |")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Key {
+    /// The key as the help and the README name it.
+    public var name: String {
+        switch self {
+        case .character(" "): "Space"
+        case .character(let character): String(character)
+        case .control(let letter): "Ctrl-\(letter)"
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .backspace: "⌫"
+        }
+    }
+}

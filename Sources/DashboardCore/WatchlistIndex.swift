@@ -1,0 +1,162 @@
+import Foundation
+import RefundKit
+import RefundStore
+
+/// The watchlist as shown: sorted, then filtered, as positions in the stored rows, with the header's
+/// counts. It is kept up to date as rows, sort, filter and clock change (one order's new row is
+/// moved into place by binary search), so that drawing 10,000 orders sorts nothing.
+public struct WatchlistIndex: Sendable {
+    /// The watchlist as stored, in the order added.
+    public private(set) var rows: [WatchedOrder] = []
+    public private(set) var sort: SortMode = .attention
+    /// Rows whose id, label, status, stage, ARN or fetch error contain this (any case) are shown.
+    public private(set) var filter = ""
+    /// The data's clock, for the overdue rule.
+    public private(set) var now: Date
+    /// Positions in `rows` of the rows shown, in the order shown.
+    public private(set) var visible: [Int] = []
+    public private(set) var totals = Totals()
+    /// Position in `rows` of each stored order.
+    private var position: [Int64: Int] = [:]
+    /// The first moment a refund becomes overdue by the clock alone: the order and the counts
+    /// change then, so the index is rebuilt when `now` passes it (not every second).
+    private var clockMattersAt = Date.distantFuture
+
+    public init(now: Date) { self.now = now }
+
+    public mutating func setRows(_ rows: [WatchedOrder]) {
+        self.rows = rows
+        rebuild()
+    }
+
+    public mutating func setSort(_ sort: SortMode) {
+        guard sort != self.sort else { return }
+        self.sort = sort
+        rebuild()
+    }
+
+    public mutating func setFilter(_ filter: String) {
+        guard filter != self.filter else { return }
+        self.filter = filter
+        rebuild()
+    }
+
+    public mutating func setNow(_ now: Date) {
+        let before = self.now
+        self.now = now
+        if now > clockMattersAt || now < before { rebuild() }
+    }
+
+    /// One order's new row after a fetch: moved to its new place without sorting the others.
+    public mutating func replace(_ row: WatchedOrder) {
+        guard let id = row.order.id, let index = position[id] else { return }
+        totals.remove(rows[index], now: now)
+        rows[index] = row
+        totals.add(row, now: now)
+        if let shown = visible.firstIndex(of: index) { visible.remove(at: shown) }
+        if let next = nextDeadline(row) { clockMattersAt = min(clockMattersAt, next) }
+        guard matchesFilter(row) else { return }
+        let key = sortKey(index)
+        var low = 0, high = visible.count
+        while low < high {
+            let middle = (low + high) / 2
+            if precedes(sortKey(visible[middle]), key) { low = middle + 1 } else { high = middle }
+        }
+        visible.insert(index, at: low)
+    }
+
+    public func row(id: Int64) -> WatchedOrder? { position[id].map { rows[$0] } }
+    public var count: Int { visible.count }
+    public subscript(shown index: Int) -> WatchedOrder? { visible.indices.contains(index) ? rows[visible[index]] : nil }
+    /// Where an order is in the list as shown, if it is shown.
+    public func shownIndex(of id: Int64) -> Int? { position[id].flatMap { visible.firstIndex(of: $0) } }
+    /// The rows shown from `start`, at most `count` of them.
+    public func shown(from start: Int, count: Int) -> [WatchedOrder] { visible.dropFirst(start).prefix(count).map { rows[$0] } }
+    public var shownRows: [WatchedOrder] { visible.map { rows[$0] } }
+
+    /// Every row in the chosen order, the filter aside.
+    public var sortedRows: [WatchedOrder] {
+        rows.indices.map { ($0, sortKey($0)) }.sorted { precedes($0.1, $1.1) }.map { rows[$0.0] }
+    }
+
+    private mutating func rebuild() {
+        position = Dictionary(uniqueKeysWithValues: rows.indices.compactMap { index in rows[index].order.id.map { ($0, index) } })
+        let keys = rows.indices.map(sortKey)
+        visible = rows.indices.filter { matchesFilter(rows[$0]) }.sorted { precedes(keys[$0], keys[$1]) }
+        clockMattersAt = rows.compactMap(nextDeadline).min() ?? .distantFuture
+        totals = Totals()
+        for row in rows { totals.add(row, now: now) }
+    }
+
+    /// What the sort compares: computed once per row, not once per comparison.
+    private struct SortKey {
+        var rank: Int
+        var changed: Date
+        var reference: String
+    }
+
+    private func sortKey(_ index: Int) -> SortKey {
+        let row = rows[index]
+        return SortKey(rank: sort == .attention ? Self.attention(row, now: now) : 0, changed: row.changedAt ?? .distantPast, reference: row.order.referenceID)
+    }
+
+    private func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
+        switch sort {
+        case .attention:
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.changed != b.changed { return a.changed > b.changed }
+            return a.reference < b.reference
+        case .recent:
+            if a.changed != b.changed { return a.changed > b.changed }
+            return a.reference < b.reference
+        case .reference:
+            return a.reference < b.reference
+        }
+    }
+
+    /// When this row's next refund without an ARN becomes overdue, if that is still to come.
+    private func nextDeadline(_ row: WatchedOrder) -> Date? {
+        row.summary?.arnDeadlines.first { $0 >= now }
+    }
+
+    private func matchesFilter(_ row: WatchedOrder) -> Bool {
+        let needle = filter.trimmingCharacters(in: .whitespaces).lowercased()
+        return needle.isEmpty || Self.matches(row, needle)
+    }
+
+    static func matches(_ row: WatchedOrder, _ needle: String) -> Bool {
+        var haystack = [row.order.referenceID, row.order.label ?? ""]
+        if let summary = row.summary {
+            haystack += [summary.paymentStatus, summary.stageSummary] + (summary.arns ?? [])
+        }
+        if let failure = row.failure { haystack += ["error", failure.error.message] }
+        return haystack.contains { $0.lowercased().contains(needle) }
+    }
+
+    /// 0 failed, 1 overdue, 2 fetch error, 3 pending, 4 never fetched, 5 the rest.
+    static func attention(_ row: WatchedOrder, now: Date) -> Int {
+        guard let summary = row.summary else { return row.failure != nil ? 2 : 4 }
+        if summary.failedRefunds > 0 { return 0 }
+        if summary.overdueCount(at: now) > 0 { return 1 }
+        if row.failure != nil { return 2 }
+        if summary.pendingRefunds > 0 || summary.paymentStatus == "pending" { return 3 }
+        return 5
+    }
+}
+
+/// The header's counts over the whole watchlist.
+public struct Totals: Sendable, Hashable {
+    public var orders = 0
+    public var pending = 0
+    public var overdue = 0
+    public var failing = 0
+
+    mutating func add(_ row: WatchedOrder, now: Date, sign: Int = 1) {
+        orders += sign
+        pending += sign * (row.summary?.pendingRefunds ?? 0)
+        overdue += sign * (row.summary?.overdueCount(at: now) ?? 0)
+        if row.failure != nil { failing += sign }
+    }
+
+    mutating func remove(_ row: WatchedOrder, now: Date) { add(row, now: now, sign: -1) }
+}
