@@ -4,8 +4,8 @@ import RefundStore
 
 /// Label/value lines, as the order, transaction and refund screens show them, in one or two
 /// columns. Labels get the width the longest of them needs (at least 16 columns, two spaces before
-/// the value); a label longer than half its column wraps onto the rows below, so a label never
-/// runs into its value (`additional_info1` is 16 characters, a note's key can be anything).
+/// the value) up to half the column; a longer one wraps onto the rows below, so a label never runs
+/// into its value (`additional_info1` is 16 characters, a note's key can be anything).
 struct Fields {
     struct Line {
         var label: String
@@ -60,11 +60,12 @@ struct Fields {
         return (placed, used)
     }
 
-    /// The label column: the longest label and the gap, from 16 columns up to half the column.
+    /// The label column: the longest label that fits in half the column, and the gap; at least
+    /// 16 columns. Longer labels wrap in it rather than widen it for everyone.
     func labelWidth(columnWidth: Int) -> Int {
-        let longest = lines.map { DisplayWidth.of($0.label) }.max() ?? 0
         let cap = max(Self.minimumLabelWidth, columnWidth / 2)
-        return min(cap, max(Self.minimumLabelWidth, longest + Self.gap))
+        let longest = lines.map { DisplayWidth.of($0.label) + Self.gap }.filter { $0 <= cap }.max() ?? 0
+        return max(Self.minimumLabelWidth, longest)
     }
 
     /// `label` in pieces of at most `width` columns (at most three, the last cut with "…").

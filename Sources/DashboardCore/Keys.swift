@@ -50,7 +50,7 @@ public enum KeyBindings {
                    detail: "the top; on the watchlist the cursor then stays on the top row (what most needs attention) as refreshes re-sort the rows, until you move it"),
         KeyBinding([.character("G"), .end], .bottom, "bottom"),
         KeyBinding([.enter, .character("l"), .right], .open, "open"),
-        KeyBinding([.escape, .character("h"), .left, .backspace], .back, "back / clear the filter",
+        KeyBinding([.escape, .character("h"), .left, .backspace], .back, "back / clear filter",
                    detail: "back to where you were; on the watchlist `Esc` clears the filter in force"),
         KeyBinding([.character("/")], .filter, "filter the watchlist", scope: .watchlist,
                    detail: "filter the watchlist as you type (id, label, status, stage, ARN, error); `Enter` keeps it, `Esc` clears it"),

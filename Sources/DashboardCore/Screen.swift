@@ -101,6 +101,9 @@ public struct Screen: Sendable, Hashable {
         guard y >= 0, y < size.height, x < size.width else { return 0 }
         let end = min(size.width, x + (limit ?? size.width))
         var column = max(0, x)
+        // Writing over half of a wide character leaves the other half blank, so no row holds a
+        // continuation without its character or a wide character without its continuation.
+        defer { splitWide(y: y, from: max(0, x), to: column) }
         if DisplayWidth.isPrintableASCII(text) {
             // Most of a frame is printable ASCII: one cell a byte, no grapheme breaking.
             for byte in text.utf8 {
@@ -126,6 +129,19 @@ public struct Screen: Sendable, Hashable {
             column += width
         }
         return column - max(0, x)
+    }
+
+    /// Blanks the halves of wide characters cut by a write of columns `start..<end` of row `y`.
+    private mutating func splitWide(y: Int, from start: Int, to end: Int) {
+        guard end > start else { return }
+        let row = y * size.width
+        if start > 0, cells[row + start].isContinuation == false, cells[row + start - 1].isContinuation == false,
+           DisplayWidth.of(Character(cells[row + start - 1].text.isEmpty ? " " : cells[row + start - 1].text)) == 2 {
+            cells[row + start - 1] = Cell(" ", cells[row + start - 1].style)
+        }
+        if end < size.width, cells[row + end].isContinuation {
+            cells[row + end] = Cell(" ", cells[row + end].style)
+        }
     }
 
     /// Sets one cell as a terminal backend writes it.
