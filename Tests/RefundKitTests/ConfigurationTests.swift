@@ -92,6 +92,13 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(error.description == "test.toml: arn_overdue_business_hours: 0.0 is out of range; expected 1 to 10,000")
     }
 
+    @Test func theMouseIsOnUnlessTheFileSaysFalse() throws {
+        #expect(try parse(fullTOML).mouse)
+        #expect(try !parse(variant("concurrency = 4", with: "concurrency = 4\nmouse = false")).mouse)
+        let error = try #require(parseError(variant("concurrency = 4", with: "concurrency = 4\nmouse = \"no\"")))
+        #expect(error.description == "test.toml: mouse: expected true or false (no quotes), found string")
+    }
+
     @Test func secretsFromTheEnvironment() throws {
         var text = variant("api_key = \"kal-SECRET-111\"", with: "api_key_env = \"KALEYRA_API_KEY\"")
         text = text.replacingOccurrences(of: "client_secret = \"payu-SECRET-222\"", with: "client_secret_env = \"PAYU_CLIENT_SECRET\"")

@@ -150,7 +150,8 @@ import RefundStore
     }
 }
 
-/// SplitMix64: random numbers that repeat for a seed.
+/// SplitMix64: random numbers that repeat for a seed. The simulator has the same generator for its
+/// catalogue; the dashboard's tests keep their own so that they need no simulator.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
