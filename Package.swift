@@ -87,13 +87,51 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helpers: regular targets, so that several test targets can share them.
+        // Reports built in code and `moment()`; RefundKit only.
+        .target(
+            name: "TestReports",
+            dependencies: ["RefundKit"],
+            path: "Tests/TestReports"
+        ),
+        // A simulator harness, the response fixtures, and runners for the built binary and helper programs.
+        .target(
+            name: "TestSupport",
+            dependencies: ["RefundKit", "RefundSimulator"],
+            path: "Tests/TestSupport",
+            resources: [.copy("Fixtures")]
+        ),
+
         .testTarget(
             name: "RefundKitTests",
+            dependencies: ["RefundKit", "RefundSimulator", "TestSupport", "TestReports"]
+        ),
+        .testTarget(
+            name: "RefundStoreTests",
             dependencies: [
-                "RefundKit", "RefundStore", "RefundSimulator", "DashboardCore", "refundwatch",
+                "RefundKit", "RefundStore", "TestSupport", "TestReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["RefundSimulator", "RefundKit"]
+        ),
+        // The dashboard as values: no simulator, no network, no binary.
+        .testTarget(
+            name: "DashboardCoreTests",
+            dependencies: ["DashboardCore", "RefundKit", "RefundStore", "TestReports"]
+        ),
+        // The built binary, the simulator over loopback, rendered screens and tmux.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                // Not imported: depending on the executable target makes `swift build --build-tests`
+                // build the binary that CLIRunner runs.
+                "refundwatch",
+                "DashboardCore", "RefundKit", "RefundStore", "RefundSimulator", "TestSupport",
             ],
-            resources: [.copy("Fixtures")]
+            exclude: ["Snapshots"]
         ),
     ],
     swiftLanguageModes: [.v6]

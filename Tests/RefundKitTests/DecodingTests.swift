@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+import TestSupport
 
 private func inr(_ value: Int, _ offset: Int) -> Money { Money(value: Decimal(value), offset: Decimal(offset))! }
 

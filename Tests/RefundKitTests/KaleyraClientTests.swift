@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RefundKit
 import RefundSimulator
+import TestSupport
 
 /// The Kaleyra client against the simulator over real HTTP on loopback.
 @Suite struct KaleyraClientTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+import TestSupport
 
 private let noTime = Timestamp.unknown("")
 

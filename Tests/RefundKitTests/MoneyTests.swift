@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+import TestSupport
 
 private func decimal(_ text: String) throws -> Decimal {
     try #require(Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")))

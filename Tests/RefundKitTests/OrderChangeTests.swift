@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RefundKit
+import TestReports
 
 @Suite struct OrderChangeTests {
     typealias B = ReportBuilder

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RefundKit
+import TestReports
 
 /// 2026-11-20 is a Friday, 2026-11-21/22 the weekend.
 @Suite struct OverdueRuleTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RefundKit
 import RefundSimulator
+import TestSupport
 
 /// The PayU client and the join, against the simulator.
 @Suite struct PayUClientTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RefundKit
 import RefundSimulator
+import TestSupport
 
 /// Retries, Retry-After, timeouts and bodies that are not JSON, through the simulator's faults.
 @Suite struct TransportTests {

@@ -49,7 +49,8 @@ public struct PayUClient: Sendable {
 }
 
 /// Reading PayU's nested answer `{ "<payu_id>": { "<request_id>": RefundRecord } }` and its errors.
-enum PayUResponse {
+/// `package` for the tests' fixture loader (TestSupport), which reads bodies the way the client does.
+package enum PayUResponse {
     static func records(from response: TransportResponse, payuID: String) throws(RefundWatchError) -> [PayURefundRecord] {
         if let unreadable = BodyInspection.unreadable(response.body) {
             if response.status == 429 { throw .rateLimited(.payu, retryAfter: RetryAfter.seconds(response.header("retry-after"))) }
@@ -180,7 +181,7 @@ enum PayUResponse {
         }
     }
 
-    static func decodeRecords(_ body: Data, payuID: String) throws(RefundWatchError) -> [PayURefundRecord] {
+    package static func decodeRecords(_ body: Data, payuID: String) throws(RefundWatchError) -> [PayURefundRecord] {
         do {
             return try JSONDecoder().decode(Outer.self, from: body).records
         } catch {

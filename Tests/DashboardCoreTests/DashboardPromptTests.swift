@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundStore
 @testable import DashboardCore
+import TestReports
 
 /// The keys that open a line at the bottom or change the watchlist: o/: look up, a add, d remove,
 /// e export, y copy; the refund page's scrolling; and the watchlist index that keeps 10,000 rows

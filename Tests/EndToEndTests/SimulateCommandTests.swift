@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RefundSimulator
+import TestSupport
 
 /// `refundwatch simulate` as a person uses it: start it, read what it prints, use that.
 @Suite struct SimulateCommandTests {

@@ -5,13 +5,13 @@ import Foundation
 /// Foundation's `Process` is not used for these: `waitUntilExit()` called from a Swift concurrency
 /// thread spins its run loop and was seen never to return here, and it notices a child's end by a
 /// descriptor closing, which a daemon the child leaves behind (the tmux server) keeps open.
-enum Spawn {
-    struct Output {
-        var status: Int32
-        var stdout: String
+package enum Spawn {
+    package struct Output {
+        package var status: Int32
+        package var stdout: String
     }
 
-    static func run(_ path: String, _ arguments: [String], scratch: String = NSTemporaryDirectory()) throws -> Output {
+    package static func run(_ path: String, _ arguments: [String], scratch: String = NSTemporaryDirectory()) throws -> Output {
         let output = scratch + "/spawn-\(UUID())"
         defer { try? FileManager.default.removeItem(atPath: output) }
         var actions = posix_spawn_file_actions_t()

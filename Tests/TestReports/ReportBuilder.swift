@@ -2,22 +2,22 @@ import Foundation
 import RefundKit
 
 /// Small reports built in code, for the pure tests of changes, summaries and the overdue rule.
-enum ReportBuilder {
-    static let created = Date(timeIntervalSince1970: 1_795_000_000)
+package enum ReportBuilder {
+    package static let created = Date(timeIntervalSince1970: 1_795_000_000)
 
-    static func refund(_ id: String, status: RefundStatus = .pending, paise: Int = 10_000, created: Date = created,
+    package static func refund(_ id: String, status: RefundStatus = .pending, paise: Int = 10_000, created: Date = created,
                        payu: PayURefundRecord? = nil) -> RefundReport {
         RefundReport(refund: Refund(id: id, amount: Money(value: Decimal(paise), offset: 100), speed: .normal, status: status,
                                     created: .known(created), updated: .known(created)),
                      payu: payu, match: payu == nil ? nil : .requestID)
     }
 
-    static func record(_ id: String, status: PayURefundStatus = .queued, arn: String? = nil, settlement: String? = nil, utr: String? = nil) -> PayURefundRecord {
+    package static func record(_ id: String, status: PayURefundStatus = .queued, arn: String? = nil, settlement: String? = nil, utr: String? = nil) -> PayURefundRecord {
         PayURefundRecord(key: id, requestID: id, amount: Money(decimalString: "100.00"), bankARN: arn, status: status,
                          settlementID: settlement, utr: utr)
     }
 
-    static func transaction(_ id: String, gateway: Gateway = .payu, status: TransactionStatus = .success, refunds: [RefundReport],
+    package static func transaction(_ id: String, gateway: Gateway = .payu, status: TransactionStatus = .success, refunds: [RefundReport],
                             payuQueried: Bool = true, payuError: ReportedError? = nil) -> TransactionReport {
         TransactionReport(
             transaction: Transaction(id: id, gateway: gateway, status: status, created: .known(created), updated: .known(created),
@@ -25,7 +25,7 @@ enum ReportBuilder {
             refunds: refunds, payuQueried: gateway == .payu && payuQueried, payuError: payuError)
     }
 
-    static func order(_ transactions: [TransactionReport], status: PaymentStatus = .captured, fetchedAt: Date = created) -> OrderReport {
+    package static func order(_ transactions: [TransactionReport], status: PaymentStatus = .captured, fetchedAt: Date = created) -> OrderReport {
         OrderReport(referenceID: "ORD-TEST-0001", fetchedAt: fetchedAt,
                     payment: Payment(referenceID: "ORD-TEST-0001", status: status, amount: Money(value: 50_000, offset: 100),
                                      transactions: transactions.map(\.transaction)),
@@ -34,7 +34,7 @@ enum ReportBuilder {
 }
 
 /// A moment given as a wall-clock time in a zone (India's unless said).
-func moment(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0, in zone: TimeZone = .india) -> Date {
+package func moment(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0, in zone: TimeZone = .india) -> Date {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = zone
     return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!

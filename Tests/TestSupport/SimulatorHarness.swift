@@ -1,16 +1,16 @@
 import Foundation
-@testable import RefundKit
+import RefundKit
 import RefundSimulator
 
 /// Secrets used by every test that talks to a simulator. Distinct, greppable strings, so a test can
 /// prove none of them reached any output or error text.
-enum TestSecrets {
-    static let apiKey = "kal-TESTSECRET-5f1c9a"
-    static let clientSecret = "payu-TESTSECRET-77ab02"
-    static let bearerToken = "tok-TESTSECRET-c0ffee"
-    static let all = [apiKey, clientSecret, bearerToken]
+package enum TestSecrets {
+    package static let apiKey = "kal-TESTSECRET-5f1c9a"
+    package static let clientSecret = "payu-TESTSECRET-77ab02"
+    package static let bearerToken = "tok-TESTSECRET-c0ffee"
+    package static let all = [apiKey, clientSecret, bearerToken]
 
-    static var credentials: SimulatorCredentials {
+    package static var credentials: SimulatorCredentials {
         var credentials = SimulatorCredentials.demo
         credentials.apiKey = apiKey
         credentials.clientSecret = clientSecret
@@ -19,17 +19,17 @@ enum TestSecrets {
     }
 
     /// The secrets that appear in `text`: a test expects this to be empty.
-    static func leaked(in text: String) -> [String] {
+    package static func leaked(in text: String) -> [String] {
         all.filter { text.contains($0) }
     }
 }
 
 /// A simulator on a free loopback port plus a configuration that points at it.
-struct Harness {
-    let simulator: RunningSimulator
-    var configuration: RefundConfiguration
+package struct Harness {
+    package let simulator: RunningSimulator
+    package var configuration: RefundConfiguration
 
-    static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
+    package static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
                       requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
                       orders: Int = Catalogue.standardSize) async throws -> Harness {
         var options = SimulatorOptions()
@@ -54,7 +54,7 @@ struct Harness {
     }
 
     /// Runs `body` with a service over this harness's configuration, then closes both.
-    func withService<T: Sendable>(_ configure: (inout RefundConfiguration) -> Void = { _ in },
+    package func withService<T: Sendable>(_ configure: (inout RefundConfiguration) -> Void = { _ in },
                                   _ body: (RefundService) async throws -> T) async throws -> T {
         var configuration = self.configuration
         configure(&configuration)
@@ -69,14 +69,14 @@ struct Harness {
         }
     }
 
-    func stop() async { await simulator.stop() }
+    package func stop() async { await simulator.stop() }
 
-    func order(_ scenario: Scenario) -> String {
+    package func order(_ scenario: Scenario) -> String {
         simulator.catalogue.orders(in: scenario)[0].referenceID
     }
 
     /// The error a lookup throws, or nil if it succeeded.
-    func lookupError(_ referenceID: String, _ configure: (inout RefundConfiguration) -> Void = { _ in }) async throws -> RefundWatchError? {
+    package func lookupError(_ referenceID: String, _ configure: (inout RefundConfiguration) -> Void = { _ in }) async throws -> RefundWatchError? {
         try await withService(configure) { service in
             do throws(RefundWatchError) {
                 _ = try await service.report(referenceID: referenceID)
@@ -89,7 +89,7 @@ struct Harness {
 }
 
 /// A loopback port with nothing listening on it.
-func closedLoopbackPort() -> Int {
+package func closedLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()

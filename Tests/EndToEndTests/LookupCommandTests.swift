@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RefundKit
 import RefundSimulator
+import TestSupport
 
 /// `refundwatch lookup` as a person runs it: the real binary, its output and its exit status.
 @Suite(.serialized) struct LookupCommandTests {

@@ -1,21 +1,23 @@
 import Foundation
 
 /// Runs the built `refundwatch` binary the way a person or a script would.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+package struct CLIResult {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 }
 
-enum CLIRunner {
-    /// The `refundwatch` executable beside the test bundle (SwiftPM builds it for this test target).
-    static var executable: URL {
+package enum CLIRunner {
+    /// The `refundwatch` executable beside the test bundle (SwiftPM builds it for EndToEndTests,
+    /// which depends on the executable target), else in the package's `.build/debug`.
+    package static var executable: URL {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [
             bundleDirectory.appendingPathComponent("refundwatch"),
             bundleDirectory.deletingLastPathComponent().appendingPathComponent("refundwatch"),
+            // Tests/TestSupport/CLIRunner.swift, three folders below the package root.
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/refundwatch"),
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/refundwatch"),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
@@ -24,7 +26,7 @@ enum CLIRunner {
     /// concurrency's few cooperative threads (the simulators these tests start answer on those) nor
     /// on Dispatch's global queue (on two cores it runs two blocking items at a time, and the pipe
     /// readers queued behind two waiting runs would never start).
-    static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: Double = 60) async throws -> CLIResult {
+    package static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: Double = 60) async throws -> CLIResult {
         try await withCheckedThrowingContinuation { continuation in
             blockingThread {
                 continuation.resume(with: Result { try runBlocking(arguments, environment: extra, stdin: stdin, timeout: timeout) })
@@ -55,7 +57,7 @@ enum CLIRunner {
 
     /// Starts the binary with a pipe on stdin and returns at once, for tests that feed it slowly
     /// or kill it part way.
-    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (process: Process, stdin: FileHandle) {
+    package static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (process: Process, stdin: FileHandle) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -68,7 +70,7 @@ enum CLIRunner {
         return (process, input.fileHandleForWriting)
     }
 
-    static func environment(_ extra: [String: String]) -> [String: String] {
+    package static func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["TZ"] = "Asia/Kolkata"
         environment["REFUNDWATCH_CONFIG"] = nil
@@ -101,7 +103,7 @@ enum CLIRunner {
                          stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
-    enum CLIError: Error { case timedOut([String]) }
+    package enum CLIError: Error { case timedOut([String]) }
 }
 
 final class LockedData: @unchecked Sendable {
@@ -112,7 +114,7 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// A configuration file for `--config`, pointing at a harness's simulator.
-func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil) throws -> String {
+package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil) throws -> String {
     let credentials = harness.simulator.options.credentials
     let text = """
     refresh_interval = 30
@@ -140,14 +142,14 @@ func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey,
 }
 
 /// The environment the files above name.
-func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
+package func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
     ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken]
 }
 
 extension Process {
     /// `waitUntilExit()` on a thread of its own: called on a Swift concurrency thread it spins that
     /// thread's run loop and was seen never to return.
-    func exited() async {
+    package func exited() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             blockingThread {
                 self.waitUntilExit()
@@ -158,7 +160,7 @@ extension Process {
 }
 
 /// Runs `body` on a new thread: for work that blocks (waiting for a process, reading a pipe).
-func blockingThread(_ body: @escaping @Sendable () -> Void) {
+package func blockingThread(_ body: @escaping @Sendable () -> Void) {
     let thread = Thread(block: body)
     thread.start()
 }

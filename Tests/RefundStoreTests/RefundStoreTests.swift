@@ -3,6 +3,8 @@ import GRDB
 import Testing
 import RefundKit
 @testable import RefundStore
+import TestReports
+import TestSupport
 
 /// A fresh folder per test, removed afterwards.
 struct ScratchFolder: ~Copyable {

@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import TestSupport
 
 /// `track` and `export` through the real binary, against a simulator over HTTP on loopback.
 @Suite(.serialized) struct TrackCommandTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RefundSimulator
+import TestSupport
 
 /// The log file shared by every refundwatch process of a user: a dashboard and a `track refresh`
 /// from cron write it at once.

@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundStore
 @testable import DashboardCore
+import TestReports
 
 @Suite struct DashboardUpdateTests {
     typealias B = ReportBuilder

@@ -4,6 +4,7 @@ import RefundKit
 import RefundSimulator
 import RefundStore
 @testable import DashboardCore
+import TestSupport
 
 /// Screens rendered from simulator data with a fixed clock, compared with the text in
 /// `Snapshots/`. Set RECORD_SNAPSHOTS=1 to write what the code draws now (then read every file).

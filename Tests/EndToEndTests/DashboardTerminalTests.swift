@@ -1,6 +1,7 @@
 import Foundation
 import RefundSimulator
 import Testing
+import TestSupport
 
 /// `refundwatch --demo` in a real terminal: tmux runs a shell, the shell runs the dashboard, and
 /// the test reads the screen as a person would, then checks the terminal is given back intact.

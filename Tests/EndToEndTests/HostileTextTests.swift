@@ -4,6 +4,7 @@ import RefundKit
 import RefundSimulator
 import RefundStore
 @testable import DashboardCore
+import TestSupport
 
 /// The simulator's `hostile-text` orders carry terminal escapes, controls and bidi overrides in
 /// notes, receipt, merchant fields, the gateway error, the refund id, PayU's fields and a PayU error.
