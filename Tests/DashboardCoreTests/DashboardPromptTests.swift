@@ -261,7 +261,7 @@ import TestReports
     /// Rows moved one by one as fetches arrive end in the same order as sorting them all.
     @Test(arguments: SortMode.allCases)
     func rowsMovedOneAtATimeMatchAFullSort(sort: SortMode) {
-        let seed = ProcessInfo.processInfo.environment["SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1000)
+        let seed = SeededRandom.seedFromEnvironment()
         var random = SeededRandom(seed: seed)
         let stages: [RefundStatus] = [.success, .pending, .failed]
         func randomRow(_ id: Int64) -> WatchedOrder {

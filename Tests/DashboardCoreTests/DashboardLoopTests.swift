@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundStore
 @testable import DashboardCore
+import TestReports
 
 /// The terminal seam: the diff between two screens, and the dashboard's loop run against an
 /// in-memory terminal and fake effects (no curses, no store, no network).
@@ -60,7 +61,7 @@ import RefundStore
     @Test func aTerminalShowingTheDiffsShowsTheLastScreen() {
         // Random frames of narrow and wide text: what the memory terminal shows, built only from
         // the diffs, is each frame exactly.
-        let seed = UInt64(ProcessInfo.processInfo.environment["SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970))
+        let seed = SeededRandom.seedFromEnvironment()
         var random = SeededRandom(seed: seed)
         let terminal = MemoryTerminal(size: Size(width: 12, height: 4))
         let pieces = ["a", "bc", "界", "₹9", "ü", "日本", " ", "xyz"]
@@ -147,19 +148,5 @@ import RefundStore
         terminal.events = [.key(.character("q"))]
         step(runner, until: { runner.quit }, "q quits")
         #expect(!runner.step(waiting: 0))
-    }
-}
-
-/// SplitMix64: random numbers that repeat for a seed. The simulator has the same generator for its
-/// catalogue; the dashboard's tests keep their own so that they need no simulator.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundStore
 @testable import DashboardCore
+import TestReports
 
 /// The dashboard's parts as a user meets them: lists that never select a row they do not draw,
 /// the cursor that stays on top until moved, labels given their width, the key table, half pages,
