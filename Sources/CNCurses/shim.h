@@ -64,6 +64,15 @@ static inline int rw_mouse_event(int *x, int *y) {
     return 0;
 }
 
+/// Sets what erase() fills the screen with: blanks with these attributes and colour pair.
+static inline int rw_set_blank(attr_t attrs, short pair) {
+    cchar_t blank;
+    wchar_t space[2] = { L' ', 0 };
+    if (setcchar(&blank, space, attrs, pair, NULL) != OK) return ERR;
+    wbkgrndset(stdscr, &blank);
+    return OK;
+}
+
 /// Writes one cell: a grapheme (as wide characters) with attributes and a colour pair.
 static inline int rw_put_cell(int y, int x, const wchar_t *text, attr_t attrs, short pair) {
     cchar_t cell;

@@ -42,6 +42,7 @@ public final class CursesTerminal: Terminal {
         set_escdelay(25)
         curs_set(0)
         palette.install()
+        palette.installBlank()
     }
 
     deinit { restore() }
@@ -51,10 +52,11 @@ public final class CursesTerminal: Terminal {
     public func setTheme(_ theme: Theme) {
         palette = Palette(theme: theme, noColor: palette.noColor)
         palette.install()
+        palette.installBlank()
         last = nil
     }
 
-    /// Forgets what is on the terminal: the next `draw` repaints every cell (as after a resize).
+    /// Forgets what is on the terminal: the next `draw` repaints everything (as after a resize).
     public func invalidate() {
         last = nil
         clearok(rw_stdscr(), true)
@@ -62,11 +64,15 @@ public final class CursesTerminal: Terminal {
 
     /// Draws `screen`, writing only the cells that differ from the last frame (`ScreenDiff`).
     /// Returns how many cells were written.
+    ///
+    /// With no last frame (the first, after a resize or a new theme), curses' screen is erased to
+    /// blanks in the `text` role and compared with a blank frame, so only the cells that are not
+    /// plain blanks are written: about half of a watchlist, which halves a full repaint.
     @discardableResult
     public func draw(_ screen: Screen) -> Int {
         if last?.size != screen.size {
             erase()
-            last = nil
+            last = palette.erasesToBlank ? Screen(screen.size) : nil
         }
         let written = ScreenDiff.forEachChange(from: last, to: screen) { x, y, cell in put(cell, x: x, y: y) }
         last = screen

@@ -49,6 +49,18 @@ struct Palette {
         return Int16(value ?? -1)
     }
 
+    /// A blank `Cell` (a space in the `text` role) looks exactly like what `erase()` leaves once
+    /// `installBlank` has run: true unless the theme makes `text` bold, which curses would add to
+    /// every character written.
+    var erasesToBlank: Bool { !theme.look(.text).bold }
+
+    /// Makes `erase()` fill with blanks in the `text` role's colours (a theme may give text a
+    /// background), so an erased screen equals a blank frame.
+    func installBlank() {
+        let (attributes, pair) = erasesToBlank ? self.attributes(for: .text) : (rw_a_normal(), 0)
+        _ = rw_set_blank(attributes, pair)
+    }
+
     func attributes(for style: Style) -> (attr_t, Int16) {
         looks[Self.slot(for: style)]
     }

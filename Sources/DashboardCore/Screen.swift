@@ -104,15 +104,20 @@ public struct Screen: Sendable, Hashable {
         // Writing over half of a wide character leaves the other half blank, so no row holds a
         // continuation without its character or a wide character without its continuation.
         defer { splitWide(y: y, from: max(0, x), to: column) }
-        if DisplayWidth.isPrintableASCII(text) {
-            // Most of a frame is printable ASCII: one cell a byte, no grapheme breaking.
-            for byte in text.utf8 {
-                if column >= end { break }
-                cells[y * size.width + column] = Cell(Self.ascii[Int(byte)], style)
-                column += 1
+        // Most of a frame is printable ASCII: one cell a byte, no grapheme breaking. Anything
+        // else (found on the way) starts again on the path that breaks graphemes.
+        var plain = true
+        for byte in text.utf8 {
+            guard byte >= 0x20, byte < 0x7F else {
+                plain = false
+                break
             }
-            return column - max(0, x)
+            if column >= end { break }
+            cells[y * size.width + column] = Cell(Self.ascii[Int(byte)], style)
+            column += 1
         }
+        if plain { return column - max(0, x) }
+        column = max(0, x)
         for character in text {
             let width = DisplayWidth.of(character)
             if width == 0 { continue }
@@ -129,6 +134,29 @@ public struct Screen: Sendable, Hashable {
             column += width
         }
         return column - max(0, x)
+    }
+
+    /// Writes `text` as a table cell of `width` columns from `x`: clipped with "…" when longer,
+    /// against the left or right edge, the rest blank in `style`. Returns the columns used.
+    @discardableResult
+    public mutating func put(_ text: String, x: Int, y: Int, style: Style = .text, width: Int, rightAligned: Bool = false) -> Int {
+        guard width > 0 else { return 0 }
+        let clipped = DisplayWidth.clip(text, to: width)
+        let gap = max(0, width - DisplayWidth.of(clipped))
+        let start = rightAligned ? x + gap : x
+        blank(y: y, from: rightAligned ? x : x + width - gap, count: gap, style: style)
+        put(clipped, x: start, y: y, style: style, limit: width - gap)
+        return width
+    }
+
+    /// Blank cells in `style`, without building a string of spaces.
+    mutating func blank(y: Int, from x: Int, count: Int, style: Style) {
+        guard y >= 0, y < size.height, count > 0 else { return }
+        let start = max(0, x), end = min(size.width, x + count)
+        guard start < end else { return }
+        let blank = Cell(" ", style)
+        for column in start..<end { cells[y * size.width + column] = blank }
+        splitWide(y: y, from: start, to: end)
     }
 
     /// Blanks the halves of wide characters cut by a write of columns `start..<end` of row `y`.
@@ -209,6 +237,7 @@ public enum DisplayWidth {
 
     /// `text` cut to `width` columns, with "…" when something was cut.
     public static func clip(_ text: String, to width: Int) -> String {
+        if text.utf8.count <= width, isPrintableASCII(text) { return text }
         guard of(text) > width else { return text }
         guard width > 0 else { return "" }
         var out = ""

@@ -165,6 +165,8 @@ public struct DashboardState: Sendable {
     }
     /// How exact times are written: made once for the zone, not once a frame.
     public private(set) var times = TimeText(timeZone: .current)
+    /// The watchlist's row texts, kept between frames (see `RowTextCache`).
+    let rowTexts = RowTextCache()
 
     public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rule: OverdueRule = OverdueRule(), themeName: String = "default", demo: Bool = false) {
         index = WatchlistIndex(now: now)

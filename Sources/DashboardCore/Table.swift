@@ -7,8 +7,10 @@ struct Table {
         var rightAligned = false
         /// Lower is more important; priority 0 columns are always shown.
         var priority = 0
-        /// Takes whatever width is left over.
+        /// Takes whatever width is left over, and gives up columns down to `minimumWidth` when
+        /// the always-shown columns would not fit otherwise.
         var flexible = false
+        var minimumWidth: Int? = nil
     }
 
     struct Row {
@@ -27,8 +29,9 @@ struct Table {
         }
         var result = columns.indices.filter(chosen.contains).map { (index: $0, width: columns[$0].width) }
         let spare = width - used(chosen)
-        if spare > 0, let flexible = result.firstIndex(where: { columns[$0.index].flexible }) {
-            result[flexible].width += spare
+        if spare != 0, let flexible = result.firstIndex(where: { columns[$0.index].flexible }) {
+            let column = columns[result[flexible].index]
+            result[flexible].width = max(min(column.width, column.minimumWidth ?? column.width), result[flexible].width + spare)
         }
         return result
     }
@@ -40,7 +43,7 @@ struct Table {
         var x = area.x + 2
         for (index, width) in layout {
             let column = columns[index]
-            screen.put(DisplayWidth.pad(column.title, to: width, right: column.rightAligned), x: x, y: headerY, style: Style(.header, bold: true))
+            screen.put(column.title, x: x, y: headerY, style: Style(.header, bold: true), width: width, rightAligned: column.rightAligned)
             x += width + 1
         }
         for (offset, row) in rows.dropFirst(scroll).prefix(area.height).enumerated() {
@@ -49,7 +52,7 @@ struct Table {
             var x = area.x + 2
             for (index, width) in layout {
                 let (text, style) = row.cells[index]
-                screen.put(DisplayWidth.pad(text, to: width, right: columns[index].rightAligned), x: x, y: y, style: style)
+                screen.put(text, x: x, y: y, style: style, width: width, rightAligned: columns[index].rightAligned)
                 x += width + 1
             }
             if scroll + offset == selected { Self.select(y: y, from: area.x, width: area.width, in: &screen) }

@@ -64,6 +64,29 @@ import TestReports
         #expect(state.frame.selected == 5)
     }
 
+    /// The watchlist keeps its rows' texts between frames; a row that changed is drawn anew, and
+    /// the cache never shows an order's old amount, stage or label.
+    @Test func rowTextsKeptBetweenFramesFollowEveryChange() {
+        var state = loaded([row(1, "ORD-1"), row(2, "ORD-2")], size: Size(width: 120, height: 12))
+        let first = Dashboard.render(state).text
+        #expect(first.contains("₹500.00"))
+        #expect(state.rowTexts.texts(for: state.row(id: 1)!, make: WatchlistComponent.fixedTexts).cached)
+        #expect(Dashboard.render(state).text == first)
+
+        // A new amount, a new label, a failed stage: each is on the next frame.
+        var changed = row(1, "ORD-1", failedRefund: true)
+        changed.order.label = "desk 7"
+        var report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .failed, payu: B.record("r1", status: .failure))])])
+        report.payment.amount = Money(value: 123_456_700, offset: 100)
+        changed.summary = OrderSummary(report, rule: OverdueRule())
+        _ = Dashboard.update(&state, .fetched(1, row: changed, error: nil))
+        let line = Dashboard.render(state).lines.first { $0.contains("ORD-1") } ?? ""
+        #expect(line.contains("desk 7"), "\(line)")
+        #expect(line.contains("₹12,34,567.00"), "\(line)")
+        #expect(line.contains("1 failed"), "\(line)")
+        #expect(!line.contains("₹500.00"), "\(line)")
+    }
+
     @Test func theLayoutGivesEachPartItsRows() {
         let layout = ScreenLayout(Size(width: 80, height: 24))
         #expect(layout.title == Rect(x: 0, y: 0, width: 80, height: 1))

@@ -5,19 +5,20 @@ import RefundStore
 /// The home screen: one row per tracked order, what needs attention first. Enter opens the
 /// order, `y` copies its reference id, `e` writes the list as shown (filtered).
 struct WatchlistComponent: Component {
-    /// At 80 columns: reference, payment, amount, refunds, state and age; wider terminals add the
-    /// label, ARN, overdue count, transactions and the refunded total, in that order.
+    /// Always: reference, amount, refunds, state and age (at 60 columns the state narrows to fit).
+    /// From about 70 columns the payment status; wider terminals add the label, ARN, overdue
+    /// count, transactions and the refunded total, in that order.
     static let table = Table(columns: [
         .init(title: "REFERENCE", width: 18),
-        .init(title: "LABEL", width: 18, priority: 1),
-        .init(title: "PAYMENT", width: 9),
+        .init(title: "LABEL", width: 18, priority: 2),
+        .init(title: "PAYMENT", width: 9, priority: 1),
         .init(title: "AMOUNT", width: 13, rightAligned: true),
-        .init(title: "TXN", width: 3, rightAligned: true, priority: 4),
+        .init(title: "TXN", width: 3, rightAligned: true, priority: 5),
         .init(title: "RFD", width: 3, rightAligned: true),
-        .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 5),
-        .init(title: "STATE", width: 16, flexible: true),
-        .init(title: "ARN", width: 9, priority: 2),
-        .init(title: "OVERDUE", width: 7, rightAligned: true, priority: 3),
+        .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 6),
+        .init(title: "STATE", width: 16, flexible: true, minimumWidth: 9),
+        .init(title: "ARN", width: 9, priority: 3),
+        .init(title: "OVERDUE", width: 7, rightAligned: true, priority: 4),
         .init(title: "UPDATED", width: 10),
     ])
 
@@ -62,24 +63,47 @@ struct WatchlistComponent: Component {
     }
 
     func row(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
+        let fixed = c.state.rowTexts.texts(for: watched, make: Self.fixedTexts)
         let summary = watched.summary
         let overdue = summary?.overdueCount(at: c.now) ?? 0
-        let reference = (watched.order.referenceID, Style(.text, bold: c.state.isUnseenChange(watched)))
+        let unseen = c.state.isUnseenChange(watched)
+        var updated = watched.fetchedAt.map { Age.text(since: $0, now: c.now) } ?? "never"
+        if watched.failure != nil { updated = "⚠ " + updated }
+        var cells = fixed.cells
+        cells[0].1 = Style(.text, bold: unseen)
+        if let summary, summary.arnMissing > 0 { cells[8].1 = Style(overdue > 0 ? .overdue : .pending) }
+        cells[9] = (overdue > 0 ? "\(overdue)" : "", Style(.overdue, bold: true))
+        cells[10] = (updated, Style(watched.failure != nil ? .error : .muted))
+        let marker: (String, Style)
+        if watched.failure != nil {
+            marker = ("!", Style(.error, bold: true))
+        } else if overdue > 0 {
+            marker = ("▲", Style(.overdue, bold: true))
+        } else if unseen {
+            marker = ("●", Style(.changed, bold: true))
+        } else {
+            marker = (" ", .text)
+        }
+        return Table.Row(cells: cells, marker: marker)
+    }
+
+    /// The cells that change only when the order does; the clock's (overdue, age) and the
+    /// operator's (unseen change) are filled in each frame by `row`.
+    static func fixedTexts(_ watched: WatchedOrder) -> [(String, Style)] {
+        let summary = watched.summary
         let payment = summary?.paymentStatus ?? "—"
         let stage = summary?.stageSummary ?? (watched.failure == nil ? "not fetched yet" : "never fetched")
         let stageRole: Role = summary == nil ? .muted : (summary!.failedRefunds > 0 ? .bad : summary!.pendingRefunds > 0 ? .pending : .good)
-        var updated = watched.fetchedAt.map { Age.text(since: $0, now: c.now) } ?? "never"
-        if watched.failure != nil { updated = "⚠ " + updated }
         let arn: (String, Style)
         if let summary, summary.arnMissing > 0 {
-            arn = ("\(summary.arnMissing) missing", Style(overdue > 0 ? .overdue : .pending))
+            arn = ("\(summary.arnMissing) missing", Style(.pending))
         } else if let summary, summary.arnPresent > 0 {
             arn = ("✓", Style(.good))
         } else {
             arn = ("—", Style(.muted))
         }
-        let cells: [(String, Style)] = [
-            reference,
+        return [
+            (watched.order.referenceID, .text),
             (watched.order.label ?? "", Style(.muted)),
             (payment, Style(StatusStyle.role(for: payment))),
             (summary?.amount?.formatted ?? "—", .text),
@@ -88,19 +112,37 @@ struct WatchlistComponent: Component {
             (summary?.refundTotal?.formatted ?? (summary?.refundCount == 0 ? "" : "—"), .text),
             (stage, Style(stageRole)),
             arn,
-            (overdue > 0 ? "\(overdue)" : "", Style(.overdue, bold: true)),
-            (updated, Style(watched.failure != nil ? .error : .muted)),
+            ("", .text),
+            ("", .text),
         ]
-        let marker: (String, Style)
-        if watched.failure != nil {
-            marker = ("!", Style(.error, bold: true))
-        } else if overdue > 0 {
-            marker = ("▲", Style(.overdue, bold: true))
-        } else if c.state.isUnseenChange(watched) {
-            marker = ("●", Style(.changed, bold: true))
-        } else {
-            marker = (" ", .text)
+    }
+}
+
+/// The watchlist's fixed cell texts (amounts, counts, stage) by order, kept between frames:
+/// formatting two amounts and the stage for each of 46 rows was about a fifth of a 200x50
+/// frame. An entry is used only while its order's row is equal to the one it was made from, so
+/// what is drawn is what `fixedTexts` would give; it is a cache, never a second source of truth.
+/// Shared by copies of a state (a class), and locked, since tests render states on many threads.
+final class RowTextCache: @unchecked Sendable {
+    private struct Entry {
+        let source: WatchedOrder
+        let cells: [(String, Style)]
+    }
+
+    private let lock = NSLock()
+    private var entries: [Int64: Entry] = [:]
+    /// More entries than a few screens' worth are dropped all at once: a long scroll through
+    /// 10,000 orders does not keep 10,000 rows of text.
+    private let limit = 1_000
+
+    func texts(for watched: WatchedOrder, make: (WatchedOrder) -> [(String, Style)]) -> (cells: [(String, Style)], cached: Bool) {
+        guard let id = watched.order.id else { return (make(watched), false) }
+        if let entry = lock.withLock({ entries[id] }), entry.source == watched { return (entry.cells, true) }
+        let cells = make(watched)
+        lock.withLock {
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[id] = Entry(source: watched, cells: cells)
         }
-        return Table.Row(cells: cells, marker: marker)
+        return (cells, false)
     }
 }
