@@ -37,6 +37,8 @@ public final class DashboardRunner {
     private let inbox = Inbox()
     private var dirty = true
     private var lastTick = Date.distantPast
+    /// When an effect last went to the performer.
+    private var lastEffect = Date.distantPast
 
     /// `clock` gives the data's time and real time (they differ in the demo).
     public init(state: DashboardState, terminal: any Terminal, performer: any EffectPerformer, clock: @escaping () -> (now: Date, wall: Date)) {
@@ -79,7 +81,17 @@ public final class DashboardRunner {
     /// Steps until the dashboard quits or `stop` says so.
     public func run(until stop: () -> Bool) {
         start()
-        while !quit && !stop() { step(waiting: 100) }
+        while !quit && !stop() { step(waiting: waitMilliseconds) }
+    }
+
+    /// How long a step waits for the terminal. Curses cannot be woken by another thread, so an
+    /// effect's result waits until the wait ends: short (15 ms) while results are expected (the
+    /// watchlist loading, a refresh running, an effect started in the last two seconds), 100 ms
+    /// when idle, which keeps an idle dashboard at ten wake-ups a second. With a fixed 100 ms the
+    /// loaded watchlist waited up to 100 ms to be drawn.
+    public var waitMilliseconds: Int {
+        let expecting = !state.loaded || state.isRefreshing || clock().wall.timeIntervalSince(lastEffect) < 2
+        return expecting ? 15 : 100
     }
 
     /// An action from outside the loop (a test, a signal): applied on the next step.
@@ -108,6 +120,7 @@ public final class DashboardRunner {
             case .copy(let text):
                 terminal.copyToClipboard(text)
             default:
+                lastEffect = clock().wall
                 performer.perform(effect) { inbox.post($0) }
             }
         }

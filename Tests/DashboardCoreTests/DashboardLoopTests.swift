@@ -149,4 +149,26 @@ import TestReports
         step(runner, until: { runner.quit }, "q quits")
         #expect(!runner.step(waiting: 0))
     }
+
+    /// Curses cannot be woken by another thread: while results are expected the loop waits in
+    /// short slices, so a loaded watchlist or a fetched order is drawn within 15 ms, and an idle
+    /// dashboard wakes ten times a second.
+    @Test func theLoopWaitsBrieflyWhileResultsAreExpected() {
+        let terminal = MemoryTerminal(size: Size(width: 80, height: 24))
+        let effects = FakeEffects(rows: [row(1, "ORD-1")])
+        var clock = t0
+        let runner = DashboardRunner(state: DashboardState(now: t0, size: Size(width: 80, height: 24), interval: 30, themeName: "default"),
+                                     terminal: terminal, performer: effects, clock: { (clock, clock) })
+        #expect(runner.waitMilliseconds == 15, "before the watchlist is loaded")
+        runner.start()
+        step(runner, until: { runner.state.loaded }, "the watchlist loads")
+        #expect(runner.waitMilliseconds == 15, "just after an effect")
+        clock = t0.addingTimeInterval(2.5)
+        runner.step(waiting: 0)
+        #expect(runner.waitMilliseconds == 100, "idle")
+        terminal.events = [.key(.enter)]
+        runner.step(waiting: 0)
+        #expect(effects.effects.last == .loadDetail(1))
+        #expect(runner.waitMilliseconds == 15, "an order's detail is loading")
+    }
 }
