@@ -12,17 +12,12 @@ import TestReports
     typealias B = ReportBuilder
     let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
-    func row(_ id: Int64, _ reference: String, failedRefund: Bool = false, changedAt: Date? = nil) -> WatchedOrder {
-        let refund = B.refund("r\(id)", status: failedRefund ? .failed : .success, payu: B.record("r\(id)", status: .success, arn: "1"))
-        let summary = OrderSummary(B.order([B.transaction("t\(id)", refunds: [refund])]), rule: OverdueRule())
-        return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0, changedAt: changedAt)
+    func row(_ id: Int64, _ reference: String, failedRefund: Bool = false, changedAt: Date? = nil, failure: Bool = false) -> WatchedOrder {
+        Watchlists.row(id, reference, stage: failedRefund ? .failed : .success, changedAt: changedAt, failure: failure)
     }
 
     func loaded(_ rows: [WatchedOrder], size: Size = Size(width: 80, height: 24)) -> DashboardState {
-        var state = DashboardState(now: t0, size: size, interval: 30)
-        state.timeZone = TimeZone(identifier: "Asia/Kolkata")!
-        _ = Dashboard.update(&state, .watchlistLoaded(rows))
-        return state
+        Watchlists.loaded(rows, size: size)
     }
 
     /// An order of `count` transactions (ids 4000000000000000xx), one refund each, opened.

@@ -98,11 +98,7 @@ import TestReports
         }
     }
 
-    func row(_ id: Int64, _ reference: String) -> WatchedOrder {
-        let refund = B.refund("r\(id)", status: .success, payu: B.record("r\(id)", status: .success, arn: "1"))
-        return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0),
-                            summary: OrderSummary(B.order([B.transaction("t\(id)", refunds: [refund])]), rule: OverdueRule()), fetchedAt: t0)
-    }
+    func row(_ id: Int64, _ reference: String) -> WatchedOrder { Watchlists.row(id, reference) }
 
     /// Steps until `condition` holds, at most `steps` times; fails the test if it never does.
     func step(_ runner: DashboardRunner, until condition: () -> Bool, steps: Int = 50, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {

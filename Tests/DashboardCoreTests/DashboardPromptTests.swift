@@ -13,16 +13,11 @@ import TestReports
     let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
     func row(_ id: Int64, _ reference: String, stage: RefundStatus = .success, arn: String? = "1", changedAt: Date? = nil) -> WatchedOrder {
-        let refund = B.refund("r\(id)", status: stage, payu: B.record("r\(id)", status: stage == .success ? .success : .queued, arn: arn))
-        let summary = OrderSummary(B.order([B.transaction("t\(id)", refunds: [refund])]), rule: OverdueRule())
-        return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0, changedAt: changedAt)
+        Watchlists.row(id, reference, stage: stage, arn: arn, changedAt: changedAt)
     }
 
     func loaded(_ rows: [WatchedOrder], size: Size = Size(width: 80, height: 24)) -> DashboardState {
-        var state = DashboardState(now: t0, size: size, interval: 30)
-        state.timeZone = TimeZone(identifier: "Asia/Kolkata")!
-        _ = Dashboard.update(&state, .watchlistLoaded(rows))
-        return state
+        Watchlists.loaded(rows, size: size)
     }
 
     func type(_ text: String, _ state: inout DashboardState) {
