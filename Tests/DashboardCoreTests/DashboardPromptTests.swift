@@ -202,6 +202,28 @@ import TestReports
         #expect(bottomLines(empty)[0] == "⚠ nothing to export: no tracked order on screen")
     }
 
+    /// Ctrl-u clears the line (the export's suggested name gives way to a typed one) and Ctrl-w
+    /// deletes the last word, as in a shell; outside a prompt Ctrl-u is still half a page up.
+    @Test func ctrlUClearsAPromptAndCtrlWDeletesAWord() {
+        var state = loaded([row(1, "ORD-AAA-1"), row(2, "ORD-BBB-2")])
+        state.wall = moment(2026, 11, 21, 18, 5)
+        _ = Dashboard.update(&state, .key(.character("e")))
+        _ = Dashboard.update(&state, .key(.control("u")))
+        #expect(bottomLines(state)[0].hasPrefix("Export 2 orders to: ▏"))
+        type("/tmp/out.json", &state)
+        #expect(Dashboard.update(&state, .key(.enter)) == [.export([1, 2], path: "/tmp/out.json")])
+
+        _ = Dashboard.update(&state, .key(.character("a")))
+        type("ORD-1 ORD-2  ", &state)
+        _ = Dashboard.update(&state, .key(.control("w")))
+        #expect(bottomLines(state)[0].hasPrefix("Track: ORD-1 ▏"))
+        _ = Dashboard.update(&state, .key(.control("w")))
+        _ = Dashboard.update(&state, .key(.control("w")))
+        #expect(state.prompt == Prompt(.track, text: ""))
+        _ = Dashboard.update(&state, .key(.escape))
+        #expect(state.prompt == nil)
+    }
+
     @Test func yCopiesTheIdOrTheARN() {
         var state = loaded([row(1, "ORD-1", arn: "74001234"), row(2, "ORD-2", stage: .pending, arn: nil)])
         #expect(Dashboard.update(&state, .key(.character("y"))) == [.copy(state.visibleRow(0)!.order.referenceID)])

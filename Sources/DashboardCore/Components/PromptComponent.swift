@@ -46,6 +46,15 @@ enum PromptComponent {
         case .backspace:
             if !prompt.text.isEmpty { prompt.text.removeLast() }
             state.prompt = prompt
+        case .control("u"):
+            // As in a shell: the whole line goes (the export prompt's suggested name, say).
+            prompt.text = ""
+            state.prompt = prompt
+        case .control("w"):
+            // As in a shell: the last word and the spaces after it.
+            while prompt.text.last == " " { prompt.text.removeLast() }
+            while let last = prompt.text.last, last != " " { prompt.text.removeLast() }
+            state.prompt = prompt
         case .character(let character) where !character.isNewline && !(character.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false):
             prompt.text.append(character)
             state.prompt = prompt
