@@ -79,12 +79,32 @@ struct ExportFile {
         let message: String
     }
 
-    /// Replaces `path` whole (never half-written).
+    /// Replaces `path` whole (never half-written). The error is short enough for the dashboard's
+    /// one flash line: the folder that is missing, or the system's reason ("Permission denied").
     func write(to path: String) throws(WriteError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw WriteError(message: "cannot write \(path): it is a folder. Give a file name, such as \(url.appendingPathComponent("refunds.csv").path).")
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw WriteError(message: "cannot write \(path): there is no folder \(folder). Create it, or give another path.")
+        }
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try data.write(to: url, options: .atomic)
         } catch {
-            throw WriteError(message: "cannot write \(path): \(error.localizedDescription). Check the folder exists and is writable.")
+            // Foundation's own words on Linux are often "The operation could not be completed":
+            // the system's reason when there is one, else what can be checked.
+            let reason: String
+            if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+                reason = String(cString: strerror(Int32(posix.code)))
+            } else if !FileManager.default.isWritableFile(atPath: folder) {
+                reason = "the folder \(folder) is not writable"
+            } else {
+                reason = error.localizedDescription
+            }
+            throw WriteError(message: "cannot write \(path): \(reason). Give a path in a folder you can write to.")
         }
     }
 }

@@ -104,7 +104,14 @@ import TestSupport
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [[String: Any]])
         #expect(rows.count == 3)
         #expect(rows.first { $0["reference_id"] as? String == "ORD-20261005-2757" }?["arn"] as? String == arn["new"] as? String)
-        expectNoSecrets([add, first, second, history, text, list, csv, exported])
+        // A path that cannot be written says which folder is missing or why, and what to do.
+        let missing = try await CLIRunner.run(["export", "--output", space.folder + "/no-such-folder/x.csv"] + common, environment: env)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot write \(space.folder)/no-such-folder/x.csv: there is no folder \(space.folder)/no-such-folder. Create it, or give another path."), "\(missing.stderr)")
+        let folder = try await CLIRunner.run(["export", "--output", space.folder] + common, environment: env)
+        #expect(folder.status != 0)
+        #expect(folder.stderr.contains("cannot write \(space.folder): it is a folder. Give a file name, such as \(space.folder)/refunds.csv."), "\(folder.stderr)")
+        expectNoSecrets([add, first, second, history, text, list, csv, exported, missing, folder])
     }
 
     @Test func addingFromStdinReportsBadLinesAndDuplicatesAndKeepsTheRest() async throws {
