@@ -16,7 +16,7 @@ struct Answer: Sendable {
     static func routeNotFound(method: String, path: String) -> Answer {
         .json(.notFound, .object([("message", .string(
             "No route for \(method) \(path). The simulator serves GET /v1/<SID>/wrapper/<phoneNumberId>/payments/"
-                + "<paymentConfigId>/<referenceId> and POST or GET \(SimulatorCore.payuPath)"))]))
+                + "<paymentConfigId>/<referenceId>, POST or GET \(SimulatorCore.payuPath) and POST \(PayUTokenAuthority.path)"))]))
     }
 
     func response() -> Response {

@@ -23,6 +23,9 @@ public struct SimulatorOptions: Sendable {
     /// Simulated seconds that have already passed when the server starts: with `startDate` set to
     /// an earlier run's start, the clock carries on where that run's would be now.
     public var elapsedAtStart: Double
+    /// Seconds an access token from the PayU token endpoint lasts (`expires_in`), on the
+    /// simulated clock. PayU's samples say 7199.
+    public var tokenLifetime: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -34,8 +37,10 @@ public struct SimulatorOptions: Sendable {
         credentials: SimulatorCredentials = .demo,
         startDate: Date? = nil,
         orders: Int = Catalogue.standardSize,
-        elapsedAtStart: Double = 0
+        elapsedAtStart: Double = 0,
+        tokenLifetime: Int = 7199
     ) {
+        self.tokenLifetime = tokenLifetime
         self.host = host
         self.port = port
         self.seed = seed
@@ -103,12 +108,23 @@ public struct SimulatorCredentials: Sendable, Equatable {
     public var merchantID: String
     public var resellerID: String
     public var clientSecret: String
+    /// A long-lived token the refund status endpoint always accepts (a fixed `bearer_token`).
     public var bearerToken: String
+    /// PayU OAuth: the client id, the refresh token a partner starts with, and the one-time
+    /// authorization code the browser step would give.
+    public var clientID: String
+    public var refreshToken: String
+    public var authorizationCode: String
 
     public init(
         sid: String, apiKey: String, phoneNumberID: String, paymentConfigID: String,
-        merchantID: String, resellerID: String, clientSecret: String, bearerToken: String
+        merchantID: String, resellerID: String, clientSecret: String, bearerToken: String,
+        clientID: String = "refundwatch-demo-client", refreshToken: String = "demo-refresh-token",
+        authorizationCode: String = "demo-authorization-code"
     ) {
+        self.clientID = clientID
+        self.refreshToken = refreshToken
+        self.authorizationCode = authorizationCode
         self.sid = sid
         self.apiKey = apiKey
         self.phoneNumberID = phoneNumberID

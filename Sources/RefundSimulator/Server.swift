@@ -12,6 +12,8 @@ public final class RunningSimulator: Sendable {
     public let kaleyraBaseURL: String
     /// The full URL of the PayU refund status endpoint.
     public let payuRefundStatusURL: String
+    /// PayU's OAuth token endpoint (`POST`, form-encoded).
+    public let payuTokenURL: String
     public let port: Int
     public let options: SimulatorOptions
     public let catalogue: Catalogue
@@ -33,6 +35,7 @@ public final class RunningSimulator: Sendable {
         let host = Self.urlHost(core.options.host)
         kaleyraBaseURL = "http://\(host):\(port)"
         payuRefundStatusURL = "http://\(host):\(port)\(SimulatorCore.payuPath)"
+        payuTokenURL = "http://\(host):\(port)\(PayUTokenAuthority.path)"
     }
 
     /// Binds the port and returns once the server accepts connections.
@@ -101,6 +104,12 @@ public final class RunningSimulator: Sendable {
     }
 
     public func clearReceivedRequests() { core.clearReceivedRequests() }
+
+    /// Requests to the PayU token endpoint since start, refused ones included.
+    public func tokenRequestCount() -> Int { core.tokens.requestCount }
+
+    /// Refuses every PayU refresh token from now on (a partner's access revoked).
+    public func revokeRefreshTokens() { core.tokens.revokeRefreshTokens() }
 
     /// The simulated clock: start date plus real elapsed time times `speed`.
     public func now() -> Date { core.now() }

@@ -13,6 +13,7 @@ final class SimulatorCore: Sendable {
     let options: SimulatorOptions
     let catalogue: Catalogue
     let faults: FaultInjector
+    let tokens: PayUTokenAuthority
     /// The simulated clock's anchor, floored to a whole second so timestamps are exact.
     let anchorEpoch: Int
     private let startInstant: ContinuousClock.Instant
@@ -26,6 +27,7 @@ final class SimulatorCore: Sendable {
         self.options = options
         catalogue = Catalogue(seed: options.seed, size: options.orders)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
+        tokens = PayUTokenAuthority(credentials: options.credentials, lifetime: options.tokenLifetime, seed: options.seed)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
         startInstant = ContinuousClock.now
         traceRandom = Locked(.stream(seed: options.seed, purpose: 0x7ACE))
@@ -93,6 +95,9 @@ final class SimulatorCore: Sendable {
         let delay = faults.latencyMilliseconds(options.latency)
         if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
 
+        if received.rawPath == PayUTokenAuthority.path {
+            return tokens.answer(received, now: now().timeIntervalSince1970).response()
+        }
         let api = Self.api(for: received.rawPath)
         if let api { counted.withLock { $0[api, default: 0] += 1 } }
         let fault = api.flatMap { faults.decide(for: $0) }

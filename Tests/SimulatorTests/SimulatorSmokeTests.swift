@@ -102,6 +102,65 @@ struct SimulatorSmokeTests {
 
     // MARK: - PayU
 
+    /// PayU's token endpoint: both grants, rotation (a refresh token works once), tokens the
+    /// refund status endpoint takes until `created_at + expires_in` and then answers 401, OAuth's
+    /// errors, and the count of token requests.
+    @Test func payuTokensRotateExpireAndAreCounted() async throws {
+        var options = SimulatorOptions(startDate: Self.fixedStart)
+        options.tokenLifetime = 30
+        let simulator = try await RunningSimulator.start(options)
+        defer { Task { await simulator.stop() } }
+        let credentials = simulator.options.credentials
+        let settled = try #require(simulator.catalogue.orders(in: .settled).first?.payuTransactionIDs.first)
+
+        let first = try await Curl.token(simulator, ["grant_type": "refresh_token", "client_id": credentials.clientID,
+                                                     "refresh_token": credentials.refreshToken])
+        #expect(first.status == 200, "\(first.body)")
+        let access = try #require(first.json?["access_token"] as? String)
+        let refresh = try #require(first.json?["refresh_token"] as? String)
+        #expect(first.json?["token_type"] as? String == "Bearer")
+        #expect(first.json?["expires_in"] as? Int == 30)
+        let createdAt = try #require(first.json?["created_at"] as? Int)
+        #expect(abs(createdAt - Int(simulator.now().timeIntervalSince1970)) <= 2)
+        #expect(refresh != credentials.refreshToken)
+
+        // The access token opens the refund status endpoint until it expires.
+        #expect(try await Curl.payu(simulator, payuID: settled, token: access).status == 200)
+        simulator.advanceClock(by: 31)
+        let expired = try await Curl.payu(simulator, payuID: settled, token: access)
+        #expect(expired.status == 401 && expired.json?["message"] as? String == "Invalid Auth token")
+        // The fixed bearer token still works.
+        #expect(try await Curl.payu(simulator, payuID: settled).status == 200)
+
+        // A used refresh token is refused; the newest one works (with the secret, checked when sent).
+        let reused = try await Curl.token(simulator, ["grant_type": "refresh_token", "client_id": credentials.clientID,
+                                                      "refresh_token": credentials.refreshToken])
+        #expect(reused.status == 400 && reused.json?["error"] as? String == "invalid_grant")
+        let wrongSecret = try await Curl.token(simulator, ["grant_type": "refresh_token", "client_id": credentials.clientID,
+                                                           "client_secret": "nope", "refresh_token": refresh])
+        #expect(wrongSecret.status == 401 && wrongSecret.json?["error"] as? String == "invalid_client")
+        let second = try await Curl.token(simulator, ["grant_type": "refresh_token", "client_id": credentials.clientID,
+                                                      "client_secret": credentials.clientSecret, "refresh_token": refresh])
+        #expect(second.status == 200, "\(second.body)")
+        let secondAccess = try #require(second.json?["access_token"] as? String)
+        #expect(try await Curl.payu(simulator, payuID: settled, token: secondAccess).status == 200)
+
+        // The authorization code works once; unknown grants are named.
+        let code = ["grant_type": "authorization_code", "client_id": credentials.clientID, "client_secret": credentials.clientSecret,
+                    "code": credentials.authorizationCode, "redirect_uri": "http://localhost/callback"]
+        #expect(try await Curl.token(simulator, code).status == 200)
+        #expect(try await Curl.token(simulator, code).json?["error"] as? String == "invalid_grant")
+        #expect(try await Curl.token(simulator, ["grant_type": "password", "client_id": credentials.clientID]).json?["error"] as? String
+                == "unsupported_grant_type")
+
+        // Revoked: every refresh token is refused.
+        simulator.revokeRefreshTokens()
+        let newest = try #require(second.json?["refresh_token"] as? String)
+        let revoked = try await Curl.token(simulator, ["grant_type": "refresh_token", "client_id": credentials.clientID, "refresh_token": newest])
+        #expect(revoked.status == 400 && revoked.json?["error"] as? String == "invalid_grant")
+        #expect(simulator.tokenRequestCount() == 8)
+    }
+
     @Test func payuAnswersEachDocumentedCase() async throws {
         let simulator = try await RunningSimulator.start(SimulatorOptions(startDate: Self.fixedStart))
         defer { Task { await simulator.stop() } }
@@ -253,6 +312,13 @@ enum Curl {
             arguments += ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body, simulator.payuRefundStatusURL]
         }
         return try await run(arguments)
+    }
+
+    /// A form-encoded POST to the PayU token endpoint.
+    static func token(_ simulator: RunningSimulator, _ form: [String: String]) async throws -> Answer {
+        var arguments = ["-m", "10", "-X", "POST"]
+        for (name, value) in form.sorted(by: { $0.key < $1.key }) { arguments += ["--data-urlencode", "\(name)=\(value)"] }
+        return try await run(arguments + [simulator.payuTokenURL])
     }
 
     static func run(_ arguments: [String]) async throws -> Answer {
