@@ -47,6 +47,40 @@ public enum UnreadableBody: Sendable, Hashable {
     case malformedJSON(String)
 }
 
+/// Why PayU's token endpoint gave no access token.
+public enum PayUTokenRenewalFailure: Sendable, Hashable {
+    /// `invalid_grant`: the refresh token is expired, revoked or already used.
+    case refreshTokenRefused(description: String?)
+    /// `invalid_client`: the client id or secret is wrong.
+    case clientRefused(description: String?)
+    /// Another OAuth error code.
+    case refused(code: String, description: String?)
+    /// PayU refused (401) an access token it had just issued.
+    case renewedTokenRejected
+    /// The answer held no token: not JSON, or a token without `expires_in`.
+    case unreadable(status: Int, detail: String)
+
+    var isRefusal: Bool {
+        if case .unreadable = self { false } else { true }
+    }
+
+    var message: String {
+        func said(_ description: String?) -> String { description.map { ": \(ErrorText.clipped($0, limit: 80))" } ?? "" }
+        switch self {
+        case .refreshTokenRefused(let description):
+            return "PayU refused to renew the access token (invalid_grant\(said(description))): the refresh token is expired, revoked or already used. Authorize refundwatch again in PayU's partner flow, set the new refresh token as [payu.oauth] refresh_token_env (or refresh_token), then run: refundwatch payu token --renew"
+        case .clientRefused(let description):
+            return "PayU's token endpoint refused the client (invalid_client\(said(description))). Check [payu.oauth] client_id and client_secret (else [payu] client_secret)."
+        case .refused(let code, let description):
+            return "PayU's token endpoint refused to renew the access token (\(ErrorText.clipped(code, limit: 40))\(said(description))). Check [payu.oauth] token_url, client_id and the refresh token."
+        case .renewedTokenRejected:
+            return "PayU refused an access token its token endpoint had just issued (Invalid Auth token). Check that [payu.oauth] token_url and refund_status_url are the same PayU environment (production or test)."
+        case .unreadable(let status, let detail):
+            return "PayU's token endpoint answered HTTP \(status) without a token (\(ErrorText.clipped(detail))). Check [payu.oauth] token_url; if it is right, try again shortly."
+        }
+    }
+}
+
 /// Every way a lookup can fail, typed so that callers can act on it and with a message a support
 /// person can act on. No case carries a secret: not the api-key, token, client secret or hash.
 public enum RefundWatchError: Error, Sendable, Hashable {
@@ -64,6 +98,8 @@ public enum RefundWatchError: Error, Sendable, Hashable {
     case orderNotFound(referenceID: String)
     /// PayU 401: the bearer token is invalid or expired.
     case payuTokenRejected
+    /// PayU's token endpoint did not renew the access token (`[payu.oauth]`).
+    case payuTokenRenewal(PayUTokenRenewalFailure)
     /// PayU 403: the hash did not match (merchant_id or client_secret wrong).
     case payuHashRejected
     /// PayU 400: the reseller (partner) id is not allowed.
@@ -83,6 +119,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         case .accountNotSetUp, .invalidSetting: .configuration
         case .orderNotFound, .payuUnknownTransaction: .notFound
         case .kaleyraAuthentication, .payuTokenRejected, .payuHashRejected, .payuPartnerRejected: .authentication
+        case .payuTokenRenewal(let failure): failure.isRefusal ? .authentication : .server
         case .rateLimited: .rateLimited
         case .server, .unreadableResponse: .server
         case .timeout, .connectionRefused, .network: .network
@@ -99,7 +136,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         switch self {
         case .invalidReferenceID, .invalidSetting: nil
         case .kaleyraAuthentication, .accountNotSetUp, .meta, .orderNotFound: .kaleyra
-        case .payuTokenRejected, .payuHashRejected, .payuPartnerRejected, .payuUnknownTransaction: .payu
+        case .payuTokenRejected, .payuTokenRenewal, .payuHashRejected, .payuPartnerRejected, .payuUnknownTransaction: .payu
         case .rateLimited(let service, _), .server(let service, _, _), .unreadableResponse(let service, _, _),
              .timeout(let service, _), .connectionRefused(let service, _), .network(let service, _, _): service
         }
@@ -127,7 +164,9 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         case .orderNotFound(let id):
             return "No WhatsApp payment found for reference id \(ErrorText.quoted(id)). Check the id, and that it was sent with this phone number and payment configuration."
         case .payuTokenRejected:
-            return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env."
+            return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env, or let refundwatch renew it with [payu.oauth] (README.md, \"PayU tokens\")."
+        case .payuTokenRenewal(let failure):
+            return failure.message
         case .payuHashRejected:
             return "PayU rejected the request hash (Invalid Hash). Check [payu] merchant_id and client_secret."
         case .payuPartnerRejected(let message):

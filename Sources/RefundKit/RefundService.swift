@@ -12,12 +12,14 @@ public final class RefundService: Sendable {
     private let transport: HTTPTransport
     private let now: @Sendable () -> Date
 
-    public init(configuration: RefundConfiguration, logger: Logger? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// `tokenCacheDirectory`: where `[payu.oauth]` keeps its token cache (the state folder); nil
+    /// keeps tokens in memory only. `now` stamps reports and times token expiry.
+    public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
         let transport = logger.map { HTTPTransport(settings: configuration.http, logger: $0) } ?? HTTPTransport(settings: configuration.http)
         self.transport = transport
         kaleyra = KaleyraClient(settings: configuration.kaleyra, transport: transport)
-        payu = configuration.payu.map { PayUClient(settings: $0, transport: transport) }
+        payu = configuration.payu.map { PayUClient(settings: $0, transport: transport, tokenCacheDirectory: tokenCacheDirectory, now: now) }
         self.now = now
     }
 

@@ -137,7 +137,9 @@ public final class RunningSimulator: Sendable {
         await runTask.value
     }
 
-    /// A refundwatch configuration pointing at this server with its credentials.
+    /// A refundwatch configuration pointing at this server with its credentials. PayU is
+    /// authorized through `[payu.oauth]` against this server's token endpoint, as a real account
+    /// would be (the fixed bearer token is accepted too, for curl).
     public func demoConfigurationTOML() -> String {
         let credentials = options.credentials
         return """
@@ -155,7 +157,10 @@ public final class RunningSimulator: Sendable {
             merchant_id = \(Self.toml(credentials.merchantID))
             reseller_id = \(Self.toml(credentials.resellerID))
             client_secret = \(Self.toml(credentials.clientSecret))
-            bearer_token = \(Self.toml(credentials.bearerToken))
+            [payu.oauth]
+            token_url = \(Self.toml(payuTokenURL))
+            client_id = \(Self.toml(credentials.clientID))
+            refresh_token = \(Self.toml(credentials.refreshToken))
 
             """
     }

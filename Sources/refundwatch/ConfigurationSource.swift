@@ -19,7 +19,9 @@ struct ConfigurationSource: ParsableArguments {
     }
 
     /// The service, and in demo mode the simulator it talks to. `now` stamps each report's
-    /// `fetched_at` (the demo passes its simulated clock).
+    /// `fetched_at` and times PayU tokens (the demo passes its simulated clock). PayU tokens are
+    /// cached in the state folder, except in the demo: its simulator starts afresh each time and
+    /// would know none of them.
     func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() },
                          demoAttempts: Int? = nil) async throws -> ServiceEnvironment {
         let logger = Logger(label: "refundwatch.http")
@@ -31,7 +33,8 @@ struct ConfigurationSource: ParsableArguments {
         }
         let configuration = try ConfigurationLoader().load(explicit: config)
         for warning in configuration.warnings { standardError("refundwatch: warning: \(warning)") }
-        return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: nil)
+        let service = RefundService(configuration: configuration, logger: logger, tokenCacheDirectory: StateDirectory.path(), now: now)
+        return ServiceEnvironment(service: service, simulator: nil)
     }
 }
 

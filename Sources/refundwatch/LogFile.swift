@@ -5,6 +5,16 @@ import Glibc
 import Logging
 import RefundKit
 
+/// refundwatch's own files that are not configuration: the log and PayU's token cache.
+/// `$XDG_STATE_HOME/refundwatch`, else `~/.local/state/refundwatch`.
+enum StateDirectory {
+    static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        return state + "/refundwatch"
+    }
+}
+
 /// Where refundwatch writes its log: `$XDG_STATE_HOME/refundwatch/refundwatch.log`
 /// (`~/.local/state/refundwatch/refundwatch.log`). Never the screen: if the file cannot be opened,
 /// logging is off. `REFUNDWATCH_LOG_LEVEL` (trace, debug, info, notice, warning, error) sets the level.
@@ -17,9 +27,7 @@ enum LogFile {
     static let defaultMaxBytes = 5 * 1024 * 1024
 
     static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
-        return state + "/refundwatch/refundwatch.log"
+        StateDirectory.path(environment: environment) + "/refundwatch.log"
     }
 
     /// Sets up swift-log once for the process.

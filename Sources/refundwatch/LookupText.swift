@@ -42,7 +42,8 @@ enum LookupText {
         if let error = report.payuError { out.field("PayU", "unavailable: \(error.message)") }
         if transaction.refunds.isEmpty && report.unmatchedPayU.isEmpty { out.field("Refunds", "none") }
         let absentPayU: String
-        if report.payuQueried { absentPayU = "no matching PayU record" }
+        if report.payuError != nil { absentPayU = "unknown: PayU could not be asked (above)" }
+        else if report.payuQueried { absentPayU = "no matching PayU record" }
         else if transaction.gateway == .payu { absentPayU = "not asked: no [payu] table in the configuration" }
         else { absentPayU = "not a PayU refund (\(transaction.gateway.rawValue))" }
         for refund in report.refunds { render(refund, absentPayU: absentPayU, into: &out) }

@@ -30,7 +30,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Faults on demand, e.g. \"5xx=0.1,429=0.05,retry-after=2,html=0.02,hang=0.01\" or \"payu:5xx=x3\".", valueName: "SPEC"))
     var faults: String?
 
+    @Option(name: .customLong("token-lifetime"), help: ArgumentHelp("How long PayU access tokens last, in simulated time: 30s, 5m, 2h or seconds (default 7199, PayU's).", valueName: "DURATION"))
+    var tokenLifetime: String?
+
     func validate() throws {
+        if let tokenLifetime { _ = try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) } }
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; expected 0 to 65535.") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed \(speed) must be a positive number, e.g. 60.") }
         guard (1...1_000_000).contains(orders) else { throw ValidationError("--orders \(orders) is out of range; expected 1 to 1000000.") }
@@ -53,6 +57,7 @@ struct Simulate: AsyncParsableCommand {
         options.seed = seed
         options.speed = speed
         options.orders = orders
+        if let tokenLifetime { options.tokenLifetime = Int(try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) }.rounded(.up)) }
         if let latency { options.latency = try parseOption("--latency") { try LatencySpec.parse(latency) } }
         if let faults { options.faults = try parseOption("--faults") { try FaultSpec.parse(faults) } }
         let simulator: RunningSimulator

@@ -71,7 +71,7 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(payu.merchantID == "8244519")
         #expect(payu.resellerID == "11111111-2222-3333-4444-555555555555")
         #expect(payu.clientSecret.value == "payu-SECRET-222")
-        #expect(payu.bearerToken.value == "tok-SECRET-333")
+        #expect(payu.bearerToken?.value == "tok-SECRET-333")
     }
 
     @Test func defaultsAndOptionalPayU() throws {
@@ -107,7 +107,7 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         let config = try parse(text, environment: env)
         #expect(config.kaleyra.apiKey.value == "env-key")
         #expect(config.payu?.clientSecret.value == "env-secret")
-        #expect(config.payu?.bearerToken.value == "env-token")
+        #expect(config.payu?.bearerToken?.value == "env-token")
     }
 
     @Test(arguments: [("in", "https://api.in.kaleyra.io"), ("sg", "https://api.kaleyra.io"), ("eu", "https://api.eu.kaleyra.io"),
@@ -217,7 +217,7 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         expectNoSecrets("\(config.kaleyra) \(String(describing: config.payu))")
         #expect(String(reflecting: config.kaleyra.apiKey) == "<redacted>")
         #expect("\(config.payu!.clientSecret)" == "<redacted>")
-        #expect(String(reflecting: config.payu!.bearerToken) == "<redacted>")
+        #expect(String(reflecting: config.payu!.bearerToken!) == "<redacted>")
     }
 
     @Test func dumpingAConfigurationRedactsSecrets() throws {
@@ -268,5 +268,73 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
             .replacingOccurrences(of: #"bearer_token = "tok-SECRET-333""#, with: #"bearer_token_env = "T""#)
         let environment = ["K": "kal-SECRET-111", "C": "payu-SECRET-222", "T": "tok-SECRET-333"]
         #expect(try ConfigurationLoader(environment: environment).load(explicit: try file(fromEnvironment, mode: 0o644)).warnings.isEmpty)
+    }
+}
+
+/// `[payu.oauth]`: refundwatch renews PayU's access token itself.
+@Suite struct PayUOAuthConfigurationTests {
+    private let oauthTOML = variant("bearer_token = \"tok-SECRET-333\"", with: """
+        [payu.oauth]
+        client_id = "partner-app-1"
+        refresh_token_env = "PAYU_REFRESH"
+        """)
+
+    @Test func oauthReplacesTheFixedTokenWithProductionDefaults() throws {
+        let config = try parse(oauthTOML, environment: ["PAYU_REFRESH": "rt-SECRET-444"])
+        let payu = try #require(config.payu)
+        let oauth = try #require(payu.oauth)
+        #expect(payu.bearerToken == nil)
+        #expect(payu.environment == .production)
+        #expect(oauth.tokenURL == "https://accounts.payu.in/oauth/token")
+        #expect(oauth.clientID == "partner-app-1")
+        #expect(oauth.refreshToken.value == "rt-SECRET-444")
+        #expect(oauth.refreshTokenOrigin == "refresh_token_env PAYU_REFRESH")
+        // The client secret of [payu] is the OAuth client's unless [payu.oauth] names its own.
+        #expect(oauth.clientSecret.value == "payu-SECRET-222")
+        let described = "\(config)"
+        #expect(described.contains("[payu.oauth]\ntoken_url = https://accounts.payu.in/oauth/token\nclient_id = partner-app-1"))
+        #expect(!described.contains("rt-SECRET-444"))
+        expectNoSecrets(described)
+    }
+
+    @Test func theTestEnvironmentUsesPayUsTestHostAndAnExplicitURLWins() throws {
+        let test = try parse(oauthTOML.replacingOccurrences(of: "method = \"POST\"", with: "method = \"POST\"\nenvironment = \"test\""),
+                             environment: ["PAYU_REFRESH": "r"])
+        #expect(test.payu?.environment == .test)
+        #expect(test.payu?.oauth?.tokenURL == "https://uat-accounts.payu.in/oauth/token")
+        let explicit = try parse(oauthTOML + "\ntoken_url = \"http://127.0.0.1:9/oauth/token\"\nclient_secret = \"own-SECRET\"", environment: ["PAYU_REFRESH": "r"])
+        #expect(explicit.payu?.oauth?.tokenURL == "http://127.0.0.1:9/oauth/token")
+        #expect(explicit.payu?.oauth?.clientSecret.value == "own-SECRET")
+    }
+
+    @Test(arguments: [
+        ("environment = \"staging\"", "payu.environment", "expected \"production\" or \"test\""),
+        ("token_url = \"accounts.payu.in\"", "payu.oauth.token_url", "is not an http(s) URL"),
+        ("client_id = \"\"", "payu.oauth.client_id", "is empty"),
+    ])
+    func oauthMistakesNameTheKey(line: String, key: String, mentions: String) throws {
+        var text = oauthTOML
+        if line.hasPrefix("environment") {
+            text = text.replacingOccurrences(of: "method = \"POST\"", with: "method = \"POST\"\n" + line)
+        } else if line.hasPrefix("client_id") {
+            text = text.replacingOccurrences(of: "client_id = \"partner-app-1\"", with: line)
+        } else {
+            text += "\n" + line
+        }
+        let error = try #require(parseError(text, environment: ["PAYU_REFRESH": "rt-SECRET-444"]))
+        #expect(error.key == key)
+        #expect(error.description.contains(mentions), "\(error)")
+        #expect(!error.description.contains("rt-SECRET-444"))
+    }
+
+    @Test func aMissingRefreshTokenVariableAndBothKindsOfTokenAreErrors() throws {
+        let unset = try #require(parseError(oauthTOML))
+        #expect(unset.key == "payu.oauth.refresh_token_env")
+        #expect(unset.description.contains("PAYU_REFRESH, which is not set"))
+        let both = try #require(parseError(fullTOML + "\n[payu.oauth]\nclient_id = \"a\"\nrefresh_token = \"rt-SECRET-444\""))
+        #expect(both.key == "payu.bearer_token")
+        #expect(both.description.contains("keep one"))
+        expectNoSecrets(both.description)
+        #expect(!both.description.contains("rt-SECRET-444"))
     }
 }

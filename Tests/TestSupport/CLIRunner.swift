@@ -114,9 +114,19 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// A configuration file for `--config`, pointing at a harness's simulator.
-package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil) throws -> String {
+/// With `oauth`, PayU is authorized through `[payu.oauth]` against the simulator's token endpoint
+/// (the refresh token in `RW_TEST_PAYU_REFRESH`) instead of a fixed bearer token.
+package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil,
+                                oauth: Bool = false, extra: String = "") throws -> String {
     let credentials = harness.simulator.options.credentials
+    let authorization = oauth ? """
+    [payu.oauth]
+    token_url = "\(harness.simulator.payuTokenURL)"
+    client_id = "\(credentials.clientID)"
+    refresh_token_env = "RW_TEST_PAYU_REFRESH"
+    """ : #"bearer_token_env = "RW_TEST_PAYU_TOKEN""#
     let text = """
+    \(extra)
     refresh_interval = 30
     concurrency = 4
     request_timeout = 8
@@ -132,7 +142,7 @@ package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets
     merchant_id = "\(credentials.merchantID)"
     reseller_id = "\(credentials.resellerID)"
     client_secret = "\(TestSecrets.clientSecret)"
-    bearer_token_env = "RW_TEST_PAYU_TOKEN"
+    \(authorization)
     """
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-test-\(UUID()).toml").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -143,7 +153,7 @@ package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets
 
 /// The environment the files above name.
 package func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
-    ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken]
+    ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken, "RW_TEST_PAYU_REFRESH": TestSecrets.refreshToken]
 }
 
 extension Process {

@@ -8,13 +8,16 @@ package enum TestSecrets {
     package static let apiKey = "kal-TESTSECRET-5f1c9a"
     package static let clientSecret = "payu-TESTSECRET-77ab02"
     package static let bearerToken = "tok-TESTSECRET-c0ffee"
-    package static let all = [apiKey, clientSecret, bearerToken]
+    package static let refreshToken = "rt-TESTSECRET-9b1d44"
+    /// Every secret, and the prefixes of the access and refresh tokens the simulator issues.
+    package static let all = [apiKey, clientSecret, bearerToken, refreshToken, "sim-at-", "sim-rt-"]
 
     package static var credentials: SimulatorCredentials {
         var credentials = SimulatorCredentials.demo
         credentials.apiKey = apiKey
         credentials.clientSecret = clientSecret
         credentials.bearerToken = bearerToken
+        credentials.refreshToken = refreshToken
         return credentials
     }
 
@@ -31,8 +34,9 @@ package struct Harness {
 
     package static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
                       requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
-                      orders: Int = Catalogue.standardSize) async throws -> Harness {
+                      orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199) async throws -> Harness {
         var options = SimulatorOptions()
+        options.tokenLifetime = tokenLifetime
         options.orders = orders
         options.credentials = TestSecrets.credentials
         options.faults = faults
@@ -70,6 +74,17 @@ package struct Harness {
     }
 
     package func stop() async { await simulator.stop() }
+
+    /// This harness's configuration with PayU authorized through `[payu.oauth]` against the
+    /// simulator's token endpoint, starting from its initial refresh token.
+    package var oauthConfiguration: RefundConfiguration {
+        var configuration = self.configuration
+        let credentials = simulator.options.credentials
+        configuration.payu?.authorization = .oauth(PayUOAuthSettings(
+            tokenURL: simulator.payuTokenURL, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret),
+            refreshToken: Secret(credentials.refreshToken)))
+        return configuration
+    }
 
     package func order(_ scenario: Scenario) -> String {
         simulator.catalogue.orders(in: scenario)[0].referenceID

@@ -48,21 +48,82 @@ public enum PayUMethod: String, Sendable, Hashable {
     case post = "POST", get = "GET"
 }
 
+/// Which PayU: production, or PayU's test (UAT) environment. Chooses the default token URL.
+public enum PayUEnvironment: String, Sendable, Hashable, CaseIterable {
+    case production, test
+
+    /// PayU's OAuth token endpoint on its accounts host.
+    public var defaultTokenURL: String {
+        switch self {
+        case .production: "https://accounts.payu.in/oauth/token"
+        case .test: "https://uat-accounts.payu.in/oauth/token"
+        }
+    }
+}
+
+/// `[payu.oauth]`: refundwatch renews PayU's access token itself with the refresh token a partner
+/// got once from PayU's authorization-code step in a browser.
+public struct PayUOAuthSettings: Sendable, Hashable {
+    public var tokenURL: String
+    public var clientID: String
+    /// Sent with every token request; `[payu.oauth] client_secret`, else `[payu] client_secret`.
+    public var clientSecret: Secret
+    /// The refresh token as configured. After the first renewal the newest one PayU returned (kept
+    /// in the token cache) is used instead, until this one changes.
+    public var refreshToken: Secret
+    /// Where the refresh token was read from, for `refundwatch payu token`: "refresh_token_env
+    /// PAYU_REFRESH_TOKEN" or "refresh_token in FILE".
+    public var refreshTokenOrigin: String
+
+    public init(tokenURL: String, clientID: String, clientSecret: Secret, refreshToken: Secret, refreshTokenOrigin: String = "refresh_token") {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.refreshToken = refreshToken
+        self.refreshTokenOrigin = refreshTokenOrigin
+    }
+}
+
+/// How PayU calls are authorized: a fixed bearer token (it expires, and a person replaces it), or
+/// OAuth with a refresh token, renewed by refundwatch.
+public enum PayUAuthorization: Sendable, Hashable {
+    case bearerToken(Secret)
+    case oauth(PayUOAuthSettings)
+}
+
 public struct PayUSettings: Sendable, Hashable {
     public var refundStatusURL: String
     public var method: PayUMethod
+    public var environment: PayUEnvironment
     public var merchantID: String
     public var resellerID: String
     public var clientSecret: Secret
-    public var bearerToken: Secret
+    public var authorization: PayUAuthorization
 
-    public init(refundStatusURL: String, method: PayUMethod = .post, merchantID: String, resellerID: String, clientSecret: Secret, bearerToken: Secret) {
+    public init(refundStatusURL: String, method: PayUMethod = .post, environment: PayUEnvironment = .production, merchantID: String, resellerID: String,
+                clientSecret: Secret, authorization: PayUAuthorization) {
         self.refundStatusURL = refundStatusURL
         self.method = method
+        self.environment = environment
         self.merchantID = merchantID
         self.resellerID = resellerID
         self.clientSecret = clientSecret
-        self.bearerToken = bearerToken
+        self.authorization = authorization
+    }
+
+    public init(refundStatusURL: String, method: PayUMethod = .post, merchantID: String, resellerID: String, clientSecret: Secret, bearerToken: Secret) {
+        self.init(refundStatusURL: refundStatusURL, method: method, merchantID: merchantID, resellerID: resellerID,
+                  clientSecret: clientSecret, authorization: .bearerToken(bearerToken))
+    }
+
+    /// The fixed bearer token, when that is how PayU is authorized; setting one replaces OAuth.
+    public var bearerToken: Secret? {
+        get { if case .bearerToken(let token) = authorization { token } else { nil } }
+        set { if let newValue { authorization = .bearerToken(newValue) } }
+    }
+
+    public var oauth: PayUOAuthSettings? {
+        if case .oauth(let oauth) = authorization { oauth } else { nil }
     }
 }
 
@@ -124,9 +185,21 @@ extension RefundConfiguration: CustomStringConvertible {
                 "method = \(payu.method.rawValue)",
                 "merchant_id = \(payu.merchantID)",
                 "reseller_id = \(payu.resellerID)",
+                "environment = \(payu.environment.rawValue)",
                 "client_secret = \(payu.clientSecret)",
-                "bearer_token = \(payu.bearerToken)",
             ]
+            switch payu.authorization {
+            case .bearerToken(let token):
+                lines.append("bearer_token = \(token)")
+            case .oauth(let oauth):
+                lines += [
+                    "[payu.oauth]",
+                    "token_url = \(oauth.tokenURL)",
+                    "client_id = \(oauth.clientID)",
+                    "client_secret = \(oauth.clientSecret)",
+                    "refresh_token = \(oauth.refreshToken)",
+                ]
+            }
         }
         return lines.joined(separator: "\n")
     }

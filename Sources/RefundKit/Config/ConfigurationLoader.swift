@@ -151,11 +151,47 @@ private struct ConfigurationBuilder {
             }
             method = parsed
         }
+        var environment = PayUEnvironment.production
+        if let text = try t.string("environment") {
+            guard let parsed = PayUEnvironment(rawValue: text.lowercased()) else {
+                throw t.error("environment", "unknown environment \"\(text)\"; expected \"production\" or \"test\"")
+            }
+            environment = parsed
+        }
+        let clientSecret = try t.secret("client_secret", expected: "the PayU client secret used in the hash")
+        let authorization: PayUAuthorization
+        if let oauthTable = try t.table("oauth") {
+            let fixedToken = try t.string("bearer_token"), fixedTokenEnv = try t.string("bearer_token_env")
+            if fixedToken != nil || fixedTokenEnv != nil {
+                throw t.error("bearer_token", "is set beside [payu.oauth]; keep one: [payu.oauth] renews tokens itself, bearer_token is a fixed token that expires")
+            }
+            authorization = .oauth(try oauthSettings(oauthTable, environment: environment, payuClientSecret: clientSecret))
+        } else {
+            authorization = .bearerToken(try t.secret("bearer_token", expected: "a PayU OAuth bearer token (or a [payu.oauth] table, which renews tokens itself)"))
+        }
         return PayUSettings(
-            refundStatusURL: urlText, method: method,
+            refundStatusURL: urlText, method: method, environment: environment,
             merchantID: try t.requiredString("merchant_id", expected: "your PayU merchant id (MID)"),
             resellerID: try t.requiredString("reseller_id", expected: "WhatsApp's reseller uuid"),
-            clientSecret: try t.secret("client_secret", expected: "the PayU client secret used in the hash"),
-            bearerToken: try t.secret("bearer_token", expected: "a PayU OAuth bearer token"))
+            clientSecret: clientSecret, authorization: authorization)
+    }
+
+    private func oauthSettings(_ t: TableReader, environment: PayUEnvironment, payuClientSecret: Secret) throws(ConfigurationError) -> PayUOAuthSettings {
+        var tokenURL = environment.defaultTokenURL
+        if let explicit = try t.string("token_url") {
+            guard let url = URL(string: explicit), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                throw t.error("token_url", "\"\(explicit)\" is not an http(s) URL; expected e.g. \"\(PayUEnvironment.production.defaultTokenURL)\"")
+            }
+            tokenURL = explicit
+        }
+        let ownSecret = try t.string("client_secret"), ownSecretEnv = try t.string("client_secret_env")
+        let hasOwnSecret = ownSecret != nil || ownSecretEnv != nil
+        let refreshOrigin = try t.string("refresh_token_env").map { "refresh_token_env \($0)" } ?? "refresh_token in \(t.file ?? "the configuration")"
+        return PayUOAuthSettings(
+            tokenURL: tokenURL,
+            clientID: try t.requiredString("client_id", expected: "the client id PayU gave your partner application"),
+            clientSecret: hasOwnSecret ? try t.secret("client_secret", expected: "the client secret of your PayU partner application") : payuClientSecret,
+            refreshToken: try t.secret("refresh_token", expected: "the refresh token from PayU's authorization step"),
+            refreshTokenOrigin: refreshOrigin)
     }
 }

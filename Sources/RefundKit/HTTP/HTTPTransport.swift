@@ -37,6 +37,9 @@ struct TransportRequest: Sendable {
     /// Shown in logs and errors instead of the URL (which may carry query parameters such as a hash).
     var host: String
     var logPath: String
+    /// Whether a connection that broke after the request went out may be retried. Not for a
+    /// refresh-token grant: PayU may have used (and so retired) the refresh token already.
+    var retriesAfterSending = true
 }
 
 struct TransportResponse: Sendable {
@@ -95,6 +98,7 @@ public final class HTTPTransport: Sendable {
                 logger.warning("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) failed: \(error.message) (attempt \(attempt))")
                 // Refused or reset connections are worth another try; a timeout has spent the deadline.
                 guard error.isRetryableTransportFailure, attempt < settings.maxAttempts else { throw error }
+                if case .network = error, !request.retriesAfterSending { throw error }
                 let wait = backoff(attempt: attempt)
                 guard fits(wait, before: deadline) else { throw error }
                 retryWait = wait

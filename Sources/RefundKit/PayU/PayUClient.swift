@@ -6,24 +6,47 @@ import NIOHTTP1
 public struct PayUClient: Sendable {
     public let settings: PayUSettings
     let transport: HTTPTransport
+    /// Renews access tokens for `[payu.oauth]`; nil for a fixed bearer token.
+    public let tokens: PayUTokenManager?
 
-    public init(settings: PayUSettings, transport: HTTPTransport) {
+    public init(settings: PayUSettings, transport: HTTPTransport, tokenCacheDirectory: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.transport = transport
+        tokens = settings.oauth.map { PayUTokenManager(settings: $0, transport: transport, cacheDirectory: tokenCacheDirectory, now: now) }
     }
 
-    /// Every refund PayU knows for one payment (`payu_id`, PayU's `mihpayid`).
+    /// Every refund PayU knows for one payment (`payu_id`, PayU's `mihpayid`). With `[payu.oauth]`
+    /// a 401 renews the token once and asks again.
     public func refundStatus(payuID: String) async throws(RefundWatchError) -> [PayURefundRecord] {
         if let problem = PathSegment.problem(with: payuID) {
             throw .invalidReferenceID(payuID, reason: "the payu_id is not valid: \(problem)")
         }
+        guard let tokens else {
+            return try await refundStatus(payuID: payuID, token: settings.bearerToken?.value ?? "")
+        }
+        let token = try await tokens.accessToken()
+        do {
+            return try await refundStatus(payuID: payuID, token: token)
+        } catch {
+            guard case .payuTokenRejected = error else { throw error }
+        }
+        let renewed = try await tokens.renewAfterRejection(of: token)
+        do {
+            return try await refundStatus(payuID: payuID, token: renewed)
+        } catch {
+            guard case .payuTokenRejected = error else { throw error }
+            throw .payuTokenRenewal(.renewedTokenRejected)
+        }
+    }
+
+    private func refundStatus(payuID: String, token: String) async throws(RefundWatchError) -> [PayURefundRecord] {
         let parameters: [(String, String)] = [
             ("merchant_id", settings.merchantID),
             ("payu_id", payuID),
             ("reseller_id", settings.resellerID),
             ("hash", PayUHash.compute(merchantID: settings.merchantID, payuID: payuID, clientSecret: settings.clientSecret.value)),
         ]
-        var headers = [("Authorization", "Bearer \(settings.bearerToken.value)"), ("Accept", "application/json")]
+        var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         var url = settings.refundStatusURL
         var body: Data?
         switch settings.method {

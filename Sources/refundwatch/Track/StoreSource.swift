@@ -61,6 +61,9 @@ struct StoreSource: ParsableArguments {
 /// the demo database was made, so that refunds move between one `track refresh` and the next.
 enum DemoWatchlist {
     static let speed: Double = 60
+    /// PayU access tokens in the demo last 30 simulated minutes (30 real seconds), so a demo session
+    /// renews them while you watch (real ones last about two hours).
+    static let tokenLifetime = 1800
     static let epochKey = "demo_epoch"
 
     static var picks: [(Scenario, Int)] {
@@ -94,6 +97,7 @@ enum DemoWatchlist {
     static func simulatorOptions(for store: RefundStore, now: Date = Date()) throws -> SimulatorOptions {
         var options = SimulatorOptions()
         options.speed = speed
+        options.tokenLifetime = tokenLifetime
         if let epoch = try epoch(of: store) {
             options.startDate = epoch
             options.elapsedAtStart = max(0, now.timeIntervalSince(epoch)) * speed

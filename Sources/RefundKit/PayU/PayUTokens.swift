@@ -1,0 +1,363 @@
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An access token for PayU and when it stops working. The value is a `Secret`: printing this
+/// never shows it.
+public struct PayUAccessToken: Sendable, Hashable {
+    public var value: Secret
+    public var obtainedAt: Date
+    public var expiresAt: Date
+
+    /// When refundwatch renews it: at 90% of its life, so calls never meet an expired token.
+    public var renewAt: Date { obtainedAt.addingTimeInterval(0.9 * expiresAt.timeIntervalSince(obtainedAt)) }
+}
+
+/// What `refundwatch payu token` shows: where the token comes from and when it expires.
+public struct PayUTokenStatus: Sendable {
+    public var tokenURL: String
+    public var clientID: String
+    /// The token cache file, nil when tokens are kept in memory only (demo).
+    public var cacheFile: String?
+    /// The token in the cache (or in memory), nil when none has been obtained yet.
+    public var token: PayUAccessToken?
+    /// Where the next renewal's refresh token comes from.
+    public var refreshTokenOrigin: String
+}
+
+/// Renews PayU access tokens with `grant_type=refresh_token` and hands them to PayU calls.
+///
+/// - One renewal at a time: every call that needs a token while one is being renewed waits for that
+///   renewal, so a hundred calls in flight at expiry cause one token request.
+/// - Across processes too: a dashboard and a poller on one machine share the token cache file
+///   (`payu-token-….json` under the state folder, mode 0600, replaced atomically) and renew under a
+///   lock on it, each adopting a token the other just obtained instead of asking again.
+/// - Renewed at 90% of the token's life, and once when PayU answers 401 to a token that looked
+///   good (revoked early, or a clock that disagrees).
+/// - PayU may rotate refresh tokens (the one used is then refused): the newest one returned is kept
+///   in the cache and used next; an answer without one keeps the old.
+/// - A refusal (`invalid_grant`: the refresh token is expired, revoked or used) is remembered for
+///   30 s, so calls fail fast with the same message instead of asking PayU again each.
+public actor PayUTokenManager {
+    public let settings: PayUOAuthSettings
+    private let transport: HTTPTransport
+    private let cache: PayUTokenCache?
+    private let now: @Sendable () -> Date
+
+    private var current: PayUTokenCache.Entry?
+    private var renewal: Task<Result<PayUTokenCache.Entry, RefundWatchError>, Never>?
+    private var failure: (error: RefundWatchError, until: ContinuousClock.Instant)?
+    /// Token requests this process sent.
+    public private(set) var tokenRequests = 0
+
+    /// `cacheDirectory`: where the token cache lives (created 0700 when missing); nil keeps tokens
+    /// in memory only.
+    public init(settings: PayUOAuthSettings, transport: HTTPTransport, cacheDirectory: String?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.transport = transport
+        self.cache = cacheDirectory.map { PayUTokenCache(directory: $0, settings: settings) }
+        self.now = now
+    }
+
+    /// A token good for now: the one held, else the cache's, else a renewed one.
+    public func accessToken() async throws(RefundWatchError) -> String {
+        if let current, now() < current.token.renewAt { return current.accessToken }
+        return try await renewed(rejected: nil, force: false).accessToken
+    }
+
+    /// PayU answered 401 to `token`: a new one, unless another call has renewed it meanwhile.
+    public func renewAfterRejection(of token: String) async throws(RefundWatchError) -> String {
+        if let current, current.accessToken != token, now() < current.token.expiresAt { return current.accessToken }
+        return try await renewed(rejected: token, force: false).accessToken
+    }
+
+    /// Renews now, whatever the token held (`refundwatch payu token --renew`).
+    public func renew() async throws(RefundWatchError) -> PayUAccessToken {
+        failure = nil
+        return try await renewed(rejected: current?.accessToken, force: true).token
+    }
+
+    /// Now, on the clock tokens are timed by (the demo's is simulated).
+    public var currentTime: Date { now() }
+
+    public func status() -> PayUTokenStatus {
+        let entry = cache?.read().flatMap { $0.belongs(to: settings) ? $0 : nil } ?? current
+        let origin = entry.map { $0.refreshToken == settings.refreshToken.value ? settings.refreshTokenOrigin : "the token cache (PayU's newest, replacing \(settings.refreshTokenOrigin))" }
+            ?? settings.refreshTokenOrigin
+        return PayUTokenStatus(tokenURL: settings.tokenURL, clientID: settings.clientID, cacheFile: cache?.file, token: entry?.token, refreshTokenOrigin: origin)
+    }
+
+    private func renewed(rejected: String?, force: Bool) async throws(RefundWatchError) -> PayUTokenCache.Entry {
+        if let renewal { return try await renewal.value.get() }
+        if let failure, ContinuousClock.now < failure.until { throw failure.error }
+        let task = Task { await self.obtain(rejected: rejected, force: force) }
+        renewal = task
+        let result = await task.value
+        renewal = nil
+        switch result {
+        case .success(let entry):
+            current = entry
+            failure = nil
+            return entry
+        case .failure(let error):
+            // A refusal will not change by asking again; a network failure may, soon.
+            let pause: Duration = error.category == .authentication || error.category == .configuration ? .seconds(30) : .seconds(3)
+            failure = (error, ContinuousClock.now + pause)
+            throw error
+        }
+    }
+
+    /// Under the cache's lock: a fresh token another process stored, else a token request.
+    private func obtain(rejected: String?, force: Bool) async -> Result<PayUTokenCache.Entry, RefundWatchError> {
+        let held = current
+        guard let cache else { return await request(candidates: Self.refreshTokens(newest: held, settings: settings)) }
+        let (settings, now) = (settings, now)
+        return await cache.withLock { () async -> Result<PayUTokenCache.Entry, RefundWatchError> in
+            let cached = cache.read().flatMap { $0.belongs(to: settings) ? $0 : nil }
+            if !force, let cached, cached.accessToken != rejected, now() < cached.token.renewAt {
+                return .success(cached)
+            }
+            let result = await self.request(candidates: Self.refreshTokens(newest: cached ?? held, settings: settings))
+            if case .success(let entry) = result { cache.write(entry) }
+            return result
+        }
+    }
+
+    /// The newest refresh token known, then the configured one when it differs (a simulator or a
+    /// PayU account reset may know only that one).
+    private static func refreshTokens(newest cached: PayUTokenCache.Entry?, settings: PayUOAuthSettings) -> [String] {
+        let configured = settings.refreshToken.value
+        guard let newest = cached?.refreshToken, newest != configured else { return [configured] }
+        return [newest, configured]
+    }
+
+    private func request(candidates: [String]) async -> Result<PayUTokenCache.Entry, RefundWatchError> {
+        var outcome: Result<PayUTokenCache.Entry, RefundWatchError> = .failure(.payuTokenRenewal(.refreshTokenRefused(description: nil)))
+        for refreshToken in candidates {
+            outcome = await requestOnce(refreshToken: refreshToken)
+            guard case .failure(.payuTokenRenewal(.refreshTokenRefused)) = outcome else { return outcome }
+        }
+        return outcome
+    }
+
+    private func requestOnce(refreshToken: String) async -> Result<PayUTokenCache.Entry, RefundWatchError> {
+        tokenRequests += 1
+        let form = PayUTokenForm.encode([
+            ("grant_type", "refresh_token"), ("client_id", settings.clientID),
+            ("client_secret", settings.clientSecret.value), ("refresh_token", refreshToken),
+        ])
+        let request = TransportRequest(
+            method: .POST, url: settings.tokenURL,
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: Data(form.utf8), host: KaleyraClient.hostDescription(settings.tokenURL),
+            logPath: (URL(string: settings.tokenURL)?.path ?? "") + " grant_type=refresh_token",
+            retriesAfterSending: false)
+        let sent = now()
+        do {
+            let response = try await transport.send(request, service: .payu)
+            let answer = try PayUTokenAnswer.read(response, sentAt: sent, received: now())
+            return .success(PayUTokenCache.Entry(
+                settings: settings, accessToken: answer.accessToken, obtainedAt: answer.obtainedAt, expiresAt: answer.expiresAt,
+                refreshToken: answer.refreshToken ?? refreshToken))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else as
+/// %XX of its UTF-8 bytes (a refresh token may hold `+`, `/` or `=`).
+enum PayUTokenForm {
+    static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+}
+
+/// PayU's token answer: `{"access_token", "token_type": "Bearer", "expires_in": 7199,
+/// "refresh_token", "scope", "created_at": 1553511296, "user_uuid"}`, or an OAuth error
+/// `{"error": "invalid_grant", "error_description": …}`.
+struct PayUTokenAnswer {
+    var accessToken: String
+    var refreshToken: String?
+    var obtainedAt: Date
+    var expiresAt: Date
+
+    private struct Body: Decodable {
+        var access_token: String?
+        var refresh_token: String?
+        var expires_in: FlexibleNumber?
+        var created_at: FlexibleNumber?
+        var error: String?
+        var error_description: String?
+    }
+
+    /// A number PayU may send as a JSON number or as digits in a string.
+    struct FlexibleNumber: Decodable {
+        var value: Double
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Double.self) { value = number; return }
+            let text = try container.decode(String.self)
+            guard let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not a number")
+            }
+            value = number
+        }
+    }
+
+    static func read(_ response: TransportResponse, sentAt: Date, received: Date) throws(RefundWatchError) -> PayUTokenAnswer {
+        if let unreadable = BodyInspection.unreadable(response.body) {
+            if response.status == 429 { throw .rateLimited(.payu, retryAfter: RetryAfter.seconds(response.header("retry-after"))) }
+            if response.status >= 500 { throw .server(.payu, status: response.status, message: nil) }
+            let detail = switch unreadable {
+            case .empty: "an empty body"
+            case .html(let title): "an HTML page" + (title.map { " (\"\($0)\")" } ?? "")
+            case .malformedJSON(let detail): detail
+            }
+            throw .payuTokenRenewal(.unreadable(status: response.status, detail: detail))
+        }
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: response.body)
+        } catch {
+            throw .payuTokenRenewal(.unreadable(status: response.status, detail: BodyInspection.describe(error)))
+        }
+        if let code = body.error {
+            switch code {
+            case "invalid_grant": throw .payuTokenRenewal(.refreshTokenRefused(description: body.error_description))
+            case "invalid_client", "unauthorized_client": throw .payuTokenRenewal(.clientRefused(description: body.error_description))
+            default: throw .payuTokenRenewal(.refused(code: code, description: body.error_description))
+            }
+        }
+        if response.status == 429 { throw .rateLimited(.payu, retryAfter: RetryAfter.seconds(response.header("retry-after"))) }
+        if response.status >= 500 { throw .server(.payu, status: response.status, message: nil) }
+        guard response.status == 200 else {
+            throw .payuTokenRenewal(.unreadable(status: response.status, detail: "no access_token and no OAuth error"))
+        }
+        guard let access = body.access_token, !access.isEmpty else {
+            throw .payuTokenRenewal(.unreadable(status: 200, detail: "access_token missing"))
+        }
+        guard let lifetime = body.expires_in?.value, lifetime > 0, lifetime.isFinite else {
+            throw .payuTokenRenewal(.unreadable(status: 200, detail: "expires_in missing or not a positive number"))
+        }
+        let expiresAt = expiry(createdAt: body.created_at?.value, lifetime: lifetime, sentAt: sentAt)
+        let refresh = body.refresh_token.flatMap { $0.isEmpty ? nil : $0 }
+        return PayUTokenAnswer(accessToken: access, refreshToken: refresh, obtainedAt: min(received, expiresAt), expiresAt: expiresAt)
+    }
+
+    /// `created_at + expires_in`, as PayU says to compute it; `created_at` in seconds or, on some
+    /// of PayU's pages, milliseconds. A server clock ahead of ours would stretch the token past its
+    /// real end and one behind would make it expired on arrival: the expiry is therefore never later
+    /// than the request's sending plus the lifetime, and a `created_at` that makes the token already
+    /// expired is ignored.
+    static func expiry(createdAt: Double?, lifetime: Double, sentAt: Date) -> Date {
+        let latest = sentAt.addingTimeInterval(lifetime)
+        guard var created = createdAt, created > 0 else { return latest }
+        if created > 100_000_000_000 { created /= 1000 }
+        let stated = Date(timeIntervalSince1970: created + lifetime)
+        return stated > sentAt ? min(stated, latest) : latest
+    }
+}
+
+/// The token cache: one small JSON file per token URL and client id, holding the access token, its
+/// times and the newest refresh token, readable by its owner only.
+final class PayUTokenCache: Sendable {
+    struct Entry: Codable, Sendable {
+        var tokenURL: String
+        var clientID: String
+        /// SHA-256 of the configured refresh token this entry descends from: a new refresh token in
+        /// the configuration (after authorizing again) starts a new chain instead of using this one.
+        var configuredRefreshToken: String
+        var accessToken: String
+        var obtainedAt: Double
+        var expiresAt: Double
+        var refreshToken: String
+
+        init(settings: PayUOAuthSettings, accessToken: String, obtainedAt: Date, expiresAt: Date, refreshToken: String) {
+            tokenURL = settings.tokenURL
+            clientID = settings.clientID
+            configuredRefreshToken = PayUTokenCache.digest(settings.refreshToken.value)
+            self.accessToken = accessToken
+            self.obtainedAt = obtainedAt.timeIntervalSince1970
+            self.expiresAt = expiresAt.timeIntervalSince1970
+            self.refreshToken = refreshToken
+        }
+
+        var token: PayUAccessToken {
+            PayUAccessToken(value: Secret(accessToken), obtainedAt: Date(timeIntervalSince1970: obtainedAt), expiresAt: Date(timeIntervalSince1970: expiresAt))
+        }
+
+        func belongs(to settings: PayUOAuthSettings) -> Bool {
+            tokenURL == settings.tokenURL && clientID == settings.clientID && configuredRefreshToken == PayUTokenCache.digest(settings.refreshToken.value)
+        }
+    }
+
+    let directory: String
+    let file: String
+    private let lockFile: String
+
+    init(directory: String, settings: PayUOAuthSettings) {
+        self.directory = directory
+        let name = "payu-token-" + Self.digest(settings.tokenURL + "\n" + settings.clientID).prefix(16)
+        file = directory + "/" + name + ".json"
+        lockFile = directory + "/" + name + ".lock"
+    }
+
+    static func digest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The entry, or nil when there is none or it cannot be read (then a new token is requested
+    /// and the file replaced).
+    func read() -> Entry? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        return try? JSONDecoder().decode(Entry.self, from: data)
+    }
+
+    /// Replaces the file atomically: written to a temporary file of mode 0600 beside it, flushed,
+    /// then renamed over it, so a reader sees the old entry or the new one, never half of one. A
+    /// cache that cannot be written leaves tokens in memory only.
+    func write(_ entry: Entry) {
+        guard ensureDirectory(), let data = try? JSONEncoder().encode(entry) else { return }
+        let temporary = file + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let flushed = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == data.count, flushed, rename(temporary, file) == 0 else {
+            unlink(temporary)
+            return
+        }
+    }
+
+    /// Runs `body` holding an exclusive lock on the cache, waited for without blocking a thread.
+    /// Without a lock (the folder cannot be created) `body` runs anyway: tokens still work, only
+    /// the sharing between processes is lost.
+    func withLock<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        guard ensureDirectory() else { return await body() }
+        let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return await body() }
+        defer { close(descriptor) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return await body()
+    }
+
+    private func ensureDirectory() -> Bool {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) { return isDirectory.boolValue }
+        return (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])) != nil
+    }
+}
