@@ -46,6 +46,8 @@ public enum Action: Sendable {
     case refreshFailed([Int64], message: String)
     /// Something the executable could not do (the database went away): shown, nothing lost.
     case failed(String)
+    /// The APIs that asked us to slow down, and when requests to them resume.
+    case slowdowns([RateSlowdown])
     /// The terminal now uses this theme.
     case themeChanged(String)
     /// The theme called this could not be used: why.

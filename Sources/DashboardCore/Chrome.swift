@@ -93,6 +93,11 @@ enum StatusLine {
         } else {
             left = state.loaded ? "not refreshed yet" : "loading…"
         }
+        // The API's request for patience comes first: it is why nothing arrives.
+        if let slowdown = state.slowdowns.filter({ $0.resumesAt > state.wall }).max(by: { $0.resumesAt < $1.resumesAt }) {
+            let wait = Format.interval(max(1, slowdown.resumesAt.timeIntervalSince(state.wall).rounded(.up)))
+            left = "\(slowdown.service.rawValue) asked us to slow down: resuming in \(wait) · " + left
+        }
         if state.paused {
             left += " · paused"
         } else if !state.isRefreshing, let next = state.nextRefresh {

@@ -150,6 +150,8 @@ public struct DashboardState: Sendable {
     /// When each order was last on screen (opened); rows changed after that carry a marker.
     public var seen: [Int64: Date] = [:]
     public var flash: Flash?
+    /// Pauses the APIs asked for (throttling); the status line shows those still running.
+    public var slowdowns: [RateSlowdown] = []
     public var overlay: Overlay?
     /// The first line of the help shown, when it is longer than the screen.
     public var helpTop = 0

@@ -97,6 +97,9 @@ public enum Dashboard {
         case .failed(let message):
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return []
+        case .slowdowns(let slowdowns):
+            state.slowdowns = slowdowns
+            return []
         case .exported(let summary):
             var message = "exported \(plural(summary.refunds, "refund")) of \(plural(summary.orders, "order")) to \(summary.path)"
             if summary.unfetched > 0 { message += " (\(summary.unfetched) not fetched yet, left out)" }

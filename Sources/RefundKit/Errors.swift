@@ -36,8 +36,10 @@ public struct MetaError: Sendable, Hashable, Codable {
         self.httpStatus = httpStatus
     }
 
-    /// Meta's throttling codes: 4 (app), 80007 (WhatsApp Business account), 130429 (throughput).
-    public var isRateLimit: Bool { [4, 80007, 130429].contains(code ?? 0) || httpStatus == 429 }
+    /// Meta's throttling codes: 4 (app), 80007 (WhatsApp Business account), 80008 (business use
+    /// case), 130429 (throughput).
+    public static let throttlingCodes: Set<Int> = [4, 80007, 80008, 130429]
+    public var isRateLimit: Bool { Self.throttlingCodes.contains(code ?? 0) || httpStatus == 429 }
 }
 
 /// What a server answered that could not be read as the API's JSON.

@@ -23,6 +23,16 @@ public final class RefundService: Sendable {
         self.now = now
     }
 
+    /// Pauses the APIs asked for that still last, for the dashboard's status line.
+    public func slowdowns() async -> [RateSlowdown] {
+        await transport.slowdowns()
+    }
+
+    /// Throttled answers seen and the pace now, per API with a budget.
+    public func budgetState(_ service: Service) async -> (throttles: Int, requestsPerSecond: Double)? {
+        await transport.budgetState(service)
+    }
+
     public func shutdown() async {
         await transport.shutdown()
     }

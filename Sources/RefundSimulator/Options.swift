@@ -26,6 +26,8 @@ public struct SimulatorOptions: Sendable {
     /// Seconds an access token from the PayU token endpoint lasts (`expires_in`), on the
     /// simulated clock. PayU's samples say 7199.
     public var tokenLifetime: Int
+    /// Per-account request budgets, enforced with 429 and `Retry-After` (none by default).
+    public var rateLimits: RateLimitSpec = .none
 
     public init(
         host: String = "127.0.0.1",

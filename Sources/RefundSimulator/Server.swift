@@ -114,6 +114,9 @@ public final class RunningSimulator: Sendable {
     /// The simulated clock: start date plus real elapsed time times `speed`.
     public func now() -> Date { core.now() }
 
+    /// When each request over the `rateLimits` budget of `api` arrived (answered 429).
+    public func overBudgetRequests(_ api: SimulatedAPI) -> [ContinuousClock.Instant] { core.rateLimiter.refusals(api) }
+
     /// Moves the simulated clock forward by this many simulated seconds, at once: for tests that
     /// must see a refund move at an exact point, however slow the machine is.
     public func advanceClock(by seconds: Double) { core.advance(by: seconds) }
@@ -151,18 +154,26 @@ public final class RunningSimulator: Sendable {
             api_key = \(Self.toml(credentials.apiKey))
             phone_number_id = \(Self.toml(credentials.phoneNumberID))
             payment_config_id = \(Self.toml(credentials.paymentConfigID))
+            max_requests_per_second = \(budget(.kaleyra))
             [payu]
             refund_status_url = \(Self.toml(payuRefundStatusURL))
             method = "POST"
             merchant_id = \(Self.toml(credentials.merchantID))
             reseller_id = \(Self.toml(credentials.resellerID))
             client_secret = \(Self.toml(credentials.clientSecret))
+            max_requests_per_second = \(budget(.payu))
             [payu.oauth]
             token_url = \(Self.toml(payuTokenURL))
             client_id = \(Self.toml(credentials.clientID))
             refresh_token = \(Self.toml(credentials.refreshToken))
 
             """
+    }
+
+    /// The request budget for the configuration: this simulator's limit, else a generous one (it
+    /// enforces none, and a real account's default budget would only slow the demo down).
+    private func budget(_ api: SimulatedAPI) -> String {
+        (options.rateLimits.perSecond[api] ?? 200).formatted(.number.grouping(.never))
     }
 
     private static func toml(_ text: String) -> String {

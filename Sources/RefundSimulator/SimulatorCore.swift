@@ -14,6 +14,7 @@ final class SimulatorCore: Sendable {
     let catalogue: Catalogue
     let faults: FaultInjector
     let tokens: PayUTokenAuthority
+    let rateLimiter: RateLimiter
     /// The simulated clock's anchor, floored to a whole second so timestamps are exact.
     let anchorEpoch: Int
     private let startInstant: ContinuousClock.Instant
@@ -27,6 +28,7 @@ final class SimulatorCore: Sendable {
         self.options = options
         catalogue = Catalogue(seed: options.seed, size: options.orders)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
+        rateLimiter = RateLimiter(spec: options.rateLimits)
         tokens = PayUTokenAuthority(credentials: options.credentials, lifetime: options.tokenLifetime, seed: options.seed)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
         startInstant = ContinuousClock.now
@@ -100,6 +102,11 @@ final class SimulatorCore: Sendable {
         }
         let api = Self.api(for: received.rawPath)
         if let api { counted.withLock { $0[api, default: 0] += 1 } }
+        if let api, let retryAfter = rateLimiter.admit(api) {
+            var answer = Answer.json(.tooManyRequests, api == .kaleyra ? KaleyraWire.throttled(fbtraceID: nextTraceID()) : PayUWire.message("Too Many Requests"))
+            answer.retryAfterSeconds = retryAfter
+            return answer.response()
+        }
         let fault = api.flatMap { faults.decide(for: $0) }
         let answer: Answer
         switch api {

@@ -18,7 +18,9 @@ struct RefreshBench {
             options.orders = size
             options.latency = LatencySpec(fixedMilliseconds: Self.latency, jitterMilliseconds: 0)
             let simulator = try await RunningSimulator.start(options)
-            let configuration = try ConfigurationLoader(environment: [:]).parse(simulator.demoConfigurationTOML(), file: nil)
+            var configuration = try ConfigurationLoader(environment: [:]).parse(simulator.demoConfigurationTOML(), file: nil)
+            // This measures refundwatch's own throughput: no request budget.
+            configuration.http.requestsPerSecond = [:]
             let service = RefundService(configuration: configuration)
             let path = "\(folder)/refresh-\(size).sqlite"
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

@@ -33,7 +33,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("token-lifetime"), help: ArgumentHelp("How long PayU access tokens last, in simulated time: 30s, 5m, 2h or seconds (default 7199, PayU's).", valueName: "DURATION"))
     var tokenLifetime: String?
 
+    @Option(help: ArgumentHelp("Per-account request budgets to enforce with 429 and Retry-After, e.g. \"kaleyra=20/s,payu=10/s\".", valueName: "SPEC"))
+    var rate: String?
+
     func validate() throws {
+        if let rate { _ = try parseOption("--rate") { try RateLimitSpec.parse(rate) } }
         if let tokenLifetime { _ = try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) } }
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; expected 0 to 65535.") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed \(speed) must be a positive number, e.g. 60.") }
@@ -57,6 +61,7 @@ struct Simulate: AsyncParsableCommand {
         options.seed = seed
         options.speed = speed
         options.orders = orders
+        if let rate { options.rateLimits = try parseOption("--rate") { try RateLimitSpec.parse(rate) } }
         if let tokenLifetime { options.tokenLifetime = Int(try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) }.rounded(.up)) }
         if let latency { options.latency = try parseOption("--latency") { try LatencySpec.parse(latency) } }
         if let faults { options.faults = try parseOption("--faults") { try FaultSpec.parse(faults) } }

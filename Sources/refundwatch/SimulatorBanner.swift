@@ -12,7 +12,7 @@ enum SimulatorBanner {
         let payuID = samplePayUID(simulator)
         let hash = PayUHash.compute(merchantID: credentials.merchantID, payuID: payuID, clientSecret: credentials.clientSecret)
         var lines = [
-            "refundwatch simulator (seed \(simulator.options.seed), speed \(simulator.options.speed)x, \(simulator.catalogue.orders.count) orders)",
+            "refundwatch simulator (seed \(simulator.options.seed), speed \(simulator.options.speed)x, \(simulator.catalogue.orders.count) orders, rate limits: \(simulator.options.rateLimits))",
             "",
             "Kaleyra base URL:      \(simulator.kaleyraBaseURL)",
             "PayU refund status:    \(simulator.payuRefundStatusURL)   (POST JSON or GET query)",

@@ -114,6 +114,16 @@ import TestReports
         #expect(state.interval == 5)
     }
 
+    @Test func aPauseTheAPIAskedForLeadsTheStatusLineUntilItEnds() {
+        var state = DashboardState(now: t0.addingTimeInterval(10), wall: t0, size: Size(width: 100, height: 24), interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
+        #expect(Dashboard.update(&state, .slowdowns([RateSlowdown(service: .kaleyra, resumesAt: t0.addingTimeInterval(11.2))])).isEmpty)
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" Kaleyra asked us to slow down: resuming in 12s · updated 10s ago · next in 20s") == true,
+                "\(Dashboard.render(state).lines.last ?? "")")
+        _ = Dashboard.update(&state, .tick(now: t0.addingTimeInterval(22), wall: t0.addingTimeInterval(12)))
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 22s ago · next in 8s") == true, "a pause that ended is not shown")
+    }
+
     @Test func dataFetchedMomentsAgoIsNotFetchedAgainAtStart() {
         var state = DashboardState(now: t0.addingTimeInterval(10), wall: t0, size: Size(width: 80, height: 24), interval: 30)
         _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))

@@ -191,7 +191,8 @@ import TestSupport
         let tokens = try #require(service.payu?.tokens)
         #expect(await tokens.status().token == nil)
         let renewed = try await tokens.renew()
-        #expect(renewed.expiresAt.timeIntervalSince(renewed.obtainedAt) > 7198)
+        // created_at is a whole second of the server's clock, and the answer takes a moment.
+        #expect((7180...7199).contains(renewed.expiresAt.timeIntervalSince(renewed.obtainedAt)))
         let status = await tokens.status()
         #expect(status.token?.expiresAt == renewed.expiresAt)
         #expect(status.cacheFile == nil)

@@ -114,10 +114,10 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// A configuration file for `--config`, pointing at a harness's simulator.
-/// With `oauth`, PayU is authorized through `[payu.oauth]` against the simulator's token endpoint
+/// Request budgets are generous unless a test sets them. With `oauth`, PayU is authorized through `[payu.oauth]` against the simulator's token endpoint
 /// (the refresh token in `RW_TEST_PAYU_REFRESH`) instead of a fixed bearer token.
 package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil,
-                                oauth: Bool = false, extra: String = "") throws -> String {
+                                oauth: Bool = false, extra: String = "", kaleyraBudget: Double = 1000, payuBudget: Double = 1000) throws -> String {
     let credentials = harness.simulator.options.credentials
     let authorization = oauth ? """
     [payu.oauth]
@@ -136,12 +136,14 @@ package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets
     api_key_env = "RW_TEST_KALEYRA_KEY"
     phone_number_id = "\(credentials.phoneNumberID)"
     payment_config_id = "\(credentials.paymentConfigID)"
+    max_requests_per_second = \(kaleyraBudget)
     [payu]
     refund_status_url = "\(harness.simulator.payuRefundStatusURL)"
     method = "POST"
     merchant_id = "\(credentials.merchantID)"
     reseller_id = "\(credentials.resellerID)"
     client_secret = "\(TestSecrets.clientSecret)"
+    max_requests_per_second = \(payuBudget)
     \(authorization)
     """
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-test-\(UUID()).toml").path

@@ -34,8 +34,10 @@ package struct Harness {
 
     package static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
                       requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
-                      orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199) async throws -> Harness {
+                      orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199,
+                      rateLimits: RateLimitSpec = .none) async throws -> Harness {
         var options = SimulatorOptions()
+        options.rateLimits = rateLimits
         options.tokenLifetime = tokenLifetime
         options.orders = orders
         options.credentials = TestSecrets.credentials

@@ -127,6 +127,15 @@ public struct PayUSettings: Sendable, Hashable {
     }
 }
 
+/// The default request budgets (`max_requests_per_second` in `[kaleyra]` and `[payu]`). Neither
+/// Kaleyra nor Meta documents a limit for the payment lookup, and PayU none for refund status;
+/// these stay well below what either has been seen to allow, and leave room for other programs
+/// on the same account.
+public enum RequestBudget {
+    public static let kaleyraDefault: Double = 10
+    public static let payuDefault: Double = 5
+}
+
 /// Everything refundwatch needs to talk to both APIs, read from `config.toml`.
 public struct RefundConfiguration: Sendable, Hashable {
     /// Where it was read from, for messages; nil when built in code (demo mode).
@@ -177,6 +186,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "api_key = \(kaleyra.apiKey)",
             "phone_number_id = \(kaleyra.phoneNumberID)",
             "payment_config_id = \(kaleyra.paymentConfigID)",
+            "max_requests_per_second = \(http.requestsPerSecond[.kaleyra].map { "\($0)" } ?? "unlimited")",
         ]
         if let payu {
             lines += [
@@ -186,6 +196,7 @@ extension RefundConfiguration: CustomStringConvertible {
                 "merchant_id = \(payu.merchantID)",
                 "reseller_id = \(payu.resellerID)",
                 "environment = \(payu.environment.rawValue)",
+                "max_requests_per_second = \(http.requestsPerSecond[.payu].map { "\($0)" } ?? "unlimited")",
                 "client_secret = \(payu.clientSecret)",
             ]
             switch payu.authorization {

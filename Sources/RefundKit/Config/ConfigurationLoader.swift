@@ -103,11 +103,16 @@ private struct ConfigurationBuilder {
         let concurrency = try reader.integer("concurrency", range: 1...256) ?? 8
         let requestTimeout = try reader.number("request_timeout", range: 0.1...600) ?? 20
         let connectTimeout = try reader.number("connect_timeout", range: 0.1...120) ?? min(5, requestTimeout)
-        let http = HTTPSettings(connectTimeout: connectTimeout, requestTimeout: requestTimeout, concurrency: concurrency)
+        var http = HTTPSettings(connectTimeout: connectTimeout, requestTimeout: requestTimeout, concurrency: concurrency)
 
         let kaleyraTable = try reader.requiredTable("kaleyra", expected: "a [kaleyra] table with sid, api_key (or api_key_env), phone_number_id and payment_config_id")
         let kaleyra = try kaleyraSettings(kaleyraTable)
-        let payu = try reader.table("payu").map { t throws(ConfigurationError) in try payuSettings(t) }
+        let payuTable = try reader.table("payu")
+        let payu = try payuTable.map { t throws(ConfigurationError) in try payuSettings(t) }
+        http.requestsPerSecond = [
+            .kaleyra: try kaleyraTable.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.kaleyraDefault,
+            .payu: try payuTable?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
+        ]
         var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
         configuration.theme = try reader.string("theme")
         configuration.mouse = try reader.bool("mouse") ?? true

@@ -17,6 +17,9 @@ public struct HTTPSettings: Sendable, Hashable {
     public var backoffCap: Double
     /// Requests in flight at once, over both APIs.
     public var concurrency: Int
+    /// Each API's budget in requests per second, shared by every request of the process
+    /// (`max_requests_per_second`); an API without one is not paced.
+    public var requestsPerSecond: [Service: Double] = [:]
 
     public init(connectTimeout: Double = 5, requestTimeout: Double = 20, maxAttempts: Int = 4,
                 backoffBase: Double = 0.25, backoffCap: Double = 4, concurrency: Int = 8) {
@@ -40,6 +43,9 @@ struct TransportRequest: Sendable {
     /// Whether a connection that broke after the request went out may be retried. Not for a
     /// refresh-token grant: PayU may have used (and so retired) the refresh token already.
     var retriesAfterSending = true
+    /// Whether an answer is the API asking us to slow down: HTTP 429, and for Kaleyra also Meta's
+    /// throttling codes, whatever their status.
+    var isThrottled: @Sendable (TransportResponse) -> Bool = { $0.status == 429 }
 }
 
 struct TransportResponse: Sendable {
@@ -50,13 +56,15 @@ struct TransportResponse: Sendable {
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-/// The one AsyncHTTPClient behind both API clients. Retries idempotent reads on 5xx, 429 (after
-/// `Retry-After` when it fits in the deadline) and transport errors, with jittered exponential
-/// backoff, and bounds the requests in flight.
+/// The one AsyncHTTPClient behind both API clients. Retries idempotent reads on 5xx, throttling
+/// (after the pause, when it fits in the deadline) and transport errors, with jittered exponential
+/// backoff; bounds the requests in flight; and keeps each API's request budget (`RateGate`): paced
+/// requests, and a pause for every request to an API that throttled one.
 public final class HTTPTransport: Sendable {
     public let settings: HTTPSettings
     private let client: HTTPClient
     private let limiter: AsyncLimiter
+    private let gates: [Service: RateGate]
     private let logger: Logger
     private static let maxBodyBytes = 8 * 1024 * 1024
 
@@ -72,6 +80,7 @@ public final class HTTPTransport: Sendable {
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         limiter = AsyncLimiter(limit: settings.concurrency)
+        gates = settings.requestsPerSecond.reduce(into: [:]) { $0[$1.key] = RateGate(service: $1.key, requestsPerSecond: $1.value) }
         self.logger = logger
     }
 
@@ -80,10 +89,30 @@ public final class HTTPTransport: Sendable {
         try? await client.shutdown()
     }
 
+    /// Pauses the APIs asked for that still last.
+    public func slowdowns() async -> [RateSlowdown] {
+        var found: [RateSlowdown] = []
+        for service in [Service.kaleyra, .payu] {
+            if let until = await gates[service]?.pausedUntilDate { found.append(RateSlowdown(service: service, resumesAt: until)) }
+        }
+        return found
+    }
+
+    /// Throttled answers seen per API, and the pace now (for benchmarks and tests).
+    public func budgetState(_ service: Service) async -> (throttles: Int, requestsPerSecond: Double)? {
+        guard let gate = gates[service] else { return nil }
+        return (await gate.throttles, await gate.currentRate)
+    }
+
     func send(_ request: TransportRequest, service: Service) async throws(RefundWatchError) -> TransportResponse {
+        let gate = gates[service]
+        // The call's deadline starts when the budget first lets it go: a wait in the queue is not
+        // the server being slow.
+        await gate?.admit()
         let deadline = ContinuousClock.now + .seconds(settings.requestTimeout)
         var attempt = 1
         while true {
+            if attempt > 1 { await gate?.admit() }
             let started = ContinuousClock.now
             let outcome = await attemptOnce(request, service: service, deadline: deadline)
             let elapsed = ContinuousClock.now - started
@@ -91,9 +120,19 @@ public final class HTTPTransport: Sendable {
             switch outcome {
             case .success(let response):
                 logger.info("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) -> \(response.status) in \(elapsed.formatted(.units(allowed: [.milliseconds]))) (attempt \(attempt))")
-                retryWait = retryDelay(for: response, attempt: attempt)
-                if retryWait == nil { return response }
-                if !fits(retryWait!, before: deadline) || attempt >= settings.maxAttempts { return response }
+                if request.isThrottled(response) {
+                    let asked = RetryAfter.seconds(response.header("retry-after")) ?? RetryAfter.regainAccess(response.header("x-business-use-case-usage"))
+                    let pause = await gate?.throttled(retryAfter: asked) ?? asked ?? backoff(attempt: attempt)
+                    logger.warning("\(service.rawValue) asked us to slow down: every request to it waits \(ErrorText.duration(pause))")
+                    if attempt >= settings.maxAttempts || !fits(pause, before: deadline) { return response }
+                    // With a budget, the gate holds the retry (and every other request) back.
+                    retryWait = gate == nil ? pause : 0
+                } else {
+                    await gate?.succeeded()
+                    retryWait = retryDelay(for: response, attempt: attempt)
+                    if retryWait == nil { return response }
+                    if !fits(retryWait!, before: deadline) || attempt >= settings.maxAttempts { return response }
+                }
             case .failure(let error):
                 logger.warning("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) failed: \(error.message) (attempt \(attempt))")
                 // Refused or reset connections are worth another try; a timeout has spent the deadline.
@@ -103,7 +142,7 @@ public final class HTTPTransport: Sendable {
                 guard fits(wait, before: deadline) else { throw error }
                 retryWait = wait
             }
-            try? await Task.sleep(for: .seconds(retryWait!))
+            if retryWait! > 0 { try? await Task.sleep(for: .seconds(retryWait!)) }
             if Task.isCancelled { throw .timeout(service, seconds: settings.requestTimeout) }
             attempt += 1
         }
@@ -116,7 +155,6 @@ public final class HTTPTransport: Sendable {
     /// nil: the response is final. Otherwise seconds to wait before trying again.
     private func retryDelay(for response: TransportResponse, attempt: Int) -> Double? {
         switch response.status {
-        case 429: RetryAfter.seconds(response.header("retry-after")) ?? backoff(attempt: attempt)
         case 500...599: backoff(attempt: attempt)
         default: nil
         }

@@ -45,4 +45,15 @@ enum RetryAfter {
         guard let date = formatter.date(from: value) else { return nil }
         return max(0, date.timeIntervalSince(now))
     }
+
+    /// Meta's `X-Business-Use-Case-Usage`: `{"<business id>": [{"type": …, "call_count": …,
+    /// "estimated_time_to_regain_access": MINUTES}]}`. The longest wait named, in seconds; nil
+    /// when there is none.
+    static func regainAccess(_ header: String?) -> Double? {
+        guard let header, let object = try? JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any] else { return nil }
+        let minutes = object.values.compactMap { $0 as? [[String: Any]] }.joined()
+            .compactMap { ($0["estimated_time_to_regain_access"] as? NSNumber)?.doubleValue }
+        guard let longest = minutes.max(), longest > 0 else { return nil }
+        return longest * 60
+    }
 }

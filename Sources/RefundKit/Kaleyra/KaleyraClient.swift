@@ -29,7 +29,8 @@ public struct KaleyraClient: Sendable {
         let request = TransportRequest(
             method: .GET, url: settings.baseURL + "/" + path,
             headers: [("api-key", settings.apiKey.value), ("Accept", "application/json"), ("Content-Type", "application/json")],
-            body: nil, host: KaleyraClient.hostDescription(settings.baseURL), logPath: "/" + path)
+            body: nil, host: KaleyraClient.hostDescription(settings.baseURL), logPath: "/" + path,
+            isThrottled: KaleyraResponse.isThrottled)
         let response = try await transport.send(request, service: .kaleyra)
         return try KaleyraResponse.payment(from: response, referenceID: referenceID)
     }
@@ -64,6 +65,13 @@ enum KaleyraResponse {
         let match = payments.first { $0.referenceID == referenceID } ?? payments.first
         guard let payment = match else { throw .orderNotFound(referenceID: referenceID) }
         return payment
+    }
+
+    /// HTTP 429, or a Meta throttling code (4, 80007, 80008, 130429) with any status.
+    @Sendable static func isThrottled(_ response: TransportResponse) -> Bool {
+        if response.status == 429 { return true }
+        guard response.status >= 400, case .meta(let meta)? = knownError(response) else { return false }
+        return meta.isRateLimit
     }
 
     static func error(from response: TransportResponse, referenceID: String) -> RefundWatchError {

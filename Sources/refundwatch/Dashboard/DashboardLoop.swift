@@ -149,7 +149,19 @@ struct DashboardEffects: EffectPerformer {
             }
         case .refresh(let orders):
             let refresher = session.refresher
+            let service = session.environment.service
+            // While the refresh runs, the status line learns of pauses the APIs ask for (a pause
+            // is exactly when no result arrives to carry the news).
+            let watcher = Task.detached {
+                var shown: [RateSlowdown] = []
+                while !Task.isCancelled {
+                    let now = await service.slowdowns()
+                    if now != shown { post(.slowdowns(now)); shown = now }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
             Task.detached {
+                defer { watcher.cancel() }
                 do throws(StoreError) {
                     _ = try await refresher.refresh(orders) { result, _ in
                         guard let id = result.order.id else { return }

@@ -1,0 +1,104 @@
+import Foundation
+
+/// One API's request budget, shared by every request of the process.
+///
+/// - Requests leave evenly spaced, at most `configured` per second (no bursts: the APIs' limits are
+///   per account, and a burst of a dashboard's refresh would spend a poller's share).
+/// - A throttled answer (HTTP 429, or one of Meta's throttling codes) pauses every request to the
+///   API, not just the one that got it: for `Retry-After` seconds, else for 1, 2, 4 … 60 s as
+///   throttling repeats. The pace is halved too (to no less than an eighth of the budget), since
+///   the account's real limit is evidently lower than the budget, and it creeps back by a quarter
+///   for every 30 s without throttling.
+actor RateGate {
+    nonisolated let service: Service
+    nonisolated let configured: Double
+    private var rate: Double
+    private var nextSlot = ContinuousClock.now
+    private var pausedUntil: ContinuousClock.Instant?
+    private var resumeDate: Date?
+    private var lastThrottle: ContinuousClock.Instant?
+    private var lastIncrease = ContinuousClock.now
+    private var consecutive = 0
+    /// Throttled answers seen.
+    private(set) var throttles = 0
+
+    init(service: Service, requestsPerSecond: Double) {
+        self.service = service
+        configured = max(0.01, requestsPerSecond)
+        rate = configured
+    }
+
+    /// Waits for this request's turn: its slot in the pace, and the end of any pause.
+    func admit() async {
+        while true {
+            let now = ContinuousClock.now
+            var slot = max(now, nextSlot)
+            if let pausedUntil, pausedUntil > slot { slot = pausedUntil }
+            nextSlot = slot + .seconds(1 / rate)
+            guard slot > now else { return }
+            try? await Task.sleep(until: slot, clock: .continuous)
+            if Task.isCancelled { return }
+            // A pause that began while this request waited for its slot holds it back too.
+            if let pausedUntil, pausedUntil > ContinuousClock.now { continue }
+            return
+        }
+    }
+
+    /// The API throttled a request. Returns how long every request to it now waits.
+    @discardableResult
+    func throttled(retryAfter: Double?) -> Double {
+        let now = ContinuousClock.now
+        throttles += 1
+        // Answers to requests that were already in flight when the pause began belong to the same
+        // episode: they neither lengthen the pause nor slow the pace again.
+        if let pausedUntil, pausedUntil > now, retryAfter.map({ now + .seconds($0) <= pausedUntil }) ?? true {
+            return (pausedUntil - now).seconds
+        }
+        if let lastThrottle, now - lastThrottle < .seconds(90) { consecutive += 1 } else { consecutive = 1 }
+        lastThrottle = now
+        let wait = retryAfter.map { min(max($0, 0), 3600) } ?? min(60, pow(2, Double(consecutive - 1)))
+        pausedUntil = now + .seconds(wait)
+        resumeDate = Date().addingTimeInterval(wait)
+        nextSlot = max(nextSlot, now + .seconds(wait))
+        rate = max(configured / 8, rate / 2)
+        return wait
+    }
+
+    /// An answer that was not throttled: the pace creeps back towards the budget.
+    func succeeded() {
+        guard rate < configured else { return }
+        let now = ContinuousClock.now
+        let calmSince = max(lastThrottle ?? lastIncrease, lastIncrease)
+        guard now - calmSince >= .seconds(30) else { return }
+        rate = min(configured, rate * 1.25)
+        lastIncrease = now
+    }
+
+    /// When requests to this API resume, while a pause lasts.
+    var pausedUntilDate: Date? {
+        guard let pausedUntil, pausedUntil > ContinuousClock.now else { return nil }
+        return resumeDate
+    }
+
+    /// Requests per second now (the budget, or less after throttling).
+    var currentRate: Double { rate }
+}
+
+/// A pause the APIs asked for, as the dashboard's status line shows it.
+public struct RateSlowdown: Sendable, Hashable {
+    public var service: Service
+    /// Wall-clock time at which requests resume.
+    public var resumesAt: Date
+
+    public init(service: Service, resumesAt: Date) {
+        self.service = service
+        self.resumesAt = resumesAt
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

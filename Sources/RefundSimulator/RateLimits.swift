@@ -1,0 +1,88 @@
+import Foundation
+
+/// Request budgets the simulator enforces, as a vendor's per-account rate limit would:
+/// `kaleyra=20/s,payu=10/s` (also `/m` for per minute; a bare number is per second).
+public struct RateLimitSpec: Sendable, Equatable, CustomStringConvertible {
+    /// Requests per second, by API; an API not named is not limited.
+    public var perSecond: [SimulatedAPI: Double]
+
+    public static let none = RateLimitSpec(perSecond: [:])
+
+    public init(perSecond: [SimulatedAPI: Double]) {
+        self.perSecond = perSecond
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func parse(_ text: String) throws(Invalid) -> RateLimitSpec {
+        var limits: [SimulatedAPI: Double] = [:]
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard parts.count == 2, let api = SimulatedAPI(rawValue: parts[0]) else {
+                throw Invalid(description: "\"\(item)\" is not API=RATE; expected e.g. kaleyra=20/s,payu=10/s")
+            }
+            var number = Substring(parts[1])
+            var seconds = 1.0
+            if number.hasSuffix("/s") { number = number.dropLast(2) } else if number.hasSuffix("/m") { number = number.dropLast(2); seconds = 60 }
+            guard let count = Double(number), count > 0, count.isFinite else {
+                throw Invalid(description: "\"\(parts[1])\" is not a rate; expected requests per second such as 20/s (or per minute, 600/m)")
+            }
+            limits[api] = count / seconds
+        }
+        return RateLimitSpec(perSecond: limits)
+    }
+
+    public var description: String {
+        perSecond.isEmpty ? "none" : SimulatedAPI.allCases.compactMap { api in perSecond[api].map { "\(api.rawValue)=\($0.formatted())/s" } }.joined(separator: ",")
+    }
+}
+
+/// A token bucket per limited API, on real time: it holds one second's worth of requests and
+/// refills at the rate. A request that finds it empty is over budget: answered 429 with the whole
+/// seconds until the next request would be allowed in `Retry-After`, and counted.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var buckets: [SimulatedAPI: Bucket] = [:]
+        var refused: [SimulatedAPI: [ContinuousClock.Instant]] = [:]
+    }
+
+    let spec: RateLimitSpec
+    private let state: Locked<State>
+
+    init(spec: RateLimitSpec) {
+        self.spec = spec
+        let now = ContinuousClock.now
+        state = Locked(State(buckets: spec.perSecond.mapValues { Bucket(tokens: max(1, $0), updated: now) }))
+    }
+
+    /// nil when the request is within budget; else the `Retry-After` seconds to answer with.
+    func admit(_ api: SimulatedAPI) -> Int? {
+        guard let rate = spec.perSecond[api] else { return nil }
+        let now = ContinuousClock.now
+        return state.withLock { state -> Int? in
+            var bucket = state.buckets[api] ?? Bucket(tokens: max(1, rate), updated: now)
+            let elapsed = now - bucket.updated
+            bucket.tokens = min(max(1, rate), bucket.tokens + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            bucket.updated = now
+            defer { state.buckets[api] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            state.refused[api, default: []].append(now)
+            return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+        }
+    }
+
+    /// When each over-budget request arrived, by API.
+    func refusals(_ api: SimulatedAPI) -> [ContinuousClock.Instant] {
+        state.withLock { $0.refused[api] ?? [] }
+    }
+}
