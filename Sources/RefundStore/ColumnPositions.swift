@@ -22,7 +22,7 @@ struct ColumnPositions {
 /// Reads watchlist rows (`RefundStore.watchedSelection`) by column name.
 struct WatchedRowReader {
     private let id, referenceID, phoneNumberID, paymentConfigID, label, addedAt: Int?
-    private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt: Int?
+    private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt, attemptedAt, failures: Int?
     private let summary: SummaryColumns.Positions
 
     init(_ statement: Statement) {
@@ -39,6 +39,8 @@ struct WatchedRowReader {
         errorService = columns["error_service"]
         errorMessage = columns["error_message"]
         failedAt = columns["failed_at"]
+        attemptedAt = columns["attempted_at"]
+        failures = columns["failures"]
         summary = SummaryColumns.Positions(columns)
     }
 
@@ -53,6 +55,6 @@ struct WatchedRowReader {
             failure = FetchFailure(error: ReportedError(category: category, service: service, message: message), at: at)
         }
         return WatchedOrder(order: order, summary: SummaryColumns.summary(from: row, summary), fetchedAt: value(fetchedAt),
-                            changedAt: value(changedAt), failure: failure)
+                            changedAt: value(changedAt), failure: failure, attemptedAt: value(attemptedAt), failures: value(failures) ?? 0)
     }
 }

@@ -61,13 +61,25 @@ public struct WatchedOrder: Sendable, Hashable {
     public var changedAt: Date?
     /// Set when the latest fetch failed; the last good report stays.
     public var failure: FetchFailure?
+    /// When it was last fetched, successfully or not.
+    public var attemptedAt: Date?
+    /// Fetches failed since the last good one.
+    public var failures: Int
 
-    public init(order: TrackedOrder, summary: OrderSummary? = nil, fetchedAt: Date? = nil, changedAt: Date? = nil, failure: FetchFailure? = nil) {
+    public init(order: TrackedOrder, summary: OrderSummary? = nil, fetchedAt: Date? = nil, changedAt: Date? = nil, failure: FetchFailure? = nil,
+                attemptedAt: Date? = nil, failures: Int? = nil) {
         self.order = order
         self.summary = summary
         self.fetchedAt = fetchedAt
         self.changedAt = changedAt
         self.failure = failure
+        self.attemptedAt = attemptedAt ?? failure?.at ?? fetchedAt
+        self.failures = failures ?? (failure == nil ? 0 : 1)
+    }
+
+    /// When this order is next fetched under `policy`.
+    public func due(_ policy: PollPolicy, now: Date) -> PollPolicy.Due {
+        policy.due(fetchedAt: fetchedAt, attemptedAt: attemptedAt, failures: failures, settledAt: summary?.settledAt, now: now)
     }
 
     /// The data shown is older than the latest attempt: the last fetch failed.

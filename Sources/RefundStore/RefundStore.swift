@@ -239,6 +239,7 @@ public final class RefundStore: Sendable {
     static let watchedSelection = """
         SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
+               s.attempted_at, s.failures,
                \(SummaryColumns.selection)
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
@@ -311,7 +312,7 @@ public final class RefundStore: Sendable {
                     ON CONFLICT(order_id) DO UPDATE SET
                         report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
                         changed_at = COALESCE(excluded.changed_at, order_state.changed_at), attempted_at = excluded.attempted_at,
-                        error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL
+                        error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL, failures = 0
                     """,
                 arguments: [orderID, try report.jsonData(pretty: false), try encoder.encode(summary), report.fetchedAt, changedAt, report.fetchedAt])
             let insert = try db.makeStatement(sql: """
@@ -333,11 +334,12 @@ public final class RefundStore: Sendable {
             guard try TrackedOrder.exists(db, key: orderID) else { return }
             try db.execute(
                 sql: """
-                    INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)
+                    VALUES (?, ?, ?, ?, ?, ?, 1)
                     ON CONFLICT(order_id) DO UPDATE SET
                         attempted_at = excluded.attempted_at, error_category = excluded.error_category,
-                        error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at
+                        error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at,
+                        failures = order_state.failures + 1
                     """,
                 arguments: [orderID, date, error.category.rawValue, error.service?.rawValue, error.message, date])
         }

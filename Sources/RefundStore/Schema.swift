@@ -21,6 +21,9 @@ enum Schema {
         migrator.registerMigration("v2: summary columns") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3: poll schedule") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -124,5 +127,14 @@ enum Schema {
                 SELECT group_concat(replace(replace(replace(arn.value, '%', '%25'), char(13), '%0D'), char(10), '%0A'), char(10))
                 FROM json_each(CAST("order_state"."summary" AS TEXT), '$.arns') AS arn), '')
         WHERE "summary" IS NOT NULL AND json_valid(CAST("summary" AS TEXT));
+        """
+
+    /// What the poll schedule needs beside the summary: since when the order waits for nothing
+    /// more (NULL: it can still change soon, or its summary is from before v3 and the next fetch
+    /// fills it in), and how many fetches have failed since the last good one (for the back-off).
+    static let v3 = """
+        ALTER TABLE "order_state" ADD COLUMN "settled_at" DATETIME;
+        ALTER TABLE "order_state" ADD COLUMN "failures" INTEGER NOT NULL DEFAULT 0;
+        UPDATE "order_state" SET "failures" = 1 WHERE "failed_at" IS NOT NULL;
         """
 }

@@ -10,7 +10,7 @@ enum SummaryColumns {
     /// writes its own columns out literally, so a stage added later cannot change what v2 did.)
     static let names: [String] = [
         "payment_status", "amount", "amount_currency", "transaction_count", "refund_count", "refund_total", "refund_total_currency",
-    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "arn_deadlines", "payu_errors", "arns"]
+    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "arn_deadlines", "payu_errors", "arns", "settled_at"]
 
     /// "stage_no_arn_yet" for `.awaitingARN` ("no ARN yet").
     static func stageColumn(_ stage: RefundStage) -> String {
@@ -25,7 +25,7 @@ enum SummaryColumns {
         for stage in RefundStage.allCases { values.append(summary.stages[stage.rawValue] ?? 0) }
         let deadlines = summary.arnDeadlines.map { String($0.timeIntervalSince1970) }.joined(separator: " ")
         let arns = (summary.arns ?? []).map(escape).joined(separator: "\n")
-        values += [summary.arnPresent, summary.arnMissing, deadlines, summary.payuErrors, arns]
+        values += [summary.arnPresent, summary.arnMissing, deadlines, summary.payuErrors, arns, summary.settledAt]
         return values
     }
 
@@ -35,7 +35,7 @@ enum SummaryColumns {
     struct Positions {
         let paymentStatus, amount, amountCurrency, transactionCount, refundCount, refundTotal, refundTotalCurrency: Int?
         let stages: [(stage: RefundStage, position: Int?)]
-        let arnPresent, arnMissing, arnDeadlines, payuErrors, arns: Int?
+        let arnPresent, arnMissing, arnDeadlines, payuErrors, arns, settledAt: Int?
 
         init(_ columns: ColumnPositions) {
             paymentStatus = columns["payment_status"]
@@ -51,6 +51,7 @@ enum SummaryColumns {
             arnDeadlines = columns["arn_deadlines"]
             payuErrors = columns["payu_errors"]
             arns = columns["arns"]
+            settledAt = columns["settled_at"]
         }
     }
 
@@ -74,7 +75,8 @@ enum SummaryColumns {
             refundCount: value(p.refundCount) ?? 0, refundTotal: money(p.refundTotal, p.refundTotalCurrency), stages: stages,
             arnPresent: value(p.arnPresent) ?? 0, arnMissing: value(p.arnMissing) ?? 0,
             arnDeadlines: deadlines.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) },
-            payuErrors: value(p.payuErrors) ?? 0, arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(unescape))
+            payuErrors: value(p.payuErrors) ?? 0, arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(unescape),
+            settledAt: value(p.settledAt))
     }
 
     /// ARNs are one a line; the rare "%" or line break inside one is written %25 / %0A.

@@ -108,7 +108,7 @@ import TestSupport
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         results.append(("first refresh", first))
         harness.simulator.advanceClock(by: 25 * 60)
-        let second = try await CLIRunner.run(["track", "refresh"] + common, environment: env)
+        let second = try await CLIRunner.run(["track", "refresh", "--all"] + common, environment: env)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         // The ARN that arrived is in the list of changes, visibly.
         #expect(second.stdout.contains(#"\e]52;c;aGVsbG8=\x07"#), "\(second.stdout)")

@@ -88,7 +88,7 @@ import TestSupport
 
         harness.simulator.revokeRefreshTokens()
         harness.simulator.advanceClock(by: 120)
-        let refresh = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: space.environment)
+        let refresh = try await CLIRunner.run(["track", "refresh", "--all", "--json"] + common, environment: space.environment)
         #expect(refresh.status == 0, "the WhatsApp side was fetched and recorded: \(refresh.stderr)")
         let history = try await CLIRunner.run(["track", "history", order, "--json"] + common, environment: space.environment)
         #expect(history.status == 0)

@@ -52,7 +52,7 @@ import TestSupport
         #expect(firstSummary["failed"] as? Int == 0)
 
         harness.simulator.advanceClock(by: 25 * 60)
-        let second = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
+        let second = try await CLIRunner.run(["track", "refresh", "--all", "--json"] + common, environment: env)
         #expect(second.status == 0, "\(second.stderr)")
         let secondSummary = try #require(try json(second.stdout) as? [String: Any])
         let changes = try #require(secondSummary["changes"] as? [[String: Any]])
@@ -150,6 +150,41 @@ import TestSupport
         #expect(bad.stderr.contains("argument 1: \"ORD/1\": it contains '/'"))
     }
 
+    @Test func refreshFetchesWhatIsDueAndListShowsArchivedOrdersApart() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.simulator.stop() } }
+        let space = try Workspace()
+        // The catalogue's settled refund settled days before today: with archive_after = 3d it is archived.
+        let config = try writeConfiguration(harness, extra: "archive_after = \"3d\"")
+        let env = secretEnvironment().merging(space.environment) { $1 }
+        let common = ["--db", space.db, "--config", config]
+        let active = harness.order(.refundInProgress), settled = harness.order(.settled)
+        _ = try await CLIRunner.run(["track", "add", active, settled] + common, environment: env)
+
+        let first = try await CLIRunner.run(["track", "refresh"] + common, environment: env)
+        #expect(first.stdout.hasPrefix("Refreshed 2 orders in "), "never fetched: both are due")
+        let second = try await CLIRunner.run(["track", "refresh"] + common, environment: env)
+        #expect(second.status == 0)
+        #expect(second.stdout.hasPrefix("Nothing is due: 1 can still change, next due in "), "\(second.stdout)")
+        #expect(second.stdout.contains("; 1 archived (settled long ago, not polled). refundwatch track refresh --all fetches every order now.\n"))
+        let json = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
+        let summary = try #require(try self.json(json.stdout) as? [String: Any])
+        #expect(summary["tracked"] as? Int == 2 && summary["orders"] as? Int == 0 && summary["not_due"] as? Int == 1 && summary["archived"] as? Int == 1)
+        let all = try await CLIRunner.run(["track", "refresh", "--all"] + common, environment: env)
+        #expect(all.stdout.hasPrefix("Refreshed 2 orders in "))
+
+        let list = try await CLIRunner.run(["track", "list"] + common, environment: env)
+        let parts = list.stdout.components(separatedBy: "Archived: settled more than 3d ago, no longer polled (refundwatch track refresh --all, or r on the order in the dashboard, fetches them):\n")
+        #expect(parts.count == 2, "\(list.stdout)")
+        #expect(parts.first?.contains(active) == true && parts.first?.contains(settled) == false)
+        #expect(parts.last?.contains(settled) == true)
+        #expect(list.stdout.hasSuffix(" · 1 archived\n"))
+        let listed = try #require((try self.json(try await CLIRunner.run(["track", "list", "--json"] + common, environment: env).stdout) as? [String: Any])?["orders"] as? [[String: Any]])
+        #expect(listed.map { $0["archived"] as? Bool } == [false, true])
+        #expect(listed[0]["next_due_at"] is String && listed[1]["next_due_at"] is NSNull)
+        #expect(listed[0]["settled_at"] is NSNull && listed[1]["settled_at"] is String)
+    }
+
     @Test func aFailingFetchKeepsTheLastGoodReportAndSaysSo() async throws {
         let harness = try await Harness.start(maxAttempts: 1)
         defer { Task { await harness.simulator.stop() } }
@@ -161,7 +196,7 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "refresh"] + common, environment: env).status == 0)
 
         harness.simulator.setFaults(try FaultSpec.parse("kaleyra:5xx=1"))
-        let failed = try await CLIRunner.run(["track", "refresh"] + common, environment: env)
+        let failed = try await CLIRunner.run(["track", "refresh", "--all"] + common, environment: env)
         #expect(failed.status == 7)
         #expect(failed.stdout.hasPrefix("Refreshed 2 orders in "))
         #expect(failed.stdout.contains("0 changed, 2 failed"))
@@ -180,7 +215,7 @@ import TestSupport
         #expect(text.stdout.contains("2 failing"))
 
         harness.simulator.setFaults(.none)
-        let recovered = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
+        let recovered = try await CLIRunner.run(["track", "refresh", "--all", "--json"] + common, environment: env)
         #expect(recovered.status == 0)
         let after = try await CLIRunner.run(["track", "list", "--json"] + common, environment: env)
         let fine = try #require((try json(after.stdout) as? [String: Any])?["orders"] as? [[String: Any]])

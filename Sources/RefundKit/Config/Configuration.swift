@@ -141,6 +141,10 @@ public struct RefundConfiguration: Sendable, Hashable {
     /// Where it was read from, for messages; nil when built in code (demo mode).
     public var source: String?
     public var refreshInterval: Double
+    /// `settled_interval`: how often an order that waits for nothing more is fetched (6 h).
+    public var settledInterval: Double = PollPolicy.defaultSettledInterval
+    /// `archive_after`: an order settled this long is no longer polled (14 days).
+    public var archiveAfter: Double = PollPolicy.defaultArchiveAfter
     /// `arn_overdue_business_hours`: a refund with no ARN after this many business hours is overdue.
     public var arnOverdueBusinessHours: Double
     public var http: HTTPSettings
@@ -167,6 +171,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     }
 
     public var overdueRule: OverdueRule { OverdueRule(businessHours: arnOverdueBusinessHours) }
+
+    public var pollPolicy: PollPolicy { PollPolicy(interval: refreshInterval, settledInterval: settledInterval, archiveAfter: archiveAfter) }
 }
 
 extension RefundConfiguration: CustomStringConvertible {
@@ -175,6 +181,8 @@ extension RefundConfiguration: CustomStringConvertible {
         var lines = [
             "source = \(source ?? "built in")",
             "refresh_interval = \(refreshInterval)",
+            "settled_interval = \(settledInterval)",
+            "archive_after = \(archiveAfter)",
             "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
             "theme = \(theme ?? "default")",
             "mouse = \(mouse)",

@@ -98,7 +98,12 @@ private struct ConfigurationBuilder {
     let reader: TableReader
 
     func build(source: String?) throws(ConfigurationError) -> RefundConfiguration {
-        let interval = try reader.number("refresh_interval", range: 1...86_400) ?? 30
+        let interval = try reader.duration("refresh_interval", range: 1...86_400) ?? 30
+        let settledInterval = try reader.duration("settled_interval", range: 60...(30 * 86_400)) ?? PollPolicy.defaultSettledInterval
+        let archiveAfter = try reader.duration("archive_after", range: 3600...(3650 * 86_400)) ?? PollPolicy.defaultArchiveAfter
+        if settledInterval < interval {
+            throw reader.error("settled_interval", "\(DurationText.short(settledInterval)) is shorter than refresh_interval (\(DurationText.short(interval))); settled orders are polled less often, not more")
+        }
         let overdueHours = try reader.number("arn_overdue_business_hours", range: 1...10_000) ?? OverdueRule.defaultBusinessHours
         let concurrency = try reader.integer("concurrency", range: 1...256) ?? 8
         let requestTimeout = try reader.number("request_timeout", range: 0.1...600) ?? 20
@@ -114,6 +119,8 @@ private struct ConfigurationBuilder {
             .payu: try payuTable?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
         ]
         var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
+        configuration.settledInterval = settledInterval
+        configuration.archiveAfter = archiveAfter
         configuration.theme = try reader.string("theme")
         configuration.mouse = try reader.bool("mouse") ?? true
         return configuration

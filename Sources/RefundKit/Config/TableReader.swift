@@ -67,6 +67,23 @@ struct TableReader {
         return number
     }
 
+    /// Seconds, written as a number of seconds or as text: "90s", "30m", "6h", "14d".
+    func duration(_ key: String, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let value = table[key] else { return nil }
+        let seconds: Double
+        if let number = value.double ?? value.int.map(Double.init) {
+            seconds = number
+        } else if let text = value.string {
+            do { seconds = try DurationText.seconds(text) } catch { throw self.error(key, error.description) }
+        } else {
+            throw error(key, "expected seconds (a number) or a duration in quotes such as \"6h\", found \(value.type)")
+        }
+        guard range.contains(seconds) else {
+            throw error(key, "\(DurationText.short(seconds)) is out of range; expected \(DurationText.short(range.lowerBound)) to \(DurationText.short(range.upperBound))")
+        }
+        return seconds
+    }
+
     func bool(_ key: String) throws(ConfigurationError) -> Bool? {
         guard let value = table[key] else { return nil }
         guard let flag = value.bool else { throw error(key, "expected true or false (no quotes), found \(value.type)") }

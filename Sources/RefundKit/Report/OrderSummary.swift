@@ -58,10 +58,16 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     public var payuErrors: Int
     /// The ARNs PayU has given, so a list can be searched by ARN (nil in summaries stored before it).
     public var arns: [String]?
+    /// Since when the order waits for nothing more (see `PollPolicy`); nil while it can still change
+    /// soon: the payment may yet be paid, a refund is pending, queued, in progress or without its
+    /// ARN, a PayU refund has its ARN but no settlement yet, or PayU could not be asked.
+    public var settledAt: Date?
 
     /// A summary as stored (the store keeps these numbers in columns of their own).
     public init(paymentStatus: String, amount: Money?, transactionCount: Int, refundCount: Int, refundTotal: Money?,
-                stages: [String: Int], arnPresent: Int, arnMissing: Int, arnDeadlines: [Date], payuErrors: Int, arns: [String]?) {
+                stages: [String: Int], arnPresent: Int, arnMissing: Int, arnDeadlines: [Date], payuErrors: Int, arns: [String]?,
+                settledAt: Date? = nil) {
+        self.settledAt = settledAt
         self.paymentStatus = paymentStatus
         self.amount = amount
         self.transactionCount = transactionCount
@@ -85,8 +91,15 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         var stages: [String: Int] = [:]
         var present = 0
         var deadlines: [Date] = []
+        var waiting = false
+        var lastMove: Date?
+        func moved(_ date: Date?) { if let date, date > (lastMove ?? .distantPast) { lastMove = date } }
         for transaction in report.transactions {
+            moved(transaction.transaction.updated.date ?? transaction.transaction.created.date)
+            if transaction.payuError != nil { waiting = true }
             for refund in transaction.refunds {
+                moved(refund.refund.updated.date ?? refund.refund.created.date)
+                moved(refund.payu?.valueDate.flatMap(Self.valueDate))
                 count += 1
                 if let amount = refund.refund.amount, totalKnown {
                     if let sum = total {
@@ -97,7 +110,14 @@ public struct OrderSummary: Sendable, Hashable, Codable {
                 } else {
                     totalKnown = false
                 }
-                stages[RefundStage(refund, in: transaction).rawValue, default: 0] += 1
+                let stage = RefundStage(refund, in: transaction)
+                stages[stage.rawValue, default: 0] += 1
+                switch stage {
+                case .failed, .settled: break
+                // A PayU refund with its ARN still has its settlement to come.
+                case .done: if transaction.transaction.gateway == .payu && transaction.payuQueried { waiting = true }
+                case .pending, .queued, .inProgress, .awaitingARN: waiting = true
+                }
                 if refund.payu?.bankARN != nil { present += 1 }
                 if let deadline = rule.arnDeadline(for: refund, in: transaction) { deadlines.append(deadline) }
             }
@@ -110,6 +130,22 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         arnDeadlines = deadlines.sorted()
         payuErrors = report.transactions.filter { $0.payuError != nil }.count
         arns = report.transactions.flatMap { $0.refunds.compactMap(\.payu?.bankARN) + $0.unmatchedPayU.compactMap(\.bankARN) }
+        switch report.payment.status {
+        case .new, .pending, .other: waiting = true   // the customer may yet pay; an unknown status may move
+        case .captured, .failed, .canceled: break
+        }
+        // Settled since the last time WhatsApp's side moved (its refunds' and transactions' update
+        // times), else since this fetch.
+        settledAt = waiting ? nil : min(lastMove ?? report.fetchedAt, report.fetchedAt)
+    }
+
+    /// PayU's `value_date` ("2021-10-10"), the start of that day in India.
+    static func valueDate(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Kolkata") ?? .gmt
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
     }
 
     /// Refunds without an ARN past their deadline at `now`.
@@ -135,6 +171,6 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case paymentStatus = "payment_status", amount, transactionCount = "transaction_count", refundCount = "refund_count"
         case refundTotal = "refund_total", stages, arnPresent = "arn_present", arnMissing = "arn_missing"
-        case arnDeadlines = "arn_deadlines", payuErrors = "payu_errors", arns
+        case arnDeadlines = "arn_deadlines", payuErrors = "payu_errors", arns, settledAt = "settled_at"
     }
 }

@@ -48,6 +48,13 @@ struct StoreSource: ParsableArguments {
         return { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
     }
 
+    /// The poll schedule: the configuration's intervals, or the defaults when there is no
+    /// configuration to read (list reads only the store).
+    func pollPolicy() -> PollPolicy {
+        guard !demo, let configuration = try? ConfigurationLoader().load(explicit: api.config) else { return PollPolicy() }
+        return configuration.pollPolicy
+    }
+
     /// The overdue rule: the configuration's `arn_overdue_business_hours`, or the default when no
     /// configuration is needed (list, history and export read only the store).
     func overdueRule() -> OverdueRule {

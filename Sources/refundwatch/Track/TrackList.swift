@@ -6,7 +6,8 @@ import RefundStore
 struct TrackList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the watchlist from the store: last status, amount, refunds, ARNs, overdue refunds and the age of the data. No API call is made."
+        abstract: "List the watchlist from the store: last status, amount, refunds, ARNs, overdue refunds and the age of the data. No API call is made.",
+        discussion: "Orders settled longer than archive_after (14d) are listed apart, as archived: they are no longer polled."
     )
 
     @Flag(help: "Print JSON (snake_case; amounts as decimal strings with their currency).")
@@ -26,10 +27,11 @@ struct TrackList: AsyncParsableCommand {
         } catch {
             throw report(error)
         }
+        let policy = source.pollPolicy()
         if json {
-            FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now)) + Data("\n".utf8))
+            FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now, policy: policy)) + Data("\n".utf8))
         } else {
-            printText(WatchlistText.render(rows, now: now), terminator: "")
+            printText(WatchlistText.render(rows, now: now, policy: policy), terminator: "")
         }
     }
 }
@@ -64,10 +66,23 @@ struct WatchlistTotals: Encodable {
 }
 
 enum WatchlistText {
-    static func render(_ rows: [WatchedOrder], now: Date) -> String {
+    static func render(_ rows: [WatchedOrder], now: Date, policy: PollPolicy = PollPolicy()) -> String {
         if rows.isEmpty {
             return "The watchlist is empty. Add orders with: refundwatch track add REF... (or - to read them from stdin)\n"
         }
+        let archived = rows.filter { $0.due(policy, now: now) == .archived }
+        let polled = archived.isEmpty ? rows : rows.filter { $0.due(policy, now: now) != .archived }
+        var out = polled.isEmpty ? "" : table(polled, now: now) + "\n"
+        if !archived.isEmpty {
+            if !polled.isEmpty { out += "\n" }
+            out += "Archived: settled more than \(DurationText.short(policy.archiveAfter)) ago, no longer polled "
+                + "(refundwatch track refresh --all, or r on the order in the dashboard, fetches them):\n"
+            out += table(archived, now: now) + "\n"
+        }
+        return out + "\n" + WatchlistTotals(rows, now: now).line + (archived.isEmpty ? "" : " · \(archived.count) archived") + "\n"
+    }
+
+    private static func table(_ rows: [WatchedOrder], now: Date) -> String {
         var table = TextTable([
             .init(title: "REFERENCE"), .init(title: "LABEL", maxWidth: 22), .init(title: "PAYMENT"),
             .init(title: "AMOUNT", rightAligned: true), .init(title: "REFUNDS", rightAligned: true), .init(title: "STATE"),
@@ -92,7 +107,7 @@ enum WatchlistText {
                 (row.fetchedAt.map { Age.text(since: $0, now: now) } ?? "never") + (row.isStale ? " (stale)" : ""),
             ], notes: notes)
         }
-        return table.render() + "\n" + WatchlistTotals(rows, now: now).line + "\n"
+        return table.render()
     }
 
     static func refundsCell(_ summary: OrderSummary) -> String {
@@ -113,25 +128,28 @@ struct WatchlistListing: Encodable {
     var totals: WatchlistTotals
     var orders: [Row]
 
-    init(rows: [WatchedOrder], now: Date) {
+    init(rows: [WatchedOrder], now: Date, policy: PollPolicy = PollPolicy()) {
         generatedAt = now
         totals = WatchlistTotals(rows, now: now)
-        orders = rows.map { Row($0, now: now) }
+        orders = rows.map { Row($0, now: now, policy: policy) }
     }
 
     struct Row: Encodable {
         var order: WatchedOrder
         var now: Date
+        var due: PollPolicy.Due
 
-        init(_ order: WatchedOrder, now: Date) {
+        init(_ order: WatchedOrder, now: Date, policy: PollPolicy) {
             self.order = order
             self.now = now
+            due = order.due(policy, now: now)
         }
 
         enum CodingKeys: String, CodingKey {
             case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
             case addedAt = "added_at", fetchedAt = "fetched_at", ageSeconds = "age_seconds", paymentStatus = "payment_status"
             case amount, transactions, refunds, arn, overdue, stale, lastError = "last_error"
+            case settledAt = "settled_at", archived, nextDueAt = "next_due_at"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -152,6 +170,10 @@ struct WatchlistListing: Encodable {
             try c.encode(summary?.overdueCount(at: now), forKey: .overdue)
             try c.encode(order.isStale, forKey: .stale)
             try c.encode(order.failure.map(FailureJSON.init), forKey: .lastError)
+            try c.encode(summary?.settledAt.map(Timestamp.known), forKey: .settledAt)
+            try c.encode(due == .archived, forKey: .archived)
+            if case .at(let date) = due { try c.encode(Timestamp.known(max(date, order.order.addedAt)), forKey: .nextDueAt) }
+            else { try c.encodeNil(forKey: .nextDueAt) }
         }
     }
 

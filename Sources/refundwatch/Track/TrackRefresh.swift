@@ -6,8 +6,12 @@ import RefundStore
 struct TrackRefresh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
-        abstract: "Fetch every tracked order once (bounded concurrency), store the reports and what changed, and print a summary.",
+        abstract: "Fetch the tracked orders that are due (--all: every one), store the reports and what changed, and print a summary.",
         discussion: """
+        An order is due every refresh_interval while it can still change soon (a payment not yet \
+        paid, a refund pending, queued, in progress or without its ARN, a PayU refund not yet \
+        settled), every settled_interval (6h) once it waits for nothing more, and not at all once \
+        settled longer than archive_after (14d); a failed fetch backs off 1, 2, 4 ... intervals. \
         An order whose fetch fails keeps its last good report; the failure is stored and shown by \
         'track list'. Exit status: 0 when every fetch worked; otherwise the status of the failures' \
         kind (5 authentication, 7 server, 8 network, ...), or 10 when they failed for different reasons.
@@ -17,6 +21,9 @@ struct TrackRefresh: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Flag(help: "Fetch every tracked order, archived ones included, whether due or not.")
+    var all = false
+
     @OptionGroup var source: StoreSource
 
     func validate() throws { try source.validate() }
@@ -25,10 +32,17 @@ struct TrackRefresh: AsyncParsableCommand {
         let store: RefundStore
         let environment: ServiceEnvironment
         let orders: [TrackedOrder]
+        let plan: PollPlan
+        let tracked: Int
+        let plannedAt: Date
         do {
             store = try source.openStore()
-            orders = try store.trackedOrders()
             environment = try await source.makeEnvironment(store: store)
+            let rows = try store.watchlist()
+            tracked = rows.count
+            plannedAt = try source.clock(store)()
+            plan = PollPlan(rows, policy: environment.service.configuration.pollPolicy, now: plannedAt)
+            orders = all ? rows.map(\.order) : plan.due
         } catch {
             throw report(error)
         }
@@ -55,8 +69,9 @@ struct TrackRefresh: AsyncParsableCommand {
         case .failure(let error): throw report(error)
         }
         let elapsed = started.duration(to: .now)
-        let summary = RefreshSummary(results: results, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+        var summary = RefreshSummary(results: results, tracked: tracked, plan: all ? nil : plan, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                      overdue: (try? store.watchlist())?.reduce(0) { $0 + ($1.summary?.overdueCount(at: clock()) ?? 0) } ?? 0)
+        summary.plannedAt = plannedAt
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(summary) + Data("\n".utf8))
         } else {
@@ -117,6 +132,13 @@ struct RefreshSummary: Encodable {
     }
 
     var orders: Int
+    /// The watchlist's size, and (without --all) what was left for later.
+    var tracked: Int
+    var notDue = 0
+    var archived = 0
+    var plan: PollPlan?
+    /// The moment the plan was made, on the watchlist's clock.
+    var plannedAt = Date()
     var fetched = 0
     var firstFetched = 0
     var changedOrders = 0
@@ -125,8 +147,12 @@ struct RefreshSummary: Encodable {
     var changes: [Change] = []
     var failures: [Failure] = []
 
-    init(results: [WatchlistRefresher.Result], seconds: Double, overdue: Int) {
+    init(results: [WatchlistRefresher.Result], tracked: Int, plan: PollPlan?, seconds: Double, overdue: Int) {
         orders = results.count
+        self.tracked = tracked
+        self.plan = plan
+        notDue = (plan?.waiting ?? 0) + (plan?.settled ?? 0)
+        archived = plan?.archived ?? 0
         self.seconds = seconds
         self.overdue = overdue
         for result in results {
@@ -159,11 +185,17 @@ struct RefreshSummary: Encodable {
     static let shownLines = 40
 
     var text: String {
-        if orders == 0 { return "The watchlist is empty: nothing to refresh. Add orders with: refundwatch track add REF...\n" }
+        if tracked == 0 { return "The watchlist is empty: nothing to refresh. Add orders with: refundwatch track add REF...\n" }
+        let later = laterText
+        if orders == 0 {
+            return "Nothing is due: \(later). refundwatch track refresh --all fetches every order now.\n"
+        }
         var parts = ["\(changedOrders) changed"]
         if firstFetched > 0 { parts.append("\(firstFetched) fetched for the first time") }
         parts += ["\(failures.count) failed", "\(overdue) overdue"]
-        var out = "Refreshed \(plural(orders, "order")) in \(String(format: "%.1f", seconds)) s: \(parts.joined(separator: ", ")).\n"
+        let what = orders == tracked ? plural(orders, "order") : "\(orders) of \(plural(tracked, "order"))"
+        var out = "Refreshed \(what) in \(String(format: "%.1f", seconds)) s: \(parts.joined(separator: ", ")).\n"
+        if orders < tracked { out += "Not due: \(later).\n" }
         if !changes.isEmpty {
             out += "\nChanges:\n"
             let width = changes.map(\.referenceID.terminalSafe.count).max() ?? 0
@@ -184,13 +216,33 @@ struct RefreshSummary: Encodable {
         return out
     }
 
+    /// "80 can still change, next due in 18s; 30 settled, next due in 5h; 6 archived (not polled)".
+    var laterText: String {
+        guard let plan else { return "" }
+        var parts: [String] = []
+        let now = plannedAt
+        if plan.waiting > 0 { parts.append("\(plan.waiting) can still change, next due \(Self.when(plan.nextWaiting, now: now))") }
+        if plan.settled > 0 { parts.append("\(plan.settled) settled, next due \(Self.when(plan.nextSettled, now: now))") }
+        if plan.archived > 0 { parts.append("\(plan.archived) archived (settled long ago, not polled)") }
+        return parts.joined(separator: "; ")
+    }
+
+    private static func when(_ date: Date?, now: Date) -> String {
+        guard let date else { return "now" }
+        return "in " + DurationText.short(date.timeIntervalSince(now))
+    }
+
     enum CodingKeys: String, CodingKey {
+        case tracked, notDue = "not_due", archived
         case orders, fetched, firstFetched = "first_fetched", changedOrders = "changed_orders", failed, overdue
         case seconds = "duration_seconds", changes, failures
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tracked, forKey: .tracked)
+        try c.encode(notDue, forKey: .notDue)
+        try c.encode(archived, forKey: .archived)
         try c.encode(orders, forKey: .orders)
         try c.encode(fetched, forKey: .fetched)
         try c.encode(firstFetched, forKey: .firstFetched)

@@ -1,0 +1,39 @@
+import Foundation
+import RefundKit
+
+/// The watchlist sorted by what `PollPolicy` says of each order at one moment: which are due, and
+/// when the others will be. What `track refresh`, `poll` and the dashboard's status line go by.
+public struct PollPlan: Sendable, Hashable {
+    /// Orders due now, in watchlist order.
+    public var due: [TrackedOrder] = []
+    /// Orders that can still change soon but are not due yet, and when the first of them is.
+    public var waiting = 0
+    public var nextWaiting: Date?
+    /// Orders that wait for nothing more (not archived), and when the first of them is due.
+    public var settled = 0
+    public var nextSettled: Date?
+    /// Orders settled longer than `archive_after`: not polled.
+    public var archived = 0
+
+    public init(_ rows: [WatchedOrder], policy: PollPolicy, now: Date) {
+        for row in rows {
+            switch row.due(policy, now: now) {
+            case .archived:
+                archived += 1
+            case .at(let date) where date <= now:
+                due.append(row.order)
+            case .at(let date):
+                if row.summary?.settledAt != nil && row.failures == 0 {
+                    settled += 1
+                    nextSettled = min(nextSettled ?? date, date)
+                } else {
+                    waiting += 1
+                    nextWaiting = min(nextWaiting ?? date, date)
+                }
+            }
+        }
+    }
+
+    /// Everything not archived, due or not.
+    public var polled: Int { due.count + waiting + settled }
+}
