@@ -75,6 +75,26 @@ enum FlashLine {
 
 /// The last line: how fresh the data is, when it refreshes next, and the two keys to know.
 enum StatusLine {
+    /// " · 4 due in 18s · 9,812 settled, next in 5h · 3 archived": what the next round fetches and
+    /// when the rest is due, in wall-clock time.
+    static func schedule(_ state: DashboardState, nextRound: Date) -> String {
+        let untilRound = max(0, nextRound.timeIntervalSince(state.wall).rounded(.up))
+        guard let plan = state.plan else { return " · next in \(Format.interval(untilRound))" }
+        func wallTime(until date: Date?) -> String {
+            Format.interval(max(untilRound, (date.map { $0.timeIntervalSince(state.now) } ?? 0) / state.clockRate).rounded(.up))
+        }
+        var text = ""
+        let dueAtRound = plan.dueCount(by: state.now.addingTimeInterval((untilRound + state.interval / 2) * state.clockRate))
+        if dueAtRound > 0 {
+            text += " · \(Format.count(dueAtRound)) due in \(Format.interval(untilRound))"
+        } else if plan.waiting > 0 {
+            text += " · next due in \(wallTime(until: plan.nextWaiting))"
+        }
+        if plan.settled > 0 { text += " · \(Format.count(plan.settled)) settled, next in \(wallTime(until: plan.nextSettled))" }
+        if plan.archived > 0 { text += " · \(Format.count(plan.archived)) archived" }
+        return text.isEmpty ? " · nothing due" : text
+    }
+
     static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
         guard !area.isEmpty else { return }
         let state = c.state
@@ -101,12 +121,16 @@ enum StatusLine {
         if state.paused {
             left += " · paused"
         } else if !state.isRefreshing, let next = state.nextRefresh {
-            left += " · next in \(Format.interval(max(0, next.timeIntervalSince(state.wall).rounded(.up))))"
+            left += schedule(state, nextRound: next)
         }
         left += " · every \(Format.interval(state.interval))"
         let hints = "? help  q quit"
+        // On a narrow terminal whole parts go, from the end, rather than one cut in the middle.
+        let room = area.width - DisplayWidth.of(hints) - 2
+        var parts = (" " + left).components(separatedBy: " · ")
+        while parts.count > 1 && DisplayWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
         screen.fill(y: y, style: Style(.muted, reverse: true))
-        screen.put(" " + left, x: area.x, y: y, style: Style(.muted, reverse: true), limit: area.width - DisplayWidth.of(hints) - 2)
+        screen.put(parts.joined(separator: " · "), x: area.x, y: y, style: Style(.muted, reverse: true), limit: room)
         screen.put(hints + " ", x: area.maxX - DisplayWidth.of(hints) - 1, y: y, style: Style(.muted, reverse: true))
     }
 }

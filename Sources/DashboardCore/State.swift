@@ -142,7 +142,22 @@ public struct DashboardState: Sendable {
     public var refreshTotal = 0
     public var refreshDone = 0
     public var lastRefresh: Date?
+    /// When the next round starts (wall clock): each round fetches the orders due by then.
     public var nextRefresh: Date?
+    /// Seconds of `now` per second of `wall` (60 in the demo), so that intervals on the wall
+    /// clock and due times on the data's clock agree.
+    public var clockRate: Double = 1
+    /// `settled_interval` and `archive_after`, on the data's clock.
+    public var settledInterval: TimeInterval = PollPolicy.defaultSettledInterval
+    public var archiveAfter: TimeInterval = PollPolicy.defaultArchiveAfter
+    /// The schedule as of `planAt` (wall clock), for the status line; refreshed each second.
+    public var plan: PollPlan?
+    public var planAt: Date?
+
+    /// When each order is due: `interval` on the wall clock is `interval × clockRate` on the data's.
+    public var pollPolicy: PollPolicy {
+        PollPolicy(interval: interval * clockRate, settledInterval: settledInterval, archiveAfter: archiveAfter)
+    }
 
     /// Orders looked up with `o` without tracking them, by the id their views use (negative, so it
     /// never meets a stored order's).

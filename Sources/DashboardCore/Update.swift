@@ -45,7 +45,10 @@ public enum Dashboard {
             if let flash = state.flash, wall.timeIntervalSince(flash.at) > Dashboard.flashSeconds { state.flash = nil }
             // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
             if state.loaded, !state.paused, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
-                return startRefresh(&state, orders: state.rows.map(\.order))
+                return startRefresh(&state, orders: dueOrders(state))
+            }
+            if state.loaded, !state.isRefreshing, (state.planAt.map { wall.timeIntervalSince($0) >= 1 || wall < $0 } ?? true) {
+                replan(&state)
             }
             return []
         case .resize(let size):
@@ -61,6 +64,7 @@ public enum Dashboard {
                 state.nextRefresh = state.lastRefresh!.addingTimeInterval(state.interval)
             }
             state.loaded = true
+            replan(&state)
             // An order removed (here or by `track remove` elsewhere) cannot stay open.
             if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
                 state.stack.removeSubrange(gone...)
@@ -80,6 +84,7 @@ public enum Dashboard {
             if state.inFlight.isEmpty {
                 state.lastRefresh = state.wall
                 state.nextRefresh = state.wall.addingTimeInterval(state.interval)
+                replan(&state)
             }
             clampCursor(&state)
             return effects
@@ -131,6 +136,22 @@ public enum Dashboard {
         case .mouse(let event):
             return mouse(event, &state)
         }
+    }
+
+    /// The orders a round fetches: those due now, and those due within half an interval (rows
+    /// fetched in one round fall due together, a moment apart, and go in the same next round).
+    static func dueOrders(_ state: DashboardState) -> [TrackedOrder] {
+        let policy = state.pollPolicy
+        let by = state.now.addingTimeInterval(policy.interval / 2)
+        return state.rows.compactMap { row in
+            if case .at(let date) = row.due(policy, now: state.now), date <= by { return row.order }
+            return nil
+        }
+    }
+
+    static func replan(_ state: inout DashboardState) {
+        state.plan = PollPlan(state.rows, policy: state.pollPolicy, now: state.now)
+        state.planAt = state.wall
     }
 
     static func startRefresh(_ state: inout DashboardState, orders: [TrackedOrder]) -> [Effect] {
@@ -316,6 +337,18 @@ public enum Format {
         let s = Int(seconds)
         if s < 60 { return "\(s)s" }
         if s < 3_600 { return s % 60 == 0 ? "\(s / 60)m" : "\(s / 60)m \(s % 60)s" }
-        return "\(s / 3_600)h"
+        if s < 172_800 { return "\((s + 1_800) / 3_600)h" }
+        return "\((s + 43_200) / 86_400)d"
+    }
+
+    /// 9812 as "9,812".
+    public static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
     }
 }

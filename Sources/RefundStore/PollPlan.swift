@@ -9,6 +9,8 @@ public struct PollPlan: Sendable, Hashable {
     /// Orders that can still change soon but are not due yet, and when the first of them is.
     public var waiting = 0
     public var nextWaiting: Date?
+    /// When each waiting order is due, soonest first.
+    public var upcoming: [Date] = []
     /// Orders that wait for nothing more (not archived), and when the first of them is due.
     public var settled = 0
     public var nextSettled: Date?
@@ -28,10 +30,22 @@ public struct PollPlan: Sendable, Hashable {
                     nextSettled = min(nextSettled ?? date, date)
                 } else {
                     waiting += 1
-                    nextWaiting = min(nextWaiting ?? date, date)
+                    upcoming.append(date)
                 }
             }
         }
+        upcoming.sort()
+        nextWaiting = upcoming.first
+    }
+
+    /// Orders due by `date`: those due now and the waiting ones due by then.
+    public func dueCount(by date: Date) -> Int {
+        var low = 0, high = upcoming.count
+        while low < high {
+            let mid = (low + high) / 2
+            if upcoming[mid] <= date { low = mid + 1 } else { high = mid }
+        }
+        return due.count + low
     }
 
     /// Everything not archived, due or not.

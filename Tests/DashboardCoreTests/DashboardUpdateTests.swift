@@ -94,19 +94,20 @@ import TestReports
     }
 
     @Test func theIntervalRefreshesOnTheWallClockAndPauses() {
-        // The rows were fetched an hour ago: the first tick refreshes them.
-        var state = DashboardState(now: t0.addingTimeInterval(3_600), wall: t0, size: Size(width: 80, height: 24), interval: 30)
+        // The row was fetched an hour ago: the first tick refreshes it.
+        let hour = t0.addingTimeInterval(3_600)
+        var state = DashboardState(now: hour, wall: hour, size: Size(width: 80, height: 24), interval: 30)
         _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
-        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0)) == [.refresh([state.rows[0].order])])
-        _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
-        #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(3_600), wall: t0.addingTimeInterval(29))).isEmpty)
-        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(30))).count == 1)
-        _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
+        #expect(Dashboard.update(&state, .tick(now: hour, wall: hour)) == [.refresh([state.rows[0].order])])
+        _ = Dashboard.update(&state, .fetched(1, row: Self.fetched(row(1, "ORD-1"), at: hour), error: nil))
+        #expect(Dashboard.update(&state, .tick(now: hour + 29, wall: hour + 29)).isEmpty)
+        #expect(Dashboard.update(&state, .tick(now: hour + 30, wall: hour + 30)).count == 1)
+        _ = Dashboard.update(&state, .fetched(1, row: Self.fetched(row(1, "ORD-1"), at: hour + 30), error: nil))
         _ = Dashboard.update(&state, .key(.character("p")))
         #expect(state.paused)
-        #expect(Dashboard.update(&state, .tick(now: t0, wall: t0.addingTimeInterval(600))).isEmpty)
+        #expect(Dashboard.update(&state, .tick(now: hour + 600, wall: hour + 600)).isEmpty)
         _ = Dashboard.update(&state, .key(.character("p")))
-        #expect(state.nextRefresh == t0.addingTimeInterval(630))
+        #expect(state.nextRefresh == hour + 630)
         _ = Dashboard.update(&state, .key(.character("+")))
         #expect(state.interval == 60)
         #expect(state.flash?.message == "refresh every 1m")
@@ -114,21 +115,64 @@ import TestReports
         #expect(state.interval == 5)
     }
 
+    static func fetched(_ row: WatchedOrder, at date: Date) -> WatchedOrder {
+        var row = row
+        row.fetchedAt = date
+        row.attemptedAt = date
+        return row
+    }
+
+    @Test func aRoundFetchesWhatIsDueAndTheStatusLineSaysWhenTheRestIs() throws {
+        let day: TimeInterval = 86_400
+        func settled(_ id: Int64, _ reference: String, daysAgo: Double) -> WatchedOrder {
+            let record = ReportBuilder.record("r\(id)", status: .success, arn: "A\(id)", settlement: "S\(id)")
+            let refund = ReportBuilder.refund("r\(id)", status: .success, created: t0.addingTimeInterval(-daysAgo * day), payu: record)
+            var transaction = ReportBuilder.transaction("t\(id)", refunds: [refund])
+            transaction.transaction.updated = .known(t0.addingTimeInterval(-daysAgo * day))
+            let summary = OrderSummary(ReportBuilder.order([transaction]), rule: OverdueRule())
+            return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0)
+        }
+        let rows = [row(1, "ORD-ACTIVE"), settled(2, "ORD-SETTLED", daysAgo: 2), settled(3, "ORD-ARCHIVED", daysAgo: 20),
+                    Self.fetched(row(4, "ORD-LATER"), at: t0 + 10)]
+        var state = DashboardState(now: t0, size: Size(width: 120, height: 24), interval: 30)
+        _ = Dashboard.update(&state, .watchlistLoaded(rows))
+        state.nextRefresh = t0 + 30
+        _ = Dashboard.update(&state, .tick(now: t0 + 12, wall: t0 + 12))
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 12s ago · 2 due in 18s · 1 settled, next in 6h · 1 archived · every 30s") == true,
+                "\(Dashboard.render(state).lines.last ?? "")")
+        // The round at 30 s takes the active orders (ORD-LATER is due at 40 s: within half an
+        // interval, so with them), not the settled or the archived one.
+        let round = Dashboard.update(&state, .tick(now: t0 + 30, wall: t0 + 30))
+        #expect(round == [.refresh([rows[0].order, rows[3].order])])
+        // The archived row is dimmed and says so; R fetches it too.
+        let screen = Dashboard.render(state)
+        let archivedLine = try #require(screen.lines.first { $0.contains("ORD-ARCHIVED") })
+        #expect(archivedLine.hasSuffix("archived"), "\(archivedLine)")
+        _ = Dashboard.update(&state, .fetched(1, row: nil, error: nil))
+        _ = Dashboard.update(&state, .fetched(4, row: nil, error: nil))
+        #expect(Dashboard.update(&state, .key(.character("R"))) == [.refresh(rows.map(\.order))])
+    }
+
+    @Test func countsAndIntervalsInTheDashboardsWords() {
+        #expect([0, 7, 999, 1_000, 9_812, 1_234_567].map(Format.count) == ["0", "7", "999", "1,000", "9,812", "1,234,567"])
+        #expect([59, 60, 90, 3_600, 18_000, 172_799, 1_209_600].map { Format.interval(TimeInterval($0)) } == ["59s", "1m", "1m 30s", "1h", "5h", "48h", "14d"])
+    }
+
     @Test func aPauseTheAPIAskedForLeadsTheStatusLineUntilItEnds() {
         var state = DashboardState(now: t0.addingTimeInterval(10), wall: t0, size: Size(width: 100, height: 24), interval: 30)
         _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
         #expect(Dashboard.update(&state, .slowdowns([RateSlowdown(service: .kaleyra, resumesAt: t0.addingTimeInterval(11.2))])).isEmpty)
-        #expect(Dashboard.render(state).lines.last?.hasPrefix(" Kaleyra asked us to slow down: resuming in 12s · updated 10s ago · next in 20s") == true,
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" Kaleyra asked us to slow down: resuming in 12s · updated 10s ago · 1 due in 20s") == true,
                 "\(Dashboard.render(state).lines.last ?? "")")
         _ = Dashboard.update(&state, .tick(now: t0.addingTimeInterval(22), wall: t0.addingTimeInterval(12)))
-        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 22s ago · next in 8s") == true, "a pause that ended is not shown")
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 22s ago · 1 due in 8s") == true, "a pause that ended is not shown")
     }
 
     @Test func dataFetchedMomentsAgoIsNotFetchedAgainAtStart() {
         var state = DashboardState(now: t0.addingTimeInterval(10), wall: t0, size: Size(width: 80, height: 24), interval: 30)
         _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
         #expect(state.nextRefresh == t0.addingTimeInterval(20))
-        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 10s ago · next in 20s · every 30s") == true)
+        #expect(Dashboard.render(state).lines.last?.hasPrefix(" updated 10s ago · 1 due in 20s · every 30s") == true)
         #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(29), wall: t0.addingTimeInterval(19))).isEmpty)
         #expect(Dashboard.update(&state, .tick(now: t0.addingTimeInterval(30), wall: t0.addingTimeInterval(20))) == [.refresh([state.rows[0].order])])
         // A watchlist never fetched is fetched at once — also when a tick came before it was loaded

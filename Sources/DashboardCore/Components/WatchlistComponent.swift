@@ -70,6 +70,12 @@ struct WatchlistComponent: Component {
         var updated = watched.fetchedAt.map { Age.text(since: $0, now: c.now) } ?? "never"
         if watched.failure != nil { updated = "⚠ " + updated }
         var cells = fixed.cells
+        // Settled long ago and no longer polled: dimmed, and said so where the age would be.
+        if watched.due(c.state.pollPolicy, now: c.now) == .archived {
+            for index in cells.indices { cells[index].1 = Style(.muted) }
+            cells[10] = ("archived", Style(.muted))
+            return Table.Row(cells: cells, marker: (" ", Style(.muted)))
+        }
         cells[0].1 = Style(.text, bold: unseen)
         if let summary, summary.arnMissing > 0 { cells[8].1 = Style(overdue > 0 ? .overdue : .pending) }
         cells[9] = (overdue > 0 ? "\(overdue)" : "", Style(.overdue, bold: true))

@@ -31,7 +31,11 @@ final class DashboardLoop: @unchecked Sendable {
         self.noColor = noColor
         state = DashboardState(now: session.clock(), wall: Date(), size: Size(width: 80, height: 24), interval: session.interval,
                                rule: session.refresher.rule, themeName: theme.name, demo: session.demo)
-        state.mouse = session.environment.service.configuration.mouse
+        let configuration = session.environment.service.configuration
+        state.mouse = configuration.mouse
+        state.clockRate = session.demo ? DemoWatchlist.speed : 1
+        state.settledInterval = configuration.settledInterval
+        state.archiveAfter = configuration.archiveAfter
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
