@@ -118,6 +118,7 @@ enum StatusLine {
             let wait = Format.interval(max(1, slowdown.resumesAt.timeIntervalSince(state.wall).rounded(.up)))
             left = "\(slowdown.service.rawValue) asked us to slow down: resuming in \(wait) · " + left
         }
+        if state.readOnly { left += " · read-only" }
         if state.paused {
             left += " · paused"
         } else if !state.isRefreshing, let next = state.nextRefresh {

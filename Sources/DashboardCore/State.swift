@@ -138,6 +138,8 @@ public struct DashboardState: Sendable {
     // Refreshing
     public var interval: TimeInterval
     public var paused = false
+    /// `--no-fetch`: nothing is fetched or written here; what other processes store shows up.
+    public var readOnly = false
     public var inFlight: Set<Int64> = []
     public var refreshTotal = 0
     public var refreshDone = 0

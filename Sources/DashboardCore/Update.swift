@@ -22,7 +22,24 @@ public enum Dashboard {
         }
         let selectedID = movesRows && state.frame.moved ? selectedOrderID(state) : nil
         defer { follow(selectedID, &state) }
-        return apply(action, &state)
+        let effects = apply(action, &state)
+        guard state.readOnly else { return effects }
+        // --no-fetch: no API call and no change to the watchlist, whatever asked for one.
+        let allowed = effects.filter { effect in
+            switch effect {
+            case .refresh, .lookup, .track, .untrack: false
+            default: true
+            }
+        }
+        if allowed.count < effects.count {
+            state.flash = Flash(message: "read-only (--no-fetch): nothing is fetched or changed here; what a poller stores shows within a second",
+                                isError: true, at: state.wall)
+            for case .lookup(let id, _) in effects { state.lookups[id]?.inFlight = false }
+            for case .refresh(let orders) in effects {
+                for id in orders.compactMap(\.id) { state.inFlight.remove(id) }
+            }
+        }
+        return allowed
     }
 
     static func selectedOrderID(_ state: DashboardState) -> Int64? {
@@ -44,7 +61,7 @@ public enum Dashboard {
             state.wall = wall
             if let flash = state.flash, wall.timeIntervalSince(flash.at) > Dashboard.flashSeconds { state.flash = nil }
             // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
-            if state.loaded, !state.paused, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
+            if state.loaded, !state.paused, !state.readOnly, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
                 return startRefresh(&state, orders: dueOrders(state))
             }
             if state.loaded, !state.isRefreshing, (state.planAt.map { wall.timeIntervalSince($0) >= 1 || wall < $0 } ?? true) {
@@ -57,6 +74,10 @@ public enum Dashboard {
             return []
         case .watchlistLoaded(let rows):
             state.setRows(rows)
+            if state.readOnly, let newest = rows.compactMap(\.fetchedAt).max() {
+                // Nothing is refreshed here: the data is as fresh as what others stored.
+                state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)) / state.clockRate)
+            }
             if !state.loaded, state.lastRefresh == nil, let newest = rows.compactMap(\.fetchedAt).max(), state.now.timeIntervalSince(newest) < state.interval {
                 // Fetched moments ago (by `track refresh`, or a dashboard just closed): the first
                 // refresh waits out the interval instead of fetching everything again at start.
@@ -142,11 +163,7 @@ public enum Dashboard {
     /// fetched in one round fall due together, a moment apart, and go in the same next round).
     static func dueOrders(_ state: DashboardState) -> [TrackedOrder] {
         let policy = state.pollPolicy
-        let by = state.now.addingTimeInterval(policy.interval / 2)
-        return state.rows.compactMap { row in
-            if case .at(let date) = row.due(policy, now: state.now), date <= by { return row.order }
-            return nil
-        }
+        return PollPlan(state.rows, policy: policy, now: state.now, ahead: policy.interval / 2).due
     }
 
     static func replan(_ state: inout DashboardState) {

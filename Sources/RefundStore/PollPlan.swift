@@ -17,12 +17,15 @@ public struct PollPlan: Sendable, Hashable {
     /// Orders settled longer than `archive_after`: not polled.
     public var archived = 0
 
-    public init(_ rows: [WatchedOrder], policy: PollPolicy, now: Date) {
+    /// `ahead`: orders due within this many seconds count as due now, so that orders fetched a
+    /// moment apart are fetched together next time instead of one by one.
+    public init(_ rows: [WatchedOrder], policy: PollPolicy, now: Date, ahead: TimeInterval = 0) {
+        let by = now.addingTimeInterval(ahead)
         for row in rows {
             switch row.due(policy, now: now) {
             case .archived:
                 archived += 1
-            case .at(let date) where date <= now:
+            case .at(let date) where date <= by:
                 due.append(row.order)
             case .at(let date):
                 if row.summary?.settledAt != nil && row.failures == 0 {

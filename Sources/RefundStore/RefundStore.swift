@@ -161,6 +161,18 @@ public final class RefundStore: Sendable {
         }
     }
 
+    /// A number that changes whenever another connection (another process: a poller, a
+    /// `track refresh`, another dashboard) has committed to the file since the last call; this
+    /// process's own writes leave it as it is. SQLite's `PRAGMA data_version`, asked of the one
+    /// connection this process writes with.
+    public func externalChanges() throws(StoreError) -> Int {
+        do {
+            return try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        } catch {
+            throw StoreFile.storeError(error, file: path)
+        }
+    }
+
     // MARK: - Watchlist
 
     /// Adds orders in one transaction. An order already tracked (same reference id and lookup ids),

@@ -17,6 +17,9 @@ public struct WatchlistRefresher: Sendable {
             /// Fetched, but its stored report cannot be read, so nothing was written for it
             /// (`StoreError.unreadableReport`); the other orders go on.
             case unreadable(StoreError)
+            /// The refresh was cancelled while this order was being fetched: nothing was written
+            /// for it, neither a report nor a failure.
+            case interrupted
         }
 
         public var order: TrackedOrder
@@ -41,14 +44,19 @@ public struct WatchlistRefresher: Sendable {
     /// Fetches every order once. `progress` is called after each order is stored, with the number
     /// done so far. Throws only when the database cannot be written; fetch failures, and an order
     /// whose stored report cannot be read, are results.
-    public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) -> Void = { _, _ in }) async throws(StoreError) -> [Result] {
+    ///
+    /// Once `stopping` says so, no further order is started; those in flight finish and are
+    /// stored, and the orders never started are not in the results. Cancelling the task cuts the
+    /// ones in flight short: they are `.interrupted` and nothing is written for them.
+    public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) -> Void = { _, _ in },
+                        stopping: @escaping @Sendable () -> Bool = { false }) async throws(StoreError) -> [Result] {
         var results: [Result] = []
         results.reserveCapacity(orders.count)
         var storeFailure: StoreError?
         await withTaskGroup(of: (TrackedOrder, Swift.Result<OrderReport, RefundWatchError>).self) { group in
             var next = orders.startIndex
             func startNext() {
-                guard next < orders.endIndex else { return }
+                guard next < orders.endIndex, !stopping(), !Task.isCancelled else { return }
                 let order = orders[next]
                 next += 1
                 group.addTask {
@@ -62,6 +70,12 @@ public struct WatchlistRefresher: Sendable {
             }
             for _ in 0..<window { startNext() }
             while let (order, fetched) = await group.next() {
+                if Task.isCancelled, case .failure = fetched {
+                    let result = Result(order: order, outcome: .interrupted)
+                    results.append(result)
+                    progress(result, results.count)
+                    continue
+                }
                 do throws(StoreError) {
                     let result = try store(order, fetched)
                     results.append(result)

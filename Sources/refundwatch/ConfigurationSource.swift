@@ -23,12 +23,13 @@ struct ConfigurationSource: ParsableArguments {
     /// cached in the state folder, except in the demo: its simulator starts afresh each time and
     /// would know none of them.
     func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() },
-                         demoAttempts: Int? = nil) async throws -> ServiceEnvironment {
+                         demoAttempts: Int? = nil, demoInterval: Double? = nil) async throws -> ServiceEnvironment {
         let logger = Logger(label: "refundwatch.http")
         if demo {
             let simulator = try await RunningSimulator.start(demoOptions)
             var configuration = DemoConfiguration.make(for: simulator)
             if let demoAttempts { configuration.http.maxAttempts = demoAttempts }
+            if let demoInterval { configuration.refreshInterval = demoInterval }
             return ServiceEnvironment(service: RefundService(configuration: configuration, logger: logger, now: now), simulator: simulator)
         }
         let configuration = try ConfigurationLoader().load(explicit: config)

@@ -117,7 +117,8 @@ final class LockedData: @unchecked Sendable {
 /// Request budgets are generous unless a test sets them. With `oauth`, PayU is authorized through `[payu.oauth]` against the simulator's token endpoint
 /// (the refresh token in `RW_TEST_PAYU_REFRESH`) instead of a fixed bearer token.
 package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets.apiKey, kaleyraBaseURL: String? = nil,
-                                oauth: Bool = false, extra: String = "", kaleyraBudget: Double = 1000, payuBudget: Double = 1000) throws -> String {
+                                oauth: Bool = false, extra: String = "", refreshInterval: Double = 30,
+                                kaleyraBudget: Double = 1000, payuBudget: Double = 1000) throws -> String {
     let credentials = harness.simulator.options.credentials
     let authorization = oauth ? """
     [payu.oauth]
@@ -127,7 +128,7 @@ package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets
     """ : #"bearer_token_env = "RW_TEST_PAYU_TOKEN""#
     let text = """
     \(extra)
-    refresh_interval = 30
+    refresh_interval = \(refreshInterval)
     concurrency = 4
     request_timeout = 8
     [kaleyra]

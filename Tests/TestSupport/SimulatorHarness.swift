@@ -35,7 +35,8 @@ package struct Harness {
     package static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
                       requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
                       orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199,
-                      rateLimits: RateLimitSpec = .none) async throws -> Harness {
+                      rateLimits: RateLimitSpec = .none,
+                      startDate: Date? = Date(timeIntervalSince1970: 1_795_000_000)) async throws -> Harness {
         var options = SimulatorOptions()
         options.rateLimits = rateLimits
         options.tokenLifetime = tokenLifetime
@@ -44,7 +45,9 @@ package struct Harness {
         options.faults = faults
         options.latency = latency
         options.speed = speed
-        options.startDate = Date(timeIntervalSince1970: 1_795_000_000) // a fixed Saturday in Nov 2026
+        // A fixed Saturday in Nov 2026 unless a test needs the simulator's clock to be the real one
+        // (nil): PayU's created_at then agrees with the clock of a refundwatch process.
+        options.startDate = startDate
         let simulator = try await RunningSimulator.start(options)
         let credentials = simulator.options.credentials
         let http = HTTPSettings(connectTimeout: 2, requestTimeout: requestTimeout, maxAttempts: maxAttempts,

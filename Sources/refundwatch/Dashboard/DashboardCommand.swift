@@ -18,6 +18,9 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, mono, or a file name in themes/ (else theme = \"...\" in the configuration).", valueName: "NAME"))
     var theme: String?
 
+    @Flag(name: .customLong("no-fetch"), help: "Only read: fetch nothing and change nothing; show what a poller (refundwatch poll) stores, within a second.")
+    var noFetch = false
+
     func validate() throws { try source.validate() }
 
     func run() async throws {
@@ -27,7 +30,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let session: DashboardSession
         do {
-            session = try await DashboardSession.start(source: source)
+            session = try await DashboardSession.start(source: source, readOnly: noFetch)
         } catch {
             throw report(error)
         }
@@ -56,8 +59,9 @@ struct DashboardSession: Sendable {
     let clock: @Sendable () -> Date
     let interval: TimeInterval
     let demo: Bool
+    var readOnly = false
 
-    static func start(source: StoreSource) async throws -> DashboardSession {
+    static func start(source: StoreSource, readOnly: Bool = false) async throws -> DashboardSession {
         if source.demo {
             let store = try RefundStore.inMemory()
             let epoch = Date()
@@ -66,9 +70,11 @@ struct DashboardSession: Sendable {
             // Now and then an order's fetch fails, as real ones do: the dashboard shows how that looks.
             options.faults = try FaultSpec.parse("kaleyra:5xx=0.03")
             let clock: @Sendable () -> Date = { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
-            let environment = try await source.api.makeEnvironment(demoOptions: options, now: clock, demoAttempts: 1)
+            let environment = try await source.api.makeEnvironment(demoOptions: options, now: clock, demoAttempts: 1,
+                                                                   demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
             let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
-            return DashboardSession(store: store, environment: environment, refresher: refresher, clock: clock, interval: 5, demo: true)
+            return DashboardSession(store: store, environment: environment, refresher: refresher, clock: clock, interval: DemoWatchlist.interval, demo: true,
+                                    readOnly: readOnly)
         }
         // Reading a large file whole for damage runs beside the first load instead of before the
         // first frame (DashboardLoop waits for it before showing rows, so nothing is written first).
@@ -77,7 +83,7 @@ struct DashboardSession: Sendable {
         let configuration = environment.service.configuration
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule)
         return DashboardSession(store: store, environment: environment, refresher: refresher, clock: { Date() },
-                                interval: configuration.refreshInterval, demo: false)
+                                interval: configuration.refreshInterval, demo: false, readOnly: readOnly)
     }
 
     func close() async {

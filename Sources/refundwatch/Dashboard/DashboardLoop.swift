@@ -33,6 +33,7 @@ final class DashboardLoop: @unchecked Sendable {
                                rule: session.refresher.rule, themeName: theme.name, demo: session.demo)
         let configuration = session.environment.service.configuration
         state.mouse = configuration.mouse
+        state.readOnly = session.readOnly
         state.clockRate = session.demo ? DemoWatchlist.speed : 1
         state.settledInterval = configuration.settledInterval
         state.archiveAfter = configuration.archiveAfter
@@ -76,6 +77,21 @@ final class DashboardLoop: @unchecked Sendable {
 struct DashboardEffects: EffectPerformer {
     let session: DashboardSession
     let verification: Task<Void, any Error>
+
+    /// What another process stores (a poller, a `track refresh`, another dashboard) shows here
+    /// within a second, without fetching it again: twice a second the store says whether another
+    /// connection committed, and if one did the watchlist is read again.
+    static func watchOtherProcesses(_ store: RefundStore, from baseline: Int, post: @escaping @Sendable (Action) -> Void) {
+        Task.detached {
+            var seen = baseline
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                guard let now = try? store.externalChanges(), now != seen else { continue }
+                seen = now
+                if let rows = try? store.watchlist() { post(.watchlistLoaded(rows)) }
+            }
+        }
+    }
 
     func loadTheme(_ name: String) -> Result<Theme, ThemeFailure> {
         ThemeFiles.load(name).mapError { ThemeFailure($0.description) }
@@ -134,9 +150,11 @@ struct DashboardEffects: EffectPerformer {
             let verification = self.verification
             Task.detached {
                 do {
+                    let baseline = try store.externalChanges()
                     let rows = try store.watchlist()
                     try await verification.value
                     post(.watchlistLoaded(rows))
+                    Self.watchOtherProcesses(store, from: baseline, post: post)
                 } catch let error as StoreError {
                     post(.failed(error.description))
                 } catch {
@@ -175,7 +193,7 @@ struct DashboardEffects: EffectPerformer {
                             post(.fetched(id, row: row, error: error))
                         case .unreadable(let error):
                             post(.unreadable(id, row: row, message: error.description))
-                        case .recorded, .removed:
+                        case .recorded, .removed, .interrupted:
                             post(.fetched(id, row: row, error: nil))
                         }
                     }

@@ -38,7 +38,8 @@ struct StoreSource: ParsableArguments {
     /// The service to fetch with: the configuration's APIs, or in demo mode the simulator, its clock
     /// carrying on from when the demo database was made.
     func makeEnvironment(store: RefundStore) async throws -> ServiceEnvironment {
-        try await api.makeEnvironment(demoOptions: DemoWatchlist.simulatorOptions(for: store), now: try clock(store))
+        try await api.makeEnvironment(demoOptions: DemoWatchlist.simulatorOptions(for: store), now: try clock(store),
+                                      demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
     }
 
     /// What "now" is for this watchlist: the wall clock, or the demo's simulated clock (the same
@@ -68,6 +69,8 @@ struct StoreSource: ParsableArguments {
 /// the demo database was made, so that refunds move between one `track refresh` and the next.
 enum DemoWatchlist {
     static let speed: Double = 60
+    /// The demo refreshes every 5 real seconds (5 simulated minutes), whichever command runs it.
+    static let interval: Double = 5
     /// PayU access tokens in the demo last 30 simulated minutes (30 real seconds), so a demo session
     /// renews them while you watch (real ones last about two hours).
     static let tokenLifetime = 1800

@@ -146,6 +146,8 @@ struct RefreshSummary: Encodable {
     var seconds: Double
     var changes: [Change] = []
     var failures: [Failure] = []
+    /// Cut short by a stop signal (`poll`): nothing written.
+    var interrupted = 0
 
     init(results: [WatchlistRefresher.Result], tracked: Int, plan: PollPlan?, seconds: Double, overdue: Int) {
         orders = results.count
@@ -171,6 +173,8 @@ struct RefreshSummary: Encodable {
                 failures.append(Failure(referenceID: result.order.referenceID, unreadable: error))
             case .removed:
                 break
+            case .interrupted:
+                interrupted += 1
             }
         }
     }

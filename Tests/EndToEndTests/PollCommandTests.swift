@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import RefundKit
+import RefundSimulator
+import RefundStore
+import TestSupport
+
+/// `refundwatch poll` through the binary: cycles, exit codes, a clean stop, and a dashboard beside it.
+@Suite struct PollCommandTests {
+    private struct Workspace {
+        let folder: String
+        var db: String { folder + "/watch.sqlite" }
+        var state: String { folder + "/state" }
+        var environment: [String: String] { secretEnvironment().merging(["XDG_STATE_HOME": state, "XDG_DATA_HOME": folder + "/data"]) { $1 } }
+        var log: String { (try? String(contentsOfFile: state + "/refundwatch/refundwatch.log", encoding: .utf8)) ?? "" }
+
+        init(folder: String? = nil) throws {
+            self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rw-poll-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true)
+        }
+    }
+
+    @Test func onceRunsOneCycleWithTrackRefreshsExitCodes() async throws {
+        let harness = try await Harness.start(maxAttempts: 1)
+        defer { Task { await harness.stop() } }
+        let space = try Workspace()
+        let config = try writeConfiguration(harness)
+        let common = ["--db", space.db, "--config", config]
+        _ = try await CLIRunner.run(["track", "add", harness.order(.refundInProgress), harness.order(.settled)] + common, environment: space.environment)
+
+        let first = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.isEmpty)
+        #expect(first.stderr.hasPrefix("refundwatch poll: fetched 2 of 2 orders in "), "\(first.stderr)")
+        #expect(first.stderr.contains(": 0 changed, 2 new, 0 failed · next due in "))
+        let idle = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
+        #expect(idle.status == 0)
+        #expect(idle.stderr.hasPrefix("refundwatch poll: nothing due of 2 orders · next due in "), "\(idle.stderr)")
+        let quiet = try await CLIRunner.run(["poll", "--once", "--quiet"] + common, environment: space.environment)
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+
+        // A new order, and Kaleyra failing: exit 7 (server), as track refresh would.
+        _ = try await CLIRunner.run(["track", "add", harness.order(.multipleRefunds)] + common, environment: space.environment)
+        harness.simulator.setFaults(try FaultSpec.parse("kaleyra:5xx=1"))
+        let failing = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
+        #expect(failing.status == 7, "\(failing.stderr)")
+        #expect(failing.stderr.contains("fetched 1 of 3 orders"))
+        #expect(failing.stderr.contains("0 changed, 1 failed (first: \(harness.order(.multipleRefunds)): Kaleyra had a server error (HTTP "))
+        #expect(space.log.contains("[refundwatch.poll] fetched 1 of 3 orders"))
+        #expect(TestSecrets.leaked(in: first.stderr + failing.stderr + space.log) == [])
+    }
+
+    @Test func sigtermMidCycleStopsWithinSecondsAndLeavesEveryStoredOrderWhole() async throws {
+        let harness = try await Harness.start(latency: LatencySpec(fixedMilliseconds: 150, jitterMilliseconds: 0), orders: 300)
+        defer { Task { await harness.stop() } }
+        let space = try Workspace()
+        let config = try writeConfiguration(harness)
+        let ids = harness.simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
+        #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
+
+        let (process, _) = try CLIRunner.start(["poll", "--db", space.db, "--config", config], environment: space.environment)
+        let store = try RefundStore.open(at: space.db)
+        var fetched = 0
+        for _ in 0..<300 where fetched < 20 {
+            try await Task.sleep(for: .milliseconds(50))
+            fetched = try store.watchlist().filter { $0.fetchedAt != nil }.count
+        }
+        #expect(fetched >= 20, "the poller never got going")
+        let signalled = ContinuousClock.now
+        process.terminate()
+        await process.exited()
+        let took = ContinuousClock.now - signalled
+        #expect(took < .seconds(5), "took \(took) to stop")
+        #expect(process.terminationStatus == 0)
+        #expect(process.terminationReason == .exit, "it exited by itself, not killed by the signal")
+
+        let reopened = try RefundStore.open(at: space.db)
+        let rows = try reopened.watchlist()
+        let stored = rows.filter { $0.fetchedAt != nil }
+        #expect(stored.count >= 20 && stored.count < 300, "\(stored.count) stored: the stop came mid-cycle")
+        for row in stored {
+            let id = try #require(row.order.id)
+            let report = try #require(try reopened.report(orderID: id))
+            #expect(row.summary == OrderSummary(report, rule: OverdueRule()))
+            // Each change recorded once: exactly the first sighting of the one report stored.
+            #expect(try reopened.history(orderID: id).map(\.change) == OrderChange.between(nil, report))
+        }
+        for row in rows where row.fetchedAt == nil {
+            #expect(try reopened.history(orderID: row.order.id!).isEmpty)
+            #expect(row.failure == nil, "an order cut short by the stop is not recorded as failed")
+        }
+        #expect(space.log.contains("[refundwatch.poll] poll stopped by a signal"))
+    }
+
+    @Test func aDashboardAndAPollerAcrossThreeTokenLifetimesShareTheTokenAndTheData() async throws {
+        // The simulator's clock is the real one here, so PayU's created_at agrees with refundwatch's.
+        let harness = try await Harness.start(tokenLifetime: 2, startDate: nil)
+        defer { Task { await harness.stop() } }
+        let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)
+        defer { Task { await tmux.close() } }
+        let space = try Workspace(folder: tmux.folder)
+        let config = try writeConfiguration(harness, oauth: true, refreshInterval: 1)
+        let orders = [harness.order(.multipleRefunds), harness.order(.refundInProgress), harness.order(.arnArrivesLater), harness.order(.overdueNoARN)]
+        _ = try await CLIRunner.run(["track", "add"] + orders + ["--db", space.db], environment: space.environment)
+
+        let secrets = secretEnvironment().map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        try await tmux.keys("export \(secrets); \(CLIRunner.executable.path) --db \(space.db) --config \(config)", enter: true)
+        let (poller, _) = try CLIRunner.start(["poll", "--db", space.db, "--config", config], environment: space.environment)
+        let screen = try await tmux.waitFor { $0.contains("4 orders") && $0.contains("updated ") }
+        #expect(screen.contains("4 orders"), "\(screen)")
+        try await Task.sleep(for: .seconds(6.5))
+        let last = try await tmux.screen()
+        #expect(last.contains("updated "), "\(last)")
+        try await tmux.keys("q")
+        poller.terminate()
+        await poller.exited()
+
+        let rows = try RefundStore.open(at: space.db).watchlist()
+        #expect(rows.allSatisfy { $0.fetchedAt != nil && $0.failure == nil })
+        #expect(rows.allSatisfy { $0.summary?.payuErrors == 0 }, "no PayU error stored")
+        let log = space.log
+        #expect(log.contains("/apilayer/partner/refunds/status payu_id="), "PayU's calls are in the log")
+        let refused = log.split(separator: "\n").filter { $0.contains("/apilayer/partner/refunds/status") && $0.contains("-> 401") }
+        #expect(refused.isEmpty, "PayU refused a token \(refused.count) times")
+        let tokenRequests = harness.simulator.tokenRequestCount()
+        let used = Set(harness.simulator.receivedRequests().filter { $0.rawPath.contains("refunds") }.compactMap { $0.header("authorization") })
+        #expect(used.count == tokenRequests, "one token request per renewal: \(tokenRequests) requests, \(used.count) tokens used")
+        #expect(tokenRequests >= 3, "three lifetimes and more: \(tokenRequests)")
+        // Both fetch what is due, whichever comes first; the poller ran its cycles beside the dashboard.
+        #expect(log.contains("[refundwatch.poll] poll started") && log.contains("[refundwatch.poll] poll stopped by a signal"))
+        // (The shell's command line held the secrets' variables; the dashboard's screen did not.)
+        #expect(TestSecrets.leaked(in: log + screen + last) == [])
+    }
+
+    @Test func aReadOnlyDashboardShowsWhatThePollerStoresWithinASecond() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)
+        defer { Task { await tmux.close() } }
+        let space = try Workspace(folder: tmux.folder)
+        let config = try writeConfiguration(harness)
+        let orders = [harness.order(.multipleRefunds), harness.order(.settled)]
+        _ = try await CLIRunner.run(["track", "add"] + orders + ["--db", space.db], environment: space.environment)
+        let secrets = secretEnvironment().map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        try await tmux.keys("export \(secrets); clear; \(CLIRunner.executable.path) --no-fetch --db \(space.db) --config \(config)", enter: true)
+        let before = try await tmux.waitFor { $0.contains("2 orders") && $0.contains("read-only") }
+        #expect(before.contains("not fetched yet"), "\(before)")
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(harness.simulator.requestCounts().kaleyra == 0, "a read-only dashboard fetches nothing")
+
+        let poll = try await CLIRunner.run(["poll", "--once", "--db", space.db, "--config", config], environment: space.environment)
+        #expect(poll.status == 0)
+        let polled = ContinuousClock.now
+        let after = try await tmux.waitFor(3) { !$0.contains("not fetched yet") && $0.contains("captured") }
+        let took = ContinuousClock.now - polled
+        #expect(after.contains("captured"), "\(after)")
+        #expect(took < .seconds(1.5), "shown \(took) after the poller stored it")
+        #expect(after.contains("updated just now · read-only"), "\(after)")
+        try await tmux.key("R")
+        let refused = try await tmux.waitFor(2) { $0.contains("read-only (--no-fetch)") }
+        #expect(refused.contains("⚠ read-only (--no-fetch): nothing is fetched or changed here; what a poller stores shows within a second"))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(harness.simulator.requestCounts().kaleyra == 2, "only the poller's two lookups")
+        try await tmux.keys("q")
+    }
+}
