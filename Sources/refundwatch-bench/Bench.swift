@@ -8,12 +8,12 @@ import RefundStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle.",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling).",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case refresh, decode, frame, startup, idle
+        case refresh, decode, frame, startup, idle, day
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -63,6 +63,9 @@ struct Bench: AsyncParsableCommand {
                                               startRuns: chosen.contains(.startup) ? (quick ? 3 : 7) : 1,
                                               idleSeconds: chosen.contains(.idle) ? (quick ? 10 : 60) : 1)
             results += try bench.run()
+        }
+        if chosen.contains(.day) {
+            results += try await DayBench(orders: orders).run()
         }
         print(machine())
         printTable(results)

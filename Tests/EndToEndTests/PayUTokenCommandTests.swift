@@ -7,19 +7,7 @@ import TestSupport
 /// `[payu.oauth]` through the binary: `payu token`, renewal across processes that share the token
 /// cache, and a refused renewal as a person meets it.
 @Suite struct PayUTokenCommandTests {
-    private struct Workspace {
-        let folder: String
-        var db: String { folder + "/watch.sqlite" }
-        var state: String { folder + "/state" }
-        /// Every run of a test shares one state folder, so one token cache and one log.
-        var environment: [String: String] { secretEnvironment().merging(["XDG_STATE_HOME": state, "XDG_DATA_HOME": folder + "/data"]) { $1 } }
-        var log: String { (try? String(contentsOfFile: state + "/refundwatch/refundwatch.log", encoding: .utf8)) ?? "" }
-
-        init() throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-oauth-\(UUID())").path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
-    }
+    private typealias Workspace = StateWorkspace
 
     private func expectNoSecrets(_ results: [CLIResult], log: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for result in results {

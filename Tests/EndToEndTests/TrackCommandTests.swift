@@ -302,20 +302,9 @@ import TestSupport
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
 
-        let reopened = try RefundStore.open(at: space.db)
-        let rows = try reopened.watchlist()
-        let stored = rows.filter { $0.fetchedAt != nil }
-        #expect(stored.count >= 20 && stored.count < 300)
-        for row in stored {
-            let id = try #require(row.order.id)
-            let report = try #require(try reopened.report(orderID: id))
-            // The summary, the report and the history were written together or not at all.
-            #expect(row.summary == OrderSummary(report, rule: OverdueRule()))
-            #expect(try reopened.history(orderID: id).map(\.change) == OrderChange.between(nil, report))
-        }
-        for row in rows where row.fetchedAt == nil {
-            #expect(try reopened.history(orderID: row.order.id!).isEmpty)
-        }
+        // The summary, the report and the history were written together or not at all.
+        let stored = try expectEveryStoredOrderWhole(space.db).stored
+        #expect(stored >= 20 && stored < 300)
     }
 
     @Test func theDemoUsesItsOwnDatabaseSeededWithCatalogueOrders() async throws {

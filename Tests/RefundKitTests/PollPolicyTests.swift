@@ -104,13 +104,7 @@ import TestReports
     }
 
     @Test func intervalsAreConfigurationInSecondsOrAsText() throws {
-        let base = """
-            [kaleyra]
-            sid = "S"
-            api_key = "k"
-            phone_number_id = "1"
-            payment_config_id = "c"
-            """
+        let base = minimalKaleyraTOML
         let defaults = try ConfigurationLoader(environment: [:]).parse(base, file: "t.toml")
         #expect(defaults.pollPolicy == PollPolicy(interval: 30, settledInterval: 21_600, archiveAfter: 1_209_600))
         let set = try ConfigurationLoader(environment: [:]).parse("refresh_interval = \"1m\"\nsettled_interval = 7200\narchive_after = \"30d\"\n" + base, file: "t.toml")

@@ -85,13 +85,7 @@ import TestSupport
     }
 
     @Test func theBudgetIsConfigurationWithSafeDefaults() throws {
-        let base = """
-            [kaleyra]
-            sid = "S"
-            api_key = "k"
-            phone_number_id = "1"
-            payment_config_id = "c"
-            """
+        let base = minimalKaleyraTOML
         let defaults = try ConfigurationLoader(environment: [:]).parse(base, file: "t.toml")
         #expect(defaults.http.requestsPerSecond == [.kaleyra: 10, .payu: 5])
         let set = try ConfigurationLoader(environment: [:]).parse(base + "\nmax_requests_per_second = 25", file: "t.toml")
@@ -104,3 +98,12 @@ import TestSupport
         }
     }
 }
+
+/// The least a configuration needs: a [kaleyra] table.
+let minimalKaleyraTOML = """
+    [kaleyra]
+    sid = "S"
+    api_key = "k"
+    phone_number_id = "1"
+    payment_config_id = "c"
+    """
