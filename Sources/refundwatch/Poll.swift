@@ -150,6 +150,8 @@ struct PollCycle {
             if let first = summary.failures.first {
                 text += " (first: \(first.referenceID): \(first.message))"
             }
+        } else if after.polled + after.archived == 0 {
+            text = "the watchlist is empty: refundwatch track add REF... adds orders, and the next cycle fetches them"
         } else {
             text = "nothing due of \(after.polled + after.archived) orders"
         }

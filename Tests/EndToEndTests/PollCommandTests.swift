@@ -15,6 +15,9 @@ import TestSupport
         let space = try Workspace()
         let config = try writeConfiguration(harness)
         let common = ["--db", space.db, "--config", config]
+        let empty = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
+        #expect(empty.status == 0)
+        #expect(empty.stderr == "refundwatch poll: the watchlist is empty: refundwatch track add REF... adds orders, and the next cycle fetches them\n")
         _ = try await CLIRunner.run(["track", "add", harness.order(.refundInProgress), harness.order(.settled)] + common, environment: space.environment)
 
         let first = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
