@@ -15,6 +15,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case cannotOpen = "cannot_open"
         case busy
         case full
+        /// PostgreSQL: the server cannot be reached.
+        case unreachable
+        /// PostgreSQL: the server refused the user or the password.
+        case authentication
         case other
     }
 

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// Connecting to a `PostgresLocation` through PostgresNIO, with every way that fails said as a
+/// `StoreError` that names the server (never the password) and what to do.
+public enum PostgresConnector {
+    /// A connection configuration: the endpoint, the user, the password from `PGPASSWORD` or the
+    /// password file, and TLS as `sslmode` asks (Unix sockets never use TLS).
+    static func configuration(for location: PostgresLocation, environment: [String: String]) throws(StoreError) -> PostgresConnection.Configuration {
+        let password = location.password(environment: environment)
+        var configuration: PostgresConnection.Configuration
+        switch location.endpoint {
+        case .socket(let folder, let port):
+            configuration = PostgresConnection.Configuration(unixSocketPath: folder + "/.s.PGSQL.\(port)", username: location.user,
+                                                            password: password, database: location.database)
+        case .tcp(let host, let port):
+            configuration = PostgresConnection.Configuration(host: host, port: port, username: location.user, password: password,
+                                                            database: location.database, tls: try tls(location))
+        }
+        configuration.options.connectTimeout = .milliseconds(Int64(location.connectTimeout * 1000))
+        return configuration
+    }
+
+    /// `require` encrypts without checking the certificate (as libpq does), `verify-ca` checks it
+    /// against the system's roots, `verify-full` also checks the host name; `allow` and `prefer`
+    /// use TLS when the server offers it.
+    private static func tls(_ location: PostgresLocation) throws(StoreError) -> PostgresConnection.Configuration.TLS {
+        var settings = TLSConfiguration.makeClientConfiguration()
+        switch location.sslMode {
+        case .disable: return .disable
+        case .allow, .prefer, .require: settings.certificateVerification = .none
+        case .verifyCA: settings.certificateVerification = .noHostnameVerification
+        case .verifyFull: settings.certificateVerification = .fullVerification
+        }
+        do {
+            let context = try NIOSSLContext(configuration: settings)
+            return location.sslMode == .require || location.sslMode == .verifyCA || location.sslMode == .verifyFull
+                ? .require(context) : .prefer(context)
+        } catch {
+            throw StoreError(.cannotOpen, file: location.description, problem: "TLS could not be set up (\(error)).")
+        }
+    }
+
+    /// Connects once and returns the server's version: whether the URL, the password and TLS work.
+    public static func serverVersion(_ location: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StoreError) -> String {
+        let configuration = try configuration(for: location, environment: environment)
+        let logger = Logger(label: "refundwatch.postgres")
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            defer { Task { try? await connection.close() } }
+            var version = ""
+            for try await (text,) in try await connection.query("SHOW server_version", logger: logger).decode((String,).self) {
+                version = text
+            }
+            return version
+        } catch {
+            throw storeError(error, location: location)
+        }
+    }
+
+    /// What a connection or query failure means, said for a person.
+    static func storeError(_ error: any Error, location: PostgresLocation) -> StoreError {
+        let server = location.description
+        guard let psql = error as? PSQLError else {
+            return StoreError(.cannotOpen, file: server, problem: "cannot connect (\(error)). Check the URL.")
+        }
+        let state = psql.serverInfo?[.sqlState]
+        let message = psql.serverInfo?[.message] ?? ""
+        switch state {
+        case "28P01":
+            return StoreError(.authentication, file: server, problem: "the server refused the password of user \(location.user). Set the right one in PGPASSWORD or ~/.pgpass (host:port:database:user:password, mode 0600).")
+        case "28000":
+            return StoreError(.authentication, file: server, problem: "the server does not let user \(location.user) in (\(message)). Ask its administrator for access (pg_hba.conf), or use another user in the URL.")
+        case "3D000":
+            return StoreError(.cannotOpen, file: server, problem: "the server has no database \(location.database). Create it (createdb \(location.database)) or fix the URL's database name.")
+        default:
+            break
+        }
+        if psql.code == .authMechanismRequiresPassword {
+            return StoreError(.authentication, file: server, problem: "the server asks for a password and none is set. Set PGPASSWORD, or add a line to ~/.pgpass (host:port:database:user:password, mode 0600).")
+        }
+        if psql.code == .sslUnsupported {
+            return StoreError(.cannotOpen, file: server, problem: "the server does not offer TLS, and sslmode=\(location.sslMode.rawValue) needs it. Enable TLS on the server, or (on a trusted network) use sslmode=prefer.")
+        }
+        if psql.code == .connectionError {
+            let detail = psql.underlying.map { String(describing: $0) } ?? "no answer"
+            let hint: String
+            switch location.endpoint {
+            case .socket(let folder, _): hint = "Is the server running, with its socket in \(folder)?"
+            case .tcp(let host, let port): hint = "Is the server running and reachable at \(host):\(port)?"
+            }
+            return StoreError(.unreachable, file: server, problem: "cannot connect (\(detail)). \(hint)")
+        }
+        if !message.isEmpty {
+            return StoreError(.other, file: server, problem: "the server says: \(message).")
+        }
+        return StoreError(.other, file: server, problem: "\(psql.code).")
+    }
+}
