@@ -26,12 +26,12 @@ public struct WatchlistRefresher: Sendable {
         public var outcome: Outcome
     }
 
-    public let store: RefundStore
+    public let store: any WatchlistStore
     public let service: RefundService
     public let rule: OverdueRule
     private let now: @Sendable () -> Date
 
-    public init(store: RefundStore, service: RefundService, rule: OverdueRule, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any WatchlistStore, service: RefundService, rule: OverdueRule, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.service = service
         self.rule = rule
@@ -48,7 +48,7 @@ public struct WatchlistRefresher: Sendable {
     /// Once `stopping` says so, no further order is started; those in flight finish and are
     /// stored, and the orders never started are not in the results. Cancelling the task cuts the
     /// ones in flight short: they are `.interrupted` and nothing is written for them.
-    public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) -> Void = { _, _ in },
+    public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) async -> Void = { _, _ in },
                         stopping: @escaping @Sendable () -> Bool = { false }) async throws(StoreError) -> [Result] {
         var results: [Result] = []
         results.reserveCapacity(orders.count)
@@ -73,13 +73,13 @@ public struct WatchlistRefresher: Sendable {
                 if Task.isCancelled, case .failure = fetched {
                     let result = Result(order: order, outcome: .interrupted)
                     results.append(result)
-                    progress(result, results.count)
+                    await progress(result, results.count)
                     continue
                 }
                 do throws(StoreError) {
-                    let result = try store(order, fetched)
+                    let result = try await store(order, fetched)
                     results.append(result)
-                    progress(result, results.count)
+                    await progress(result, results.count)
                 } catch {
                     storeFailure = error
                     group.cancelAll()
@@ -92,19 +92,19 @@ public struct WatchlistRefresher: Sendable {
         return results
     }
 
-    private func store(_ order: TrackedOrder, _ fetched: Swift.Result<OrderReport, RefundWatchError>) throws(StoreError) -> Result {
+    private func store(_ order: TrackedOrder, _ fetched: Swift.Result<OrderReport, RefundWatchError>) async throws(StoreError) -> Result {
         guard let id = order.id else { return Result(order: order, outcome: .removed) }
         switch fetched {
         case .success(let report):
             do throws(StoreError) {
-                guard let recorded = try store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
+                guard let recorded = try await store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
                 return Result(order: order, outcome: .recorded(recorded))
             } catch where error.kind == .unreadableReport {
                 return Result(order: order, outcome: .unreadable(error))
             }
         case .failure(let error):
             let reported = ReportedError(error)
-            try store.recordFailure(reported, at: now(), orderID: id)
+            try await store.recordFailure(reported, at: now(), orderID: id)
             return Result(order: order, outcome: .failed(reported))
         }
     }

@@ -31,8 +31,8 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         let export: ExportFile
         do {
-            let store = try source.openStore()
-            export = try ExportFile(store: store, orderIDs: nil, rule: source.overdueRule(), now: try source.clock(store)(), format: chosenFormat)
+            let store = try await source.openStore()
+            export = try await ExportFile.load(store: store, orderIDs: nil, rule: source.overdueRule(), now: try await source.clock(store)(), format: chosenFormat)
         } catch {
             throw report(error)
         }
@@ -62,8 +62,12 @@ struct ExportFile {
     let unfetched: Int
 
     /// `orderIDs` nil: the whole watchlist.
-    init(store: RefundStore, orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) throws {
-        let reports = try store.reports().filter { orderIDs?.contains($0.order.id ?? 0) ?? true }
+    static func load(store: any WatchlistStore, orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) async throws -> ExportFile {
+        try ExportFile(reports: try await store.reports(), orderIDs: orderIDs, rule: rule, now: now, format: format)
+    }
+
+    init(reports all: [(order: TrackedOrder, report: OrderReport?)], orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) throws {
+        let reports = all.filter { orderIDs?.contains($0.order.id ?? 0) ?? true }
         let rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
         data = format == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
         refunds = rows.count

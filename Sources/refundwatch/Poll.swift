@@ -40,23 +40,23 @@ struct Poll: AsyncParsableCommand {
 
     func run() async throws {
         let stop = StopSignal.watching([SIGINT, SIGTERM])
-        let store: RefundStore
+        let store: any WatchlistStore
         let environment: ServiceEnvironment
         do {
-            store = try source.openStore()
+            store = try await source.openStore()
             environment = try await source.makeEnvironment(store: store)
         } catch {
             throw report(error)
         }
         let configuration = environment.service.configuration
-        let clock = try source.clock(store)
+        let clock = try await source.clock(store)
         let rate = source.demo ? DemoWatchlist.speed : 1
         let policy = configuration.pollPolicy
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule, now: clock)
         let logger = Logger(label: "refundwatch.poll")
         var status: ExitStatus?
         var failure: (any Error)?
-        logger.info("poll started: \(store.path), every \(DurationText.short(policy.interval)), settled every \(DurationText.short(policy.settledInterval)), archived after \(DurationText.short(policy.archiveAfter))")
+        logger.info("poll started: \(store.location), every \(DurationText.short(policy.interval)), settled every \(DurationText.short(policy.settledInterval)), archived after \(DurationText.short(policy.archiveAfter))")
 
         cycles: while !stop.isSet {
             let cycle: PollCycle
@@ -94,9 +94,9 @@ struct PollCycle {
 
     /// Fetches the orders due now. A stop signal lets the orders in flight finish for `Poll.grace`,
     /// then cuts them short (nothing is written for those).
-    static func run(store: RefundStore, refresher: WatchlistRefresher, policy: PollPolicy, clock: @escaping @Sendable () -> Date,
+    static func run(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy, clock: @escaping @Sendable () -> Date,
                     stop: StopSignal) async throws -> PollCycle {
-        let rows = try store.watchlist()
+        let rows = try await store.watchlist()
         let plannedAt = clock()
         let plan = PollPlan(rows, policy: policy, now: plannedAt, ahead: policy.interval / 2)
         var summary: RefreshSummary?
@@ -125,7 +125,7 @@ struct PollCycle {
             summary = made
         }
         let now = clock()
-        let after = summary == nil ? plan : PollPlan(try store.watchlist(), policy: policy, now: now)
+        let after = summary == nil ? plan : PollPlan(try await store.watchlist(), policy: policy, now: now)
         return PollCycle(summary: summary, after: after, now: now)
     }
 

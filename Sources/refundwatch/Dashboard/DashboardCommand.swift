@@ -53,7 +53,7 @@ struct DashboardCommand: AsyncParsableCommand {
 /// simulator (a fresh in-memory watchlist each time, its clock 60 times real time, an order
 /// failing now and then).
 struct DashboardSession: Sendable {
-    let store: RefundStore
+    let store: any WatchlistStore
     let environment: ServiceEnvironment
     let refresher: WatchlistRefresher
     let clock: @Sendable () -> Date
@@ -65,8 +65,8 @@ struct DashboardSession: Sendable {
         if source.demo {
             let store = try RefundStore.inMemory()
             let epoch = Date()
-            try DemoWatchlist.seedIfNew(store, now: epoch)
-            var options = try DemoWatchlist.simulatorOptions(for: store, now: epoch)
+            try await DemoWatchlist.seedIfNew(store, now: epoch)
+            var options = try await DemoWatchlist.simulatorOptions(for: store, now: epoch)
             // Now and then an order's fetch fails, as real ones do: the dashboard shows how that looks.
             options.faults = try FaultSpec.parse("kaleyra:5xx=0.03")
             let clock: @Sendable () -> Date = { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
@@ -78,7 +78,7 @@ struct DashboardSession: Sendable {
         }
         // Reading a large file whole for damage runs beside the first load instead of before the
         // first frame (DashboardLoop waits for it before showing rows, so nothing is written first).
-        let store = try source.openStore(verifyingEveryPage: false)
+        let store = try await source.openStore(verifyingEveryPage: false)
         let environment = try await source.makeEnvironment(store: store)
         let configuration = environment.service.configuration
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule)

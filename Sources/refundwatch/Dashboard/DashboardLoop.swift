@@ -45,7 +45,7 @@ final class DashboardLoop: @unchecked Sendable {
         // The store is read whole for damage (`RefundStore.verify`) beside the first load; rows are
         // shown (and so refreshed, and written) only once it passed.
         let store = session.store
-        let effects = DashboardEffects(session: session, verification: Task.detached { try store.verify() })
+        let effects = DashboardEffects(session: session, verification: Task.detached { try await store.verify() })
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread { [self] in
                 let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
@@ -81,14 +81,14 @@ struct DashboardEffects: EffectPerformer {
     /// What another process stores (a poller, a `track refresh`, another dashboard) shows here
     /// within a second, without fetching it again: twice a second the store says whether another
     /// connection committed, and if one did the watchlist is read again.
-    static func watchOtherProcesses(_ store: RefundStore, from baseline: Int, post: @escaping @Sendable (Action) -> Void) {
+    static func watchOtherProcesses(_ store: any WatchlistStore, from baseline: Int, post: @escaping @Sendable (Action) -> Void) {
         Task.detached {
             var seen = baseline
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                guard let now = try? store.externalChanges(), now != seen else { continue }
+                guard let now = try? await store.externalChanges(), now != seen else { continue }
                 seen = now
-                if let rows = try? store.watchlist() { post(.watchlistLoaded(rows)) }
+                if let rows = try? await store.watchlist() { post(.watchlistLoaded(rows)) }
             }
         }
     }
@@ -115,8 +115,8 @@ struct DashboardEffects: EffectPerformer {
             let now = session.clock()
             Task.detached {
                 do throws(StoreError) {
-                    let outcome = try store.add(referenceIDs.map { TrackedOrder(referenceID: $0, addedAt: now) })
-                    post(.watchlistLoaded(try store.watchlist()))
+                    let outcome = try await store.add(referenceIDs.map { TrackedOrder(referenceID: $0, addedAt: now) })
+                    post(.watchlistLoaded(try await store.watchlist()))
                     post(.tracked(added: outcome.added, alreadyTracked: outcome.duplicates.map(\.referenceID)))
                 } catch {
                     post(.failed(error.description))
@@ -125,8 +125,8 @@ struct DashboardEffects: EffectPerformer {
         case .untrack(let referenceID):
             Task.detached {
                 do throws(StoreError) {
-                    _ = try store.remove(referenceIDs: [referenceID])
-                    post(.watchlistLoaded(try store.watchlist()))
+                    _ = try await store.remove(referenceIDs: [referenceID])
+                    post(.watchlistLoaded(try await store.watchlist()))
                     post(.untracked(referenceID))
                 } catch {
                     post(.failed(error.description))
@@ -136,7 +136,7 @@ struct DashboardEffects: EffectPerformer {
             let (rule, now) = (session.refresher.rule, session.clock())
             Task.detached {
                 do {
-                    let file = try ExportFile(store: store, orderIDs: Set(orderIDs), rule: rule, now: now, format: ExportFile.format(for: path))
+                    let file = try await ExportFile.load(store: store, orderIDs: Set(orderIDs), rule: rule, now: now, format: ExportFile.format(for: path))
                     try file.write(to: path)
                     post(.exported(ExportSummary(refunds: file.refunds, orders: file.orders, unfetched: file.unfetched,
                                                  path: URL(fileURLWithPath: path).standardizedFileURL.path)))
@@ -150,8 +150,8 @@ struct DashboardEffects: EffectPerformer {
             let verification = self.verification
             Task.detached {
                 do {
-                    let baseline = try store.externalChanges()
-                    let rows = try store.watchlist()
+                    let baseline = try await store.externalChanges()
+                    let rows = try await store.watchlist()
                     try await verification.value
                     post(.watchlistLoaded(rows))
                     Self.watchOtherProcesses(store, from: baseline, post: post)
@@ -164,7 +164,7 @@ struct DashboardEffects: EffectPerformer {
         case .loadDetail(let id):
             Task.detached {
                 do throws(StoreError) {
-                    post(.detailLoaded(id, Detail(report: try store.report(orderID: id), history: try store.history(orderID: id))))
+                    post(.detailLoaded(id, Detail(report: try await store.report(orderID: id), history: try await store.history(orderID: id))))
                 } catch {
                     post(.failed(error.description))
                 }
@@ -187,7 +187,7 @@ struct DashboardEffects: EffectPerformer {
                 do throws(StoreError) {
                     _ = try await refresher.refresh(orders) { result, _ in
                         guard let id = result.order.id else { return }
-                        let row = try? store.watchedOrder(id: id)
+                        let row = try? await store.watchedOrder(id: id)
                         switch result.outcome {
                         case .failed(let error):
                             post(.fetched(id, row: row, error: error))

@@ -22,7 +22,7 @@ struct StoreSource: ParsableArguments {
 
     /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
     /// database is seeded with catalogue orders the first time.
-    func openStore(verifyingEveryPage: Bool = true) throws -> RefundStore {
+    func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
         let path: String
         if let db {
             path = db
@@ -31,21 +31,21 @@ struct StoreSource: ParsableArguments {
             try StoreFile.createDirectory(for: path)
         }
         let store = try RefundStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
-        if demo { try DemoWatchlist.seedIfNew(store) }
+        if demo { try await DemoWatchlist.seedIfNew(store) }
         return store
     }
 
     /// The service to fetch with: the configuration's APIs, or in demo mode the simulator, its clock
     /// carrying on from when the demo database was made.
-    func makeEnvironment(store: RefundStore) async throws -> ServiceEnvironment {
-        try await api.makeEnvironment(demoOptions: DemoWatchlist.simulatorOptions(for: store), now: try clock(store),
+    func makeEnvironment(store: any WatchlistStore) async throws -> ServiceEnvironment {
+        try await api.makeEnvironment(demoOptions: await DemoWatchlist.simulatorOptions(for: store), now: try await clock(store),
                                       demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
     }
 
     /// What "now" is for this watchlist: the wall clock, or the demo's simulated clock (the same
     /// function of real time in every process, so ages and overdue checks agree between commands).
-    func clock(_ store: RefundStore) throws -> @Sendable () -> Date {
-        guard demo, let epoch = try DemoWatchlist.epoch(of: store) else { return { Date() } }
+    func clock(_ store: any WatchlistStore) async throws -> @Sendable () -> Date {
+        guard demo, let epoch = try await DemoWatchlist.epoch(of: store) else { return { Date() } }
         return { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
     }
 
@@ -82,8 +82,8 @@ enum DemoWatchlist {
         Scenario.allCases.filter { $0 != .hostileText }.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
     }
 
-    static func seedIfNew(_ store: RefundStore, now: Date = Date()) throws {
-        guard try store.metadata(epochKey) == nil else { return }
+    static func seedIfNew(_ store: any WatchlistStore, now: Date = Date()) async throws {
+        guard try await store.metadata(epochKey) == nil else { return }
         let catalogue = Catalogue(seed: SimulatorOptions().seed)
         var seen = Set<String>()
         var orders: [TrackedOrder] = []
@@ -92,23 +92,23 @@ enum DemoWatchlist {
                 orders.append(TrackedOrder(referenceID: order.referenceID, label: scenario.rawValue.replacingOccurrences(of: "-", with: " "), addedAt: now))
             }
         }
-        _ = try store.add(orders)
-        try store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
+        _ = try await store.add(orders)
+        try await store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
     }
 
-    static func epoch(of store: RefundStore) throws -> Date? {
-        try store.metadata(epochKey).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
+    static func epoch(of store: any WatchlistStore) async throws -> Date? {
+        try await store.metadata(epochKey).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
 
     static func simulatedNow(epoch: Date, at now: Date) -> Date {
         epoch.addingTimeInterval(max(0, now.timeIntervalSince(epoch)) * speed)
     }
 
-    static func simulatorOptions(for store: RefundStore, now: Date = Date()) throws -> SimulatorOptions {
+    static func simulatorOptions(for store: any WatchlistStore, now: Date = Date()) async throws -> SimulatorOptions {
         var options = SimulatorOptions()
         options.speed = speed
         options.tokenLifetime = tokenLifetime
-        if let epoch = try epoch(of: store) {
+        if let epoch = try await epoch(of: store) {
             options.startDate = epoch
             options.elapsedAtStart = max(0, now.timeIntervalSince(epoch)) * speed
         }

@@ -52,25 +52,25 @@ struct TrackAdd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store: RefundStore
-        do { store = try source.openStore() } catch { throw report(error) }
-        let now = try source.clock(store)()
+        let store: any WatchlistStore
+        do { store = try await source.openStore() } catch { throw report(error) }
+        let now = try await source.clock(store)()
         var rejected: [String] = []
         var added = 0
         var duplicates: [String] = []
         var batch: [TrackedOrder] = []
 
-        func flush() throws {
+        func flush() async throws {
             guard !batch.isEmpty else { return }
-            let outcome = try store.add(batch)
+            let outcome = try await store.add(batch)
             added += outcome.added.count
             duplicates += outcome.duplicates.map(\.referenceID)
             batch.removeAll(keepingCapacity: true)
         }
-        func enqueue(_ id: String, label rowLabel: String?) throws {
+        func enqueue(_ id: String, label rowLabel: String?) async throws {
             batch.append(TrackedOrder(referenceID: id, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID,
                                       label: rowLabel ?? label, addedAt: now))
-            if batch.count >= Self.batchSize { try flush() }
+            if batch.count >= Self.batchSize { try await flush() }
         }
 
         do {
@@ -79,7 +79,7 @@ struct TrackAdd: AsyncParsableCommand {
                     var reader = WatchlistImport()
                     while let line = readLine(strippingNewline: true) {
                         switch reader.feed(line) {
-                        case .entry(let entry): try enqueue(entry.referenceID, label: entry.label)
+                        case .entry(let entry): try await enqueue(entry.referenceID, label: entry.label)
                         case .rejected(let bad): rejected.append("stdin \(bad)")
                         case .skipped: break
                         }
@@ -89,17 +89,18 @@ struct TrackAdd: AsyncParsableCommand {
                     if let problem = ReferenceID.problem(with: id) {
                         rejected.append("argument \(position + 1): \"\(argument)\": \(problem)")
                     } else {
-                        try enqueue(id, label: nil)
+                        try await enqueue(id, label: nil)
                     }
                 }
             }
-            try flush()
+            try await flush()
         } catch {
             throw report(error)
         }
 
         for line in rejected { standardError("refundwatch: rejected \(line)") }
-        printText(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: try store.count()))
+        let total = try await store.count()
+        printText(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: total))
         if !rejected.isEmpty { throw ExitStatus.badInput.exitCode }
     }
 
@@ -146,8 +147,8 @@ struct TrackRemove: AsyncParsableCommand {
         }
         let removed: [String]
         do {
-            let store = try source.openStore()
-            removed = try store.remove(referenceIDs: ids)
+            let store = try await source.openStore()
+            removed = try await store.remove(referenceIDs: ids)
         } catch {
             throw report(error)
         }

@@ -24,9 +24,9 @@ struct TrackHistory: AsyncParsableCommand {
         let id = reference.trimmingCharacters(in: .whitespaces)
         var timelines: [(order: TrackedOrder, entries: [HistoryEntry])] = []
         do {
-            let store = try source.openStore()
-            for order in try store.orders(referenceID: id) {
-                timelines.append((order, try store.history(orderID: order.id ?? -1)))
+            let store = try await source.openStore()
+            for order in try await store.orders(referenceID: id) {
+                timelines.append((order, try await store.history(orderID: order.id ?? -1)))
             }
         } catch {
             throw report(error)

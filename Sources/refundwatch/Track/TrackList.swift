@@ -21,9 +21,9 @@ struct TrackList: AsyncParsableCommand {
         let rows: [WatchedOrder]
         let now: Date
         do {
-            let store = try source.openStore()
-            rows = try store.watchlist()
-            now = try source.clock(store)()
+            let store = try await source.openStore()
+            rows = try await store.watchlist()
+            now = try await source.clock(store)()
         } catch {
             throw report(error)
         }

@@ -29,24 +29,24 @@ struct TrackRefresh: AsyncParsableCommand {
     func validate() throws { try source.validate() }
 
     func run() async throws {
-        let store: RefundStore
+        let store: any WatchlistStore
         let environment: ServiceEnvironment
         let orders: [TrackedOrder]
         let plan: PollPlan
         let tracked: Int
         let plannedAt: Date
         do {
-            store = try source.openStore()
+            store = try await source.openStore()
             environment = try await source.makeEnvironment(store: store)
-            let rows = try store.watchlist()
+            let rows = try await store.watchlist()
             tracked = rows.count
-            plannedAt = try source.clock(store)()
+            plannedAt = try await source.clock(store)()
             plan = PollPlan(rows, policy: environment.service.configuration.pollPolicy, now: plannedAt)
             orders = all ? rows.map(\.order) : plan.due
         } catch {
             throw report(error)
         }
-        let clock = try source.clock(store)
+        let clock = try await source.clock(store)
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
         let started = ContinuousClock.now
         let showProgress = isatty(STDERR_FILENO) == 1 && !orders.isEmpty
@@ -69,8 +69,9 @@ struct TrackRefresh: AsyncParsableCommand {
         case .failure(let error): throw report(error)
         }
         let elapsed = started.duration(to: .now)
+        let overdue = (try? await store.watchlist())?.reduce(0) { $0 + ($1.summary?.overdueCount(at: clock()) ?? 0) } ?? 0
         var summary = RefreshSummary(results: results, tracked: tracked, plan: all ? nil : plan, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                                     overdue: (try? store.watchlist())?.reduce(0) { $0 + ($1.summary?.overdueCount(at: clock()) ?? 0) } ?? 0)
+                                     overdue: overdue)
         summary.plannedAt = plannedAt
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(summary) + Data("\n".utf8))
