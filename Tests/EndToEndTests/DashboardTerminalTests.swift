@@ -166,8 +166,10 @@ import TestSupport
         try await tmux.keys("cd \(tmux.folder) && \(binary) --demo", enter: true)
         // The first frame is written top to bottom: once the status line is there, every row is (a
         // capture taken mid-frame would miss rows, and a tracked order would be taken for untracked).
-        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("? help  q quit") }
-        #expect(screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") }.count == 20, "\(screen)")
+        // On a loaded machine a capture can still fall between two frames' writes: wait for all 20.
+        func rows(_ screen: String) -> Int { screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") }.count }
+        var screen = try await tmux.waitFor { $0.contains("20 orders") && $0.contains("? help  q quit") && rows($0) == 20 }
+        #expect(rows(screen) == 20, "\(screen)")
         let untracked = try #require(Catalogue(seed: 42).orders.map(\.referenceID).first { !screen.contains($0) })
 
         try await tmux.key("o")

@@ -154,8 +154,9 @@ import TestSupport
         let tokenRequests = harness.simulator.tokenRequestCount()
         let used = Set(Self.bearers(harness))
         #expect(used.count == tokenRequests, "every token request gave a token that was used: \(tokenRequests) requests, \(used.count) tokens")
-        // Tokens created at a whole simulated second last 1 to 2 s: 6.5 s need 4 to 8 of them.
-        #expect((4...8).contains(tokenRequests), "\(tokenRequests) token requests")
+        // Tokens created at a whole simulated second last 1 to 2 s: 6.5 s need 4 to 8 of them, or 3
+        // when a loaded machine leaves the callers idle across a renewal point.
+        #expect((3...8).contains(tokenRequests), "\(tokenRequests) token requests")
         for service in services { await service.shutdown() }
         await harness.stop()
     }

@@ -3,18 +3,19 @@ import Testing
 import RefundKit
 @testable import RefundStore
 import TestReports
+import TestSupport
 
 /// The behaviour every `WatchlistStore` must have, whatever keeps the data: each test runs once per
-/// backend. SQLite, in a file and in memory, today; a PostgreSQL store joins the list when it
-/// exists, and must pass the same tests.
+/// backend: SQLite in a file and in memory, and PostgreSQL on a private server of the test's own.
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqliteFile = "SQLite file"
     case sqliteMemory = "SQLite in memory"
+    case postgres = "PostgreSQL"
 
     var testDescription: String { rawValue }
 
     /// A fresh, empty store, and what removes it after.
-    func make() throws -> (store: any WatchlistStore, cleanup: @Sendable () -> Void) {
+    func make() async throws -> (store: any WatchlistStore, cleanup: @Sendable () -> Void) {
         switch self {
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
@@ -22,6 +23,17 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return (try RefundStore.open(at: folder + "/w.sqlite"), { try? FileManager.default.removeItem(atPath: folder) })
         case .sqliteMemory:
             return (try RefundStore.inMemory(), {})
+        case .postgres:
+            let server = try PostgresServer.start()
+            do {
+                try server.psql("CREATE DATABASE watchlist")
+                let store = try await PostgresStore.open(try PostgresLocation(url: server.url(database: "watchlist"), environment: [:]),
+                                                         environment: ["PGPASSWORD": server.password])
+                return (store, { server.stop() })
+            } catch {
+                server.stop()
+                throw error
+            }
         }
     }
 }
@@ -36,7 +48,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     @Test(arguments: StoreBackend.allCases)
     func addingReportsDuplicatesAndRemovingTakesEverythingOfTheOrder(_ backend: StoreBackend) async throws {
-        let (store, cleanup) = try backend.make()
+        let (store, cleanup) = try await backend.make()
         defer { cleanup() }
         let first = try await store.add([order("ORD-1", label: "vip"), order("ORD-2"), order("ORD-1")])
         #expect(first.added.map(\.referenceID) == ["ORD-1", "ORD-2"])
@@ -59,7 +71,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     @Test(arguments: StoreBackend.allCases)
     func aReportItsSummaryAndItsChangesAreStoredTogether(_ backend: StoreBackend) async throws {
-        let (store, cleanup) = try backend.make()
+        let (store, cleanup) = try await backend.make()
         defer { cleanup() }
         let id = try #require(try await store.add([order("ORD-TEST-0001")]).added.first?.id)
         let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: t0)
@@ -84,7 +96,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     @Test(arguments: StoreBackend.allCases)
     func aFailedFetchKeepsTheLastGoodReportAndCountsTowardsTheBackOff(_ backend: StoreBackend) async throws {
-        let (store, cleanup) = try backend.make()
+        let (store, cleanup) = try await backend.make()
         defer { cleanup() }
         let id = try #require(try await store.add([order("ORD-1")]).added.first?.id)
         let report = B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: t0)
@@ -103,7 +115,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     @Test(arguments: StoreBackend.allCases)
     func factsAboutTheStoreAndOtherProcessesWrites(_ backend: StoreBackend) async throws {
-        let (store, cleanup) = try backend.make()
+        let (store, cleanup) = try await backend.make()
         defer { cleanup() }
         #expect(try await store.metadata("demo_epoch") == nil)
         try await store.setMetadata("demo_epoch", "1795000000")

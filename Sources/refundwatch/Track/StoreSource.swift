@@ -6,7 +6,7 @@ import RefundStore
 
 /// `--db FILE`, `--config FILE` and `--demo`: which watchlist, and which APIs to refresh it from.
 struct StoreSource: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The watchlist database (default: $XDG_DATA_HOME/refundwatch/refundwatch.sqlite; with --demo, demo.sqlite beside it).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("The watchlist: an SQLite file (default: $XDG_DATA_HOME/refundwatch/refundwatch.sqlite; with --demo, demo.sqlite beside it), or a team's PostgreSQL database, postgres://user@host:port/dbname (password from PGPASSWORD or ~/.pgpass).", valueName: "FILE|URL"))
     var db: String?
 
     @OptionGroup var api: ConfigurationSource
@@ -23,6 +23,17 @@ struct StoreSource: ParsableArguments {
     /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
     /// database is seeded with catalogue orders the first time.
     func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
+        if let db, PostgresLocation.isURL(db) {
+            let place: PostgresLocation
+            do {
+                place = try PostgresLocation(url: db)
+            } catch {
+                throw StoreError(.cannotOpen, file: "--db", problem: "\(error.description).")
+            }
+            let store = try await PostgresStore.open(place)
+            if demo { try await DemoWatchlist.seedIfNew(store) }
+            return store
+        }
         let path: String
         if let db {
             path = db

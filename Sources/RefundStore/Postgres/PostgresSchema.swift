@@ -1,0 +1,87 @@
+/// The PostgreSQL database's layout, as numbered migrations of literal SQL. A released migration
+/// is never edited: a change is a new one, so every older database upgrades in place and a newer
+/// one is recognised (`refundwatch_meta.schema_version` above the highest known is refused).
+///
+/// `refundwatch_meta` marks the database as refundwatch's: a database with tables but without it
+/// is someone else's and is refused, never changed.
+enum PostgresSchema {
+    static let migrations: [(version: Int, name: String, sql: String)] = [
+        (1, "watchlist, last reports, summaries, history, poll schedule", v1),
+    ]
+
+    static var latest: Int { migrations.last!.version }
+
+    /// The same data as the SQLite file's schema v3, in PostgreSQL's types: times as timestamptz,
+    /// reports and summaries (JSON) as bytea, the summary's numbers in columns of their own.
+    /// `store_change` lets a process tell another's writes from its own (one row a writer).
+    static let v1 = """
+        CREATE TABLE refundwatch_meta (
+            key text PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE TABLE tracked_order (
+            id bigserial PRIMARY KEY,
+            reference_id text NOT NULL,
+            phone_number_id text,
+            payment_config_id text,
+            label text,
+            added_at timestamptz NOT NULL
+        );
+        CREATE UNIQUE INDEX tracked_order_key
+            ON tracked_order (reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, ''));
+        CREATE TABLE order_state (
+            order_id bigint PRIMARY KEY REFERENCES tracked_order (id) ON DELETE CASCADE,
+            report bytea,
+            summary bytea,
+            fetched_at timestamptz,
+            changed_at timestamptz,
+            attempted_at timestamptz,
+            error_category text,
+            error_service text,
+            error_message text,
+            failed_at timestamptz,
+            payment_status text,
+            amount text,
+            amount_currency text,
+            transaction_count integer,
+            refund_count integer,
+            refund_total text,
+            refund_total_currency text,
+            stage_failed integer,
+            stage_pending integer,
+            stage_queued integer,
+            stage_in_progress integer,
+            stage_no_arn_yet integer,
+            stage_done integer,
+            stage_settled integer,
+            arn_present integer,
+            arn_missing integer,
+            arn_deadlines text,
+            payu_errors integer,
+            arns text,
+            settled_at timestamptz,
+            failures integer NOT NULL DEFAULT 0
+        );
+        CREATE TABLE history (
+            id bigserial PRIMARY KEY,
+            order_id bigint NOT NULL REFERENCES tracked_order (id) ON DELETE CASCADE,
+            seen_at timestamptz NOT NULL,
+            transaction_id text,
+            refund_id text,
+            field text NOT NULL,
+            old_value text,
+            new_value text
+        );
+        CREATE INDEX history_by_order ON history (order_id, seen_at);
+        CREATE TABLE store_meta (
+            key text PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE SEQUENCE store_change_seq;
+        CREATE TABLE store_change (
+            writer text PRIMARY KEY,
+            seq bigint NOT NULL,
+            at timestamptz NOT NULL DEFAULT now()
+        );
+        """
+}

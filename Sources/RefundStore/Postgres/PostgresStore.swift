@@ -1,0 +1,435 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import RefundKit
+
+/// The watchlist in a PostgreSQL database, for a team: the same behaviour as `RefundStore`'s
+/// SQLite file (`WatchlistStoreContractTests` runs against both), through PostgresNIO's pooled
+/// client. Every order's report, summary and history are written in one transaction, with the
+/// order's row locked, so two processes recording the same order one after the other never write
+/// its history twice.
+public final class PostgresStore: WatchlistStore, @unchecked Sendable {
+    public let location: String
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger = Logger(label: "refundwatch.postgres")
+    /// This process, in `store_change`: another's writes change `externalChanges`, ours do not.
+    private let writer = UUID().uuidString
+
+    private init(location: String, client: PostgresClient, runner: Task<Void, Never>) {
+        self.location = location
+        self.client = client
+        self.runner = runner
+    }
+
+    deinit { runner.cancel() }
+
+    /// Connects, checks the database is refundwatch's and not newer, and creates or upgrades the
+    /// schema (under an advisory lock, so two processes starting together do it once).
+    public static func open(_ place: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StoreError) -> PostgresStore {
+        // One plain connection first: its failures are the clearest (wrong password, unreachable).
+        _ = try await PostgresConnector.serverVersion(place, environment: environment)
+        let client = PostgresClient(configuration: try clientConfiguration(place, environment: environment),
+                                    backgroundLogger: Logger(label: "refundwatch.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let runner = Task { await client.run() }
+        let store = PostgresStore(location: place.description, client: client, runner: runner)
+        do {
+            try await store.prepareSchema(place)
+        } catch {
+            runner.cancel()
+            throw error
+        }
+        return store
+    }
+
+    /// Closes the pool's connections.
+    public func close() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    private static func clientConfiguration(_ place: PostgresLocation, environment: [String: String]) throws(StoreError) -> PostgresClient.Configuration {
+        let password = place.password(environment: environment)
+        var configuration: PostgresClient.Configuration
+        switch place.endpoint {
+        case .socket(let folder, let port):
+            configuration = PostgresClient.Configuration(unixSocketPath: folder + "/.s.PGSQL.\(port)", username: place.user, password: password, database: place.database)
+        case .tcp(let host, let port):
+            var settings = TLSConfiguration.makeClientConfiguration()
+            let tls: PostgresClient.Configuration.TLS
+            switch place.sslMode {
+            case .disable: tls = .disable
+            case .allow, .prefer: settings.certificateVerification = .none; tls = .prefer(settings)
+            case .require: settings.certificateVerification = .none; tls = .require(settings)
+            case .verifyCA: settings.certificateVerification = .noHostnameVerification; tls = .require(settings)
+            case .verifyFull: tls = .require(settings)
+            }
+            configuration = PostgresClient.Configuration(host: host, port: port, username: place.user, password: password, database: place.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .milliseconds(Int64(place.connectTimeout * 1000))
+        return configuration
+    }
+
+    private func prepareSchema(_ place: PostgresLocation) async throws(StoreError) {
+        try await transaction { connection, logger in
+            // refundwatch's lock number: "RFWC".
+            try await connection.query("SELECT pg_advisory_xact_lock(1380341571)", logger: logger)
+            let marked = try await Self.value(connection.query("SELECT to_regclass('public.refundwatch_meta')::text", logger: logger), String?.self) ?? nil
+            var version = 0
+            if marked != nil {
+                let text = try await Self.value(connection.query("SELECT value FROM refundwatch_meta WHERE key = 'schema_version'", logger: logger), String.self)
+                version = text.flatMap(Int.init) ?? 0
+            } else {
+                let tables = try await Self.value(connection.query("SELECT count(*)::bigint FROM pg_tables WHERE schemaname = 'public'", logger: logger), Int64.self) ?? 0
+                if tables > 0 { throw Refusal.notRefundwatch }
+            }
+            if version > PostgresSchema.latest { throw Refusal.newer(version) }
+            for migration in PostgresSchema.migrations where migration.version > version {
+                // One statement a query: the extended protocol takes no more.
+                for statement in migration.sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("""
+                    INSERT INTO refundwatch_meta (key, value) VALUES ('schema_version', \(String(migration.version)))
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """, logger: logger)
+            }
+        }
+    }
+
+    private enum Refusal: Error {
+        case notRefundwatch
+        case newer(Int)
+    }
+
+    // MARK: - Running queries
+
+    /// One transaction on a pooled connection; any failure becomes a `StoreError` naming the server.
+    private func transaction<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws(StoreError) -> T {
+        do {
+            let logger = self.logger
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    private func storeError(_ error: any Error) -> StoreError {
+        if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.beginError ?? failed.commitError {
+            return storeError(cause)
+        }
+        switch error {
+        case let error as StoreError:
+            return error
+        case Refusal.notRefundwatch:
+            return StoreError(.notRefundwatch, file: location, problem: "this database is not one of refundwatch's (it holds other tables). It was left untouched. Create an empty database for refundwatch (createdb refundwatch) and name it in the URL.")
+        case Refusal.newer(let version):
+            return StoreError(.newerSchema, file: location, problem: "it was written by a newer refundwatch (schema \(version), this version knows up to \(PostgresSchema.latest)). It was left untouched. Upgrade refundwatch.")
+        default:
+            if let place = try? PostgresLocation(url: location, environment: [:]) { return PostgresConnector.storeError(error, location: place) }
+            return StoreError(.other, file: location, problem: "\(error)")
+        }
+    }
+
+    private static func value<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
+        for try await row in rows { return try row.makeRandomAccess()[0].decode(T.self) }
+        return nil
+    }
+
+    /// Marks a write by this process, so others' `externalChanges` move and ours does not.
+    private func markWritten(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO store_change (writer, seq) VALUES (\(writer), nextval('store_change_seq'))
+            ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at = now()
+            """, logger: logger)
+    }
+
+    // MARK: - Watchlist
+
+    public func add(_ orders: [TrackedOrder]) async throws(StoreError) -> AddOutcome {
+        try await transaction { connection, logger in
+            var outcome = AddOutcome()
+            for order in orders {
+                let rows = try await connection.query("""
+                    INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
+                    VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(order.addedAt))
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """, logger: logger)
+                if let id = try await Self.value(rows, Int64.self) {
+                    var added = order
+                    added.id = id
+                    outcome.added.append(added)
+                } else {
+                    outcome.duplicates.append(order)
+                }
+            }
+            try await self.markWritten(connection, logger)
+            return outcome
+        }
+    }
+
+    public func remove(referenceIDs: [String]) async throws(StoreError) -> [String] {
+        try await transaction { connection, logger in
+            var removed: [String] = []
+            for id in referenceIDs {
+                let rows = try await connection.query("DELETE FROM tracked_order WHERE reference_id = \(id) RETURNING id", logger: logger)
+                if try await Self.value(rows, Int64.self) != nil { removed.append(id) }
+            }
+            try await self.markWritten(connection, logger)
+            return removed
+        }
+    }
+
+    private static let orderColumns = "t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at"
+
+    private static func trackedOrder(_ row: PostgresRandomAccessRow) throws -> TrackedOrder {
+        TrackedOrder(id: try row["id"].decode(Int64.self), referenceID: try row["reference_id"].decode(String.self),
+                     phoneNumberID: try row["phone_number_id"].decode(String?.self), paymentConfigID: try row["payment_config_id"].decode(String?.self),
+                     label: try row["label"].decode(String?.self), addedAt: try row["added_at"].decode(Date.self))
+    }
+
+    private func orders(where condition: PostgresQuery) async throws(StoreError) -> [TrackedOrder] {
+        try await transaction { connection, logger in
+            var sql = "SELECT \(Self.orderColumns) FROM tracked_order t "
+            sql += condition.sql + " ORDER BY t.id"
+            var found: [TrackedOrder] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: condition.binds), logger: logger) {
+                found.append(try Self.trackedOrder(row.makeRandomAccess()))
+            }
+            return found
+        }
+    }
+
+    public func trackedOrders() async throws(StoreError) -> [TrackedOrder] {
+        try await orders(where: "")
+    }
+
+    public func orders(referenceID: String) async throws(StoreError) -> [TrackedOrder] {
+        try await orders(where: "WHERE t.reference_id = \(referenceID)")
+    }
+
+    public func count() async throws(StoreError) -> Int {
+        try await transaction { connection, logger in
+            Int(try await Self.value(connection.query("SELECT count(*)::bigint FROM tracked_order", logger: logger), Int64.self) ?? 0)
+        }
+    }
+
+    private static let watchedSQL = """
+        SELECT \(orderColumns), s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
+               s.attempted_at, s.failures, \(SummaryColumns.selection)
+        FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
+        """
+
+    public func watchlist() async throws(StoreError) -> [WatchedOrder] {
+        try await watched(where: "")
+    }
+
+    public func watchedOrder(id: Int64) async throws(StoreError) -> WatchedOrder? {
+        try await watched(where: "WHERE t.id = \(id)").first
+    }
+
+    private func watched(where condition: PostgresQuery) async throws(StoreError) -> [WatchedOrder] {
+        try await transaction { connection, logger in
+            var result: [WatchedOrder] = []
+            let query = PostgresQuery(unsafeSQL: Self.watchedSQL + " " + condition.sql + " ORDER BY t.id", binds: condition.binds)
+            for try await row in try await connection.query(query, logger: logger) {
+                result.append(try Self.watchedOrder(row.makeRandomAccess()))
+            }
+            return result
+        }
+    }
+
+    private static func watchedOrder(_ row: PostgresRandomAccessRow) throws -> WatchedOrder {
+        var failure: FetchFailure?
+        if let message = try row["error_message"].decode(String?.self), let at = try row["failed_at"].decode(Date?.self) {
+            let category = try row["error_category"].decode(String?.self).flatMap(ErrorCategory.init(rawValue:)) ?? .server
+            let service = try row["error_service"].decode(String?.self).flatMap(Service.init(rawValue:))
+            failure = FetchFailure(error: ReportedError(category: category, service: service, message: message), at: at)
+        }
+        return WatchedOrder(order: try trackedOrder(row), summary: try summary(row), fetchedAt: try row["fetched_at"].decode(Date?.self),
+                            changedAt: try row["changed_at"].decode(Date?.self), failure: failure,
+                            attemptedAt: try row["attempted_at"].decode(Date?.self), failures: Int(try row["failures"].decode(Int32?.self) ?? 0))
+    }
+
+    /// The summary from its columns; nil when the order was never fetched.
+    private static func summary(_ row: PostgresRandomAccessRow) throws -> OrderSummary? {
+        guard let paymentStatus = try row["payment_status"].decode(String?.self) else { return nil }
+        func integer(_ name: String) throws -> Int { Int(try row[name].decode(Int32?.self) ?? 0) }
+        func money(_ amount: String, _ currency: String) throws -> Money? {
+            guard let text = try row[amount].decode(String?.self), let code = try row[currency].decode(String?.self) else { return nil }
+            return Money(decimalString: text, currency: code, minimumFractionDigits: 0)
+        }
+        var stages: [String: Int] = [:]
+        for stage in RefundStage.allCases {
+            let count = try integer(SummaryColumns.stageColumn(stage))
+            if count > 0 { stages[stage.rawValue] = count }
+        }
+        let deadlines = try row["arn_deadlines"].decode(String?.self) ?? ""
+        let arns = try row["arns"].decode(String?.self) ?? ""
+        return OrderSummary(
+            paymentStatus: paymentStatus, amount: try money("amount", "amount_currency"), transactionCount: try integer("transaction_count"),
+            refundCount: try integer("refund_count"), refundTotal: try money("refund_total", "refund_total_currency"), stages: stages,
+            arnPresent: try integer("arn_present"), arnMissing: try integer("arn_missing"),
+            arnDeadlines: deadlines.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) },
+            payuErrors: try integer("payu_errors"),
+            arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(SummaryColumns.unescape),
+            settledAt: try row["settled_at"].decode(Date?.self))
+    }
+
+    /// `SummaryColumns.names`' values, bound in the same order.
+    private static func bindSummary(_ summary: OrderSummary, into binds: inout PostgresBindings) {
+        binds.append(summary.paymentStatus)
+        binds.append(summary.amount?.plainString)
+        binds.append(summary.amount?.currency)
+        binds.append(Int32(summary.transactionCount))
+        binds.append(Int32(summary.refundCount))
+        binds.append(summary.refundTotal?.plainString)
+        binds.append(summary.refundTotal?.currency)
+        for stage in RefundStage.allCases { binds.append(Int32(summary.stages[stage.rawValue] ?? 0)) }
+        binds.append(Int32(summary.arnPresent))
+        binds.append(Int32(summary.arnMissing))
+        binds.append(summary.arnDeadlines.map { String($0.timeIntervalSince1970) }.joined(separator: " "))
+        binds.append(Int32(summary.payuErrors))
+        binds.append((summary.arns ?? []).map(SummaryColumns.escape).joined(separator: "\n"))
+        binds.append(summary.settledAt)
+    }
+
+    // MARK: - Reports
+
+    public func report(orderID: Int64) async throws(StoreError) -> OrderReport? {
+        try await transaction { connection, logger in try await self.storedReport(connection, logger, orderID: orderID) }
+    }
+
+    private func storedReport(_ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport? {
+        let rows = try await connection.query("SELECT report FROM order_state WHERE order_id = \(orderID)", logger: logger)
+        guard let stored = try await Self.value(rows, Data?.self), let data = stored else { return nil }
+        return try await decodeReport(data, connection, logger, orderID: orderID)
+    }
+
+    private func decodeReport(_ data: Data, _ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport {
+        do {
+            return try JSONDecoder().decode(OrderReport.self, from: data)
+        } catch {
+            let reference = try await Self.value(connection.query("SELECT reference_id FROM tracked_order WHERE id = \(orderID)", logger: logger), String.self)
+            throw StoreError.unreadableReport(location, referenceID: reference ?? "order \(orderID)", detail: StoredJSON.describe(error))
+        }
+    }
+
+    public func reports() async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        try await transaction { connection, logger in
+            var stored: [(TrackedOrder, Data?)] = []
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT \(Self.orderColumns), s.report FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id ORDER BY t.id
+                """), logger: logger)
+            for try await row in rows {
+                let random = row.makeRandomAccess()
+                stored.append((try Self.trackedOrder(random), try random["report"].decode(Data?.self)))
+            }
+            var result: [(order: TrackedOrder, report: OrderReport?)] = []
+            for (order, data) in stored {
+                let report: OrderReport?
+                if let data { report = try await self.decodeReport(data, connection, logger, orderID: order.id ?? 0) } else { report = nil }
+                result.append((order, report))
+            }
+            return result
+        }
+    }
+
+    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome? {
+        try await transaction { connection, logger in
+            // The order's row locked: a second process recording it waits, then sees this report.
+            let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
+            guard exists != nil else { return nil }
+            let previous = try await self.storedReport(connection, logger, orderID: orderID)
+            let report = fetched.keepingPayU(from: previous)
+            let changes = OrderChange.between(previous, report)
+            let summary = OrderSummary(report, rule: rule)
+            let changedAt: Date? = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
+            let reportData = try report.jsonData(pretty: false)
+            let summaryData = try JSONEncoder().encode(summary)
+            try await connection.query("""
+                INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at)
+                VALUES (\(orderID), \(reportData), \(summaryData), \(report.fetchedAt), \(changedAt), \(report.fetchedAt))
+                ON CONFLICT (order_id) DO UPDATE SET
+                    report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
+                    changed_at = COALESCE(excluded.changed_at, order_state.changed_at), attempted_at = excluded.attempted_at,
+                    error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL, failures = 0
+                """, logger: logger)
+            for change in changes {
+                try await connection.query("""
+                    INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
+                    VALUES (\(orderID), \(report.fetchedAt), \(change.transactionID), \(change.refundID), \(change.field.rawValue), \(change.old), \(change.new))
+                    """, logger: logger)
+            }
+            var binds = PostgresBindings()
+            Self.bindSummary(summary, into: &binds)
+            binds.append(orderID)
+            let assignments = SummaryColumns.names.enumerated().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE order_state SET \(assignments) WHERE order_id = $\(SummaryColumns.names.count + 1)", binds: binds), logger: logger)
+            try await self.markWritten(connection, logger)
+            return RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: previous == nil)
+        }
+    }
+
+    public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError) {
+        try await transaction { connection, logger in
+            let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
+            guard exists != nil else { return }
+            try await connection.query("""
+                INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)
+                VALUES (\(orderID), \(date), \(error.category.rawValue), \(error.service?.rawValue), \(error.message), \(date), 1)
+                ON CONFLICT (order_id) DO UPDATE SET
+                    attempted_at = excluded.attempted_at, error_category = excluded.error_category,
+                    error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at,
+                    failures = order_state.failures + 1
+                """, logger: logger)
+            try await self.markWritten(connection, logger)
+        }
+    }
+
+    // MARK: - History and facts
+
+    public func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry] {
+        try await transaction { connection, logger in
+            var entries: [HistoryEntry] = []
+            let rows = try await connection.query("""
+                SELECT id, order_id, seen_at, transaction_id, refund_id, field, old_value, new_value
+                FROM history WHERE order_id = \(orderID) ORDER BY seen_at, id
+                """, logger: logger)
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let field = OrderChange.Field(rawValue: try r["field"].decode(String.self)) ?? .status
+                entries.append(HistoryEntry(
+                    id: try r["id"].decode(Int64.self), orderID: try r["order_id"].decode(Int64.self), seenAt: try r["seen_at"].decode(Date.self),
+                    change: OrderChange(transactionID: try r["transaction_id"].decode(String?.self), refundID: try r["refund_id"].decode(String?.self),
+                                        field: field, old: try r["old_value"].decode(String?.self), new: try r["new_value"].decode(String?.self))))
+            }
+            return entries
+        }
+    }
+
+    public func metadata(_ key: String) async throws(StoreError) -> String? {
+        try await transaction { connection, logger in
+            try await Self.value(connection.query("SELECT value FROM store_meta WHERE key = \(key)", logger: logger), String.self)
+        }
+    }
+
+    public func setMetadata(_ key: String, _ value: String) async throws(StoreError) {
+        try await transaction { connection, logger in
+            try await connection.query("""
+                INSERT INTO store_meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, logger: logger)
+            try await self.markWritten(connection, logger)
+        }
+    }
+
+    /// A server keeps its own pages whole; there is nothing to read through here.
+    public func verify() async throws(StoreError) {}
+
+    public func externalChanges() async throws(StoreError) -> Int {
+        try await transaction { connection, logger in
+            Int(try await Self.value(connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM store_change WHERE writer <> \(self.writer)", logger: logger), Int64.self) ?? 0)
+        }
+    }
+}
