@@ -45,4 +45,34 @@ import TestSupport
             #expect(!result.stderr.contains("s3cret-pw") && !result.stderr.contains("wrong-TESTSECRET"))
         }
     }
+
+    @Test func theDatabaseComesFromDbElseTheEnvironmentElseTheConfiguration() async throws {
+        let server = try PostgresServer.start()
+        defer { server.stop() }
+        try server.psql("CREATE DATABASE team")
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let space = try StateWorkspace()
+        let url = server.url(database: "team")
+        let environment = space.environment.merging(["PGPASSWORD": server.password]) { $1 }
+        let plain = try writeConfiguration(harness)
+        let withURL = try writeConfiguration(harness, extra: "database_url = \"\(url)\"")
+
+        // REFUNDWATCH_DATABASE_URL: the team's database.
+        let add = try await CLIRunner.run(["track", "add", "ORD-20261009-2760", "--config", plain],
+                                          environment: environment.merging(["REFUNDWATCH_DATABASE_URL": url]) { $1 })
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "1\n")
+        // database_url in the configuration: the same database.
+        let list = try await CLIRunner.run(["track", "list", "--config", withURL], environment: environment)
+        #expect(list.stdout.contains("ORD-20261009-2760"), "\(list.stdout)\(list.stderr)")
+        // --db wins over both: a file of one's own.
+        let file = space.folder + "/mine.sqlite"
+        let mine = try await CLIRunner.run(["track", "list", "--db", file, "--config", withURL],
+                                           environment: environment.merging(["REFUNDWATCH_DATABASE_URL": url]) { $1 })
+        #expect(mine.stdout.hasPrefix("The watchlist is empty."), "\(mine.stdout)")
+        // Neither: the default file, not the team's.
+        let fallback = try await CLIRunner.run(["track", "list", "--config", plain], environment: environment)
+        #expect(fallback.stdout.hasPrefix("The watchlist is empty."), "\(fallback.stdout)")
+    }
 }

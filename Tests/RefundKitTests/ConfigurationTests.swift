@@ -338,3 +338,25 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(!both.description.contains("rt-SECRET-444"))
     }
 }
+
+/// `database_url`: the team's PostgreSQL database, never with its password.
+@Suite struct DatabaseURLConfigurationTests {
+    @Test func aPostgreSQLURLIsReadAndOneWithAPasswordIsRefused() throws {
+        let good = try ConfigurationLoader(environment: [:]).parse("database_url = \"postgres://desk@db.internal:5432/refunds?sslmode=verify-full\"\n" + minimalKaleyraTOML, file: "t.toml")
+        #expect(good.databaseURL == "postgres://desk@db.internal:5432/refunds?sslmode=verify-full")
+        #expect(try ConfigurationLoader(environment: [:]).parse(minimalKaleyraTOML, file: "t.toml").databaseURL == nil)
+        for (line, problem) in [
+            ("database_url = \"postgres://desk:hunter2-pw@db/refunds\"", "holds a password; remove it and set PGPASSWORD (e.g. in the service's environment file) or use ~/.pgpass"),
+            ("database_url = \"postgres://desk@db/refunds?password=hunter2-pw\"", "holds a password; remove it and set PGPASSWORD (e.g. in the service's environment file) or use ~/.pgpass"),
+            ("database_url = \"/var/lib/refundwatch/w.sqlite\"", "expected a PostgreSQL URL such as \"postgres://user@host:5432/refundwatch\" (a SQLite file is given with --db FILE)"),
+        ] {
+            do {
+                _ = try ConfigurationLoader(environment: [:]).parse(line + "\n" + minimalKaleyraTOML, file: "t.toml")
+                Issue.record("accepted \(line)")
+            } catch {
+                #expect(error.description == "t.toml: database_url: " + problem)
+                #expect(!error.description.contains("hunter2-pw"))
+            }
+        }
+    }
+}

@@ -151,6 +151,9 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var kaleyra: KaleyraSettings
     /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
     public var payu: PayUSettings?
+    /// `database_url`: the team's PostgreSQL database (`--db` and `REFUNDWATCH_DATABASE_URL` win);
+    /// nil for the SQLite file of one person.
+    public var databaseURL: String?
     /// `theme`: the dashboard's theme by name (`--theme` wins); nil for the default.
     public var theme: String?
     /// `mouse`: the dashboard takes clicks and the wheel (true, the default); false leaves the
@@ -184,6 +187,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "settled_interval = \(settledInterval)",
             "archive_after = \(archiveAfter)",
             "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
+            "database_url = \(databaseURL ?? "none (the SQLite file)")",
             "theme = \(theme ?? "default")",
             "mouse = \(mouse)",
             "concurrency = \(http.concurrency)",

@@ -121,6 +121,20 @@ private struct ConfigurationBuilder {
         var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
         configuration.settledInterval = settledInterval
         configuration.archiveAfter = archiveAfter
+        if let url = try reader.string("database_url") {
+            let lower = url.lowercased()
+            guard lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") else {
+                throw reader.error("database_url", "expected a PostgreSQL URL such as \"postgres://user@host:5432/refundwatch\" (a SQLite file is given with --db FILE)")
+            }
+            // user:password@ before the host: refused, as ps and anyone reading the file would see it.
+            let afterScheme = url[url.range(of: "://")!.upperBound...]
+            let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
+            let userHasPassword = authority.lastIndex(of: "@").map { authority[..<$0].contains(":") } ?? false
+            if userHasPassword || url.lowercased().contains("password=") {
+                throw reader.error("database_url", "holds a password; remove it and set PGPASSWORD (e.g. in the service's environment file) or use ~/.pgpass")
+            }
+            configuration.databaseURL = url
+        }
         configuration.theme = try reader.string("theme")
         configuration.mouse = try reader.bool("mouse") ?? true
         return configuration

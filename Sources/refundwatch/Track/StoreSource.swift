@@ -22,7 +22,19 @@ struct StoreSource: ParsableArguments {
 
     /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
     /// database is seeded with catalogue orders the first time.
+    /// The watchlist named by `--db`, else `$REFUNDWATCH_DATABASE_URL`, else the configuration's
+    /// `database_url`, else the default SQLite file. The demo always uses its own.
+    func chosenDatabase(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if let db { return db }
+        guard !demo else { return nil }
+        if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
+        let loader = ConfigurationLoader(environment: environment)
+        guard FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return nil }
+        return try loader.load(explicit: api.config).databaseURL
+    }
+
     func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
+        let db = try chosenDatabase()
         if let db, PostgresLocation.isURL(db) {
             let place: PostgresLocation
             do {
