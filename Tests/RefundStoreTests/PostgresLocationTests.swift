@@ -55,6 +55,21 @@ import RefundKit
         }
     }
 
+    @Test func sslmodeSaysWhetherTLSIsRequiredAndWhatIsChecked() {
+        let modes = PostgresLocation.SSLMode.allCases.map { mode in
+            PostgresConnector.tlsSettings(mode).map { tls -> String in
+                let checks = switch tls.settings.certificateVerification {
+                case .fullVerification: "certificate and host"
+                case .noHostnameVerification: "certificate"
+                default: "nothing"
+                }
+                return "checks \(checks), \(tls.required ? "required" : "optional")"
+            } ?? "off"
+        }
+        #expect(modes == ["off", "checks nothing, optional", "checks nothing, optional", "checks nothing, required",
+                          "checks certificate, required", "checks certificate and host, required"])
+    }
+
     @Test func thePasswordComesFromPGPASSWORDOrAPrivatePasswordFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-pgpass-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -24,21 +24,26 @@ public enum PostgresConnector {
         return configuration
     }
 
-    /// `require` encrypts without checking the certificate (as libpq does), `verify-ca` checks it
-    /// against the system's roots, `verify-full` also checks the host name; `allow` and `prefer`
-    /// use TLS when the server offers it.
-    private static func tls(_ location: PostgresLocation) throws(StoreError) -> PostgresConnection.Configuration.TLS {
+    /// What `sslmode` asks of TLS, as libpq reads it: nil for `disable`; otherwise the settings
+    /// (`allow`, `prefer` and `require` encrypt without checking the certificate, `verify-ca`
+    /// checks it against the system's roots, `verify-full` also the host name) and whether the
+    /// connection must use TLS (`require` and the verify modes) or may go without.
+    static func tlsSettings(_ mode: PostgresLocation.SSLMode) -> (settings: TLSConfiguration, required: Bool)? {
         var settings = TLSConfiguration.makeClientConfiguration()
-        switch location.sslMode {
-        case .disable: return .disable
-        case .allow, .prefer, .require: settings.certificateVerification = .none
-        case .verifyCA: settings.certificateVerification = .noHostnameVerification
-        case .verifyFull: settings.certificateVerification = .fullVerification
+        switch mode {
+        case .disable: return nil
+        case .allow, .prefer: settings.certificateVerification = .none; return (settings, false)
+        case .require: settings.certificateVerification = .none; return (settings, true)
+        case .verifyCA: settings.certificateVerification = .noHostnameVerification; return (settings, true)
+        case .verifyFull: settings.certificateVerification = .fullVerification; return (settings, true)
         }
+    }
+
+    private static func tls(_ location: PostgresLocation) throws(StoreError) -> PostgresConnection.Configuration.TLS {
+        guard let (settings, required) = tlsSettings(location.sslMode) else { return .disable }
         do {
             let context = try NIOSSLContext(configuration: settings)
-            return location.sslMode == .require || location.sslMode == .verifyCA || location.sslMode == .verifyFull
-                ? .require(context) : .prefer(context)
+            return required ? .require(context) : .prefer(context)
         } catch {
             throw StoreError(.cannotOpen, file: location.description, problem: "TLS could not be set up (\(error)).")
         }

@@ -56,15 +56,8 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         case .socket(let folder, let port):
             configuration = PostgresClient.Configuration(unixSocketPath: folder + "/.s.PGSQL.\(port)", username: place.user, password: password, database: place.database)
         case .tcp(let host, let port):
-            var settings = TLSConfiguration.makeClientConfiguration()
-            let tls: PostgresClient.Configuration.TLS
-            switch place.sslMode {
-            case .disable: tls = .disable
-            case .allow, .prefer: settings.certificateVerification = .none; tls = .prefer(settings)
-            case .require: settings.certificateVerification = .none; tls = .require(settings)
-            case .verifyCA: settings.certificateVerification = .noHostnameVerification; tls = .require(settings)
-            case .verifyFull: tls = .require(settings)
-            }
+            let tls: PostgresClient.Configuration.TLS = PostgresConnector.tlsSettings(place.sslMode)
+                .map { $0.required ? .require($0.settings) : .prefer($0.settings) } ?? .disable
             configuration = PostgresClient.Configuration(host: host, port: port, username: place.user, password: password, database: place.database, tls: tls)
         }
         configuration.options.connectTimeout = .milliseconds(Int64(place.connectTimeout * 1000))
