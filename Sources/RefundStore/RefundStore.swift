@@ -271,7 +271,7 @@ public final class RefundStore: Sendable {
         return try decodeReport(data, db: db, orderID: orderID, file: file)
     }
 
-    private static func decodeReport(_ data: Data, db: Database, orderID: Int64, file: String) throws -> OrderReport {
+    static func decodeReport(_ data: Data, db: Database, orderID: Int64, file: String) throws -> OrderReport {
         do {
             return try JSONDecoder().decode(OrderReport.self, from: data)
         } catch {

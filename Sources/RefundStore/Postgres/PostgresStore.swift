@@ -99,7 +99,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     // MARK: - Running queries
 
     /// One transaction on a pooled connection; any failure becomes a `StoreError` naming the server.
-    private func transaction<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws(StoreError) -> T {
+    func transaction<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws(StoreError) -> T {
         do {
             let logger = self.logger
             return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
@@ -108,7 +108,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    private func storeError(_ error: any Error) -> StoreError {
+    func storeError(_ error: any Error) -> StoreError {
         if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.beginError ?? failed.commitError {
             return storeError(cause)
         }
@@ -125,13 +125,13 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    private static func value<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
+    static func value<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
         for try await row in rows { return try row.makeRandomAccess()[0].decode(T.self) }
         return nil
     }
 
     /// Marks a write by this process, so others' `externalChanges` move and ours does not.
-    private func markWritten(_ connection: PostgresConnection, _ logger: Logger) async throws {
+    func markWritten(_ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO store_change (writer, seq) VALUES (\(writer), nextval('store_change_seq'))
             ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at = now()
@@ -174,15 +174,15 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    private static let orderColumns = "t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at"
+    static let orderColumns = "t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at"
 
-    private static func trackedOrder(_ row: PostgresRandomAccessRow) throws -> TrackedOrder {
+    static func trackedOrder(_ row: PostgresRandomAccessRow) throws -> TrackedOrder {
         TrackedOrder(id: try row["id"].decode(Int64.self), referenceID: try row["reference_id"].decode(String.self),
                      phoneNumberID: try row["phone_number_id"].decode(String?.self), paymentConfigID: try row["payment_config_id"].decode(String?.self),
                      label: try row["label"].decode(String?.self), addedAt: try row["added_at"].decode(Date.self))
     }
 
-    private func orders(where condition: PostgresQuery) async throws(StoreError) -> [TrackedOrder] {
+    func orders(where condition: PostgresQuery) async throws(StoreError) -> [TrackedOrder] {
         try await transaction { connection, logger in
             var sql = "SELECT \(Self.orderColumns) FROM tracked_order t "
             sql += condition.sql + " ORDER BY t.id"
@@ -208,7 +208,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    private static let watchedSQL = """
+    static let watchedSQL = """
         SELECT \(orderColumns), s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
                s.attempted_at, s.failures, \(SummaryColumns.selection)
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
@@ -222,7 +222,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         try await watched(where: "WHERE t.id = \(id)").first
     }
 
-    private func watched(where condition: PostgresQuery) async throws(StoreError) -> [WatchedOrder] {
+    func watched(where condition: PostgresQuery) async throws(StoreError) -> [WatchedOrder] {
         try await transaction { connection, logger in
             var result: [WatchedOrder] = []
             let query = PostgresQuery(unsafeSQL: Self.watchedSQL + " " + condition.sql + " ORDER BY t.id", binds: condition.binds)
@@ -233,7 +233,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    private static func watchedOrder(_ row: PostgresRandomAccessRow) throws -> WatchedOrder {
+    static func watchedOrder(_ row: PostgresRandomAccessRow) throws -> WatchedOrder {
         var failure: FetchFailure?
         if let message = try row["error_message"].decode(String?.self), let at = try row["failed_at"].decode(Date?.self) {
             let category = try row["error_category"].decode(String?.self).flatMap(ErrorCategory.init(rawValue:)) ?? .server
@@ -246,7 +246,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     }
 
     /// The summary from its columns; nil when the order was never fetched.
-    private static func summary(_ row: PostgresRandomAccessRow) throws -> OrderSummary? {
+    static func summary(_ row: PostgresRandomAccessRow) throws -> OrderSummary? {
         guard let paymentStatus = try row["payment_status"].decode(String?.self) else { return nil }
         func integer(_ name: String) throws -> Int { Int(try row[name].decode(Int32?.self) ?? 0) }
         func money(_ amount: String, _ currency: String) throws -> Money? {
@@ -271,7 +271,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     }
 
     /// `SummaryColumns.names`' values, bound in the same order.
-    private static func bindSummary(_ summary: OrderSummary, into binds: inout PostgresBindings) {
+    static func bindSummary(_ summary: OrderSummary, into binds: inout PostgresBindings) {
         binds.append(summary.paymentStatus)
         binds.append(summary.amount?.plainString)
         binds.append(summary.amount?.currency)
@@ -294,13 +294,13 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         try await transaction { connection, logger in try await self.storedReport(connection, logger, orderID: orderID) }
     }
 
-    private func storedReport(_ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport? {
+    func storedReport(_ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport? {
         let rows = try await connection.query("SELECT report FROM order_state WHERE order_id = \(orderID)", logger: logger)
         guard let stored = try await Self.value(rows, Data?.self), let data = stored else { return nil }
         return try await decodeReport(data, connection, logger, orderID: orderID)
     }
 
-    private func decodeReport(_ data: Data, _ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport {
+    func decodeReport(_ data: Data, _ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws -> OrderReport {
         do {
             return try JSONDecoder().decode(OrderReport.self, from: data)
         } catch {
