@@ -22,7 +22,7 @@ struct ColumnPositions {
 /// Reads watchlist rows (`RefundStore.watchedSelection`) by column name.
 struct WatchedRowReader {
     private let id, referenceID, phoneNumberID, paymentConfigID, label, addedAt: Int?
-    private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt, attemptedAt, failures: Int?
+    private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt, attemptedAt, failures, attempts, requestedAt: Int?
     private let summary: SummaryColumns.Positions
 
     init(_ statement: Statement) {
@@ -41,6 +41,8 @@ struct WatchedRowReader {
         failedAt = columns["failed_at"]
         attemptedAt = columns["attempted_at"]
         failures = columns["failures"]
+        attempts = columns["attempts"]
+        requestedAt = columns["requested_at"]
         summary = SummaryColumns.Positions(columns)
     }
 
@@ -55,6 +57,7 @@ struct WatchedRowReader {
             failure = FetchFailure(error: ReportedError(category: category, service: service, message: message), at: at)
         }
         return WatchedOrder(order: order, summary: SummaryColumns.summary(from: row, summary), fetchedAt: value(fetchedAt),
-                            changedAt: value(changedAt), failure: failure, attemptedAt: value(attemptedAt), failures: value(failures) ?? 0)
+                            changedAt: value(changedAt), failure: failure, attemptedAt: value(attemptedAt), failures: value(failures) ?? 0,
+                            attempts: value(attempts) ?? 0, requestedAt: value(requestedAt))
     }
 }

@@ -65,9 +65,14 @@ public struct WatchedOrder: Sendable, Hashable {
     public var attemptedAt: Date?
     /// Fetches failed since the last good one.
     public var failures: Int
+    /// Fetches stored so far, good or failed: a poller claims the order only if this is still what
+    /// it read (nobody fetched it meanwhile).
+    public var attempts: Int64
+    /// When someone asked the pollers to fetch it now (`r` in a dashboard); nil once fetched.
+    public var requestedAt: Date?
 
     public init(order: TrackedOrder, summary: OrderSummary? = nil, fetchedAt: Date? = nil, changedAt: Date? = nil, failure: FetchFailure? = nil,
-                attemptedAt: Date? = nil, failures: Int? = nil) {
+                attemptedAt: Date? = nil, failures: Int? = nil, attempts: Int64 = 0, requestedAt: Date? = nil) {
         self.order = order
         self.summary = summary
         self.fetchedAt = fetchedAt
@@ -75,11 +80,14 @@ public struct WatchedOrder: Sendable, Hashable {
         self.failure = failure
         self.attemptedAt = attemptedAt ?? failure?.at ?? fetchedAt
         self.failures = failures ?? (failure == nil ? 0 : 1)
+        self.attempts = attempts
+        self.requestedAt = requestedAt
     }
 
-    /// When this order is next fetched under `policy`.
+    /// When this order is next fetched under `policy`; one asked for is due now, archived or not.
     public func due(_ policy: PollPolicy, now: Date) -> PollPolicy.Due {
-        policy.due(fetchedAt: fetchedAt, attemptedAt: attemptedAt, failures: failures, settledAt: summary?.settledAt, now: now)
+        if let requestedAt { return .at(min(requestedAt, now)) }
+        return policy.due(fetchedAt: fetchedAt, attemptedAt: attemptedAt, failures: failures, settledAt: summary?.settledAt, now: now)
     }
 
     /// The data shown is older than the latest attempt: the last fetch failed.

@@ -251,7 +251,7 @@ public final class RefundStore: Sendable {
     static let watchedSelection = """
         SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
-               s.attempted_at, s.failures,
+               s.attempted_at, s.failures, t.attempts, t.requested_at,
                \(SummaryColumns.selection)
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
@@ -311,6 +311,7 @@ public final class RefundStore: Sendable {
         let path = self.path
         return try run { db in
             guard try TrackedOrder.exists(db, key: orderID) else { return nil }
+            try Self.markAttempted(db, orderID: orderID)
             let previous = try Self.storedReport(db, orderID: orderID, file: path)
             let report = fetched.keepingPayU(from: previous)
             let changes = OrderChange.between(previous, report)
@@ -340,10 +341,18 @@ public final class RefundStore: Sendable {
         }
     }
 
+    /// One more fetch of the order stored: its lease and any request for it are done with.
+    static func markAttempted(_ db: Database, orderID: Int64) throws {
+        try db.execute(sql: """
+            UPDATE tracked_order SET attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, requested_at = NULL WHERE id = ?
+            """, arguments: [orderID])
+    }
+
     /// Stores a failed fetch. The last good report and its summary stay as they were.
     public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) throws(StoreError) {
         try run { db in
             guard try TrackedOrder.exists(db, key: orderID) else { return }
+            try Self.markAttempted(db, orderID: orderID)
             try db.execute(
                 sql: """
                     INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)

@@ -24,6 +24,9 @@ enum Schema {
         migrator.registerMigration("v3: poll schedule") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4: pollers sharing the work") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -136,5 +139,27 @@ enum Schema {
         ALTER TABLE "order_state" ADD COLUMN "settled_at" DATETIME;
         ALTER TABLE "order_state" ADD COLUMN "failures" INTEGER NOT NULL DEFAULT 0;
         UPDATE "order_state" SET "failures" = 1 WHERE "failed_at" IS NOT NULL;
+        """
+
+    /// Pollers sharing the work (`refundwatch poll`, any number of them on one store). Each order
+    /// counts its fetch attempts, so that a poller can claim an order only if nobody fetched it
+    /// since the poller read the watchlist; a claim is a lease (`lease_owner` until `lease_until`),
+    /// extended by the poller's heartbeat and given up when the fetch is stored, so a poller that
+    /// died loses nothing: its leases run out and another poller takes the orders.
+    /// `requested_at`: a dashboard asked the pollers to fetch this order now (`r`).
+    /// `poller`: one row a running poller, its heartbeat and when its last cycle ended.
+    static let v4 = """
+        ALTER TABLE "tracked_order" ADD COLUMN "attempts" INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE "tracked_order" ADD COLUMN "lease_owner" TEXT;
+        ALTER TABLE "tracked_order" ADD COLUMN "lease_until" DATETIME;
+        ALTER TABLE "tracked_order" ADD COLUMN "requested_at" DATETIME;
+        CREATE TABLE "poller" (
+            "id" TEXT NOT NULL PRIMARY KEY,
+            "host" TEXT NOT NULL,
+            "pid" INTEGER NOT NULL,
+            "started_at" DATETIME NOT NULL,
+            "beat_at" DATETIME NOT NULL,
+            "cycle_at" DATETIME
+        );
         """
 }

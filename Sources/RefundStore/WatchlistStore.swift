@@ -3,8 +3,8 @@ import RefundKit
 
 /// What every part of refundwatch asks of the watchlist's storage: the tracked orders, each one's
 /// last good report with its summary and last failure, the history of changes, and facts about the
-/// store. `RefundStore` keeps it in one SQLite file (a person's); the same behaviour on PostgreSQL
-/// (a team's) is the other implementation to come.
+/// store. `RefundStore` keeps it in one SQLite file (a person's), `PostgresStore` in a PostgreSQL
+/// database (a team's), with the same behaviour (`WatchlistStoreContractTests` runs on both).
 ///
 /// Every method may wait (a server is a network away), and throws `StoreError`, which names the
 /// store and says what to do. Every order's report, summary and history are written in one
@@ -38,6 +38,43 @@ public protocol WatchlistStore: Sendable {
     func verify() async throws(StoreError)
     /// A number that changes when another process has written since the last call.
     func externalChanges() async throws(StoreError) -> Int
+
+    // Pollers sharing the work: any number of `refundwatch poll` on one store.
+
+    /// Leases to `poller`, for `lease` seconds, those of `candidates` that no other poller holds
+    /// (or whose lease ran out) and that nobody fetched since they were read (`attempts`
+    /// unchanged); returns the orders leased, in watchlist order. Storing an order's fetch ends its
+    /// lease.
+    func claim(_ candidates: [WatchedOrder], poller: String, lease: TimeInterval) async throws(StoreError) -> [TrackedOrder]
+    /// A running poller's heartbeat: says it is alive (and, with `cycleEnded`, that a cycle just
+    /// ended), and extends its leases by `lease` seconds from now.
+    func beat(poller: String, host: String, pid: Int, cycleEnded: Bool, lease: TimeInterval) async throws(StoreError)
+    /// A poller stopping: its row goes, and its leases are given back.
+    func retire(poller: String) async throws(StoreError)
+    /// Pollers whose last heartbeat is at most `seenWithin` seconds old, by the store's clock.
+    func pollers(seenWithin: TimeInterval) async throws(StoreError) -> [PollerPresence]
+    /// Asks the pollers to fetch these orders now (they count as due until fetched).
+    func requestFetch(orderIDs: [Int64]) async throws(StoreError)
+    /// Orders asked for and not fetched yet.
+    func requestedCount() async throws(StoreError) -> Int
+}
+
+/// A poller that beat recently, as the store knows it.
+public struct PollerPresence: Sendable, Hashable {
+    public var id: String
+    public var host: String
+    public var pid: Int
+    /// Seconds since its last heartbeat, and since its last cycle ended (nil: none yet).
+    public var sinceBeat: TimeInterval
+    public var sinceCycle: TimeInterval?
+
+    public init(id: String, host: String, pid: Int, sinceBeat: TimeInterval, sinceCycle: TimeInterval?) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.sinceBeat = sinceBeat
+        self.sinceCycle = sinceCycle
+    }
 }
 
 extension RefundStore: WatchlistStore {

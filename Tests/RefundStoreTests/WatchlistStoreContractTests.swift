@@ -38,6 +38,37 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
+extension StoreBackend {
+    /// The backends two processes can share (an in-memory database is one process's).
+    static let shared: [StoreBackend] = [.sqliteFile, .postgres]
+
+    /// Two handles on one fresh store, as two processes would have: one file opened twice, or two
+    /// connection pools to one database.
+    func makeTwo() async throws -> (first: any WatchlistStore, second: any WatchlistStore, cleanup: @Sendable () -> Void) {
+        switch self {
+        case .sqliteMemory:
+            throw CancellationError()  // an in-memory database is one process's: not in `shared`
+        case .sqliteFile:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            return (try RefundStore.open(at: folder + "/w.sqlite"), try RefundStore.open(at: folder + "/w.sqlite"),
+                    { try? FileManager.default.removeItem(atPath: folder) })
+        case .postgres:
+            let server = try PostgresServer.start()
+            do {
+                try server.psql("CREATE DATABASE watchlist")
+                let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
+                let first = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password])
+                let second = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password])
+                return (first, second, { server.stop() })
+            } catch {
+                server.stop()
+                throw error
+            }
+        }
+    }
+}
+
 @Suite struct WatchlistStoreContractTests {
     typealias B = ReportBuilder
     let t0 = ReportBuilder.created
@@ -126,5 +157,82 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         #expect(try await store.externalChanges() == before, "this process's own writes are not another's")
         try await store.verify()
         #expect(!store.location.isEmpty)
+    }
+
+    // MARK: - Pollers sharing the work
+
+    @Test(arguments: StoreBackend.shared)
+    func anOrderIsClaimedByOnePollerUntilItsFetchIsStoredOrItsLeaseRunsOut(_ backend: StoreBackend) async throws {
+        let (a, b, cleanup) = try await backend.makeTwo()
+        defer { cleanup() }
+        let ids = try await a.add((1...4).map { order("ORD-\($0)") }).added.compactMap(\.id)
+        let read = try await b.watchlist()
+        #expect(try await a.claim(read, poller: "A", lease: 60).map(\.id) == ids)
+        #expect(try await b.claim(read, poller: "B", lease: 60).isEmpty, "leased to A")
+        #expect(try await a.claim(read, poller: "A", lease: 60).map(\.id) == ids, "a poller may claim again what it holds")
+
+        // A stores order 1: its lease ends, and a claim made from the watchlist read before that
+        // does not take it (it was fetched since), while one made from a fresh read does.
+        _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[0], rule: OverdueRule())
+        #expect(try await b.claim(read, poller: "B", lease: 60).isEmpty)
+        let fresh = try await b.watchlist()
+        #expect(fresh[0].attempts == read[0].attempts + 1)
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == [ids[0]])
+
+        // B retires, giving order 1 back; A takes it with orders 2 to 4 it holds, on a short
+        // lease, and dies: once its leases run out, B takes all four.
+        try await a.retire(poller: "B")
+        #expect(try await a.claim(fresh, poller: "A", lease: 0.3).map(\.id) == ids)
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == ids)
+
+        // A heartbeat keeps a poller's leases alive past their first expiry.
+        try await b.retire(poller: "B")
+        #expect(try await a.claim(fresh, poller: "A", lease: 0.5).count == 4)
+        for _ in 0..<4 {
+            try await Task.sleep(for: .milliseconds(200))
+            try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 0.5)
+        }
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "A beat, so its leases hold")
+    }
+
+    @Test(arguments: StoreBackend.shared)
+    func pollersAreSeenByTheirHeartbeatsAndGoneWhenTheyRetire(_ backend: StoreBackend) async throws {
+        let (a, b, cleanup) = try await backend.makeTwo()
+        defer { cleanup() }
+        #expect(try await b.pollers(seenWithin: 15).isEmpty)
+        try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
+        try await a.beat(poller: "host-2:202", host: "host-2", pid: 202, cycleEnded: true, lease: 30)
+        let seen = try await b.pollers(seenWithin: 15)
+        #expect(seen.map(\.id) == ["host-1:101", "host-2:202"])
+        #expect(seen.map(\.pid) == [101, 202] && seen.map(\.host) == ["host-1", "host-2"])
+        #expect(seen[0].sinceCycle == nil, "no cycle ended yet")
+        #expect(try #require(seen[1].sinceCycle) < 5 && seen[1].sinceBeat < 5)
+        try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
+        #expect(try await b.pollers(seenWithin: 15)[1].sinceCycle != nil, "a beat without a cycle keeps the last cycle's time")
+        try await Task.sleep(for: .milliseconds(1_100))
+        #expect(try await b.pollers(seenWithin: 1).isEmpty, "not seen within the last second")
+        try await a.retire(poller: "host-1:101")
+        #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-2:202"])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func anOrderAskedForIsDueUntilItIsFetched(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try await backend.make()
+        defer { cleanup() }
+        let ids = try await store.add([order("ORD-1"), order("ORD-2")]).added.compactMap(\.id)
+        for id in ids { _ = try await store.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule()) }
+        let policy = PollPolicy(interval: 60)
+        #expect(PollPlan(try await store.watchlist(), policy: policy, now: t0 + 1).due.isEmpty, "both fetched a second ago")
+        try await store.requestFetch(orderIDs: [ids[1]])
+        try await store.requestFetch(orderIDs: [ids[1]])
+        #expect(try await store.requestedCount() == 1)
+        let rows = try await store.watchlist()
+        #expect(rows[1].requestedAt != nil && rows[0].requestedAt == nil)
+        #expect(PollPlan(rows, policy: policy, now: t0 + 1).due.map(\.id) == [ids[1]], "asked for: due now")
+        _ = try await store.record(B.order([], fetchedAt: t0 + 2), orderID: ids[1], rule: OverdueRule())
+        #expect(try await store.requestedCount() == 0)
+        #expect(try await store.watchlist()[1].requestedAt == nil)
     }
 }

@@ -7,6 +7,7 @@
 enum PostgresSchema {
     static let migrations: [(version: Int, name: String, sql: String)] = [
         (1, "watchlist, last reports, summaries, history, poll schedule", v1),
+        (2, "pollers sharing the work", v2),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -83,5 +84,26 @@ enum PostgresSchema {
             seq bigint NOT NULL,
             at timestamptz NOT NULL DEFAULT now()
         );
+        """
+
+    /// Pollers sharing the work: as the SQLite file's v4. An order's `attempts` counts its
+    /// fetches, so a poller claims it only if nobody fetched it since the poller read the
+    /// watchlist; the claim is a lease (`lease_owner` until `lease_until`, the server's clock),
+    /// extended by the poller's heartbeat and given up when the fetch is stored. `requested_at`:
+    /// a dashboard asked the pollers to fetch the order now. `poller`: one row a running poller.
+    static let v2 = """
+        ALTER TABLE tracked_order ADD COLUMN attempts bigint NOT NULL DEFAULT 0;
+        ALTER TABLE tracked_order ADD COLUMN lease_owner text;
+        ALTER TABLE tracked_order ADD COLUMN lease_until timestamptz;
+        ALTER TABLE tracked_order ADD COLUMN requested_at timestamptz;
+        CREATE INDEX tracked_order_requested ON tracked_order (requested_at) WHERE requested_at IS NOT NULL;
+        CREATE TABLE poller (
+            id text PRIMARY KEY,
+            host text NOT NULL,
+            pid integer NOT NULL,
+            started_at timestamptz NOT NULL,
+            beat_at timestamptz NOT NULL,
+            cycle_at timestamptz
+        )
         """
 }

@@ -210,7 +210,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
 
     static let watchedSQL = """
         SELECT \(orderColumns), s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
-               s.attempted_at, s.failures, \(SummaryColumns.selection)
+               s.attempted_at, s.failures, t.attempts, t.requested_at, \(SummaryColumns.selection)
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
 
@@ -242,7 +242,8 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
         return WatchedOrder(order: try trackedOrder(row), summary: try summary(row), fetchedAt: try row["fetched_at"].decode(Date?.self),
                             changedAt: try row["changed_at"].decode(Date?.self), failure: failure,
-                            attemptedAt: try row["attempted_at"].decode(Date?.self), failures: Int(try row["failures"].decode(Int32?.self) ?? 0))
+                            attemptedAt: try row["attempted_at"].decode(Date?.self), failures: Int(try row["failures"].decode(Int32?.self) ?? 0),
+                            attempts: try row["attempts"].decode(Int64.self), requestedAt: try row["requested_at"].decode(Date?.self))
     }
 
     /// The summary from its columns; nil when the order was never fetched.
@@ -334,6 +335,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             // The order's row locked: a second process recording it waits, then sees this report.
             let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
             guard exists != nil else { return nil }
+            try await self.markAttempted(connection, logger, orderID: orderID)
             let previous = try await self.storedReport(connection, logger, orderID: orderID)
             let report = fetched.keepingPayU(from: previous)
             let changes = OrderChange.between(previous, report)
@@ -365,10 +367,18 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
+    /// One more fetch of the order stored: its lease and any request for it are done with.
+    func markAttempted(_ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws {
+        try await connection.query("""
+            UPDATE tracked_order SET attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, requested_at = NULL WHERE id = \(orderID)
+            """, logger: logger)
+    }
+
     public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError) {
         try await transaction { connection, logger in
             let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
             guard exists != nil else { return }
+            try await self.markAttempted(connection, logger, orderID: orderID)
             try await connection.query("""
                 INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)
                 VALUES (\(orderID), \(date), \(error.category.rawValue), \(error.service?.rawValue), \(error.message), \(date), 1)
