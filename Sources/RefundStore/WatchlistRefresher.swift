@@ -50,26 +50,53 @@ public struct WatchlistRefresher: Sendable {
     /// ones in flight short: they are `.interrupted` and nothing is written for them.
     public func refresh(_ orders: [TrackedOrder], progress: @Sendable (Result, Int) async -> Void = { _, _ in },
                         stopping: @escaping @Sendable () -> Bool = { false }) async throws(StoreError) -> [Result] {
+        let given = Given(orders)
+        return try await refresh(feed: { given.take() }, progress: progress, stopping: stopping)
+    }
+
+    /// As `refresh(_:)`, with the orders asked for as they are needed: `feed` is called whenever
+    /// fewer than `window` orders are in flight and the last batch it gave is used up, and an
+    /// empty batch means there are no more. A poller feeds the orders it has just claimed, so that
+    /// it holds no more leases than it is about to use.
+    public func refresh(feed: @escaping @Sendable () async throws(StoreError) -> [TrackedOrder],
+                        progress: @Sendable (Result, Int) async -> Void = { _, _ in },
+                        stopping: @escaping @Sendable () -> Bool = { false }) async throws(StoreError) -> [Result] {
         var results: [Result] = []
-        results.reserveCapacity(orders.count)
         var storeFailure: StoreError?
         await withTaskGroup(of: (TrackedOrder, Swift.Result<OrderReport, RefundWatchError>).self) { group in
-            var next = orders.startIndex
-            func startNext() {
-                guard next < orders.endIndex, !stopping(), !Task.isCancelled else { return }
-                let order = orders[next]
-                next += 1
-                group.addTask {
-                    do throws(RefundWatchError) {
-                        let report = try await service.report(referenceID: order.referenceID, phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
-                        return (order, .success(report))
-                    } catch {
-                        return (order, .failure(error))
+            var queue: [TrackedOrder] = []
+            var next = 0
+            var exhausted = false
+            var running = 0
+            func topUp() async throws(StoreError) {
+                while running < window, !stopping(), !Task.isCancelled {
+                    if next == queue.count {
+                        guard !exhausted else { return }
+                        queue = try await feed()
+                        next = 0
+                        if queue.isEmpty { exhausted = true; return }
+                    }
+                    let order = queue[next]
+                    next += 1
+                    running += 1
+                    group.addTask {
+                        do throws(RefundWatchError) {
+                            let report = try await service.report(referenceID: order.referenceID, phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
+                            return (order, .success(report))
+                        } catch {
+                            return (order, .failure(error))
+                        }
                     }
                 }
             }
-            for _ in 0..<window { startNext() }
+            do throws(StoreError) {
+                try await topUp()
+            } catch {
+                storeFailure = error
+                return
+            }
             while let (order, fetched) = await group.next() {
+                running -= 1
                 if Task.isCancelled, case .failure = fetched {
                     let result = Result(order: order, outcome: .interrupted)
                     results.append(result)
@@ -80,16 +107,24 @@ public struct WatchlistRefresher: Sendable {
                     let result = try await store(order, fetched)
                     results.append(result)
                     await progress(result, results.count)
+                    try await topUp()
                 } catch {
                     storeFailure = error
                     group.cancelAll()
                     break
                 }
-                startNext()
             }
         }
         if let storeFailure { throw storeFailure }
         return results
+    }
+
+    /// A fixed list of orders as a feed: all of them at once, then none.
+    private final class Given: @unchecked Sendable {
+        private var orders: [TrackedOrder]?
+        private let lock = NSLock()
+        init(_ orders: [TrackedOrder]) { self.orders = orders }
+        func take() -> [TrackedOrder] { lock.withLock { defer { orders = nil }; return orders ?? [] } }
     }
 
     private func store(_ order: TrackedOrder, _ fetched: Swift.Result<OrderReport, RefundWatchError>) async throws(StoreError) -> Result {
