@@ -247,6 +247,36 @@ public final class RefundStore: Sendable {
         }
     }
 
+    public func watchedOrders(ids: [Int64]) throws(StoreError) -> [WatchedOrder] {
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            var found: [WatchedOrder] = []
+            // SQLite takes at most 32,766 parameters a statement.
+            for start in stride(from: 0, to: ids.count, by: 10_000) {
+                let some = Array(ids[start..<min(ids.count, start + 10_000)])
+                let marks = Array(repeating: "?", count: some.count).joined(separator: ",")
+                let statement = try db.makeStatement(sql: Self.watchedSelection + " WHERE t.id IN (\(marks)) ORDER BY t.id")
+                let reader = WatchedRowReader(statement)
+                found += try Row.fetchAll(statement, arguments: StatementArguments(some)).map(reader.watched)
+            }
+            return found.sorted { $0.order.id! < $1.order.id! }
+        }
+    }
+
+    /// Another process's writes are noticed by asking the file (`externalChanges`) every
+    /// `StoreChange.fileLatency`; SQLite cannot say which rows they were.
+    public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
+        var seen = try externalChanges()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: StoreChange.fileLatency)
+            let now = try externalChanges()
+            if now != seen {
+                seen = now
+                await changed(.everything)
+            }
+        }
+    }
+
     /// A watchlist row: the order, its fetch times and last failure, its summary's columns.
     static let watchedSelection = """
         SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,

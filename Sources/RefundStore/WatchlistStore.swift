@@ -23,6 +23,8 @@ public protocol WatchlistStore: Sendable {
     /// Every order with its summary, fetch times and last failure, in the order added.
     func watchlist() async throws(StoreError) -> [WatchedOrder]
     func watchedOrder(id: Int64) async throws(StoreError) -> WatchedOrder?
+    /// The rows of these orders, in watchlist order; an order removed is absent.
+    func watchedOrders(ids: [Int64]) async throws(StoreError) -> [WatchedOrder]
     /// The last good report; nil if never fetched. A stored report that cannot be read throws.
     func report(orderID: Int64) async throws(StoreError) -> OrderReport?
     func reports() async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)]
@@ -38,6 +40,10 @@ public protocol WatchlistStore: Sendable {
     func verify() async throws(StoreError)
     /// A number that changes when another process has written since the last call.
     func externalChanges() async throws(StoreError) -> Int
+    /// Tells `changed` what other processes write, as they write it, until the task is cancelled
+    /// or the store goes away (then it throws). PostgreSQL names the orders (LISTEN/NOTIFY); an
+    /// SQLite file says only that something changed, within `StoreChange.fileLatency`.
+    func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError)
 
     // Pollers sharing the work: any number of `refundwatch poll` on one store.
 
@@ -57,6 +63,17 @@ public protocol WatchlistStore: Sendable {
     func requestFetch(orderIDs: [Int64]) async throws(StoreError)
     /// Orders asked for and not fetched yet.
     func requestedCount() async throws(StoreError) -> Int
+}
+
+/// What another process changed.
+public enum StoreChange: Sendable, Hashable {
+    /// These orders' rows: added, changed or removed.
+    case orders(Set<Int64>)
+    /// Anything: read the watchlist again.
+    case everything
+
+    /// How often an SQLite file is asked whether another process wrote to it.
+    public static let fileLatency: Duration = .milliseconds(250)
 }
 
 /// A poller that beat recently, as the store knows it.

@@ -235,4 +235,48 @@ extension StoreBackend {
         #expect(try await store.requestedCount() == 0)
         #expect(try await store.watchlist()[1].requestedAt == nil)
     }
+
+    // MARK: - Live changes
+
+    @Test(arguments: StoreBackend.shared)
+    func anotherProcesssWritesAreToldAsTheyHappenAndOurOwnAreNot(_ backend: StoreBackend) async throws {
+        let (a, b, cleanup) = try await backend.makeTwo()
+        defer { cleanup() }
+        let ids = try await a.add([order("ORD-1"), order("ORD-2"), order("ORD-3")]).added.compactMap(\.id)
+        let heard = Heard()
+        let watcher = Task { try await b.watchChanges { await heard.add($0) } }
+        defer { watcher.cancel() }
+        try await Task.sleep(for: .milliseconds(300))  // LISTEN in place
+
+        _ = try await b.record(B.order([], fetchedAt: t0), orderID: ids[0], rule: OverdueRule())
+        _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[1], rule: OverdueRule())
+        let told = await heard.waitFor(seconds: 2) { !$0.isEmpty }
+        switch backend {
+        case .postgres:
+            #expect(told == [.orders([ids[1]])], "the order another process wrote, not the one we wrote")
+        default:
+            #expect(told == [.everything], "a file says only that something changed")
+        }
+        await heard.clear()
+        _ = try await a.remove(referenceIDs: ["ORD-3"])
+        let removal = await heard.waitFor(seconds: 2) { !$0.isEmpty }
+        #expect(removal == [backend == .postgres ? .orders([ids[2]]) : .everything])
+        #expect(try await b.watchedOrders(ids: [ids[2], ids[1], ids[0]]).map(\.order.id) == [ids[0], ids[1]], "a removed order is absent")
+    }
+}
+
+/// What a store's `watchChanges` told, for a test to wait on.
+actor Heard {
+    private(set) var changes: [StoreChange] = []
+    func add(_ change: StoreChange) { changes.append(change) }
+    func clear() { changes = [] }
+
+    /// Waits until `enough` holds (at most `seconds`); what was heard by then.
+    func waitFor(seconds: Double, _ enough: ([StoreChange]) -> Bool) async -> [StoreChange] {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !enough(changes) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return changes
+    }
 }

@@ -77,7 +77,7 @@ extension PostgresStore {
             try await connection.query("""
                 UPDATE tracked_order SET requested_at = COALESCE(requested_at, now()) WHERE id = ANY(\(orderIDs)::bigint[])
                 """, logger: logger)
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: orderIDs)
         }
     }
 

@@ -130,12 +130,22 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         return nil
     }
 
-    /// Marks a write by this process, so others' `externalChanges` move and ours does not.
-    func markWritten(_ connection: PostgresConnection, _ logger: Logger) async throws {
+    /// The channel every write is announced on, for dashboards to LISTEN to.
+    static let changeChannel = "refundwatch_changes"
+
+    /// Marks a write by this process, so others' `externalChanges` move and ours does not, and
+    /// announces the orders it changed (nil: any of them) on `changeChannel`, in the same
+    /// transaction: PostgreSQL delivers the notification when, and only if, the write commits.
+    /// The payload is `WRITER:ID,ID,…` or `WRITER:*`, at most 8000 bytes as PostgreSQL allows.
+    func markWritten(_ connection: PostgresConnection, _ logger: Logger, orders: [Int64]? = nil) async throws {
         try await connection.query("""
             INSERT INTO store_change (writer, seq) VALUES (\(writer), nextval('store_change_seq'))
             ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at = now()
             """, logger: logger)
+        if let orders, orders.isEmpty { return }
+        var list = orders.map { $0.map(String.init).joined(separator: ",") } ?? "*"
+        if list.utf8.count > 7_000 { list = "*" }
+        try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(writer + ":" + list))", logger: logger)
     }
 
     // MARK: - Watchlist
@@ -157,7 +167,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
                     outcome.duplicates.append(order)
                 }
             }
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: outcome.added.compactMap(\.id))
             return outcome
         }
     }
@@ -165,11 +175,14 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     public func remove(referenceIDs: [String]) async throws(StoreError) -> [String] {
         try await transaction { connection, logger in
             var removed: [String] = []
+            var orders: [Int64] = []
             for id in referenceIDs {
                 let rows = try await connection.query("DELETE FROM tracked_order WHERE reference_id = \(id) RETURNING id", logger: logger)
-                if try await Self.value(rows, Int64.self) != nil { removed.append(id) }
+                let gone = try await rows.collect().map { try $0.decode(Int64.self) }
+                if !gone.isEmpty { removed.append(id) }
+                orders += gone
             }
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: orders)
             return removed
         }
     }
@@ -220,6 +233,11 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
 
     public func watchedOrder(id: Int64) async throws(StoreError) -> WatchedOrder? {
         try await watched(where: "WHERE t.id = \(id)").first
+    }
+
+    public func watchedOrders(ids: [Int64]) async throws(StoreError) -> [WatchedOrder] {
+        guard !ids.isEmpty else { return [] }
+        return try await watched(where: "WHERE t.id = ANY(\(ids)::bigint[])")
     }
 
     func watched(where condition: PostgresQuery) async throws(StoreError) -> [WatchedOrder] {
@@ -362,7 +380,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             binds.append(orderID)
             let assignments = SummaryColumns.names.enumerated().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
             try await connection.query(PostgresQuery(unsafeSQL: "UPDATE order_state SET \(assignments) WHERE order_id = $\(SummaryColumns.names.count + 1)", binds: binds), logger: logger)
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: [orderID])
             return RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: previous == nil)
         }
     }
@@ -387,7 +405,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
                     error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at,
                     failures = order_state.failures + 1
                 """, logger: logger)
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: [orderID])
         }
     }
 
@@ -423,7 +441,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             try await connection.query("""
                 INSERT INTO store_meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
                 """, logger: logger)
-            try await self.markWritten(connection, logger)
+            try await self.markWritten(connection, logger, orders: [])
         }
     }
 
@@ -433,6 +451,33 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     public func externalChanges() async throws(StoreError) -> Int {
         try await transaction { connection, logger in
             Int(try await Self.value(connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM store_change WHERE writer <> \(self.writer)", logger: logger), Int64.self) ?? 0)
+        }
+    }
+
+    /// LISTENs on `changeChannel` on a connection of its own. Writes by this process (its own
+    /// `writer` in the payload) are left out: it knows them already.
+    public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
+        let writer = self.writer
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: Self.changeChannel) { notifications in
+                    for try await notification in notifications {
+                        guard let colon = notification.payload.firstIndex(of: ":"),
+                              notification.payload[..<colon] != writer else { continue }
+                        let list = notification.payload[notification.payload.index(after: colon)...]
+                        if list == "*" {
+                            await changed(.everything)
+                        } else {
+                            await changed(.orders(Set(list.split(separator: ",").compactMap { Int64($0) })))
+                        }
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            throw storeError(error)
         }
     }
 }
