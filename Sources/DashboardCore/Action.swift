@@ -62,6 +62,14 @@ public enum Action: Sendable {
     case exported(ExportSummary)
     /// `e` could not write its file: why.
     case exportFailed(String)
+    /// Another process changed these orders: their rows as stored now (an id without a row was
+    /// removed).
+    case rowsChanged(Set<Int64>, rows: [WatchedOrder])
+    /// The pollers whose heartbeats the store has (checked every few seconds). While one runs
+    /// this dashboard fetches nothing itself.
+    case pollersSeen([PollerPresence])
+    /// The pollers were asked to fetch these orders now (`r`, `R` while pollers run).
+    case requested([Int64])
 }
 
 /// What `update` asks the executable to do; results come back as actions.
@@ -80,6 +88,8 @@ public enum Effect: Sendable, Hashable {
     case untrack(String)
     /// Write these stored orders' refunds to a file (CSV, or JSON for a .json name), as `export` does.
     case export([Int64], path: String)
+    /// Ask the pollers to fetch these orders now (they run on the same store).
+    case requestFetch([Int64])
     /// Put this text on the clipboard (OSC 52).
     case copy(String)
     case quit

@@ -106,7 +106,16 @@ enum StatusLine {
             return
         }
         var left: String
-        if state.isRefreshing {
+        if state.pollersRun, let pollers = state.pollers {
+            // "live · 2 pollers · last cycle 14s ago": the pollers fetch, this shows what they store.
+            left = "live · \(plural(pollers.count, "poller"))"
+            if let since = pollers.sinceCycle {
+                left += " · last cycle \(Age.text(since: pollers.at.addingTimeInterval(-since), now: state.wall))"
+            } else {
+                left += " · first cycle running"
+            }
+            if !state.requested.isEmpty { left += " · \(Format.count(state.requested.count)) asked for" }
+        } else if state.isRefreshing {
             left = "refreshing \(state.refreshDone)/\(state.refreshTotal)"
         } else if let last = state.lastRefresh {
             left = "updated \(Age.text(since: last, now: state.wall))"
@@ -121,10 +130,10 @@ enum StatusLine {
         if state.readOnly { left += " · read-only" }
         if state.paused {
             left += " · paused"
-        } else if !state.isRefreshing, let next = state.nextRefresh {
+        } else if !state.isRefreshing, !state.pollersRun, let next = state.nextRefresh {
             left += schedule(state, nextRound: next)
         }
-        left += " · every \(Format.interval(state.interval))"
+        if !state.pollersRun { left += " · every \(Format.interval(state.interval))" }
         let hints = "? help  q quit"
         // On a narrow terminal whole parts go, from the end, rather than one cut in the middle.
         let room = area.width - DisplayWidth.of(hints) - 2

@@ -95,6 +95,21 @@ public struct Prompt: Sendable, Hashable {
     }
 }
 
+/// The pollers the store knew of at one moment.
+public struct PollersSeen: Sendable, Hashable {
+    public var count: Int
+    /// Seconds since the latest cycle of any of them ended, as of `at` (nil: none ended yet).
+    public var sinceCycle: TimeInterval?
+    /// When they were counted (wall clock).
+    public var at: Date
+
+    public init(count: Int, sinceCycle: TimeInterval?, at: Date) {
+        self.count = count
+        self.sinceCycle = sinceCycle
+        self.at = at
+    }
+}
+
 /// An order looked up with `o`: shown like a tracked one, stored nowhere.
 public struct Lookup: Sendable, Hashable {
     public var referenceID: String
@@ -140,6 +155,11 @@ public struct DashboardState: Sendable {
     public var paused = false
     /// `--no-fetch`: nothing is fetched or written here; what other processes store shows up.
     public var readOnly = false
+    /// Pollers running on this store, as last seen: while there is one, this dashboard fetches
+    /// nothing itself and `r`/`R` ask the pollers.
+    public var pollers: PollersSeen?
+    /// Orders the pollers were asked for and have not stored yet.
+    public var requested: Set<Int64> = []
     public var inFlight: Set<Int64> = []
     public var refreshTotal = 0
     public var refreshDone = 0
@@ -205,6 +225,9 @@ public struct DashboardState: Sendable {
 
     public var isRefreshing: Bool { !inFlight.isEmpty }
 
+    /// Pollers do the fetching: one was seen in the store lately.
+    public var pollersRun: Bool { (pollers?.count ?? 0) > 0 }
+
     /// The filter is being typed: keys go to it.
     public var editingFilter: Bool { prompt?.kind == .filter }
 
@@ -217,6 +240,8 @@ public struct DashboardState: Sendable {
 
     /// One order's new row after a fetch: moved to its new place without sorting the others.
     public mutating func replaceRow(_ row: WatchedOrder) { index.replace(row) }
+    /// Other processes' changes: these ids' rows as stored now (an id without a row is gone).
+    public mutating func applyChanges(_ ids: Set<Int64>, rows: [WatchedOrder]) { index.apply(ids, rows: rows) }
 
     public func row(id: Int64) -> WatchedOrder? { index.row(id: id) }
     public var visibleCount: Int { index.count }

@@ -16,7 +16,7 @@ public enum Dashboard {
         // row, the order that most needs attention.
         let movesRows: Bool
         switch action {
-        case .watchlistLoaded, .fetched: movesRows = state.prompt == nil
+        case .watchlistLoaded, .fetched, .rowsChanged: movesRows = state.prompt == nil
         case .key(let key): movesRows = state.prompt == nil && state.overlay == nil && KeyBindings.binding(for: key, atWatchlist: true)?.command == .sort
         default: movesRows = false
         }
@@ -27,7 +27,7 @@ public enum Dashboard {
         // --no-fetch: no API call and no change to the watchlist, whatever asked for one.
         let allowed = effects.filter { effect in
             switch effect {
-            case .refresh, .lookup, .track, .untrack: false
+            case .refresh, .lookup, .track, .untrack, .requestFetch: false
             default: true
             }
         }
@@ -61,7 +61,8 @@ public enum Dashboard {
             state.wall = wall
             if let flash = state.flash, wall.timeIntervalSince(flash.at) > Dashboard.flashSeconds { state.flash = nil }
             // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
-            if state.loaded, !state.paused, !state.readOnly, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
+            // While pollers run they fetch; this dashboard shows what they store.
+            if state.loaded, !state.paused, !state.readOnly, !state.pollersRun, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
                 return startRefresh(&state, orders: dueOrders(state))
             }
             if state.loaded, !state.isRefreshing, (state.planAt.map { wall.timeIntervalSince($0) >= 1 || wall < $0 } ?? true) {
@@ -91,6 +92,33 @@ public enum Dashboard {
                 state.stack.removeSubrange(gone...)
             }
             clampCursor(&state)
+            return []
+        case .rowsChanged(let ids, let rows):
+            state.applyChanges(ids, rows: rows)
+            for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
+            replan(&state)
+            if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
+                state.stack.removeSubrange(gone...)
+            }
+            clampCursor(&state)
+            // An order open on screen shows its new report and history.
+            return state.stack.compactMap(\.view.orderID).filter { ids.contains($0) && state.row(id: $0) != nil }.map { .loadDetail($0) }
+        case .pollersSeen(let pollers):
+            let before = state.pollersRun
+            state.pollers = PollersSeen(count: pollers.count, sinceCycle: pollers.compactMap(\.sinceCycle).min(), at: state.wall)
+            if before && !state.pollersRun {
+                // The last poller stopped: this dashboard fetches what is due, as without pollers.
+                state.requested = []
+                state.nextRefresh = state.wall
+                if !state.readOnly {
+                    state.flash = Flash(message: "no poller is running any more: this dashboard fetches what is due itself", isError: false, at: state.wall)
+                }
+            }
+            return []
+        case .requested(let ids):
+            state.requested.formUnion(ids.filter { state.row(id: $0) != nil })
+            let pollers = plural(state.pollers?.count ?? 1, "poller")
+            state.flash = Flash(message: "asked the \(pollers) to fetch \(plural(ids.count, "order")) now", isError: false, at: state.wall)
             return []
         case .detailLoaded(let id, let detail):
             state.details[id] = detail
@@ -278,8 +306,10 @@ public enum Dashboard {
                 state.lookups[id]?.inFlight = true
                 return [.lookup(id, referenceID: lookup.referenceID)]
             }
+            if state.pollersRun { return [.requestFetch(ordersOnScreen(state).compactMap(\.id))] }
             return startRefresh(&state, orders: ordersOnScreen(state))
         case .refreshAll:
+            if state.pollersRun { return [.requestFetch(state.rows.compactMap(\.order.id))] }
             return startRefresh(&state, orders: state.rows.map(\.order))
         case .pause:
             state.paused.toggle()

@@ -67,7 +67,12 @@ extension RefundStore {
         }
     }
 
-    public func requestedCount() async throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tracked_order WHERE requested_at IS NOT NULL") ?? 0 }
+    public func waitingCount() async throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM tracked_order
+                WHERE (requested_at IS NOT NULL OR attempts = 0) AND (lease_until IS NULL OR lease_until < ?)
+                """, arguments: [Date()]) ?? 0
+        }
     }
 }

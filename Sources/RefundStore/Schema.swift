@@ -153,6 +153,7 @@ enum Schema {
         ALTER TABLE "tracked_order" ADD COLUMN "lease_owner" TEXT;
         ALTER TABLE "tracked_order" ADD COLUMN "lease_until" DATETIME;
         ALTER TABLE "tracked_order" ADD COLUMN "requested_at" DATETIME;
+        CREATE INDEX "tracked_order_waiting" ON "tracked_order"("id") WHERE "requested_at" IS NOT NULL OR "attempts" = 0;
         CREATE TABLE "poller" (
             "id" TEXT NOT NULL PRIMARY KEY,
             "host" TEXT NOT NULL,

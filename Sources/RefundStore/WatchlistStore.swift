@@ -61,8 +61,9 @@ public protocol WatchlistStore: Sendable {
     func pollers(seenWithin: TimeInterval) async throws(StoreError) -> [PollerPresence]
     /// Asks the pollers to fetch these orders now (they count as due until fetched).
     func requestFetch(orderIDs: [Int64]) async throws(StoreError)
-    /// Orders asked for and not fetched yet.
-    func requestedCount() async throws(StoreError) -> Int
+    /// Orders waiting for a poller now: asked for, or never fetched (just added), and held by
+    /// none. A sleeping poller asks this every second.
+    func waitingCount() async throws(StoreError) -> Int
 }
 
 /// What another process changed.

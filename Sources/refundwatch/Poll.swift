@@ -105,9 +105,10 @@ struct Poll: AsyncParsableCommand {
             }
             status = cycle.summary?.exitStatus
             if once { break }
-            // Orders a dashboard asks for (r, R) end the sleep within a second.
+            // Orders a dashboard asks for (r, R), and orders just added, end the sleep within a
+            // second.
             await stop.sleep(for: cycle.wait(rate: rate, interval: configuration.refreshInterval),
-                             unless: { ((try? await store.requestedCount()) ?? 0) > 0 })
+                             unless: { ((try? await store.waitingCount()) ?? 0) > 0 })
         }
         heartbeat.cancel()
         try? await store.retire(poller: poller.id)

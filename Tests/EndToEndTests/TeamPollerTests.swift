@@ -82,12 +82,25 @@ import TestSupport
 
         let (first, _) = try CLIRunner.start(["poll", "--db", team.url, "--config", config], environment: environment(one))
         let (second, _) = try CLIRunner.start(["poll", "--db", team.url, "--config", config], environment: environment(two))
+        // Three dashboards open on the database while the pollers work: they fetch nothing.
+        var dashboards: [DashboardTerminalTests.Tmux] = []
+        for _ in 0..<3 {
+            let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)
+            try await tmux.keys(Self.dashboardCommand(team, config: config, folder: tmux.folder), enter: true)
+            dashboards.append(tmux)
+        }
+        defer { for tmux in dashboards { Task { await tmux.close() } } }
         let rows = try await team.waitFor(60) { $0.allSatisfy { $0.fetchedAt != nil } }
         #expect(rows.count == 120 && rows.allSatisfy { $0.fetchedAt != nil }, "\(rows.filter { $0.fetchedAt == nil }.count) never fetched")
         // Both pollers have finished their cycle and sleep: nothing more is fetched.
         try await Task.sleep(for: .seconds(2))
         let pollers = try await team.store.pollers(seenWithin: 20)
         #expect(pollers.count == 2 && pollers.allSatisfy { $0.sinceCycle != nil }, "\(pollers)")
+        for tmux in dashboards {
+            let screen = try await tmux.waitFor(5) { $0.contains("live · 2 pollers · last cycle") && $0.contains("120 orders") }
+            #expect(screen.contains("live · 2 pollers · last cycle"), "\(screen)")
+            try await tmux.keys("q")
+        }
         first.terminate()
         second.terminate()
         await first.exited()
@@ -103,6 +116,68 @@ import TestSupport
         #expect(try team.repeatedHistory().isEmpty)
         #expect(try await team.store.pollers(seenWithin: 20).isEmpty, "a poller stopped by a signal leaves the list")
         #expect(try team.server.psql("SELECT count(*) FROM tracked_order WHERE lease_owner IS NOT NULL", database: "team") == "0\n")
+    }
+
+    /// The dashboard on the team's database, as typed in a tmux shell (the password in the
+    /// environment, as PGPASSWORD).
+    static func dashboardCommand(_ team: TeamDatabase, config: String, folder: String) -> String {
+        let secrets = secretEnvironment().merging(["PGPASSWORD": team.server.password, "XDG_STATE_HOME": folder + "/state"]) { $1 }
+            .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        return "export \(secrets); clear; \(CLIRunner.executable.path) --db '\(team.url)' --config \(config)"
+    }
+
+    @Test func aDashboardShowsWhatAPollerOnAnotherConnectionStoresWithinASecondAndAsksItToFetch() async throws {
+        let team = try await TeamDatabase.start()
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop(); await team.stop() } }
+        let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)
+        defer { Task { await tmux.close() } }
+        let space = try StateWorkspace()
+        let config = try writeConfiguration(harness, refreshInterval: 3600)
+        let environment = space.environment.merging(["PGPASSWORD": team.server.password]) { $1 }
+        let order = harness.order(.multipleRefunds)
+        let (poller, _) = try CLIRunner.start(["poll", "--db", team.url, "--config", config], environment: environment)
+        defer { poller.terminate() }
+        try await tmux.keys(Self.dashboardCommand(team, config: config, folder: tmux.folder), enter: true)
+        let empty = try await tmux.waitFor(10) { $0.contains("live · 1 poller") }
+        #expect(empty.contains("live · 1 poller"), "\(empty)")
+
+        // Another process adds an order: the dashboard shows it; the poller wakes for it and stores
+        // it; the dashboard shows what it stored within a second.
+        let add = try await CLIRunner.run(["track", "add", order, "--db", team.url, "--config", config], environment: environment)
+        #expect(add.status == 0, "\(add.stderr)")
+        var stored: ContinuousClock.Instant?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while stored == nil && ContinuousClock.now < deadline {
+            if try await team.store.watchlist().first?.fetchedAt != nil { stored = .now } else { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let storedAt = try #require(stored, "the poller never stored the order")
+        let shown = try await tmux.waitFor(3) { $0.contains(order) && $0.contains("captured") }
+        let took = ContinuousClock.now - storedAt
+        #expect(shown.contains(order) && shown.contains("captured"), "\(shown)")
+        #expect(took < .seconds(1), "shown \(took) after the poller stored it")
+        #expect(harness.simulator.requestCounts().kaleyra == 1, "the poller's one lookup; the dashboard fetched nothing")
+
+        // R asks the poller: it fetches the order again, the dashboard does not.
+        try await tmux.key("R")
+        let asked = try await tmux.waitFor(3) { $0.contains("asked the 1 poller to fetch 1 order now") }
+        #expect(asked.contains("asked the 1 poller to fetch 1 order now"), "\(asked)")
+        let requestDeadline = ContinuousClock.now + .seconds(5)
+        while harness.simulator.requestCounts().kaleyra < 2 && ContinuousClock.now < requestDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(harness.simulator.requestCounts().kaleyra == 2, "fetched once more, by the poller")
+        let done = try await tmux.waitFor(3) { !$0.contains("asked for") }
+        #expect(!done.contains("asked for"), "\(done)")
+
+        // The poller stops: the dashboard says so and fetches by itself again.
+        poller.terminate()
+        await poller.exited()
+        let alone = try await tmux.waitFor(6) { $0.contains("no poller is running any more") }
+        #expect(alone.contains("no poller is running any more: this dashboard fetches what is due itself"), "\(alone)")
+        #expect(!alone.contains("live · "), "\(alone)")
+        try await tmux.keys("q")
+        #expect(TestSecrets.leaked(in: empty + shown + asked + alone) == [])
+        #expect(!(empty + shown + asked + alone).contains(team.server.password))
     }
 
     @Test func aPollerKilledMidCycleLosesNothingAndNoHistoryRowIsWrittenTwice() async throws {

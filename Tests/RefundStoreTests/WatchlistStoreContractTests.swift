@@ -222,17 +222,19 @@ extension StoreBackend {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
         let ids = try await store.add([order("ORD-1"), order("ORD-2")]).added.compactMap(\.id)
+        #expect(try await store.waitingCount() == 2, "never fetched: a poller wakes for them")
         for id in ids { _ = try await store.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule()) }
+        #expect(try await store.waitingCount() == 0)
         let policy = PollPolicy(interval: 60)
         #expect(PollPlan(try await store.watchlist(), policy: policy, now: t0 + 1).due.isEmpty, "both fetched a second ago")
         try await store.requestFetch(orderIDs: [ids[1]])
         try await store.requestFetch(orderIDs: [ids[1]])
-        #expect(try await store.requestedCount() == 1)
+        #expect(try await store.waitingCount() == 1)
         let rows = try await store.watchlist()
         #expect(rows[1].requestedAt != nil && rows[0].requestedAt == nil)
         #expect(PollPlan(rows, policy: policy, now: t0 + 1).due.map(\.id) == [ids[1]], "asked for: due now")
         _ = try await store.record(B.order([], fetchedAt: t0 + 2), orderID: ids[1], rule: OverdueRule())
-        #expect(try await store.requestedCount() == 0)
+        #expect(try await store.waitingCount() == 0)
         #expect(try await store.watchlist()[1].requestedAt == nil)
     }
 

@@ -90,13 +90,14 @@ enum PostgresSchema {
     /// fetches, so a poller claims it only if nobody fetched it since the poller read the
     /// watchlist; the claim is a lease (`lease_owner` until `lease_until`, the server's clock),
     /// extended by the poller's heartbeat and given up when the fetch is stored. `requested_at`:
-    /// a dashboard asked the pollers to fetch the order now. `poller`: one row a running poller.
+    /// a dashboard asked the pollers to fetch the order now; the index finds the orders a
+    /// sleeping poller wakes for (asked for, or never fetched). `poller`: one row a running poller.
     static let v2 = """
         ALTER TABLE tracked_order ADD COLUMN attempts bigint NOT NULL DEFAULT 0;
         ALTER TABLE tracked_order ADD COLUMN lease_owner text;
         ALTER TABLE tracked_order ADD COLUMN lease_until timestamptz;
         ALTER TABLE tracked_order ADD COLUMN requested_at timestamptz;
-        CREATE INDEX tracked_order_requested ON tracked_order (requested_at) WHERE requested_at IS NOT NULL;
+        CREATE INDEX tracked_order_waiting ON tracked_order (id) WHERE requested_at IS NOT NULL OR attempts = 0;
         CREATE TABLE poller (
             id text PRIMARY KEY,
             host text NOT NULL,

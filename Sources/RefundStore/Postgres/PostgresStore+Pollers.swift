@@ -81,9 +81,12 @@ extension PostgresStore {
         }
     }
 
-    public func requestedCount() async throws(StoreError) -> Int {
+    public func waitingCount() async throws(StoreError) -> Int {
         try await transaction { connection, logger in
-            Int(try await Self.value(connection.query("SELECT count(*)::bigint FROM tracked_order WHERE requested_at IS NOT NULL", logger: logger), Int64.self) ?? 0)
+            Int(try await Self.value(connection.query("""
+                SELECT count(*)::bigint FROM tracked_order
+                WHERE (requested_at IS NOT NULL OR attempts = 0) AND (lease_until IS NULL OR lease_until < clock_timestamp())
+                """, logger: logger), Int64.self) ?? 0)
         }
     }
 }

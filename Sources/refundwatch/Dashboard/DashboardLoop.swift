@@ -79,16 +79,51 @@ struct DashboardEffects: EffectPerformer {
     let verification: Task<Void, any Error>
 
     /// What another process stores (a poller, a `track refresh`, another dashboard) shows here
-    /// within a second, without fetching it again: twice a second the store says whether another
-    /// connection committed, and if one did the watchlist is read again.
-    static func watchOtherProcesses(_ store: any WatchlistStore, from baseline: Int, post: @escaping @Sendable (Action) -> Void) {
+    /// without fetching it again. On PostgreSQL the writer's NOTIFY names the orders and only their
+    /// rows are read; an SQLite file is asked four times a second whether another process wrote,
+    /// and then the watchlist is read again. Changes that arrive while rows are being read are
+    /// read together next. If the store goes away, the watch starts again after a pause, and
+    /// reads everything (what changed meanwhile was not told).
+    static func watchOtherProcesses(_ store: any WatchlistStore, post: @escaping @Sendable (Action) -> Void) {
+        let pending = PendingChanges()
         Task.detached {
-            var seen = baseline
+            for await _ in pending.signals {
+                guard let change = pending.take() else { continue }
+                do throws(StoreError) {
+                    switch change {
+                    case .everything:
+                        post(.watchlistLoaded(try await store.watchlist()))
+                    case .orders(let ids):
+                        post(.rowsChanged(ids, rows: try await store.watchedOrders(ids: Array(ids))))
+                    }
+                } catch {
+                    pending.add(change)
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        Task.detached {
+            var pause = 1.0
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                guard let now = try? await store.externalChanges(), now != seen else { continue }
-                seen = now
-                if let rows = try? await store.watchlist() { post(.watchlistLoaded(rows)) }
+                do throws(StoreError) {
+                    try await store.watchChanges { pending.add($0) }
+                } catch {
+                    post(.failed("live updates paused (\(error.description)); trying again in \(Int(pause))s"))
+                }
+                try? await Task.sleep(for: .seconds(pause))
+                pause = min(pause * 2, 30)
+                pending.add(.everything)
+            }
+        }
+    }
+
+    /// Every two seconds, the pollers running on this store: while there is one, this dashboard
+    /// leaves the fetching to them.
+    static func watchPollers(_ store: any WatchlistStore, post: @escaping @Sendable (Action) -> Void) {
+        Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                if let pollers = try? await store.pollers(seenWithin: Poller.aliveWithin) { post(.pollersSeen(pollers)) }
             }
         }
     }
@@ -150,15 +185,28 @@ struct DashboardEffects: EffectPerformer {
             let verification = self.verification
             Task.detached {
                 do {
-                    let baseline = try await store.externalChanges()
+                    // Watching starts first, so that nothing written during the load is missed.
+                    Self.watchOtherProcesses(store, post: post)
+                    let pollers = try await store.pollers(seenWithin: Poller.aliveWithin)
                     let rows = try await store.watchlist()
                     try await verification.value
+                    post(.pollersSeen(pollers))
                     post(.watchlistLoaded(rows))
-                    Self.watchOtherProcesses(store, from: baseline, post: post)
+                    Self.watchPollers(store, post: post)
                 } catch let error as StoreError {
                     post(.failed(error.description))
                 } catch {
                     post(.failed("\(error)"))
+                }
+            }
+        case .requestFetch(let ids):
+            Task.detached {
+                do throws(StoreError) {
+                    try await store.requestFetch(orderIDs: ids)
+                    post(.rowsChanged(Set(ids), rows: try await store.watchedOrders(ids: ids)))
+                    post(.requested(ids))
+                } catch {
+                    post(.failed(error.description))
                 }
             }
         case .loadDetail(let id):
@@ -203,4 +251,29 @@ struct DashboardEffects: EffectPerformer {
             }
         }
     }
+}
+
+/// Changes told by the store and not read yet, merged: a burst of NOTIFYs is read as one.
+final class PendingChanges: @unchecked Sendable {
+    private let lock = NSLock()
+    private var change: StoreChange?
+    let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+
+    init() {
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func add(_ new: StoreChange) {
+        lock.withLock {
+            switch (change, new) {
+            case (nil, _): change = new
+            case (.orders(let a), .orders(let b)): change = .orders(a.union(b))
+            default: change = .everything
+            }
+        }
+        signal.yield()
+    }
+
+    func take() -> StoreChange? { lock.withLock { defer { change = nil }; return change } }
 }

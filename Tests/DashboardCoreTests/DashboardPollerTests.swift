@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import RefundKit
+import RefundStore
+@testable import DashboardCore
+import TestReports
+
+/// A dashboard on a store where pollers run: it shows what they store and leaves the fetching to
+/// them; `r` and `R` ask them.
+@Suite struct DashboardPollerTests {
+    let t0 = Watchlists.t0
+
+    func presence(_ id: String, sinceCycle: TimeInterval?) -> PollerPresence {
+        PollerPresence(id: id, host: "h", pid: 1, sinceBeat: 1, sinceCycle: sinceCycle)
+    }
+
+    /// Loaded with three orders, none due for half an hour (the interval is 30 s: due ones are
+    /// made with `due`), and `pollers` seen.
+    func withPollers(_ pollers: [PollerPresence], width: Int = 100) -> DashboardState {
+        var state = Watchlists.loaded([Watchlists.row(1, "ORD-1"), Watchlists.row(2, "ORD-2"), Watchlists.row(3, "ORD-3")],
+                                      size: Size(width: width, height: 24))
+        _ = Dashboard.update(&state, .pollersSeen(pollers))
+        return state
+    }
+
+    func statusLine(_ state: DashboardState) -> String {
+        Dashboard.render(state).lines[state.size.height - 1]
+    }
+
+    @Test func withPollersRunningNothingIsFetchedHereAndTheStatusLineSaysLive() {
+        var state = withPollers([presence("a", sinceCycle: 14), presence("b", sinceCycle: 40)])
+        // Everything is due (never fetched by this dashboard's clock): still no refresh.
+        let effects = Dashboard.update(&state, .tick(now: t0 + 3_600, wall: t0 + 3_600))
+        #expect(!effects.contains { if case .refresh = $0 { true } else { false } }, "\(effects)")
+        #expect(statusLine(state).hasPrefix(" live · 2 pollers · last cycle "), "\(statusLine(state))")
+        var fresh = withPollers([presence("a", sinceCycle: 14), presence("b", sinceCycle: 40)])
+        #expect(statusLine(fresh).hasPrefix(" live · 2 pollers · last cycle 14s ago"), "\(statusLine(fresh))")
+        _ = Dashboard.update(&fresh, .pollersSeen([presence("a", sinceCycle: nil)]))
+        #expect(statusLine(fresh).hasPrefix(" live · 1 poller · first cycle running"), "\(statusLine(fresh))")
+    }
+
+    @Test func rAndRAskThePollersAndTheRowsSayWhenTheyAreDone() {
+        var state = withPollers([presence("a", sinceCycle: 3)])
+        #expect(Dashboard.update(&state, .key(.character("R"))) == [.requestFetch([1, 2, 3])])
+        #expect(Dashboard.update(&state, .key(.character("r"))) == [.requestFetch([1, 2, 3])], "the orders on screen")
+        _ = Dashboard.update(&state, .key(.down))
+        _ = Dashboard.update(&state, .key(.enter))
+        let open = state.frame.view.orderID!
+        #expect(Dashboard.update(&state, .key(.character("r"))) == [.requestFetch([open])], "the order open")
+        #expect(state.inFlight.isEmpty, "nothing is fetched here")
+        _ = Dashboard.update(&state, .key(.escape))
+
+        // The request stored: the flash says so and the status line counts what is asked for.
+        var asked = Watchlists.row(2, "ORD-2")
+        asked.requestedAt = t0
+        _ = Dashboard.update(&state, .rowsChanged([2], rows: [asked]))
+        _ = Dashboard.update(&state, .requested([2]))
+        #expect(state.flash?.message == "asked the 1 poller to fetch 1 order now")
+        #expect(statusLine(state).contains("live · 1 poller · last cycle just now · 1 asked for  "), "\(statusLine(state))")
+        // A poller stored it: no longer asked for.
+        var fetched = Watchlists.row(2, "ORD-2", stage: .failed)
+        fetched.attempts = 1
+        _ = Dashboard.update(&state, .rowsChanged([2], rows: [fetched]))
+        #expect(state.requested.isEmpty)
+        #expect(state.row(id: 2)?.summary?.stages["failed"] == 1)
+        #expect(!statusLine(state).contains("asked for"))
+    }
+
+    @Test func rowsOtherProcessesChangedAreUpdatedAddedAndRemovedInPlace() {
+        var state = withPollers([presence("a", sinceCycle: 3)])
+        _ = Dashboard.update(&state, .key(.enter))
+        #expect(state.frame.view == .order(state.visibleRow(0)!.order.id!))
+        let open = state.frame.view.orderID!
+        let changed = Watchlists.row(open, "ORD-\(open)", stage: .failed)
+        #expect(Dashboard.update(&state, .rowsChanged([open], rows: [changed])) == [.loadDetail(open)], "the open order shows its new report")
+        _ = Dashboard.update(&state, .rowsChanged([4], rows: [Watchlists.row(4, "ORD-4")]))
+        #expect(state.rows.map(\.order.id) == [1, 2, 3, 4], "an order added elsewhere")
+        _ = Dashboard.update(&state, .rowsChanged([open], rows: []))
+        #expect(state.row(id: open) == nil && state.frame.view == .watchlist, "removed elsewhere: its screen closes")
+        #expect(state.totals == Watchlists.loaded(state.rows).totals)
+    }
+
+    @Test func whenTheLastPollerStopsTheDashboardFetchesAgain() {
+        var state = withPollers([presence("a", sinceCycle: 3)])
+        _ = Dashboard.update(&state, .pollersSeen([]))
+        #expect(state.flash?.message == "no poller is running any more: this dashboard fetches what is due itself")
+        let effects = Dashboard.update(&state, .tick(now: t0 + 3_600, wall: t0 + 3_600))
+        #expect(effects.contains { if case .refresh = $0 { true } else { false } }, "\(effects)")
+        #expect(!statusLine(state).contains("live"))
+    }
+
+    @Test func aReadOnlyDashboardAsksNothingOfThePollers() {
+        var state = withPollers([presence("a", sinceCycle: 3)])
+        state.readOnly = true
+        #expect(Dashboard.update(&state, .key(.character("R"))).isEmpty)
+        #expect(state.flash?.message.hasPrefix("read-only (--no-fetch)") == true)
+    }
+}
