@@ -86,11 +86,12 @@ import TestSupport
         let secrets = secretEnvironment().map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         try await tmux.keys("export \(secrets); \(CLIRunner.executable.path) --db \(space.db) --config \(config)", enter: true)
         let (poller, _) = try CLIRunner.start(["poll", "--db", space.db, "--config", config], environment: space.environment)
-        let screen = try await tmux.waitFor { $0.contains("4 orders") && $0.contains("updated ") }
+        let screen = try await tmux.waitFor { $0.contains("4 orders") && ($0.contains("updated ") || $0.contains("live · ")) }
         #expect(screen.contains("4 orders"), "\(screen)")
         try await Task.sleep(for: .seconds(6.5))
         let last = try await tmux.screen()
-        #expect(last.contains("4 orders") && (last.contains("updated ") || last.contains("refreshing ")), "\(last)")
+        // The poller fetches; the dashboard, seeing its heartbeat, shows what it stores.
+        #expect(last.contains("4 orders") && last.contains("live · 1 poller · last cycle"), "\(last)")
         try await tmux.keys("q")
         poller.terminate()
         await poller.exited()
@@ -106,7 +107,7 @@ import TestSupport
         let used = Set(harness.simulator.receivedRequests().filter { $0.rawPath.contains("refunds") }.compactMap { $0.header("authorization") })
         #expect(used.count == tokenRequests, "one token request per renewal: \(tokenRequests) requests, \(used.count) tokens used")
         #expect(tokenRequests >= 3, "three lifetimes and more: \(tokenRequests)")
-        // Both fetch what is due, whichever comes first; the poller ran its cycles beside the dashboard.
+        // The poller ran its cycles beside the dashboard.
         #expect(log.contains("[refundwatch.poll] poll started") && log.contains("[refundwatch.poll] poll stopped by a signal"))
         // (The shell's command line held the secrets' variables; the dashboard's screen did not.)
         #expect(TestSecrets.leaked(in: log + screen + last) == [])

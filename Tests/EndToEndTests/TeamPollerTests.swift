@@ -45,8 +45,9 @@ import TestSupport
                 """, database: "team")
         }
 
-        func stop() async {
-            await store.close()
+        /// Stops the server at once (a `defer` cannot wait for a task: a test's last one may
+        /// never run, and the server would outlive the tests).
+        func stop() {
             server.stop()
         }
     }
@@ -71,7 +72,7 @@ import TestSupport
     @Test func twoPollersFetchEveryDueOrderExactlyOnceAndShareTheWork() async throws {
         let team = try await TeamDatabase.start()
         let harness = try await Harness.start(latency: LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 0), orders: 120)
-        defer { Task { await harness.stop(); await team.stop() } }
+        defer { team.stop(); Task { await harness.stop() } }
         let (one, two) = (try StateWorkspace(), try StateWorkspace())
         // An interval of an hour: one cycle's worth of fetches in this test, no second round.
         let config = try writeConfiguration(harness, refreshInterval: 3600, kaleyraBudget: 60, payuBudget: 60)
@@ -129,7 +130,7 @@ import TestSupport
     @Test func aDashboardShowsWhatAPollerOnAnotherConnectionStoresWithinASecondAndAsksItToFetch() async throws {
         let team = try await TeamDatabase.start()
         let harness = try await Harness.start()
-        defer { Task { await harness.stop(); await team.stop() } }
+        defer { team.stop(); Task { await harness.stop() } }
         let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)
         defer { Task { await tmux.close() } }
         let space = try StateWorkspace()
@@ -183,7 +184,7 @@ import TestSupport
     @Test func aPollerKilledMidCycleLosesNothingAndNoHistoryRowIsWrittenTwice() async throws {
         let team = try await TeamDatabase.start()
         let harness = try await Harness.start(latency: LatencySpec(fixedMilliseconds: 150, jitterMilliseconds: 0), orders: 160)
-        defer { Task { await harness.stop(); await team.stop() } }
+        defer { team.stop(); Task { await harness.stop() } }
         let (one, two) = (try StateWorkspace(), try StateWorkspace())
         let config = try writeConfiguration(harness, refreshInterval: 3600, kaleyraBudget: 40, payuBudget: 40)
         let environment = { (space: StateWorkspace) in space.environment.merging(["PGPASSWORD": team.server.password]) { $1 } }

@@ -189,10 +189,10 @@ extension StoreBackend {
 
         // A heartbeat keeps a poller's leases alive past their first expiry.
         try await b.retire(poller: "B")
-        #expect(try await a.claim(fresh, poller: "A", lease: 0.5).count == 4)
+        #expect(try await a.claim(fresh, poller: "A", lease: 1.5).count == 4)
         for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(200))
-            try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 0.5)
+            try await Task.sleep(for: .milliseconds(500))
+            try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 1.5)
         }
         #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "A beat, so its leases hold")
     }
