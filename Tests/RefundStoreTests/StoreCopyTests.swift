@@ -6,7 +6,7 @@ import RefundKit
 import TestReports
 import TestSupport
 
-/// `StoreCopy`: a watchlist and its history from one store into another.
+/// `StoreCopy`: a watchlist and its history from one store into another, SQLite and PostgreSQL.
 @Suite struct StoreCopyTests {
     typealias B = ReportBuilder
     /// Times with milliseconds, as real fetches have them.
@@ -99,7 +99,56 @@ import TestSupport
         return rows
     }
 
-    @Test(arguments: [StoreBackend.sqliteFile])
+    func postgres(_ server: PostgresServer, database: String) async throws -> PostgresStore {
+        try server.psql("CREATE DATABASE \(database)")
+        return try await PostgresStore.open(try PostgresLocation(url: server.url(database: database), environment: [:]),
+                                            environment: ["PGPASSWORD": server.password])
+    }
+
+    @Test func aCopyToPostgreSQLAndBackToANewFileGivesTheSameWatchlistAndHistoryAndAgainCopiesNothing() async throws {
+        let scratch = try ScratchFolder()
+        let source = try RefundStore.open(at: scratch.file("mine.sqlite"))
+        let rows = try await fill(source)
+        #expect(rows == 8 + 3 + 7, "A: 4 first seen and 4 changes; B: 3 first seen; D: 7 first seen")
+        let server = try PostgresServer.start()
+        defer { server.stop() }
+        let team = try await postgres(server, database: "team")
+        let back = try RefundStore.open(at: scratch.file("back.sqlite"))
+
+        // Two orders a page: three pages for five orders.
+        let there = try await StoreCopy.copy(from: source, to: team, pageSize: 2)
+        #expect(there == CopyCounts(ordersCopied: 5, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
+        let andBack = try await StoreCopy.copy(from: team, to: back)
+        #expect(andBack == there)
+
+        let original = try await seen(source)
+        #expect(original.count == 5)
+        #expect(original.map(\.row.order.referenceID) == ["ORD-A", "ORD-B", "ORD-C", "ORD-D", "ORD-A"])
+        #expect(original[1].row.failures == 2 && original[1].row.failure != nil && original[2].row.attemptedAt == nil)
+        #expect(original[3].row.order.label == "vip: ₹ \"refund\"" && original[3].row.order.paymentConfigID == "cfg-7")
+        // Field for field: the watchlist, every report and every history row.
+        let returned = try await seen(back)
+        #expect(returned == original)
+        for (mine, theirs) in zip(original, returned) {
+            #expect(mine.row == theirs.row)
+            #expect(mine.report == theirs.report)
+            #expect(mine.history == theirs.history)
+        }
+        #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
+
+        // Again, both ways: nothing more is written.
+        let nothing = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 5, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
+        #expect(try await StoreCopy.copy(from: source, to: team) == nothing)
+        #expect(try await StoreCopy.copy(from: team, to: back) == nothing)
+        #expect(try await StoreCopy.copy(from: back, to: team) == nothing)
+        #expect(try await seen(back) == original)
+        #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
+        #expect(try server.psql("SELECT count(*) FROM history", database: "team") == "\(rows)\n")
+        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "5\n")
+        await team.close()
+    }
+
+    @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func aTargetKeepsItsLaterStateTakesTheSourcesLaterOneAndGainsTheHistoryItLacks(_ backend: StoreBackend) async throws {
         let source: any CopyableStore = try RefundStore.inMemory()
         let (made, cleanup) = try await backend.make()
@@ -178,13 +227,47 @@ import TestSupport
         #expect(try await StoreCopy.copy(from: source, to: target).historyCopied == 0)
     }
 
+    /// A time PostgreSQL keeps to the microsecond is kept to the millisecond in a file: a copy into
+    /// the file and back, or run again, still finds every row and state it wrote.
+    @Test func timesFinerThanAFileKeepsAreFoundAgainToTheMillisecond() async throws {
+        let server = try PostgresServer.start()
+        defer { server.stop() }
+        let team = try await postgres(server, database: "team")
+        let fine = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
+        let id = try #require(try await team.add([TrackedOrder(referenceID: "ORD-FINE", addedAt: fine)]).added.first?.id)
+        _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
+        try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
+        let scratch = try ScratchFolder()
+        let mine = try RefundStore.open(at: scratch.file("mine.sqlite"))
+
+        let rows = try await team.history(orderID: id).count
+        #expect(rows == 3)
+        #expect(try await StoreCopy.copy(from: team, to: mine)
+                == CopyCounts(ordersCopied: 1, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
+        // Kept to the millisecond, rounded: .123456 is .123, and 60.123856 is 60.124.
+        func milliseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) } }
+        let row = try #require(try mine.watchlist().first)
+        #expect(milliseconds(row.order.addedAt) == 1_795_000_000_123 && milliseconds(row.fetchedAt) == 1_795_000_000_123)
+        #expect(milliseconds(row.attemptedAt) == 1_795_000_060_124)
+        #expect(milliseconds(try mine.history(orderID: 1).first?.seenAt) == 1_795_000_000_123)
+        let again = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
+        #expect(try await StoreCopy.copy(from: team, to: mine) == again)
+        #expect(try await StoreCopy.copy(from: mine, to: team) == again)
+        #expect(try await team.history(orderID: id).count == rows)
+        #expect(try mine.history(orderID: 1).count == rows)
+        await team.close()
+    }
+
     /// What a store holds is copied as it is stored: an error category or a history field this
-    /// version does not know, the report's bytes; times to the target's precision, rounded.
-    @Test(arguments: [StoreBackend.sqliteFile])
+    /// version does not know, the report's bytes; times to the target's precision, rounded (a time
+    /// a hair below a whole microsecond is that microsecond, where PostgresNIO alone would
+    /// truncate it to the one before).
+    @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func whatASourceStoredIsCopiedAsStored(_ backend: StoreBackend) async throws {
         let (made, cleanup) = try await backend.make()
         defer { cleanup() }
         let target = try #require(made as? any CopyableStore)
+        // The binary fraction just below 1_795_000_000.123456: PostgresNIO would write .123455.
         let time = Date(timeIntervalSinceReferenceDate: Date(timeIntervalSince1970: 1_795_000_000.123_456).timeIntervalSinceReferenceDate.nextDown)
         let copy = OrderCopy(
             order: TrackedOrder(id: 41, referenceID: "ORD-RAW", phoneNumberID: "919000000002", label: "raw", addedAt: time),
@@ -197,7 +280,7 @@ import TestSupport
         #expect(try await target.absorb(copy) == AbsorbOutcome(order: .alreadyThere, historyCopied: 0, historyAlreadyThere: 2))
 
         let stored = try #require(try await target.copyOrders(afterID: 0, limit: 10).first)
-        let kept = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let kept = backend == .postgres ? Date(timeIntervalSince1970: 1_795_000_000.123_456) : Date(timeIntervalSince1970: 1_795_000_000.123)
         func microseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } }
         #expect(microseconds(stored.order.addedAt) == microseconds(kept))
         #expect(microseconds(stored.state?.attemptedAt) == microseconds(kept) && microseconds(stored.state?.failedAt) == microseconds(kept))
@@ -220,5 +303,11 @@ import TestSupport
         FileManager.default.createFile(atPath: scratch.file("empty.sqlite"), contents: Data())
         #expect(throws: StoreError.self) { try RefundStore.openExisting(at: scratch.file("empty.sqlite")) }
         #expect(try FileManager.default.attributesOfItem(atPath: scratch.file("empty.sqlite"))[.size] as? Int == 0, "left empty")
+        let server = try PostgresServer.start()
+        defer { server.stop() }
+        try server.psql("CREATE DATABASE empty")
+        let place = try PostgresLocation(url: server.url(database: "empty"), environment: [:])
+        await #expect(throws: StoreError.self) { try await PostgresStore.openExisting(place, environment: ["PGPASSWORD": server.password]) }
+        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: "empty") == "0\n", "left untouched")
     }
 }
