@@ -13,7 +13,7 @@ struct RefundWatch: AsyncParsableCommand {
         \(ExitStatus.helpText)
         """,
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, Lookup.self, Track.self, Export.self, Poll.self, PayUCommand.self, Simulate.self],
+        subcommands: [DashboardCommand.self, Lookup.self, Track.self, Export.self, Poll.self, DbCommand.self, PayUCommand.self, Simulate.self],
         defaultSubcommand: DashboardCommand.self
     )
 

@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RefundKit
+
+/// The PostgreSQL database as the source or the target of `refundwatch db copy`.
+///
+/// Every statement names its columns: the tables may gain columns in later migrations. The
+/// summary's columns are named by `SummaryColumns`, the list the store's own reads and writes use.
+/// Values are always bound, never written into the SQL.
+extension PostgresStore: CopyableStore {
+    public func copyOrders(afterID: Int64, limit: Int) async throws(StoreError) -> [OrderCopy] {
+        try await transaction { connection, logger in
+            // One snapshot for both queries (by default each statement sees its own), so each
+            // order's state and history agree even while a poller writes.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var orders: [OrderCopy] = []
+            let rows = try await connection.query("""
+                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+                       s.order_id AS state_order_id, s.report, s.summary AS summary_json, s.fetched_at, s.changed_at, s.attempted_at,
+                       s.error_category, s.error_service, s.error_message, s.failed_at, s.failures,
+                       \(unescaped: SummaryColumns.selection)
+                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
+                WHERE t.id > \(afterID) ORDER BY t.id LIMIT \(Int64(limit))
+                """, logger: logger)
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                var state: OrderCopy.State?
+                if try r["state_order_id"].decode(Int64?.self) != nil {
+                    state = OrderCopy.State(
+                        report: try r["report"].decode(Data?.self), summaryJSON: try r["summary_json"].decode(Data?.self),
+                        summary: try Self.summary(r), fetchedAt: try r["fetched_at"].decode(Date?.self),
+                        changedAt: try r["changed_at"].decode(Date?.self), attemptedAt: try r["attempted_at"].decode(Date?.self),
+                        errorCategory: try r["error_category"].decode(String?.self), errorService: try r["error_service"].decode(String?.self),
+                        errorMessage: try r["error_message"].decode(String?.self), failedAt: try r["failed_at"].decode(Date?.self),
+                        failures: Int(try r["failures"].decode(Int32?.self) ?? 0))
+                }
+                orders.append(OrderCopy(order: try Self.trackedOrder(r), state: state, history: []))
+            }
+            guard let first = orders.first?.order.id, let last = orders.last?.order.id else { return [] }
+            var positions: [Int64: Int] = [:]
+            for (index, order) in orders.enumerated() { positions[order.order.id ?? 0] = index }
+            let history = try await connection.query("""
+                SELECT order_id, seen_at, transaction_id, refund_id, field, old_value, new_value
+                FROM history WHERE order_id BETWEEN \(first) AND \(last) ORDER BY order_id, seen_at, id
+                """, logger: logger)
+            for try await row in history {
+                let r = row.makeRandomAccess()
+                guard let index = positions[try r["order_id"].decode(Int64.self)] else { continue }
+                orders[index].history.append(try Self.historyRow(r))
+            }
+            return orders
+        }
+    }
+
+    public func absorb(_ copy: OrderCopy) async throws(StoreError) -> AbsorbOutcome {
+        try await transaction { connection, logger in
+            let order = copy.order
+            // The same key as the unique index (a missing lookup id and an empty one are the same),
+            // the row locked as `record` locks it, so a poller writing this order waits for us.
+            let select: PostgresQuery = """
+                SELECT id FROM tracked_order
+                WHERE reference_id = \(order.referenceID) AND COALESCE(phone_number_id, '') = COALESCE(\(order.phoneNumberID), '')
+                  AND COALESCE(payment_config_id, '') = COALESCE(\(order.paymentConfigID), '')
+                FOR UPDATE
+                """
+            var outcome: AbsorbOutcome.Order = .alreadyThere
+            var orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
+            if orderID == nil {
+                orderID = try await Self.value(connection.query("""
+                    INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
+                    VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(self.storedTime(order.addedAt)))
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """, logger: logger), Int64.self)
+                outcome = .added
+                if orderID == nil {
+                    // Another process added it between the two statements.
+                    orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
+                    outcome = .alreadyThere
+                }
+            }
+            guard let orderID else {
+                throw StoreError(.other, file: self.location, problem: "the order \(order.referenceID) was added and removed by another process during the copy; run the copy again.")
+            }
+            var wrote = outcome == .added
+
+            if let state = copy.state {
+                let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
+                // No state here, or an earlier attempt: the source's state replaces it.
+                let replace: Bool
+                if let here { replace = StoredTime.isLater(state.attemptedAt, than: here) } else { replace = true }
+                if replace {
+                    try await self.writeState(state, orderID: orderID, connection, logger)
+                    wrote = true
+                    if outcome == .alreadyThere { outcome = .updated }
+                }
+            }
+
+            // Rows already here are matched one for one, so that rows the source holds twice are
+            // copied twice, and only once whatever the number of runs.
+            var here: [OrderCopy.HistoryRow.Key: Int] = [:]
+            let rows = try await connection.query("""
+                SELECT seen_at, transaction_id, refund_id, field, old_value, new_value FROM history WHERE order_id = \(orderID)
+                """, logger: logger)
+            for try await row in rows {
+                here[try Self.historyRow(row.makeRandomAccess()).key, default: 0] += 1
+            }
+            var copied = 0
+            var alreadyThere = 0
+            for entry in copy.history {
+                let key = entry.key
+                if let count = here[key], count > 0 {
+                    here[key] = count - 1
+                    alreadyThere += 1
+                    continue
+                }
+                try await connection.query("""
+                    INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
+                    VALUES (\(orderID), \(self.storedTime(entry.seenAt)), \(entry.transactionID), \(entry.refundID), \(entry.field),
+                            \(entry.oldValue), \(entry.newValue))
+                    """, logger: logger)
+                copied += 1
+                wrote = true
+            }
+            if wrote { try await self.markWritten(connection, logger) }
+            return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
+        }
+    }
+
+    /// Writes (or replaces) an order's whole state: its row of `order_state` and its summary's columns.
+    private func writeState(_ state: OrderCopy.State, orderID: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let time = { (date: Date?) in date.map(self.storedTime) }
+        try await connection.query("""
+            INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at,
+                                     error_category, error_service, error_message, failed_at, failures)
+            VALUES (\(orderID), \(state.report), \(state.summaryJSON), \(time(state.fetchedAt)), \(time(state.changedAt)), \(time(state.attemptedAt)),
+                    \(state.errorCategory), \(state.errorService), \(state.errorMessage), \(time(state.failedAt)), \(Int32(state.failures)))
+            ON CONFLICT (order_id) DO UPDATE SET
+                report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
+                changed_at = excluded.changed_at, attempted_at = excluded.attempted_at,
+                error_category = excluded.error_category, error_service = excluded.error_service,
+                error_message = excluded.error_message, failed_at = excluded.failed_at, failures = excluded.failures
+            """, logger: logger)
+        if var summary = state.summary {
+            summary.settledAt = time(summary.settledAt)
+            var binds = PostgresBindings()
+            Self.bindSummary(summary, into: &binds)
+            binds.append(orderID)
+            let assignments = SummaryColumns.names.enumerated().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE order_state SET \(assignments) WHERE order_id = $\(SummaryColumns.names.count + 1)",
+                                                     binds: binds), logger: logger)
+        } else {
+            // No summary (never fetched successfully): its columns empty, as the source has them.
+            let assignments = SummaryColumns.names.map { "\($0) = NULL" }.joined(separator: ", ")
+            try await connection.query("UPDATE order_state SET \(unescaped: assignments) WHERE order_id = \(orderID)", logger: logger)
+        }
+    }
+
+    static func historyRow(_ r: PostgresRandomAccessRow) throws -> OrderCopy.HistoryRow {
+        OrderCopy.HistoryRow(
+            seenAt: try r["seen_at"].decode(Date.self), transactionID: try r["transaction_id"].decode(String?.self),
+            refundID: try r["refund_id"].decode(String?.self), field: try r["field"].decode(String.self),
+            oldValue: try r["old_value"].decode(String?.self), newValue: try r["new_value"].decode(String?.self))
+    }
+
+    /// Rounded to the microsecond, as `timestamptz` keeps it (see `StoredTime`).
+    func storedTime(_ date: Date) -> Date {
+        StoredTime.roundedToMicrosecond(date)
+    }
+
+    /// Opens a database that must already hold a watchlist (the source of a copy): one without
+    /// refundwatch's tables is refused, and left without them.
+    public static func openExisting(_ place: PostgresLocation,
+                                    environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StoreError) -> PostgresStore {
+        let configuration = try PostgresConnector.configuration(for: place, environment: environment)
+        let logger = Logger(label: "refundwatch.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        let marked: String?
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            do {
+                marked = try await value(connection.query("SELECT to_regclass('public.refundwatch_meta')::text", logger: logger), String?.self) ?? nil
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw PostgresConnector.storeError(error, location: place)
+        }
+        guard marked != nil else {
+            throw StoreError(.notRefundwatch, file: place.description, problem: "this database holds no refundwatch watchlist (none of its tables), so there is nothing to copy from it. It was left untouched. Check the URL's database name.")
+        }
+        return try await open(place, environment: environment)
+    }
+}
