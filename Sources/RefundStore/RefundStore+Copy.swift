@@ -94,6 +94,8 @@ extension RefundStore: CopyableStore {
                         ?? Array(repeating: nil, count: SummaryColumns.names.count)
                     try db.execute(sql: "UPDATE order_state SET \(SummaryColumns.assignments) WHERE order_id = ?",
                                    arguments: StatementArguments(values + [orderID]))
+                    // A fetch stored: a poller's claim on the order made before it is stale.
+                    try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
                     if outcome == .alreadyThere { outcome = .updated }
                 }
             }

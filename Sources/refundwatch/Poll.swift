@@ -27,7 +27,9 @@ struct Poll: AsyncParsableCommand {
 
         Several pollers may share one database (on one machine or several): each due order is \
         fetched by one of them a cycle, and each has the request budget of its configuration, so \
-        give each poller its share of the account's rate limit.
+        give each poller its share of the account's rate limit. A running poller beats every few \
+        seconds; dashboards that see a beat fetch nothing themselves. One cycle from cron (--once) \
+        does not beat: dashboards go on fetching between its runs.
 
         Exit status: 0 when stopped by a signal. With --once, as 'track refresh': 0 when every fetch \
         worked, else the failures' kind.
@@ -77,14 +79,18 @@ struct Poll: AsyncParsableCommand {
         var failure: (any Error)?
         let poller = Poller(lease: (try? DurationText.seconds(lease)) ?? 30)
         logger.info("poll started: \(store.location) as poller \(poller.id), every \(DurationText.short(policy.interval)), settled every \(DurationText.short(policy.settledInterval)), archived after \(DurationText.short(policy.archiveAfter))")
-        let heartbeat: Task<Void, Never>
+        // A running poller beats, so that dashboards leave the fetching to it; one cycle from
+        // cron (--once) only claims what it fetches, and dashboards carry on fetching between.
+        var heartbeat: Task<Void, Never>?
         do {
-            try await poller.beat(store, cycleEnded: false)
             let others = try await store.pollers(seenWithin: Poller.aliveWithin).filter { $0.id != poller.id }
             if !others.isEmpty, !quiet {
                 standardError("refundwatch poll: sharing the work with \(others.count) other poller\(others.count == 1 ? "" : "s") on this database")
             }
-            heartbeat = poller.beating(store, logger: logger)
+            if !once {
+                try await poller.beat(store, cycleEnded: false)
+                heartbeat = poller.beating(store, logger: logger)
+            }
         } catch {
             throw report(error)
         }
@@ -93,7 +99,7 @@ struct Poll: AsyncParsableCommand {
             let cycle: PollCycle
             do {
                 cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: clock, stop: stop, poller: poller)
-                try await poller.beat(store, cycleEnded: true)
+                if !once { try await poller.beat(store, cycleEnded: true) }
             } catch {
                 failure = error
                 break cycles
@@ -110,7 +116,7 @@ struct Poll: AsyncParsableCommand {
             await stop.sleep(for: cycle.wait(rate: rate, interval: configuration.refreshInterval),
                              unless: { ((try? await store.waitingCount()) ?? 0) > 0 })
         }
-        heartbeat.cancel()
+        heartbeat?.cancel()
         try? await store.retire(poller: poller.id)
         await environment.close()
         if let failure {

@@ -83,7 +83,12 @@ import TestSupport
 
         let (first, _) = try CLIRunner.start(["poll", "--db", team.url, "--config", config], environment: environment(one))
         let (second, _) = try CLIRunner.start(["poll", "--db", team.url, "--config", config], environment: environment(two))
-        // Three dashboards open on the database while the pollers work: they fetch nothing.
+        // Three dashboards open on the database while the pollers work: they fetch nothing. (A
+        // dashboard opened before any poller's first heartbeat fetches what is due, as alone.)
+        let beating = ContinuousClock.now + .seconds(20)
+        while try await team.store.pollers(seenWithin: 20).count < 2 && ContinuousClock.now < beating {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         var dashboards: [DashboardTerminalTests.Tmux] = []
         for _ in 0..<3 {
             let tmux = try await DashboardTerminalTests.Tmux(width: 120, height: 30)

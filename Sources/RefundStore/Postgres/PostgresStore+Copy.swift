@@ -91,6 +91,8 @@ extension PostgresStore: CopyableStore {
                 if let here { replace = StoredTime.isLater(state.attemptedAt, than: here) } else { replace = true }
                 if replace {
                     try await self.writeState(state, orderID: orderID, connection, logger)
+                    // A fetch stored: a poller's claim on the order made before it is stale.
+                    try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
                     wrote = true
                     if outcome == .alreadyThere { outcome = .updated }
                 }
@@ -122,7 +124,7 @@ extension PostgresStore: CopyableStore {
                 copied += 1
                 wrote = true
             }
-            if wrote { try await self.markWritten(connection, logger) }
+            if wrote { try await self.markWritten(connection, logger, orders: [orderID]) }
             return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
         }
     }
