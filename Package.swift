@@ -112,6 +112,8 @@ let package = Package(
             name: "RefundStoreTests",
             dependencies: [
                 "RefundKit", "RefundStore", "TestSupport", "TestReports",
+                // The dashboard's order in Swift, which `firstPage` must match in SQL.
+                "DashboardCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -263,6 +263,22 @@ public final class RefundStore: Sendable {
         }
     }
 
+    public func firstPage(limit: Int, now: Date) throws(StoreError) -> WatchlistPage {
+        try read { db in
+            let arguments: StatementArguments = ["now": now.timeIntervalSince1970, "limit": limit]
+            let statement = try db.makeStatement(sql: """
+                \(Self.watchedColumns), \(AttentionSQL.sqlite) AS attention_rank
+                \(Self.watchedFrom)
+                ORDER BY \(AttentionSQL.sqliteOrder) LIMIT :limit
+                """)
+            let reader = WatchedRowReader(statement)
+            let rows = try Row.fetchAll(statement, arguments: arguments).map(reader.watched)
+            let totals = try Row.fetchOne(db, sql: AttentionSQL.sqliteTotals, arguments: ["now": now.timeIntervalSince1970])
+            return WatchlistPage(rows: rows, orders: totals?["orders"] ?? 0, pending: totals?["pending"] ?? 0,
+                                 overdue: totals?["overdue"] ?? 0, failing: totals?["failing"] ?? 0)
+        }
+    }
+
     /// Another process's writes are noticed by asking the file (`externalChanges`) every
     /// `StoreChange.fileLatency`; SQLite cannot say which rows they were.
     public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
@@ -278,13 +294,14 @@ public final class RefundStore: Sendable {
     }
 
     /// A watchlist row: the order, its fetch times and last failure, its summary's columns.
-    static let watchedSelection = """
+    static let watchedSelection = watchedColumns + "\n" + watchedFrom
+    static let watchedColumns = """
         SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
                s.attempted_at, s.failures, t.attempts, t.requested_at,
                \(SummaryColumns.selection)
-        FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
+    static let watchedFrom = "FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id"
 
     // MARK: - Reports
 

@@ -23,6 +23,10 @@ public protocol WatchlistStore: Sendable {
     /// Every order with its summary, fetch times and last failure, in the order added.
     func watchlist() async throws(StoreError) -> [WatchedOrder]
     func watchedOrder(id: Int64) async throws(StoreError) -> WatchedOrder?
+    /// The first `limit` rows in the dashboard's default order at `now` (the data's clock), and
+    /// the whole watchlist's counts: a dashboard's first screen, read in one go however long the
+    /// watchlist.
+    func firstPage(limit: Int, now: Date) async throws(StoreError) -> WatchlistPage
     /// The rows of these orders, in watchlist order; an order removed is absent.
     func watchedOrders(ids: [Int64]) async throws(StoreError) -> [WatchedOrder]
     /// The last good report; nil if never fetched. A stored report that cannot be read throws.

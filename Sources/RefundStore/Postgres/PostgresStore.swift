@@ -221,11 +221,43 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    static let watchedSQL = """
+    static let watchedSQL = watchedColumns + "\n" + watchedFrom
+    static let watchedColumns = """
         SELECT \(orderColumns), s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
                s.attempted_at, s.failures, t.attempts, t.requested_at, \(SummaryColumns.selection)
-        FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
+    static let watchedFrom = "FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id"
+
+    public func firstPage(limit: Int, now: Date) async throws(StoreError) -> WatchlistPage {
+        let moment = now.timeIntervalSince1970
+        return try await transaction { connection, logger in
+            var rows: [WatchedOrder] = []
+            let query = PostgresQuery(unsafeSQL: """
+                \(Self.watchedColumns), \(AttentionSQL.postgres) AS attention_rank
+                \(Self.watchedFrom)
+                ORDER BY \(AttentionSQL.postgresOrder) LIMIT $2
+                """, binds: try Self.binds(moment, Int64(limit)))
+            for try await row in try await connection.query(query, logger: logger) {
+                rows.append(try Self.watchedOrder(row.makeRandomAccess()))
+            }
+            var page = WatchlistPage(rows: rows, orders: 0, pending: 0, overdue: 0, failing: 0)
+            let totals = PostgresQuery(unsafeSQL: AttentionSQL.postgresTotals, binds: try Self.binds(moment))
+            for try await row in try await connection.query(totals, logger: logger) {
+                let r = row.makeRandomAccess()
+                page.orders = Int(try r["orders"].decode(Int64.self))
+                page.pending = Int(try r["pending"].decode(Int64.self))
+                page.overdue = Int(try r["overdue"].decode(Int64.self))
+                page.failing = Int(try r["failing"].decode(Int64.self))
+            }
+            return page
+        }
+    }
+
+    static func binds(_ values: any PostgresEncodable...) throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        for value in values { try binds.append(value, context: .default) }
+        return binds
+    }
 
     public func watchlist() async throws(StoreError) -> [WatchedOrder] {
         try await watched(where: "")

@@ -1,0 +1,65 @@
+import DashboardCore
+import Foundation
+import RefundKit
+import RefundStore
+import TestReports
+import Testing
+
+/// `firstPage` ranks in SQL what the dashboard ranks in Swift (`WatchlistIndex`): the same rows
+/// first, the same counts, on a seeded random watchlist, on every backend.
+@Suite struct WatchlistPageTests {
+    typealias B = ReportBuilder
+
+    /// A refund at a random stage: failed, pending without PayU's answer, queued at PayU, done
+    /// with or without an ARN (created long enough ago for some deadlines to have passed), settled.
+    static func refund(_ id: String, _ random: inout SeededRandom) -> RefundReport {
+        let created = B.created.addingTimeInterval(-Double(Int.random(in: 0...(12 * 24), using: &random)) * 3_600)
+        switch Int.random(in: 0..<7, using: &random) {
+        case 0: return B.refund(id, status: .failed, created: created, payu: B.record(id, status: .failure))
+        case 1: return B.refund(id, status: .pending, created: created)
+        case 2: return B.refund(id, status: .pending, created: created, payu: B.record(id, status: .queued))
+        case 3: return B.refund(id, status: .success, created: created, payu: B.record(id, status: .success))
+        case 4: return B.refund(id, status: .success, created: created, payu: B.record(id, status: .success, arn: "ARN\(id)"))
+        case 5: return B.refund(id, status: .success, created: created, payu: B.record(id, status: .success, arn: "ARN\(id)", settlement: "S\(id)"))
+        default: return B.refund(id, status: .success, created: created, payu: B.record(id, status: .queued))
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func theFirstPageIsWhatTheDashboardWouldShowFirstWithTheWholeWatchlistsCounts(_ backend: StoreBackend) async throws {
+        let seed = SeededRandom.seedFromEnvironment()
+        var random = SeededRandom(seed: seed)
+        let (store, cleanup) = try await backend.make()
+        defer { cleanup() }
+        let orders = (0..<160).map { TrackedOrder(referenceID: String(format: "ORD-%03d", Int.random(in: 0..<120, using: &random)),
+                                                  phoneNumberID: "9190000\($0)", addedAt: B.created) }
+        let ids = try await store.add(orders).added.compactMap(\.id)
+        for (n, id) in ids.enumerated() {
+            let fetches = Int.random(in: 0...2, using: &random)
+            for f in 0..<fetches {
+                let refunds = (0..<Int.random(in: 0...3, using: &random)).map { Self.refund("r\(n)-\($0)", &random) }
+                let status: PaymentStatus = Int.random(in: 0..<10, using: &random) == 0 ? .pending : .captured
+                let report = B.order([B.transaction("t\(n)", refunds: refunds)], status: status, fetchedAt: B.created.addingTimeInterval(Double(n * 60 + f)))
+                _ = try await store.record(report, orderID: id, rule: OverdueRule())
+            }
+            if Int.random(in: 0..<6, using: &random) == 0 {
+                let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))
+                try await store.recordFailure(error, at: B.created.addingTimeInterval(Double(n * 60 + 30)), orderID: id)
+            }
+        }
+        for now in [B.created, B.created.addingTimeInterval(3 * 86_400), B.created.addingTimeInterval(9 * 86_400)] {
+            var index = WatchlistIndex(now: now)
+            index.setRows(try await store.watchlist())
+            let page = try await store.firstPage(limit: 40, now: now)
+            let expected = Array(index.shownRows.prefix(40))
+            #expect(page.rows.map(\.order.id) == expected.map(\.order.id), "seed \(seed) (SEED=\(seed) repeats it), now \(now)")
+            #expect(page.rows == expected, "the rows themselves, seed \(seed)")
+            let totals = index.totals
+            let counted: [Int] = [page.orders, page.pending, page.overdue, page.failing]
+            let shown: [Int] = [totals.orders, totals.pending, totals.overdue, totals.failing]
+            #expect(counted == shown, "orders, pending, overdue, failing; seed \(seed), now \(now)")
+            #expect(totals.overdue > 0 || now == B.created, "some refunds overdue by then: the test covers that rank, seed \(seed)")
+        }
+        #expect(try await store.firstPage(limit: 1_000, now: B.created).rows.count == 160)
+    }
+}
