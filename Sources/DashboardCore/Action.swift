@@ -36,6 +36,9 @@ public enum Action: Sendable {
     /// A second passed: the data's clock and real time (they differ in the demo).
     case tick(now: Date, wall: Date)
     case resize(Size)
+    /// The first screen's rows and the whole watchlist's counts, read before the whole
+    /// watchlist (which follows as `watchlistLoaded`).
+    case watchlistPage(WatchlistPage)
     case watchlistLoaded([WatchedOrder])
     case detailLoaded(Int64, Detail)
     /// One order's fetch finished and was stored; `row` is its new watchlist row.

@@ -120,7 +120,13 @@ enum StatusLine {
         } else if let last = state.lastRefresh {
             left = "updated \(Age.text(since: last, now: state.wall))"
         } else {
-            left = state.loaded ? "not refreshed yet" : "loading…"
+            if state.loaded {
+                left = "not refreshed yet"
+            } else if let whole = state.pageTotals {
+                left = "loading all \(Format.count(whole.orders)) orders…"
+            } else {
+                left = "loading…"
+            }
         }
         // The API's request for patience comes first: it is why nothing arrives.
         if let slowdown = state.slowdowns.filter({ $0.resumesAt > state.wall }).max(by: { $0.resumesAt < $1.resumesAt }) {

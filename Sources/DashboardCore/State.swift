@@ -234,7 +234,10 @@ public struct DashboardState: Sendable {
     // MARK: - The watchlist
 
     public var rows: [WatchedOrder] { index.rows }
-    public var totals: Totals { index.totals }
+    /// The header's counts: the database's while only the first page is here.
+    public var totals: Totals { pageTotals ?? index.totals }
+    /// Set while the rows are only the first page (`watchlistPage`): the whole watchlist's counts.
+    public var pageTotals: Totals?
 
     public mutating func setRows(_ rows: [WatchedOrder]) { index.setRows(rows) }
 

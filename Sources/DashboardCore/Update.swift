@@ -16,7 +16,7 @@ public enum Dashboard {
         // row, the order that most needs attention.
         let movesRows: Bool
         switch action {
-        case .watchlistLoaded, .fetched, .rowsChanged: movesRows = state.prompt == nil
+        case .watchlistLoaded, .watchlistPage, .fetched, .rowsChanged: movesRows = state.prompt == nil
         case .key(let key): movesRows = state.prompt == nil && state.overlay == nil && KeyBindings.binding(for: key, atWatchlist: true)?.command == .sort
         default: movesRows = false
         }
@@ -73,7 +73,15 @@ public enum Dashboard {
             state.size = size
             clampCursor(&state)
             return []
+        case .watchlistPage(let page):
+            // Shown until the whole watchlist is here; nothing is fetched or planned on it.
+            guard !state.loaded else { return [] }
+            state.setRows(page.rows)
+            state.pageTotals = Totals(orders: page.orders, pending: page.pending, overdue: page.overdue, failing: page.failing)
+            clampCursor(&state)
+            return []
         case .watchlistLoaded(let rows):
+            state.pageTotals = nil
             state.setRows(rows)
             if state.readOnly, let newest = rows.compactMap(\.fetchedAt).max() {
                 // Nothing is refreshed here: the data is as fresh as what others stored.

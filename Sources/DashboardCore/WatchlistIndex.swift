@@ -169,6 +169,13 @@ public struct Totals: Sendable, Hashable {
     public var overdue = 0
     public var failing = 0
 
+    public init(orders: Int = 0, pending: Int = 0, overdue: Int = 0, failing: Int = 0) {
+        self.orders = orders
+        self.pending = pending
+        self.overdue = overdue
+        self.failing = failing
+    }
+
     mutating func add(_ row: WatchedOrder, now: Date, sign: Int = 1) {
         orders += sign
         pending += sign * (row.summary?.pendingRefunds ?? 0)

@@ -95,4 +95,23 @@ import TestReports
         #expect(Dashboard.update(&state, .key(.character("R"))).isEmpty)
         #expect(state.flash?.message.hasPrefix("read-only (--no-fetch)") == true)
     }
+
+    @Test func theFirstPageIsShownWithTheWholeWatchlistsCountsUntilTheWholeWatchlistIsRead() {
+        var state = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
+        let page = WatchlistPage(rows: [Watchlists.row(7, "ORD-7", stage: .failed), Watchlists.row(3, "ORD-3")],
+                                 orders: 100_000, pending: 12_345, overdue: 67, failing: 8)
+        _ = Dashboard.update(&state, .watchlistPage(page))
+        let screen = Dashboard.render(state).lines
+        #expect(screen[0].contains("100000 orders · 12345 pending · 67 overdue · 8 failing"), "\(screen[0])")
+        #expect(screen.contains { $0.contains("ORD-7") } && screen.contains { $0.contains("ORD-3") })
+        #expect(statusLine(state).hasPrefix(" loading all 100,000 orders…"), "\(statusLine(state))")
+        #expect(Dashboard.update(&state, .tick(now: t0 + 60, wall: t0 + 60)).isEmpty, "nothing fetched on the first page alone")
+
+        _ = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(3, "ORD-3"), Watchlists.row(7, "ORD-7", stage: .failed), Watchlists.row(9, "ORD-9")]))
+        #expect(state.totals.orders == 3 && state.pageTotals == nil)
+        #expect(Dashboard.render(state).lines[0].contains("3 orders"))
+        // A page that arrives after the whole watchlist (a slow read) changes nothing.
+        _ = Dashboard.update(&state, .watchlistPage(page))
+        #expect(state.rows.count == 3 && state.totals.orders == 3)
+    }
 }

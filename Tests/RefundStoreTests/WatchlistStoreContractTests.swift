@@ -189,11 +189,11 @@ extension StoreBackend {
 
         // A heartbeat keeps a poller's leases alive past their first expiry.
         try await b.retire(poller: "B")
-        #expect(try await a.claim(fresh, poller: "A", lease: 1.5).count == 4)
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(500))
-            try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 1.5)
-        }
+        // (Claimed for 2 s, the beat makes it a minute: past the 2 s, the leases hold. A loaded
+        // machine can only make the beat later, never the check sooner.)
+        #expect(try await a.claim(fresh, poller: "A", lease: 2).count == 4)
+        try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 60)
+        try await Task.sleep(for: .milliseconds(2_500))
         #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "A beat, so its leases hold")
     }
 

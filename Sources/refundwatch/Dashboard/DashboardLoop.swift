@@ -42,8 +42,9 @@ final class DashboardLoop: @unchecked Sendable {
 
     func run() async {
         watchSignals()
-        // The store is read whole for damage (`RefundStore.verify`) beside the first load; rows are
-        // shown (and so refreshed, and written) only once it passed.
+        // The store is read whole for damage (`RefundStore.verify`) beside the first load; the
+        // first page is shown before it ends, but the whole watchlist (and so any refresh, and any
+        // write) only once it passed.
         let store = session.store
         let effects = DashboardEffects(session: session, verification: Task.detached { try await store.verify() })
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -117,6 +118,10 @@ struct DashboardEffects: EffectPerformer {
         }
     }
 
+    /// Rows read for the first screen: more than any terminal shows, so that scrolling a page or
+    /// two works before the whole watchlist is read.
+    static let firstPageRows = 500
+
     /// Every two seconds, the pollers running on this store: while there is one, this dashboard
     /// leaves the fetching to them.
     static func watchPollers(_ store: any WatchlistStore, post: @escaping @Sendable (Action) -> Void) {
@@ -183,14 +188,18 @@ struct DashboardEffects: EffectPerformer {
             }
         case .loadWatchlist:
             let verification = self.verification
+            let clock = session.clock
             Task.detached {
                 do {
                     // Watching starts first, so that nothing written during the load is missed.
                     Self.watchOtherProcesses(store, post: post)
-                    let pollers = try await store.pollers(seenWithin: Poller.aliveWithin)
+                    post(.pollersSeen(try await store.pollers(seenWithin: Poller.aliveWithin)))
+                    // The first screen comes from one read however long the watchlist (a team's
+                    // 100,000 orders open as fast as 1,000); the whole watchlist follows for
+                    // scrolling, filters and sorts. Nothing is fetched or written before that.
+                    post(.watchlistPage(try await store.firstPage(limit: Self.firstPageRows, now: clock())))
                     let rows = try await store.watchlist()
                     try await verification.value
-                    post(.pollersSeen(pollers))
                     post(.watchlistLoaded(rows))
                     Self.watchPollers(store, post: post)
                 } catch let error as StoreError {
