@@ -86,6 +86,8 @@ let package = Package(
                 "RefundSimulator",
                 "DashboardCore",
                 "CursesTerminal",
+                // `team`: PostgreSQL on a private server, as the tests run it.
+                "TestPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,10 +98,16 @@ let package = Package(
             dependencies: ["RefundKit"],
             path: "Tests/TestReports"
         ),
+        // A private PostgreSQL server in a temporary folder (initdb, pg_ctl), and `Spawn` that runs
+        // helper programs: for the tests and the bench's `team` scenario; Foundation only.
+        .target(
+            name: "TestPostgres",
+            path: "Tests/TestPostgres"
+        ),
         // A simulator harness, the response fixtures, and runners for the built binary and helper programs.
         .target(
             name: "TestSupport",
-            dependencies: ["RefundKit", "RefundSimulator"],
+            dependencies: ["RefundKit", "RefundSimulator", "TestPostgres"],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),

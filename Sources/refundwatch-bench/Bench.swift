@@ -8,12 +8,12 @@ import RefundStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling).",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards).",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case refresh, decode, frame, startup, idle, day
+        case refresh, decode, frame, startup, idle, day, team
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -66,6 +66,10 @@ struct Bench: AsyncParsableCommand {
         }
         if chosen.contains(.day) {
             results += try await DayBench(orders: orders).run()
+        }
+        if chosen.contains(.team) {
+            results += try await TeamBench(binary: binary, folder: work, runs: quick ? 3 : 7, pollOrders: quick ? 2_000 : 10_000,
+                                           notifies: quick ? 5 : 21).run()
         }
         print(machine())
         printTable(results)

@@ -1,0 +1,216 @@
+import Foundation
+import RefundKit
+import RefundSimulator
+import RefundStore
+import TestPostgres
+
+/// `team`: a team's watchlist of 100,000 orders in PostgreSQL (on a private server in a temporary
+/// folder) and in SQLite. The dashboard's start to its first screen and to the whole watchlist,
+/// with its memory; one poller cycle over 10,000 due orders with 1, 2 and 4 pollers against the
+/// simulator at 50 ms a request; and a change stored by a poller to the changed row on a
+/// dashboard's screen (NOTIFY, LISTEN, one row re-read, drawn).
+struct TeamBench {
+    let binary: String
+    let folder: String
+    let runs: Int
+    let pollOrders: Int
+    let notifies: Int
+    static let orders = 100_000
+
+    /// The same terminal and configuration as `startup` (an API nowhere: the data is fresher than
+    /// the day-long interval, so the dashboard fetches nothing).
+    var dashboards: DashboardProcessBench {
+        DashboardProcessBench(binary: binary, database: "", folder: folder, orders: Self.orders, startRuns: runs, idleSeconds: 0)
+    }
+
+    func run() async throws -> [Result] {
+        var results: [Result] = []
+        let small = try BenchStore.file(orders: 1_000, folder: folder)
+        var started = monotonicSeconds()
+        let large = try BenchStore.file(orders: Self.orders, folder: folder)
+        print(String(format: "team: %d orders in SQLite ready in %.1f s", Self.orders, monotonicSeconds() - started))
+
+        let server = try PostgresServer.start()
+        defer { server.stop() }
+        _ = try server.psql("CREATE DATABASE team")
+        let url = server.url(database: "team")
+        let secrets = ["PGPASSWORD": server.password]
+        let team = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: secrets)
+        started = monotonicSeconds()
+        let counts = try await StoreCopy.copy(from: try RefundStore.open(at: large), to: team)
+        print(String(format: "team: copied %d orders and %d history rows into PostgreSQL in %.1f s", counts.ordersCopied, counts.historyCopied,
+                     monotonicSeconds() - started))
+
+        results += try startup("SQLite, 1,000 orders", arguments: ["--db", small], orders: 1_000, environment: [:])
+        results += try startup("SQLite, 100,000 orders", arguments: ["--db", large], orders: Self.orders, environment: [:])
+        results += try startup("PostgreSQL, 100,000 orders", arguments: ["--db", url], orders: Self.orders, environment: secrets)
+        results += try await notifyToScreen(team, url: url, environment: secrets)
+        results += try await pollers(server)
+        await team.close()
+        return results
+    }
+
+    // MARK: - Start-up and memory
+
+    func startup(_ name: String, arguments: [String], orders: Int, environment extra: [String: String]) throws -> [Result] {
+        let bench = dashboards
+        let config = try bench.configuration()
+        let environment = bench.environment.merging(extra) { $1 }
+        let header = "\(orders) orders", loaded = "updated "
+        var first = Samples(), whole = Samples()
+        var memory: (resident: Double, peak: Double) = (.nan, .nan)
+        for run in 0..<runs {
+            let process = try DashboardProcess(binary: binary, arguments: arguments + ["--config", config], environment: environment, watch: [header, loaded])
+            first.add(try process.waitFor(header))
+            whole.add(try process.waitFor(loaded, timeout: 60))
+            if run == runs - 1 {
+                sleep(1)
+                memory = process.memory()
+            }
+            process.quit()
+        }
+        return [
+            Result(scenario: "team", measure: "\(name): start to first screen", median: first.milliseconds.median, spread: first.milliseconds.spread,
+                   target: orders == Self.orders ? "≤ 500 ms" : "reference", verdict: orders == Self.orders ? verdict(first.median <= 0.5) : "\(runs) runs"),
+            Result(scenario: "team", measure: "\(name): start to whole watchlist read", median: whole.milliseconds.median, spread: whole.milliseconds.spread,
+                   target: "", verdict: "\(runs) runs"),
+            Result(scenario: "team", measure: "\(name): resident memory (peak)", median: String(format: "%.1f MB", memory.resident / 1e6),
+                   spread: String(format: "peak %.1f MB", memory.peak / 1e6), target: "≤ 150 MB", verdict: verdict(memory.peak <= 150e6)),
+        ]
+    }
+
+    // MARK: - A change to the screen
+
+    /// A dashboard on the team's database beside a poller (this process beats as one, so the
+    /// dashboard leaves the fetching to it). Each round stores an order whose refund failed (the
+    /// top row: failed, changed last), from the moment the write committed to its reference id
+    /// drawn. Each id differs from the last in every letter, so that the terminal is sent all of it.
+    func notifyToScreen(_ team: PostgresStore, url: String, environment extra: [String: String]) async throws -> [Result] {
+        let bench = dashboards
+        let config = try bench.configuration()
+        try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: true, lease: 60)
+        let letters = Array("ABCDEFGHJKLMNPQRSTUVWXYZ")
+        let ids = (0..<notifies).map { String(repeating: letters[$0 % letters.count], count: 14) }
+        let process = try DashboardProcess(binary: binary, arguments: ["--db", url, "--config", config],
+                                           environment: bench.environment.merging(extra) { $1 }, watch: ["live · 1 poller"] + ids)
+        _ = try process.waitFor("live · 1 poller", timeout: 60)
+        var latency = Samples()
+        let now = Date()
+        for (n, id) in ids.enumerated() {
+            guard let order = try await team.add([TrackedOrder(referenceID: id, addedAt: now)]).added.first, let orderID = order.id else {
+                throw BenchError("could not add \(id)")
+            }
+            // First seen pending (far down the list), then with its refund failed: the top row.
+            _ = try await team.record(report(id, status: .pending, at: now), orderID: orderID, rule: OverdueRule())
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rule: OverdueRule())
+            let committed = monotonicSeconds() - process.started
+            let drawn = try process.waitFor(id, timeout: 10)
+            latency.add(drawn - committed)
+            try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: false, lease: 60)
+        }
+        process.quit()
+        try await team.retire(poller: "bench")
+        _ = try await team.remove(referenceIDs: ids)
+        return [Result(scenario: "team", measure: "a poller's write to the row on screen (NOTIFY)", median: latency.milliseconds.median,
+                       spread: latency.milliseconds.spread, target: "≤ 50 ms", verdict: verdict(latency.median <= 0.05) + " \(notifies) changes")]
+    }
+
+    func report(_ id: String, status: RefundStatus, at date: Date) -> OrderReport {
+        let refund = RefundReport(refund: Refund(id: "r-\(id)", amount: Money(value: 10_000, offset: 100), speed: .normal, status: status,
+                                                 created: .known(date), updated: .known(date)), payu: nil, match: nil)
+        let transaction = Transaction(id: "t-\(id)", gateway: .razorpay, status: .success, created: .known(date), updated: .known(date),
+                                      refunds: [refund.refund])
+        return OrderReport(referenceID: id, fetchedAt: date,
+                           payment: Payment(referenceID: id, status: .captured, amount: Money(value: 50_000, offset: 100), transactions: [transaction]),
+                           transactions: [TransactionReport(transaction: transaction, refunds: [refund], payuQueried: false)])
+    }
+
+    // MARK: - Pollers sharing a cycle
+
+    /// Each poller's budget, and the account's limit the simulator enforces (429 beyond it).
+    static let budgetPerPoller = 100
+    static let accountLimit = 300
+
+    /// One cycle (`poll --once`) over `pollOrders` orders never fetched, by 1, 2 and 4 pollers at
+    /// once, each with its own budget, against the simulator at 50 ms a request: the time until the
+    /// last poller ends, the orders a second, and the simulator's count of lookups (each order once).
+    func pollers(_ server: PostgresServer) async throws -> [Result] {
+        var options = SimulatorOptions()
+        options.orders = pollOrders
+        options.latency = LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 0)
+        options.rateLimits = RateLimitSpec(perSecond: [.kaleyra: Double(Self.accountLimit), .payu: Double(Self.accountLimit)])
+        let simulator = try await RunningSimulator.start(options)
+        defer { Task { await simulator.stop() } }
+        let config = folder + "/team-poll.toml"
+        try simulator.demoConfigurationTOML()
+            .replacingOccurrences(of: "max_requests_per_second = \(Self.accountLimit)", with: "max_requests_per_second = \(Self.budgetPerPoller)")
+            .replacingOccurrences(of: "refresh_interval = 30", with: "refresh_interval = 3600")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ["HOME": folder, "XDG_STATE_HOME": folder + "/state", "XDG_CONFIG_HOME": folder + "/config",
+                           "PGPASSWORD": server.password, "PATH": "/usr/bin:/bin"]
+        var results: [Result] = []
+        var single: Double?
+        for count in [1, 2, 4] {
+            let database = "poll\(count)"
+            _ = try server.psql("CREATE DATABASE \(database)")
+            let url = server.url(database: database)
+            let ids = simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
+            guard try runWithInput(binary, ["track", "add", "-", "--db", url, "--config", config], input: ids, environment: environment) == 0 else {
+                throw BenchError("track add into \(database) failed")
+            }
+            let before = simulator.requestCounts()
+            let start = monotonicSeconds()
+            let processes = try (0..<count).map { _ in
+                try spawn(binary, ["poll", "--once", "--quiet", "--db", url, "--config", config], environment: environment)
+            }
+            for pid in processes {
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+            }
+            let seconds = monotonicSeconds() - start
+            let after = simulator.requestCounts()
+            let lookups = after.kaleyra - before.kaleyra
+            let fetched = Int(try server.psql("SELECT count(*) FROM order_state WHERE fetched_at IS NOT NULL", database: database)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            let rate = Double(fetched) / seconds
+            if count == 1 { single = rate }
+            let scaling = single.map { String(format: "%.2f× one poller", rate / $0) } ?? "reference"
+            results.append(Result(scenario: "team", measure: "\(count) poller\(count == 1 ? "" : "s"), \(pollOrders) due orders, \(Self.budgetPerPoller)/s each",
+                                  median: String(format: "%.1f s", seconds), spread: String(format: "%.0f orders/s", rate),
+                                  target: "scales until the account's \(Self.accountLimit)/s binds",
+                                  verdict: "\(scaling); \(fetched) stored, \(lookups) lookups" + (lookups == pollOrders ? "" : " (some twice)")))
+        }
+        return results
+    }
+
+    /// Starts `path arguments` with `stdin` (a file) as its input, its output thrown away.
+    private func spawn(_ path: String, _ arguments: [String], environment: [String: String], stdin: String = "/dev/null") throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard status == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// Runs `path arguments` with `input` on its stdin; its exit status.
+    private func runWithInput(_ path: String, _ arguments: [String], input: String, environment: [String: String]) throws -> Int32 {
+        let file = folder + "/input-\(UUID().uuidString)"
+        try input.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var status: Int32 = 0
+        waitpid(try spawn(path, arguments, environment: environment, stdin: file), &status, 0)
+        return (status >> 8) & 0xFF
+    }
+}

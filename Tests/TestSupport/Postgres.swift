@@ -1,0 +1,2 @@
+// The private PostgreSQL server, for every suite that imports TestSupport.
+@_exported import TestPostgres
