@@ -80,6 +80,17 @@ import TestReports
         #expect(state.totals == Watchlists.loaded(state.rows).totals)
     }
 
+    @Test func anOrderAddedHereIsLeftToThePollers() {
+        var state = withPollers([presence("a", sinceCycle: 3)])
+        let added = TrackedOrder(id: 4, referenceID: "ORD-4", addedAt: t0)
+        _ = Dashboard.update(&state, .rowsChanged([4], rows: [WatchedOrder(order: added)]))
+        #expect(Dashboard.update(&state, .tracked(added: [added], alreadyTracked: [])).isEmpty, "a poller wakes for it")
+        #expect(state.flash?.message == "added ORD-4 to the watchlist")
+        var alone = Watchlists.loaded([Watchlists.row(1, "ORD-1")])
+        _ = Dashboard.update(&alone, .watchlistLoaded([Watchlists.row(1, "ORD-1"), WatchedOrder(order: added)]))
+        #expect(Dashboard.update(&alone, .tracked(added: [added], alreadyTracked: [])) == [.refresh([added])], "alone: fetched here")
+    }
+
     @Test func whenTheLastPollerStopsTheDashboardFetchesAgain() {
         var state = withPollers([presence("a", sinceCycle: 3)])
         _ = Dashboard.update(&state, .pollersSeen([]))

@@ -138,11 +138,14 @@ enum PromptComponent {
             state.details[newID] = state.details.removeValue(forKey: lookupID)
             state.lookups[lookupID] = nil
         }
-        // The cursor goes to the first new order, which is fetched at once.
+        // The cursor goes to the first new order, which is fetched at once (by a poller when one runs).
         if case .watchlist = state.frame.view, let first = added.first?.id,
            let index = state.visibleIndex(of: first) {
             Dashboard.select(index, &state)
         }
+        // While pollers run, one of them fetches new orders within a second or two (it wakes for
+        // orders never fetched); this dashboard fetches nothing itself.
+        if state.pollersRun { return [] }
         return Dashboard.startRefresh(&state, orders: added)
     }
 }
