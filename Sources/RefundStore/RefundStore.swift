@@ -263,16 +263,24 @@ public final class RefundStore: Sendable {
         }
     }
 
+    /// Ranks every order on `order_state_attention` alone (schema v5), then reads the whole rows
+    /// of the first `limit`.
     public func firstPage(limit: Int, now: Date) throws(StoreError) -> WatchlistPage {
         try read { db in
-            let arguments: StatementArguments = ["now": now.timeIntervalSince1970, "limit": limit]
-            let statement = try db.makeStatement(sql: """
-                \(Self.watchedColumns), \(AttentionSQL.sqlite) AS attention_rank
-                \(Self.watchedFrom)
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT t.id, \(AttentionSQL.sqlite) AS attention_rank
+                FROM tracked_order t LEFT JOIN order_state s INDEXED BY order_state_attention ON s.order_id = t.id
                 ORDER BY \(AttentionSQL.sqliteOrder) LIMIT :limit
-                """)
-            let reader = WatchedRowReader(statement)
-            let rows = try Row.fetchAll(statement, arguments: arguments).map(reader.watched)
+                """, arguments: ["now": now.timeIntervalSince1970, "limit": limit])
+            var rows: [WatchedOrder] = []
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let some = Array(ids[start..<min(ids.count, start + 500)])
+                let statement = try db.makeStatement(sql: Self.watchedSelection + " WHERE t.id IN (\(some.map { _ in "?" }.joined(separator: ",")))")
+                let reader = WatchedRowReader(statement)
+                rows += try Row.fetchAll(statement, arguments: StatementArguments(some)).map(reader.watched)
+            }
+            let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+            rows.sort { position[$0.order.id!]! < position[$1.order.id!]! }
             let totals = try Row.fetchOne(db, sql: AttentionSQL.sqliteTotals, arguments: ["now": now.timeIntervalSince1970])
             return WatchlistPage(rows: rows, orders: totals?["orders"] ?? 0, pending: totals?["pending"] ?? 0,
                                  overdue: totals?["overdue"] ?? 0, failing: totals?["failing"] ?? 0)

@@ -61,7 +61,7 @@ enum AttentionSQL {
                COALESCE(sum(\(pendingStages)), 0) AS pending,
                COALESCE(sum((SELECT count(*) FROM json_each('[' || replace(s.arn_deadlines, ' ', ',') || ']') WHERE value < :now)), 0) AS overdue,
                COALESCE(sum(CASE WHEN \(failed) THEN 1 ELSE 0 END), 0) AS failing
-        FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
+        FROM tracked_order t LEFT JOIN order_state s INDEXED BY order_state_attention ON s.order_id = t.id
         """
 
     /// PostgreSQL, with `$1` the moment in seconds since 1970. Reference ids compare byte by

@@ -76,6 +76,9 @@ final class DashboardProcess: @unchecked Sendable {
         throw BenchError("\"\(marker)\" never appeared within \(timeout) s; the screen's last bytes: \(lock.withLock { String(decoding: output.suffix(400), as: UTF8.self) })")
     }
 
+    /// Whether `marker` has been drawn yet.
+    func hasDrawn(_ marker: String) -> Bool { lock.withLock { seen[marker] != nil } }
+
     func send(_ text: String) {
         _ = text.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count - 1) }
     }
@@ -137,6 +140,7 @@ struct DashboardProcessBench {
         let path = folder + "/bench.toml"
         try """
         refresh_interval = 86400
+        settled_interval = 172800
         [kaleyra]
         base_url = "http://127.0.0.1:9"
         sid = "BENCH"
