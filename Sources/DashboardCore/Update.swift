@@ -83,6 +83,22 @@ public enum Dashboard {
         case .watchlistLoaded(let rows):
             state.pageTotals = nil
             state.setRows(rows)
+            if !state.changedWhileLoading.isEmpty {
+                // Changes told while the whole watchlist was being read: those it does not have yet
+                // (a row with more fetches stored, an order added or removed since) are applied.
+                var newer: [WatchedOrder] = []
+                var ids = Set<Int64>()
+                for (id, changed) in state.changedWhileLoading {
+                    let loaded = state.row(id: id)
+                    if let changed {
+                        if loaded == nil || loaded!.attempts < changed.attempts { newer.append(changed); ids.insert(id) }
+                    } else if loaded != nil {
+                        ids.insert(id)
+                    }
+                }
+                state.changedWhileLoading = [:]
+                if !ids.isEmpty { state.applyChanges(ids, rows: newer) }
+            }
             if state.readOnly, let newest = rows.compactMap(\.fetchedAt).max() {
                 // Nothing is refreshed here: the data is as fresh as what others stored.
                 state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)) / state.clockRate)
@@ -103,6 +119,10 @@ public enum Dashboard {
             return []
         case .rowsChanged(let ids, let rows):
             state.applyChanges(ids, rows: rows)
+            if !state.loaded {
+                let byID = Dictionary(rows.compactMap { row in row.order.id.map { ($0, row) } }, uniquingKeysWith: { $1 })
+                for id in ids { state.changedWhileLoading[id] = byID[id] }
+            }
             for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
             replan(&state)
             if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {

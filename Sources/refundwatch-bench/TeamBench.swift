@@ -89,28 +89,38 @@ struct TeamBench {
     /// dashboard leaves the fetching to it). Each round adds an order, waits for the dashboard to
     /// take it in (an order never fetched goes to the bottom), then stores its first fetch, a
     /// refund that failed, which puts it on the top rows (failed, and its id sorts before the
-    /// others' "ORD-"): from the moment that write committed to its reference id drawn. Each id
-    /// differs from the others in every letter, so that the terminal is sent all of it.
+    /// others' "ORD-"): from the moment that write committed to its reference id drawn.
     func notifyToScreen(_ team: PostgresStore, url: String, environment extra: [String: String]) async throws -> [Result] {
         let bench = dashboards
         let config = try bench.configuration()
         try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: true, lease: 60)
-        let letters = Array("ABCDEFGHJKLMNPQRSTUVWXYZ")
-        let ids = (0..<notifies).map { String(repeating: letters[$0 % letters.count], count: 14) }
+        // Ids that sort before the watchlist's "ORD-…" (a leading "0"), so each lands on the first
+        // screen, and are watched without that "0": two letters taken in turn ("ABAB…", "BCBC…"),
+        // no run of one letter (which the terminal would be sent as "repeat this"), and none of
+        // the letters or digits of "ORD-…", so that no cell stays as it was on the row drawn there
+        // before and the terminal is sent every letter of it.
+        let letters = Array("ABCEFGHJKLMNPQSTUVWXYZ")
+        let markers = (0..<notifies).map { n in String((0..<13).map { letters[(n + $0 % 2) % letters.count] }) }
+        let ids = markers.map { "0" + $0 }
         let process = try DashboardProcess(binary: binary, arguments: ["--db", url, "--config", config],
-                                           environment: bench.environment.merging(extra) { $1 }, watch: ["live · 1 poller"] + ids)
+                                           environment: bench.environment.merging(extra) { $1 }, watch: ["live · 1 poller"] + markers)
         _ = try process.waitFor("live · 1 poller", timeout: 60)
         var latency = Samples()
+        var early = 0
         let now = Date()
-        for (n, id) in ids.enumerated() {
+        for (n, (id, marker)) in zip(ids, markers).enumerated() {
             guard let order = try await team.add([TrackedOrder(referenceID: id, addedAt: now)]).added.first, let orderID = order.id else {
                 throw BenchError("could not add \(id)")
             }
             try await Task.sleep(for: .milliseconds(800))
-            guard !process.hasDrawn(id) else { throw BenchError("\(id) was drawn before its fetch was stored") }
+            // Drawn already (it should not be: an order never fetched sorts last): not timed, counted.
+            if process.hasDrawn(marker) {
+                early += 1
+                continue
+            }
             _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rule: OverdueRule())
             let committed = monotonicSeconds() - process.started
-            let drawn = try process.waitFor(id, timeout: 10)
+            let drawn = try process.waitFor(marker, timeout: 10)
             latency.add(drawn - committed)
             try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: false, lease: 60)
         }
@@ -118,7 +128,8 @@ struct TeamBench {
         try await team.retire(poller: "bench")
         _ = try await team.remove(referenceIDs: ids)
         return [Result(scenario: "team", measure: "a poller's write to the row on screen (NOTIFY)", median: latency.milliseconds.median,
-                       spread: latency.milliseconds.spread, target: "≤ 50 ms", verdict: verdict(latency.median <= 0.05) + " \(notifies) changes")]
+                       spread: latency.milliseconds.spread, target: "≤ 50 ms",
+                       verdict: verdict(latency.median <= 0.05) + " \(latency.values.count) changes" + (early > 0 ? ", \(early) drawn before the write (not timed)" : ""))]
     }
 
     func report(_ id: String, status: RefundStatus, at date: Date) -> OrderReport {

@@ -125,4 +125,37 @@ import TestReports
         _ = Dashboard.update(&state, .watchlistPage(page))
         #expect(state.rows.count == 3 && state.totals.orders == 3)
     }
+
+    /// An order another process adds is never fetched yet: it sorts below every order that needs
+    /// attention, so a long watchlist's first screen does not change for it.
+    @Test func anOrderAddedElsewhereGoesBelowTheOrdersThatNeedAttention() {
+        var state = DashboardState(now: t0, size: Size(width: 200, height: 50), interval: 30)
+        let rows = (1...300).map { Watchlists.row(Int64($0), String(format: "ORD-%05d", $0), stage: .failed) }
+        _ = Dashboard.update(&state, .watchlistLoaded(rows))
+        _ = Dashboard.update(&state, .pollersSeen([presence("a", sinceCycle: 3)]))
+        let added = WatchedOrder(order: TrackedOrder(id: 999, referenceID: "AAAAAAAAAAAAAA", addedAt: t0))
+        _ = Dashboard.update(&state, .rowsChanged([999], rows: [added]))
+        let screen = Dashboard.render(state).lines
+        #expect(!screen.contains { $0.contains("AAAAAAAAAAAAAA") }, "\(screen.joined(separator: "\n"))")
+        #expect(state.sortedRows.last?.order.id == 999)
+    }
+
+    @Test func changesToldWhileTheWholeWatchlistWasBeingReadAreNotLost() {
+        var state = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
+        _ = Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], orders: 3, pending: 0, overdue: 0, failing: 0)))
+        // While the whole watchlist is read: order 2 fetched again (failed now), order 4 added, order 3 removed.
+        var fetched = Watchlists.row(2, "ORD-2", stage: .failed)
+        fetched.attempts = 2
+        _ = Dashboard.update(&state, .rowsChanged([2, 3, 4], rows: [fetched, Watchlists.row(4, "ORD-4")]))
+        // The whole watchlist, read before those changes.
+        var old = Watchlists.row(2, "ORD-2")
+        old.attempts = 1
+        _ = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1"), old, Watchlists.row(3, "ORD-3")]))
+        #expect(state.rows.compactMap(\.order.id).sorted() == [1, 2, 4])
+        #expect(state.row(id: 2)?.summary?.failedRefunds == 1, "the newer row stays")
+        #expect(state.changedWhileLoading.isEmpty)
+        // Once loaded, a whole watchlist read later is taken as it is.
+        _ = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1")]))
+        #expect(state.rows.count == 1)
+    }
 }
