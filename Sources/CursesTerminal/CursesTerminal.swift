@@ -102,11 +102,20 @@ public final class CursesTerminal: Terminal {
     }
 
     /// Waits up to `milliseconds` for a key, a mouse event or a resize; nil when nothing came.
+    /// No key within the wait, or no terminal any more: a terminal that closed (a pseudo-terminal
+    /// whose other end went away) answers every read at once, and without this the loop would ask
+    /// it again and again, a core's worth of CPU, for ever.
+    private static func inputHungUp() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return false }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     public func next(waiting milliseconds: Int) -> TerminalEvent? {
         timeout(Int32(milliseconds))
         var character: wint_t = 0
         let kind = get_wch(&character)
-        if kind == rw_err() { return nil }
+        if kind == rw_err() { return Self.inputHungUp() ? .hangup : nil }
         if kind == rw_key_code_yes() {
             let code = Int32(character)
             if code == rw_key_resize() {

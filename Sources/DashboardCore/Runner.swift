@@ -63,6 +63,7 @@ public final class DashboardRunner {
             case .key(let key): dispatch(.key(key))
             case .mouse(let mouse): dispatch(.mouse(mouse))
             case .resize(let size): dispatch(.resize(size))
+            case .hangup: quit = true
             }
         }
         for action in inbox.drain() { dispatch(action) }

@@ -1,10 +1,13 @@
 import Foundation
 
-/// What a terminal reports: keys, mouse events, new sizes.
+/// What a terminal reports: keys, mouse events, new sizes, its end.
 public enum TerminalEvent: Sendable, Equatable {
     case key(Key)
     case mouse(MouseEvent)
     case resize(Size)
+    /// The terminal went away (its window or connection closed without a SIGHUP reaching us):
+    /// the dashboard quits, as on SIGHUP, instead of asking a terminal that is not there.
+    case hangup
 }
 
 /// The dashboard's view of a terminal. `CursesTerminal` is the real one; `MemoryTerminal` keeps

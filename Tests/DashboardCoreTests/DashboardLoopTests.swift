@@ -106,6 +106,18 @@ import TestReports
         #expect(condition(), "never: \(what)", sourceLocation: sourceLocation)
     }
 
+    @Test func aTerminalThatWentAwayEndsTheLoop() {
+        let terminal = MemoryTerminal(size: Size(width: 80, height: 24))
+        let effects = FakeEffects(rows: [row(1, "ORD-1")])
+        let runner = DashboardRunner(state: DashboardState(now: t0, size: Size(width: 80, height: 24), interval: 30, themeName: "default"),
+                                     terminal: terminal, performer: effects, clock: { (self.t0, self.t0) })
+        runner.start()
+        #expect(runner.step(waiting: 0))
+        terminal.events = [.hangup]
+        #expect(!runner.step(waiting: 0), "the loop stops")
+        #expect(runner.quit)
+    }
+
     @Test func theLoopDrawsKeysEffectsAndQuits() {
         let terminal = MemoryTerminal(size: Size(width: 80, height: 24))
         let effects = FakeEffects(rows: [row(1, "ORD-1"), row(2, "ORD-2")])
