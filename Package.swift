@@ -1,15 +1,18 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Built and tested on Linux (Debian 12, Swift 6.3) only, so no platform is declared: ncurses,
+// Glibc and the terminal facts the dashboard relies on are checked there.
 let package = Package(
     name: "refundwatch",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "refundwatch", targets: ["refundwatch"]),
         .executable(name: "refundwatch-bench", targets: ["refundwatch-bench"]),
         .library(name: "RefundKit", targets: ["RefundKit"]),
         .library(name: "RefundSimulator", targets: ["RefundSimulator"]),
+        .library(name: "WatchlistModel", targets: ["WatchlistModel"]),
         .library(name: "RefundStore", targets: ["RefundStore"]),
+        .library(name: "RefundJobs", targets: ["RefundJobs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -20,15 +23,27 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // The domain model: orders, transactions, refunds, money, statuses, the joined report and
+        // its summary, errors. Foundation only, so that the dashboard's core builds without an
+        // HTTP client or TLS.
+        .target(name: "RefundModel"),
+        // The Kaleyra and PayU clients, their join, configuration; re-exports RefundModel.
         .target(
             name: "RefundKit",
             dependencies: [
+                "RefundModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(
@@ -36,14 +51,41 @@ let package = Package(
             dependencies: [
                 "RefundKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The values the store, the jobs and the dashboard share, and the store's interface: no
+        // database driver, so that the dashboard's core builds without one.
+        .target(
+            name: "WatchlistModel",
+            dependencies: ["RefundModel"]
+        ),
+        // The store's two backends: SQLite (GRDB) and PostgreSQL (PostgresNIO).
         .target(
             name: "RefundStore",
             dependencies: [
                 "RefundKit",
+                "WatchlistModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What runs without a screen: the refresher, the poll cycle and the poller, export files,
+        // the demo watchlist; one shutdown path (ServiceLifecycle).
+        .target(
+            name: "RefundJobs",
+            dependencies: [
+                "RefundKit",
+                "WatchlistModel",
+                "RefundStore",
+                // The demo watchlist is picked from the simulator's catalogue.
+                "RefundSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .systemLibrary(
@@ -54,8 +96,8 @@ let package = Package(
         .target(
             name: "DashboardCore",
             dependencies: [
-                "RefundKit",
-                "RefundStore",
+                "RefundModel",
+                "WatchlistModel",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -67,12 +109,15 @@ let package = Package(
             name: "refundwatch",
             dependencies: [
                 "RefundKit",
+                "WatchlistModel",
                 "RefundStore",
+                "RefundJobs",
                 "DashboardCore",
                 "CursesTerminal",
                 "RefundSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -82,7 +127,9 @@ let package = Package(
                 // binary beside itself for the start-up and idle scenarios.
                 "refundwatch",
                 "RefundKit",
+                "WatchlistModel",
                 "RefundStore",
+                "RefundJobs",
                 "RefundSimulator",
                 "DashboardCore",
                 "CursesTerminal",
@@ -95,7 +142,7 @@ let package = Package(
         // Reports built in code and `moment()`; RefundKit only.
         .target(
             name: "TestReports",
-            dependencies: ["RefundKit"],
+            dependencies: ["RefundModel"],
             path: "Tests/TestReports"
         ),
         // A private PostgreSQL server in a temporary folder (initdb, pg_ctl), and `Spawn` that runs
@@ -114,14 +161,12 @@ let package = Package(
 
         .testTarget(
             name: "RefundKitTests",
-            dependencies: ["RefundKit", "RefundSimulator", "TestSupport", "TestReports"]
+            dependencies: ["RefundKit", "RefundModel", "RefundSimulator", "TestSupport", "TestReports"]
         ),
         .testTarget(
             name: "RefundStoreTests",
             dependencies: [
-                "RefundKit", "RefundStore", "TestSupport", "TestReports",
-                // The dashboard's order in Swift, which `firstPage` must match in SQL.
-                "DashboardCore",
+                "RefundKit", "WatchlistModel", "RefundStore", "TestSupport", "TestReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -132,7 +177,7 @@ let package = Package(
         // The dashboard as values: no simulator, no network, no binary.
         .testTarget(
             name: "DashboardCoreTests",
-            dependencies: ["DashboardCore", "RefundKit", "RefundStore", "TestReports"]
+            dependencies: ["DashboardCore", "RefundModel", "WatchlistModel", "TestReports"]
         ),
         // The built binary, the simulator over loopback, rendered screens and tmux.
         .testTarget(
@@ -141,7 +186,7 @@ let package = Package(
                 // Not imported: depending on the executable target makes `swift build --build-tests`
                 // build the binary that CLIRunner runs.
                 "refundwatch",
-                "DashboardCore", "RefundKit", "RefundStore", "RefundSimulator", "TestSupport",
+                "DashboardCore", "RefundKit", "RefundModel", "WatchlistModel", "RefundStore", "RefundJobs", "RefundSimulator", "TestSupport",
             ],
             exclude: ["Snapshots"]
         ),

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// A key as the dashboard understands it; the terminal backend maps its codes to these.
 public enum Key: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Foundation
-import RefundKit
+import RefundModel
 
 /// Row 0: the name, DEMO, the breadcrumb, and the totals when they fit.
 enum TitleBar {

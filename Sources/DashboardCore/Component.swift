@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// One screen of the dashboard, all in one file: what it lists, how the cursor moves over it,
 /// what Enter opens, what `y` copies, what `e` exports, and how it draws into its area of the

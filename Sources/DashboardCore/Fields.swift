@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// Label/value lines, as the order, transaction and refund screens show them, in one or two
 /// columns. Labels get the width the longest of them needs (at least 16 columns, two spaces before

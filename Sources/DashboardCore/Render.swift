@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 extension Dashboard {
     /// The frame for a state: pure, so every screen can be checked as text. The layout gives each

@@ -1,4 +1,4 @@
-import RefundKit
+import RefundModel
 
 /// libc's `wcwidth`. Glibc's module map hides it (it is an X/Open extension), so it is declared here.
 @_silgen_name("wcwidth")

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// Where the dashboard is: the watchlist, or one order, one of its transactions, one refund.
 public enum View: Sendable, Hashable {
@@ -235,9 +235,9 @@ public struct DashboardState: Sendable {
 
     public var rows: [WatchedOrder] { index.rows }
     /// The header's counts: the database's while only the first page is here.
-    public var totals: Totals { pageTotals ?? index.totals }
+    public var totals: WatchlistTotals { pageTotals ?? index.totals }
     /// Set while the rows are only the first page (`watchlistPage`): the whole watchlist's counts.
-    public var pageTotals: Totals?
+    public var pageTotals: WatchlistTotals?
     /// Rows other processes changed before the whole watchlist arrived (nil: removed). The whole
     /// watchlist may have been read before some of them: they are applied again on top of it.
     public var changedWhileLoading: [Int64: WatchedOrder?] = [:]

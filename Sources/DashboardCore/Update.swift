@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// The dashboard's only way to change: a pure function of the state and one action, returning the
 /// effects to run. No clock reads, no I/O: the clock arrives as `.tick`.
@@ -77,7 +77,7 @@ public enum Dashboard {
             // Shown until the whole watchlist is here; nothing is fetched or planned on it.
             guard !state.loaded else { return [] }
             state.setRows(page.rows)
-            state.pageTotals = Totals(orders: page.orders, pending: page.pending, overdue: page.overdue, failing: page.failing)
+            state.pageTotals = page.totals
             clampCursor(&state)
             return []
         case .watchlistLoaded(let rows):
@@ -403,8 +403,6 @@ public enum Dashboard {
 
 }
 
-/// "1 refund", "3 refunds".
-func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
 /// Numbers in the dashboard's words.
 public enum Format {
@@ -417,13 +415,5 @@ public enum Format {
     }
 
     /// 9812 as "9,812".
-    public static func count(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    public static func count(_ value: Int) -> String { groupedCount(value) }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// The watchlist as shown: sorted, then filtered, as positions in the stored rows, with the header's
 /// counts. It is kept up to date as rows, sort, filter and clock change (one order's new row is
@@ -15,7 +15,7 @@ public struct WatchlistIndex: Sendable {
     public private(set) var now: Date
     /// Positions in `rows` of the rows shown, in the order shown.
     public private(set) var visible: [Int] = []
-    public private(set) var totals = Totals()
+    public private(set) var totals = WatchlistTotals()
     /// Position in `rows` of each stored order.
     private var position: [Int64: Int] = [:]
     /// The first moment a refund becomes overdue by the clock alone: the order and the counts
@@ -102,33 +102,28 @@ public struct WatchlistIndex: Sendable {
         let keys = rows.indices.map(sortKey)
         visible = rows.indices.filter { matchesFilter(rows[$0]) }.sorted { precedes(keys[$0], keys[$1]) }
         clockMattersAt = rows.compactMap(nextDeadline).min() ?? .distantFuture
-        totals = Totals()
+        totals = WatchlistTotals()
         for row in rows { totals.add(row, now: now) }
     }
 
     /// What the sort compares: computed once per row, not once per comparison.
-    private struct SortKey {
-        var rank: Int
-        var changed: Date
-        var reference: String
-    }
+    private typealias SortKey = Attention.Key
 
     private func sortKey(_ index: Int) -> SortKey {
-        let row = rows[index]
-        return SortKey(rank: sort == .attention ? Self.attention(row, now: now) : 0, changed: row.changedAt ?? .distantPast, reference: row.order.referenceID)
+        Attention.Key(rows[index], at: now)
     }
 
+    /// `Attention.precedes` for the default sort; the others by the same key's change time and
+    /// reference id.
     private func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
         switch sort {
         case .attention:
-            if a.rank != b.rank { return a.rank < b.rank }
-            if a.changed != b.changed { return a.changed > b.changed }
-            return a.reference < b.reference
+            return Attention.precedes(a, b)
         case .recent:
             if a.changed != b.changed { return a.changed > b.changed }
-            return a.reference < b.reference
+            return a.reference.utf8.lexicographicallyPrecedes(b.reference.utf8)
         case .reference:
-            return a.reference < b.reference
+            return a.reference.utf8.lexicographicallyPrecedes(b.reference.utf8)
         }
     }
 
@@ -150,38 +145,4 @@ public struct WatchlistIndex: Sendable {
         if let failure = row.failure { haystack += ["error", failure.error.message] }
         return haystack.contains { $0.lowercased().contains(needle) }
     }
-
-    /// 0 failed, 1 overdue, 2 fetch error, 3 pending, 4 never fetched, 5 the rest.
-    static func attention(_ row: WatchedOrder, now: Date) -> Int {
-        guard let summary = row.summary else { return row.failure != nil ? 2 : 4 }
-        if summary.failedRefunds > 0 { return 0 }
-        if summary.overdueCount(at: now) > 0 { return 1 }
-        if row.failure != nil { return 2 }
-        if summary.pendingRefunds > 0 || summary.paymentStatus == "pending" { return 3 }
-        return 5
-    }
-}
-
-/// The header's counts over the whole watchlist.
-public struct Totals: Sendable, Hashable {
-    public var orders = 0
-    public var pending = 0
-    public var overdue = 0
-    public var failing = 0
-
-    public init(orders: Int = 0, pending: Int = 0, overdue: Int = 0, failing: Int = 0) {
-        self.orders = orders
-        self.pending = pending
-        self.overdue = overdue
-        self.failing = failing
-    }
-
-    mutating func add(_ row: WatchedOrder, now: Date, sign: Int = 1) {
-        orders += sign
-        pending += sign * (row.summary?.pendingRefunds ?? 0)
-        overdue += sign * (row.summary?.overdueCount(at: now) ?? 0)
-        if row.failure != nil { failing += sign }
-    }
-
-    mutating func remove(_ row: WatchedOrder, now: Date) { add(row, now: now, sign: -1) }
 }

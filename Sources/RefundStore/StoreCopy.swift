@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// One tracked order as it is copied from one store into another: its row, its state (the last
 /// good report and summary, the fetch times and the last failure) and every row of its history,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// An order's summary as plain columns of `order_state` (added by migration v2). Lists read these instead of
 /// decoding JSON: Foundation's JSONDecoder takes about 30 µs a summary on Linux, so a 10,000-order

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RefundStore
+import WatchlistModel
 
 /// `swift run -c release refundwatch-bench [SCENARIO...]`: measures what the dashboard costs and
 /// prints a table of medians and spreads against the targets. Numbers, never pass/fail tests.
@@ -53,7 +54,7 @@ struct Bench: AsyncParsableCommand {
             }
         }
         if chosen.contains(.frame) {
-            results += try FrameBench(store: try RefundStore.open(at: database), iterations: quick ? 50 : 300).run()
+            results += try FrameBench(store: try SQLiteStore.open(at: database), iterations: quick ? 50 : 300).run()
         }
         if chosen.contains(.startup) || chosen.contains(.idle) {
             guard FileManager.default.isExecutableFile(atPath: binary) else {

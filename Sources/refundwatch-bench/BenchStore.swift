@@ -1,6 +1,7 @@
 import Foundation
 import RefundKit
 import RefundStore
+import WatchlistModel
 
 /// A watchlist of many orders, each with one PayU transaction and three refunds at mixed stages
 /// (queued, waiting for the ARN — some overdue —, done, settled, now and then failed), stored as
@@ -12,12 +13,12 @@ enum BenchStore {
     static func file(orders: Int, folder: String) throws -> String {
         let path = "\(folder)/watchlist-\(orders).sqlite"
         if FileManager.default.fileExists(atPath: path) {
-            let store = try RefundStore.open(at: path)
+            let store = try SQLiteStore.open(at: path)
             if try store.count() == orders, let made = try store.metadata("bench-made").flatMap(Double.init),
                Date().timeIntervalSince1970 - made < 12 * 3_600 { return path }
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try RefundStore.open(at: path)
+        let store = try SQLiteStore.open(at: path)
         let now = Date()
         let added = try store.add((0..<orders).map { TrackedOrder(referenceID: referenceID($0), label: $0 % 7 == 0 ? "escalated" : nil, addedAt: now) }).added
         for (index, order) in added.enumerated() {

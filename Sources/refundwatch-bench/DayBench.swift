@@ -2,6 +2,7 @@ import Foundation
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 
 /// `day`: a working day of polling a large watchlist, against refreshing everything every interval.
 ///

@@ -1,5 +1,6 @@
 import CursesTerminal
 import DashboardCore
+import WatchlistModel
 import Foundation
 import RefundKit
 import RefundStore
@@ -8,7 +9,7 @@ import RefundStore
 /// curses backend into a file (an xterm-256color that is not there), which counts the bytes a
 /// terminal would be sent.
 struct FrameBench {
-    let store: RefundStore
+    let store: SQLiteStore
     let iterations: Int
 
     func run() throws -> [Result] {

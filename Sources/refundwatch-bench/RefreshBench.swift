@@ -1,7 +1,9 @@
 import Foundation
+import RefundJobs
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 
 /// `track refresh`'s work over N tracked orders against the simulator in this process, 50 ms a
 /// request, the default concurrency limit: wall time against the ideal (requests × 50 ms / limit).
@@ -24,7 +26,7 @@ struct RefreshBench {
             let service = RefundService(configuration: configuration)
             let path = "\(folder)/refresh-\(size).sqlite"
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            let store = try RefundStore.open(at: path)
+            let store = try SQLiteStore.open(at: path)
             _ = try store.add(simulator.catalogue.orders.map { TrackedOrder(referenceID: $0.referenceID, addedAt: Date()) })
             let orders = try store.trackedOrders()
             let refresher = WatchlistRefresher(store: store, service: service, rule: configuration.overdueRule)

@@ -2,6 +2,7 @@ import Foundation
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 import TestPostgres
 
 /// `team`: a team's watchlist of 100,000 orders in PostgreSQL (on a private server in a temporary
@@ -41,7 +42,7 @@ struct TeamBench {
         let secrets = ["PGPASSWORD": server.password]
         let team = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: secrets)
         started = monotonicSeconds()
-        let counts = try await StoreCopy.copy(from: try RefundStore.open(at: large), to: team)
+        let counts = try await StoreCopy.copy(from: try SQLiteStore.open(at: large), to: team)
         print(String(format: "team: copied %d orders and %d history rows into PostgreSQL in %.1f s", counts.ordersCopied, counts.historyCopied,
                      monotonicSeconds() - started))
 

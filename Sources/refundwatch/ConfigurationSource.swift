@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundSimulator
 
 /// `--config FILE` or `--demo`: where the API settings come from.

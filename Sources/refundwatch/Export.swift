@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundStore
 
 struct Export: AsyncParsableCommand {
@@ -9,12 +11,8 @@ struct Export: AsyncParsableCommand {
         discussion: "PayU records that match no WhatsApp refund get a row of their own, with the WhatsApp columns empty."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case csv, json
-    }
-
     @Option(help: "csv or json (default: from the --output file's extension, else csv).")
-    var format: Format?
+    var format: ExportFormat?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout (replaced whole, never half-written).", valueName: "FILE"))
     var output: String?
@@ -23,9 +21,9 @@ struct Export: AsyncParsableCommand {
 
     func validate() throws { try source.validate() }
 
-    var chosenFormat: Format {
+    var chosenFormat: ExportFormat {
         if let format { return format }
-        return output.map(ExportFile.format(for:)) ?? .csv
+        return output.map(ExportFormat.init(path:)) ?? .csv
     }
 
     func run() async throws {
@@ -53,157 +51,4 @@ struct Export: AsyncParsableCommand {
     }
 }
 
-/// The bytes an export writes, shared by `export` and the dashboard's `e`.
-struct ExportFile {
-    let data: Data
-    let refunds: Int
-    let orders: Int
-    /// Orders with no report yet: nothing to export for them.
-    let unfetched: Int
-
-    /// `orderIDs` nil: the whole watchlist.
-    static func load(store: any WatchlistStore, orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) async throws -> ExportFile {
-        try ExportFile(reports: try await store.reports(), orderIDs: orderIDs, rule: rule, now: now, format: format)
-    }
-
-    init(reports all: [(order: TrackedOrder, report: OrderReport?)], orderIDs: Set<Int64>?, rule: OverdueRule, now: Date, format: Export.Format) throws {
-        let reports = all.filter { orderIDs?.contains($0.order.id ?? 0) ?? true }
-        let rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
-        data = format == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
-        refunds = rows.count
-        orders = reports.count
-        unfetched = reports.filter { $0.report == nil }.count
-    }
-
-    static func format(for path: String) -> Export.Format {
-        path.lowercased().hasSuffix(".json") ? .json : .csv
-    }
-
-    struct WriteError: Error {
-        let message: String
-    }
-
-    /// Replaces `path` whole (never half-written). The error is short enough for the dashboard's
-    /// one flash line: the folder that is missing, or the system's reason ("Permission denied").
-    func write(to path: String) throws(WriteError) {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw WriteError(message: "cannot write \(path): it is a folder. Give a file name, such as \(url.appendingPathComponent("refunds.csv").path).")
-        }
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw WriteError(message: "cannot write \(path): there is no folder \(folder). Create it, or give another path.")
-        }
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            // Foundation's own words on Linux are often "The operation could not be completed":
-            // the system's reason when there is one, else what can be checked.
-            let reason: String
-            if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-                reason = String(cString: strerror(Int32(posix.code)))
-            } else if !FileManager.default.isWritableFile(atPath: folder) {
-                reason = "the folder \(folder) is not writable"
-            } else {
-                reason = error.localizedDescription
-            }
-            throw WriteError(message: "cannot write \(path): \(reason). Give a path in a folder you can write to.")
-        }
-    }
-}
-
-/// One refund of the export: both sides, flattened.
-struct ExportRow: Encodable {
-    var referenceID: String
-    var label: String?
-    var transactionID: String
-    var gateway: String
-    var refundID: String?
-    var amount: Money?
-    var whatsappStatus: String?
-    var speed: String?
-    var payuStatus: String?
-    var arn: String?
-    var settlementID: String?
-    var amountSettled: Money?
-    var utr: String?
-    var valueDate: String?
-    var refundMode: String?
-    var stage: String?
-    var overdue: Bool
-    var refundCreated: Date?
-    var fetchedAt: Date
-
-    static func rows(order: TrackedOrder, report: OrderReport?, rule: OverdueRule, now: Date) -> [ExportRow] {
-        guard let report else { return [] }
-        var rows: [ExportRow] = []
-        for transaction in report.transactions {
-            func row(_ refund: Refund?, _ payu: PayURefundRecord?) -> ExportRow {
-                ExportRow(
-                    referenceID: order.referenceID, label: order.label, transactionID: transaction.transaction.id,
-                    gateway: transaction.transaction.gateway.rawValue, refundID: refund?.id, amount: refund?.amount ?? payu?.amount,
-                    whatsappStatus: refund?.status.rawValue, speed: refund?.speed?.rawValue, payuStatus: payu?.status?.rawValue,
-                    arn: payu?.bankARN, settlementID: payu?.settlementID, amountSettled: payu?.amountSettled, utr: payu?.utr,
-                    valueDate: payu?.valueDate, refundMode: payu?.refundMode, stage: nil, overdue: false,
-                    refundCreated: refund?.created.date, fetchedAt: report.fetchedAt)
-            }
-            for joined in transaction.refunds {
-                var line = row(joined.refund, joined.payu)
-                line.stage = RefundStage(joined, in: transaction).rawValue
-                line.overdue = rule.isOverdue(joined, in: transaction, at: now)
-                rows.append(line)
-            }
-            for record in transaction.unmatchedPayU {
-                rows.append(row(nil, record))
-            }
-        }
-        return rows
-    }
-
-    static let columns = ["reference_id", "label", "transaction_id", "gateway", "refund_id", "amount", "currency", "whatsapp_status",
-                          "speed", "payu_status", "arn", "settlement_id", "amount_settled", "utr", "value_date", "refund_mode",
-                          "stage", "overdue", "refund_created", "fetched_at"]
-
-    var csvFields: [String] {
-        [referenceID, label ?? "", transactionID, gateway, refundID ?? "", amount?.plainString ?? "", amount?.currency ?? "",
-         whatsappStatus ?? "", speed ?? "", payuStatus ?? "", arn ?? "", settlementID ?? "", amountSettled?.plainString ?? "",
-         utr ?? "", valueDate ?? "", refundMode ?? "", stage ?? "", overdue ? "yes" : "no",
-         refundCreated.map(Timestamp.iso8601) ?? "", Timestamp.iso8601(fetchedAt)]
-    }
-
-    /// RFC 4180 CSV with a header row and CRLF line ends, as spreadsheets expect.
-    static func csv(_ rows: [ExportRow]) -> String {
-        ([columns] + rows.map(\.csvFields)).map { $0.map(CSVLine.escape).joined(separator: ",") + "\r\n" }.joined()
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case referenceID = "reference_id", label, transactionID = "transaction_id", gateway, refundID = "refund_id", amount
-        case whatsappStatus = "whatsapp_status", speed, payuStatus = "payu_status", arn, settlementID = "settlement_id"
-        case amountSettled = "amount_settled", utr, valueDate = "value_date", refundMode = "refund_mode", stage, overdue
-        case refundCreated = "refund_created", fetchedAt = "fetched_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(referenceID, forKey: .referenceID)
-        try c.encode(label, forKey: .label)
-        try c.encode(transactionID, forKey: .transactionID)
-        try c.encode(gateway, forKey: .gateway)
-        try c.encode(refundID, forKey: .refundID)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(whatsappStatus, forKey: .whatsappStatus)
-        try c.encode(speed, forKey: .speed)
-        try c.encode(payuStatus, forKey: .payuStatus)
-        try c.encode(arn, forKey: .arn)
-        try c.encode(settlementID, forKey: .settlementID)
-        try c.encode(amountSettled, forKey: .amountSettled)
-        try c.encode(utr, forKey: .utr)
-        try c.encode(valueDate, forKey: .valueDate)
-        try c.encode(refundMode, forKey: .refundMode)
-        try c.encode(stage, forKey: .stage)
-        try c.encode(overdue, forKey: .overdue)
-        try c.encode(refundCreated.map(Timestamp.known), forKey: .refundCreated)
-        try c.encode(Timestamp.known(fetchedAt), forKey: .fetchedAt)
-    }
-}
+extension ExportFormat: ExpressibleByArgument {}

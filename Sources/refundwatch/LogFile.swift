@@ -3,7 +3,9 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import RefundJobs
 import RefundKit
+import WatchlistModel
 
 /// refundwatch's own files that are not configuration: the log and PayU's token cache.
 /// `$XDG_STATE_HOME/refundwatch`, else `~/.local/state/refundwatch`.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundSimulator
 
 struct Lookup: AsyncParsableCommand {

@@ -1,5 +1,7 @@
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 
 /// `lookup`'s text output: the payment, each transaction, each refund with both sides joined.
 /// One field a line under a fixed label column, so it stays aligned and within 80 columns.

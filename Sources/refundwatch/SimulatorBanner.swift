@@ -1,5 +1,7 @@
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundSimulator
 
 /// What `simulate` prints: where it listens, what it accepts, and how to try it.

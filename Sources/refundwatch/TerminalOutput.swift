@@ -1,5 +1,7 @@
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 
 // Every human-readable line the commands print goes through these two functions. Values from
 // outside (API bodies, files, labels) were already made safe where they were put into the text

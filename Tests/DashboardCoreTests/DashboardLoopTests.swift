@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 @testable import DashboardCore
 import TestReports
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 @testable import DashboardCore
 import TestReports
 
@@ -110,7 +110,7 @@ import TestReports
     @Test func theFirstPageIsShownWithTheWholeWatchlistsCountsUntilTheWholeWatchlistIsRead() {
         var state = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
         let page = WatchlistPage(rows: [Watchlists.row(7, "ORD-7", stage: .failed), Watchlists.row(3, "ORD-3")],
-                                 orders: 100_000, pending: 12_345, overdue: 67, failing: 8)
+                                 totals: WatchlistTotals(orders: 100_000, pending: 12_345, overdue: 67, failing: 8))
         _ = Dashboard.update(&state, .watchlistPage(page))
         let screen = Dashboard.render(state).lines
         #expect(screen[0].contains("100000 orders · 12345 pending · 67 overdue · 8 failing"), "\(screen[0])")
@@ -142,7 +142,7 @@ import TestReports
 
     @Test func changesToldWhileTheWholeWatchlistWasBeingReadAreNotLost() {
         var state = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
-        _ = Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], orders: 3, pending: 0, overdue: 0, failing: 0)))
+        _ = Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], totals: WatchlistTotals(orders: 3))))
         // While the whole watchlist is read: order 2 fetched again (failed now), order 4 added, order 3 removed.
         var fetched = Watchlists.row(2, "ORD-2", stage: .failed)
         fetched.attempts = 2

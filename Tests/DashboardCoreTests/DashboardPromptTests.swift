@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 @testable import DashboardCore
 import TestReports
 
@@ -296,7 +296,7 @@ import TestReports
         #expect(state.visibleRows.map(\.order.id) == expected, "seed \(seed) (SEED=\(seed) repeats it)")
         #expect(state.visibleRows.count == state.visibleCount)
         // The header's counts, kept up to date row by row, agree with counting afresh.
-        var recount = Totals()
+        var recount = WatchlistTotals()
         for row in state.rows { recount.add(row, now: state.now) }
         #expect(state.totals == recount)
     }

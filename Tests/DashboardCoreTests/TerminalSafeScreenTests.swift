@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import RefundKit
+import RefundModel
 @testable import DashboardCore
+import WatchlistModel
 
 /// The dashboard's cells, which draw through `TerminalSafe` (tested on its own in RefundKitTests).
 struct TerminalSafeScreenTests {

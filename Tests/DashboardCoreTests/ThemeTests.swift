@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DashboardCore
+import WatchlistModel
 
 @Suite struct ThemeTests {
     static let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("themes")

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 @testable import DashboardCore
 import TestReports
 

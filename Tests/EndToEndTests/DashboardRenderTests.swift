@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 @testable import DashboardCore
 import TestSupport
 
@@ -18,7 +19,7 @@ import TestSupport
         let harness = try await Harness.start()
         let fixed = Date(timeIntervalSince1970: 1_795_000_000)
         let service = RefundService(configuration: harness.configuration, now: { fixed })
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let added = try store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
         var details: [Int64: Detail] = [:]
         for order in added {

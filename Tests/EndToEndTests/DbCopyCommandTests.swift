@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 import TestSupport
 
 /// `db copy` through the binary: a file made by `track add` and `track refresh` into a private
@@ -30,7 +31,7 @@ import TestSupport
         #expect(addLater.status == 0, "\(addLater.stderr)")
         let rows = try expectEveryStoredOrderWhole(space.db)
         #expect(rows.stored == 2 && rows.rows.count == 3)
-        let store = try RefundStore.open(at: space.db)
+        let store = try SQLiteStore.open(at: space.db)
         var history = 0
         for row in rows.rows { history += try store.history(orderID: try #require(row.order.id)).count }
         #expect(history > 2)
@@ -124,7 +125,7 @@ import TestSupport
             #expect(same.stdout.isEmpty)
         }
         // Nothing was written: still one order, no second copy of it.
-        #expect(try RefundStore.open(at: space.db).count() == 1)
+        #expect(try SQLiteStore.open(at: space.db).count() == 1)
     }
 
     /// The orders of `track list --json`, without what depends on the moment it runs (ages,

@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 @testable import DashboardCore
 import TestSupport
 
@@ -153,7 +154,7 @@ import TestSupport
         let harness = try await Harness.start()
         let fixed = Date(timeIntervalSince1970: 1_795_000_000)
         let service = RefundService(configuration: harness.configuration, now: { fixed })
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let ids = harness.simulator.catalogue.orders(in: .hostileText).map(\.referenceID)
         let added = try store.add(ids.map { TrackedOrder(referenceID: $0, label: "vip\u{1B}]0;label\u{07}", addedAt: fixed) }).added
         var details: [Int64: Detail] = [:]

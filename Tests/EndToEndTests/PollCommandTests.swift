@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 import TestSupport
 
 /// `refundwatch poll` through the binary: cycles, exit codes, a clean stop, and a dashboard beside it.
@@ -51,7 +52,7 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
 
         let (process, _) = try CLIRunner.start(["poll", "--db", space.db, "--config", config], environment: space.environment)
-        let store = try RefundStore.open(at: space.db)
+        let store = try SQLiteStore.open(at: space.db)
         var fetched = 0
         for _ in 0..<300 where fetched < 20 {
             try await Task.sleep(for: .milliseconds(50))
@@ -96,7 +97,7 @@ import TestSupport
         poller.terminate()
         await poller.exited()
 
-        let rows = try RefundStore.open(at: space.db).watchlist()
+        let rows = try SQLiteStore.open(at: space.db).watchlist()
         #expect(rows.allSatisfy { $0.fetchedAt != nil && $0.failure == nil })
         #expect(rows.allSatisfy { $0.summary?.payuErrors == 0 }, "no PayU error stored")
         let log = space.log

@@ -2,6 +2,7 @@ import Foundation
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import Testing
 import RefundKit
 import RefundSimulator
 import RefundStore
+import WatchlistModel
 import TestSupport
 
 /// `track` and `export` through the real binary, against a simulator over HTTP on loopback.
@@ -251,7 +252,7 @@ import TestSupport
         let added = finished.compactMap { Int($0.stdout.dropFirst("Added ".count).prefix { $0.isNumber || $0 == "," }.filter(\.isNumber)) }
         #expect(added.reduce(0, +) + (others[1].stdout.hasPrefix("Added 1 order") ? 1 : 0) == 5_000)
         #expect(finished.allSatisfy { $0.status == 0 }, "\(finished.map(\.stderr))")
-        let store = try RefundStore.open(at: space.db)
+        let store = try SQLiteStore.open(at: space.db)
         #expect(try store.count() == 5_000)
         #expect(Set(try store.trackedOrders().map(\.referenceID)).count == 5_000)
     }
@@ -266,13 +267,13 @@ import TestSupport
         var committed = 0
         for _ in 0..<200 where committed < 3_000 {
             try await Task.sleep(for: .milliseconds(50))
-            committed = (try? RefundStore.open(at: space.db).count()) ?? 0
+            committed = (try? SQLiteStore.open(at: space.db).count()) ?? 0
         }
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let store = try RefundStore.open(at: space.db)
+        let store = try SQLiteStore.open(at: space.db)
         let kept = try store.trackedOrders()
         #expect(kept.count == 3_000)
         #expect(kept.map(\.referenceID) == Array(ids.prefix(3_000)))
@@ -293,7 +294,7 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: env, stdin: ids).status == 0)
 
         let (process, _) = try CLIRunner.start(["track", "refresh", "--db", space.db, "--config", config], environment: env)
-        let store = try RefundStore.open(at: space.db)
+        let store = try SQLiteStore.open(at: space.db)
         var fetched = 0
         for _ in 0..<200 where fetched < 20 {
             try await Task.sleep(for: .milliseconds(50))

@@ -1,6 +1,7 @@
 import Foundation
 import RefundKit
 import RefundStore
+import WatchlistModel
 import Testing
 import TestSupport
 
@@ -24,7 +25,7 @@ struct StateWorkspace {
 /// Returns how many orders were stored.
 @discardableResult
 func expectEveryStoredOrderWhole(_ db: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (stored: Int, rows: [WatchedOrder]) {
-    let store = try RefundStore.open(at: db)
+    let store = try SQLiteStore.open(at: db)
     let rows = try store.watchlist()
     var stored = 0
     for row in rows {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 
 private let secretValues = ["kal-SECRET-111", "payu-SECRET-222", "tok-SECRET-333"]
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 import TestSupport
 
 private func inr(_ value: Int, _ offset: Int) -> Money { Money(value: Decimal(value), offset: Decimal(offset))! }

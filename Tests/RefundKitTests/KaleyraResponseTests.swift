@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 
 /// Kaleyra bodies the simulator does not send but the real API (or Meta behind it) may.
 @Suite struct KaleyraResponseTests {

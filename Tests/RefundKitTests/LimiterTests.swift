@@ -1,5 +1,6 @@
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 
 /// The bound on requests in flight that every API call goes through.
 @Suite struct LimiterTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 
 @Suite struct PathSegmentTests {
     static let awkwardIDs = [

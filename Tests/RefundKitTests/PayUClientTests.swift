@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 import RefundSimulator
 import TestSupport
 

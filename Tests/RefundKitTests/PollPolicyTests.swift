@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundKit
+@testable import RefundModel
 import TestReports
 
 /// What each order waits for, and when it is due.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefundStore
+import WatchlistModel
 import TestSupport
 import TestReports
 import RefundKit

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import RefundKit
 @testable import RefundStore
+import WatchlistModel
 import TestReports
 import TestSupport
 
@@ -109,13 +110,13 @@ import TestSupport
 
     @Test func aCopyToPostgreSQLAndBackToANewFileGivesTheSameWatchlistAndHistoryAndAgainCopiesNothing() async throws {
         let scratch = try ScratchFolder()
-        let source = try RefundStore.open(at: scratch.file("mine.sqlite"))
+        let source = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
         #expect(rows == 8 + 3 + 7, "A: 4 first seen and 4 changes; B: 3 first seen; D: 7 first seen")
         let server = try PostgresServer.start()
         defer { server.stop() }
         let team = try await postgres(server, database: "team")
-        let back = try RefundStore.open(at: scratch.file("back.sqlite"))
+        let back = try SQLiteStore.open(at: scratch.file("back.sqlite"))
 
         // Two orders a page: three pages for five orders.
         let there = try await StoreCopy.copy(from: source, to: team, pageSize: 2)
@@ -152,7 +153,7 @@ import TestSupport
 
     @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func aTargetKeepsItsLaterStateTakesTheSourcesLaterOneAndGainsTheHistoryItLacks(_ backend: StoreBackend) async throws {
-        let source: any CopyableStore = try RefundStore.inMemory()
+        let source: any CopyableStore = try SQLiteStore.inMemory()
         let (made, cleanup) = try await backend.make()
         defer { cleanup() }
         let target = try #require(made as? any CopyableStore)
@@ -206,9 +207,9 @@ import TestSupport
 
     @Test func aCopyStoppedPartWayIsFinishedByRunningItAgain() async throws {
         let scratch = try ScratchFolder()
-        let source = try RefundStore.open(at: scratch.file("mine.sqlite"))
+        let source = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
-        let target = try RefundStore.open(at: scratch.file("copy.sqlite"))
+        let target = try SQLiteStore.open(at: scratch.file("copy.sqlite"))
         _ = try await StoreCopy.copy(from: source, to: target)
         // What a copy stopped after its third order leaves: whole orders, the others not there.
         let removed = try target.remove(referenceIDs: ["ORD-D", "ORD-A"])
@@ -240,7 +241,7 @@ import TestSupport
         _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
         try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
         let scratch = try ScratchFolder()
-        let mine = try RefundStore.open(at: scratch.file("mine.sqlite"))
+        let mine = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
 
         let rows = try await team.history(orderID: id).count
         #expect(rows == 3)
@@ -300,10 +301,10 @@ import TestSupport
 
     @Test func theSourceMustExist() async throws {
         let scratch = try ScratchFolder()
-        #expect(throws: StoreError.self) { try RefundStore.openExisting(at: scratch.file("missing.sqlite")) }
+        #expect(throws: StoreError.self) { try SQLiteStore.openExisting(at: scratch.file("missing.sqlite")) }
         #expect(!FileManager.default.fileExists(atPath: scratch.file("missing.sqlite")), "no new empty file")
         FileManager.default.createFile(atPath: scratch.file("empty.sqlite"), contents: Data())
-        #expect(throws: StoreError.self) { try RefundStore.openExisting(at: scratch.file("empty.sqlite")) }
+        #expect(throws: StoreError.self) { try SQLiteStore.openExisting(at: scratch.file("empty.sqlite")) }
         #expect(try FileManager.default.attributesOfItem(atPath: scratch.file("empty.sqlite"))[.size] as? Int == 0, "left empty")
         let server = try PostgresServer.start()
         defer { server.stop() }

@@ -1,6 +1,7 @@
 import Testing
 import RefundKit
 import RefundStore
+import WatchlistModel
 
 @Suite struct WatchlistImportTests {
     /// Lines as `readLine` gives them; a Windows file's lines still end in "\r".

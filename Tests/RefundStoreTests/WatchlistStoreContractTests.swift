@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RefundKit
 @testable import RefundStore
+import WatchlistModel
 import TestReports
 import TestSupport
 
@@ -20,9 +21,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return (try RefundStore.open(at: folder + "/w.sqlite"), { try? FileManager.default.removeItem(atPath: folder) })
+            return (try SQLiteStore.open(at: folder + "/w.sqlite"), { try? FileManager.default.removeItem(atPath: folder) })
         case .sqliteMemory:
-            return (try RefundStore.inMemory(), {})
+            return (try SQLiteStore.inMemory(), {})
         case .postgres:
             let server = try PostgresServer.start()
             do {
@@ -51,7 +52,7 @@ extension StoreBackend {
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return (try RefundStore.open(at: folder + "/w.sqlite"), try RefundStore.open(at: folder + "/w.sqlite"),
+            return (try SQLiteStore.open(at: folder + "/w.sqlite"), try SQLiteStore.open(at: folder + "/w.sqlite"),
                     { try? FileManager.default.removeItem(atPath: folder) })
         case .postgres:
             let server = try PostgresServer.start()

@@ -1,5 +1,5 @@
 import Foundation
-import RefundKit
+import RefundModel
 
 /// Small reports built in code, for the pure tests of changes, summaries and the overdue rule.
 package enum ReportBuilder {

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// One tracked order: the payment's fields, its transactions (a list: Enter opens one, `y`
 /// copies its id) and the order's history. `e` writes this order.

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// The lines typed at the bottom of the screen (`/`, `o`, `a`, `e`) and the remove question: how
 /// they are drawn, the keys they take, and what their answers lead to (looking up, tracking,

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// Every field of one refund, both sides, and its timeline: one page that the cursor keys scroll
 /// when it is longer than the screen (at 80x24 it is). `y` copies the ARN (the refund id while

@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// One transaction: its refunds with both sides joined (a list: Enter opens a refund, `y` copies
 /// its ARN, or its id while PayU has given none), PayU records that matched no refund, and the

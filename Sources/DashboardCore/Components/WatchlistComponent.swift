@@ -1,6 +1,6 @@
 import Foundation
-import RefundKit
-import RefundStore
+import RefundModel
+import WatchlistModel
 
 /// The home screen: one row per tracked order, what needs attention first. Enter opens the
 /// order, `y` copies its reference id, `e` writes the list as shown (filtered).

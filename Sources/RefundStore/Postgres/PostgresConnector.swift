@@ -1,4 +1,5 @@
 import Foundation
+import WatchlistModel
 import Logging
 import NIOCore
 import NIOSSL

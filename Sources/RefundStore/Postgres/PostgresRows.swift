@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RefundKit
+import WatchlistModel
 
 /// Rows of the watchlist as PostgreSQL gives them and takes them: a tracked order, a watchlist row
 /// with its failure and its summary's columns, and the summary bound in `SummaryColumns.names`'

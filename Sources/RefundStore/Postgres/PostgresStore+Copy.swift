@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RefundKit
+import WatchlistModel
 
 /// The PostgreSQL database as the source or the target of `refundwatch db copy`.
 ///

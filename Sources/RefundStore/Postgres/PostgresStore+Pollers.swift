@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RefundKit
+import WatchlistModel
 
 /// Pollers sharing the work on one PostgreSQL database, from any number of machines. A claim locks
 /// the candidate rows it can take with `FOR UPDATE SKIP LOCKED` (rows another poller is claiming
@@ -41,7 +42,7 @@ extension PostgresStore {
                 UPDATE tracked_order SET lease_until = clock_timestamp() + make_interval(secs => \(lease)) WHERE lease_owner = \(poller)
                 """, logger: logger)
             try await connection.query("""
-                DELETE FROM poller WHERE beat_at < now() - make_interval(secs => \(RefundStore.forgetPollersAfter))
+                DELETE FROM poller WHERE beat_at < now() - make_interval(secs => \(SQLiteStore.forgetPollersAfter))
                 """, logger: logger)
         }
     }

@@ -3,8 +3,9 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import RefundKit
+import WatchlistModel
 
-/// The watchlist in a PostgreSQL database, for a team: the same behaviour as `RefundStore`'s
+/// The watchlist in a PostgreSQL database, for a team: the same behaviour as `SQLiteStore`'s
 /// SQLite file (`WatchlistStoreContractTests` runs against both), through PostgresNIO's pooled
 /// client. Every order's report, summary and history are written in one transaction, with the
 /// order's row locked, so two processes recording the same order one after the other never write
@@ -234,14 +235,13 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             for try await row in try await connection.query(query, logger: logger) {
                 rows.append(try Self.watchedOrder(row.makeRandomAccess()))
             }
-            var page = WatchlistPage(rows: rows, orders: 0, pending: 0, overdue: 0, failing: 0)
+            var page = WatchlistPage(rows: rows, totals: WatchlistTotals())
             let totals = PostgresQuery(unsafeSQL: AttentionSQL.postgresTotals, binds: try Self.binds(moment))
             for try await row in try await connection.query(totals, logger: logger) {
                 let r = row.makeRandomAccess()
-                page.orders = Int(try r["orders"].decode(Int64.self))
-                page.pending = Int(try r["pending"].decode(Int64.self))
-                page.overdue = Int(try r["overdue"].decode(Int64.self))
-                page.failing = Int(try r["failing"].decode(Int64.self))
+                page.totals = WatchlistTotals(orders: Int(try r["orders"].decode(Int64.self)), pending: Int(try r["pending"].decode(Int64.self)),
+                                              overdue: Int(try r["overdue"].decode(Int64.self)), failing: Int(try r["failing"].decode(Int64.self)),
+                                              neverFetched: Int(try r["never_fetched"].decode(Int64.self)))
             }
             return page
         }
@@ -299,11 +299,20 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     }
 
     public func reports() async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        try await reports(where: "")
+    }
+
+    public func reports(orderIDs: [Int64]) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        guard !orderIDs.isEmpty else { return [] }
+        return try await reports(where: "WHERE t.id = ANY(\(orderIDs)::bigint[])")
+    }
+
+    private func reports(where condition: PostgresQuery) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
         try await transaction { connection, logger in
             var stored: [(TrackedOrder, Data?)] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(Self.orderColumns), s.report FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id ORDER BY t.id
-                """), logger: logger)
+                SELECT \(Self.orderColumns), s.report FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id \(condition.sql) ORDER BY t.id
+                """, binds: condition.binds), logger: logger)
             for try await row in rows {
                 let random = row.makeRandomAccess()
                 stored.append((try Self.trackedOrder(random), try random["report"].decode(Data?.self)))

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import DashboardCore
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundSimulator
 import RefundStore
 
@@ -63,7 +65,7 @@ struct DashboardSession: Sendable {
 
     static func start(source: StoreSource, readOnly: Bool = false) async throws -> DashboardSession {
         if source.demo {
-            let store = try RefundStore.inMemory()
+            let store = try SQLiteStore.inMemory()
             let epoch = Date()
             try await DemoWatchlist.seedIfNew(store, now: epoch)
             var options = try await DemoWatchlist.simulatorOptions(for: store, now: epoch)

@@ -2,28 +2,31 @@ import CursesTerminal
 import DashboardCore
 import Dispatch
 import Foundation
+import ServiceLifecycle
+import Synchronization
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundStore
 
-/// Set from a signal handler's queue, read by the UI thread.
-final class StopFlag: @unchecked Sendable {
-    private var stopped = false
-    private let lock = NSLock()
-    func set() { lock.withLock { stopped = true } }
-    var isSet: Bool { lock.withLock { stopped } }
+/// Set when a graceful shutdown begins, read by the UI thread between its steps.
+final class StopFlag: Sendable {
+    private let stopped = Mutex(false)
+    func set() { stopped.withLock { $0 = true } }
+    var isSet: Bool { stopped.withLock { $0 } }
 }
 
 /// Runs the dashboard: one thread owns the terminal (ncurses is not thread-safe) and runs
 /// `DashboardRunner`, which waits for keys 100 ms at a time, applies actions and draws when
 /// something changed. Effects run as tasks (`DashboardEffects`) and come back as actions. SIGINT,
-/// SIGTERM and SIGHUP end the loop the same way `q` does, so the terminal is always restored.
+/// SIGTERM and SIGHUP begin a graceful shutdown (`Lifecycle`, as for every long-running job),
+/// which ends the loop the same way `q` does, so the terminal is always restored.
 final class DashboardLoop: @unchecked Sendable {
     private let session: DashboardSession
     private let theme: Theme
     private let noColor: Bool
     private let stop = StopFlag()
     private var state: DashboardState
-    private var signalSources: [any DispatchSourceSignal] = []
 
     init(session: DashboardSession, theme: Theme, noColor: Bool, flash: String?) {
         self.session = session
@@ -41,34 +44,31 @@ final class DashboardLoop: @unchecked Sendable {
     }
 
     func run() async {
-        watchSignals()
-        // The store is read whole for damage (`RefundStore.verify`) beside the first load; the
+        try? await Lifecycle.run { await self.runUntilStopped() }
+    }
+
+    private func runUntilStopped() async {
+        // The store is read whole for damage (`SQLiteStore.verify`) beside the first load; the
         // first page is shown before it ends, but the whole watchlist (and so any refresh, and any
         // write) only once it passed.
         let store = session.store
         let effects = DashboardEffects(session: session, verification: Task.detached { try await store.verify() })
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
-                let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
-                defer { terminal.restore() }
-                let clock = session.clock
-                let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
-                runner.run(until: { stop.isSet })
-                done.resume()
+        let stop = self.stop
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                    defer { terminal.restore() }
+                    let clock = session.clock
+                    let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
+                    runner.run(until: { stop.isSet })
+                    done.resume()
+                }
+                thread.name = "refundwatch-ui"
+                thread.start()
             }
-            thread.name = "refundwatch-ui"
-            thread.start()
-        }
-        for source in signalSources { source.cancel() }
-    }
-
-    private func watchSignals() {
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [stop] in stop.set() }
-            source.resume()
-            signalSources.append(source)
+        } onGracefulShutdown: {
+            stop.set()
         }
     }
 }
@@ -176,7 +176,7 @@ struct DashboardEffects: EffectPerformer {
             let (rule, now) = (session.refresher.rule, session.clock())
             Task.detached {
                 do {
-                    let file = try await ExportFile.load(store: store, orderIDs: Set(orderIDs), rule: rule, now: now, format: ExportFile.format(for: path))
+                    let file = try await ExportFile.load(store: store, orderIDs: orderIDs, rule: rule, now: now, format: ExportFormat(path: path))
                     try file.write(to: path)
                     post(.exported(ExportSummary(refunds: file.refunds, orders: file.orders, unfetched: file.unfetched,
                                                  path: URL(fileURLWithPath: path).standardizedFileURL.path)))

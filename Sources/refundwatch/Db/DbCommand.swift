@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundStore
 
 struct DbCommand: AsyncParsableCommand {
@@ -84,7 +86,7 @@ struct DbCopy: AsyncParsableCommand {
             }
             return mustExist ? try await PostgresStore.openExisting(place) : try await PostgresStore.open(place)
         }
-        return mustExist ? try RefundStore.openExisting(at: text) : try RefundStore.open(at: text)
+        return mustExist ? try SQLiteStore.openExisting(at: text) : try SQLiteStore.open(at: text)
     }
 }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundSimulator
 import RefundStore
 
@@ -53,7 +55,7 @@ struct StoreSource: ParsableArguments {
             path = demo ? StoreFile.demoPath() : StoreFile.defaultPath()
             try StoreFile.createDirectory(for: path)
         }
-        let store = try RefundStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
+        let store = try SQLiteStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
         if demo { try await DemoWatchlist.seedIfNew(store) }
         return store
     }
@@ -87,54 +89,3 @@ struct StoreSource: ParsableArguments {
     }
 }
 
-/// The demo's watchlist: about twenty catalogue orders, one or two of each scenario, labelled with
-/// what they show; and a simulated clock that runs 60 times faster than real time from the moment
-/// the demo database was made, so that refunds move between one `track refresh` and the next.
-enum DemoWatchlist {
-    static let speed: Double = 60
-    /// The demo refreshes every 5 real seconds (5 simulated minutes), whichever command runs it.
-    static let interval: Double = 5
-    /// PayU access tokens in the demo last 30 simulated minutes (30 real seconds), so a demo session
-    /// renews them while you watch (real ones last about two hours).
-    static let tokenLifetime = 1800
-    static let epochKey = "demo_epoch"
-
-    static var picks: [(Scenario, Int)] {
-        // The hostile-text orders are for tests and for `o`/`lookup`: a first look at the demo
-        // shows what refunds do, not what an attacker's note looks like.
-        Scenario.allCases.filter { $0 != .hostileText }.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
-    }
-
-    static func seedIfNew(_ store: any WatchlistStore, now: Date = Date()) async throws {
-        guard try await store.metadata(epochKey) == nil else { return }
-        let catalogue = Catalogue(seed: SimulatorOptions().seed)
-        var seen = Set<String>()
-        var orders: [TrackedOrder] = []
-        for (scenario, count) in picks {
-            for order in catalogue.orders(in: scenario).prefix(count) where seen.insert(order.referenceID).inserted {
-                orders.append(TrackedOrder(referenceID: order.referenceID, label: scenario.rawValue.replacingOccurrences(of: "-", with: " "), addedAt: now))
-            }
-        }
-        _ = try await store.add(orders)
-        try await store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
-    }
-
-    static func epoch(of store: any WatchlistStore) async throws -> Date? {
-        try await store.metadata(epochKey).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
-    }
-
-    static func simulatedNow(epoch: Date, at now: Date) -> Date {
-        epoch.addingTimeInterval(max(0, now.timeIntervalSince(epoch)) * speed)
-    }
-
-    static func simulatorOptions(for store: any WatchlistStore, now: Date = Date()) async throws -> SimulatorOptions {
-        var options = SimulatorOptions()
-        options.speed = speed
-        options.tokenLifetime = tokenLifetime
-        if let epoch = try await epoch(of: store) {
-            options.startDate = epoch
-            options.elapsedAtStart = max(0, now.timeIntervalSince(epoch)) * speed
-        }
-        return options
-    }
-}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundStore
 
 struct Track: AsyncParsableCommand {
@@ -157,10 +159,4 @@ struct TrackRemove: AsyncParsableCommand {
         printText("Removed \(plural(removed.count, "order")).")
         if !missing.isEmpty { throw ExitStatus.notFound.exitCode }
     }
-}
-
-/// "1 order", "3 orders"; "1 was", "3 were".
-func plural(_ count: Int, _ singular: String, _ pluralForm: String? = nil) -> String {
-    let word = count == 1 ? singular : (pluralForm ?? singular + "s")
-    return "\(count.formatted()) \(word)"
 }

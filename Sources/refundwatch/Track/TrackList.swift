@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import RefundJobs
 import RefundKit
+import WatchlistModel
 import RefundStore
 
 struct TrackList: AsyncParsableCommand {
@@ -213,10 +215,3 @@ struct FailureJSON: Encodable {
     }
 }
 
-enum JSONOutput {
-    static func encode(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
-    }
-}

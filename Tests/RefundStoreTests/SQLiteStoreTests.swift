@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import RefundKit
 @testable import RefundStore
+import WatchlistModel
 import TestReports
 import TestSupport
 
@@ -17,7 +18,7 @@ struct ScratchFolder: ~Copyable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-@Suite struct RefundStoreTests {
+@Suite struct SQLiteStoreTests {
     typealias B = ReportBuilder
     let now = Date(timeIntervalSince1970: 1_795_000_000)
 
@@ -27,7 +28,7 @@ struct ScratchFolder: ~Copyable {
 
     @Test func aNewFileGetsTheSchemaInWALMode() throws {
         let scratch = try ScratchFolder()
-        let store = try RefundStore.open(at: scratch.file("w.sqlite"))
+        let store = try SQLiteStore.open(at: scratch.file("w.sqlite"))
         #expect(try store.count() == 0)
         let queue = try DatabaseQueue(path: scratch.file("w.sqlite"))
         let (mode, applicationID, tables) = try queue.read { db in
@@ -39,11 +40,11 @@ struct ScratchFolder: ~Copyable {
         #expect(tables.count == 4)
         // Opening again migrates nothing and keeps what is there.
         _ = try store.add([order("ORD-1")])
-        #expect(try RefundStore.open(at: scratch.file("w.sqlite")).trackedOrders().map(\.referenceID) == ["ORD-1"])
+        #expect(try SQLiteStore.open(at: scratch.file("w.sqlite")).trackedOrders().map(\.referenceID) == ["ORD-1"])
     }
 
     @Test func addingTwiceReportsDuplicatesAndWritesOnce() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let first = try store.add([order("ORD-1", label: "vip"), order("ORD-2"), order("ORD-1")])
         #expect(first.added.map(\.referenceID) == ["ORD-1", "ORD-2"])
         #expect(first.duplicates.map(\.referenceID) == ["ORD-1"])
@@ -57,7 +58,7 @@ struct ScratchFolder: ~Copyable {
     }
 
     @Test func aReportRoundTripsWithItsSummaryAndHistory() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: now)
         let recorded = try #require(try store.record(first, orderID: id, rule: OverdueRule()))
@@ -85,7 +86,7 @@ struct ScratchFolder: ~Copyable {
     /// The watchlist reads summaries from columns (schema v2): every field comes back as computed,
     /// ARNs, deadlines, stages, both amounts and their currencies included.
     @Test func summariesComeBackExactlyFromTheirColumns() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let ids = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added.compactMap(\.id)
         let report = B.order([
             B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021")),
@@ -118,7 +119,7 @@ struct ScratchFolder: ~Copyable {
                                arguments: [try report.jsonData(pretty: false), try JSONEncoder().encode(summary), now])
             }
         }
-        let store = try RefundStore.open(at: path)
+        let store = try SQLiteStore.open(at: path)
         #expect(try store.watchlist().first?.summary == summary)
         #expect(try store.watchlist().first?.summary?.arnMissing == 1)
     }
@@ -135,9 +136,9 @@ struct ScratchFolder: ~Copyable {
             try queue.writeWithoutTransaction { try $0.execute(sql: sql) }
             try queue.close()
         }
-        let store = try RefundStore.open(at: path)
-        let fresh = try RefundStore.open(at: folder.file("new.sqlite"))
-        func columns(_ store: RefundStore) throws -> [String] {
+        let store = try SQLiteStore.open(at: path)
+        let fresh = try SQLiteStore.open(at: folder.file("new.sqlite"))
+        func columns(_ store: SQLiteStore) throws -> [String] {
             try DatabaseQueue(path: store.path).read { db in
                 try ["tracked_order", "order_state", "history", "store_meta"].flatMap { table in
                     try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { row -> String in
@@ -191,7 +192,7 @@ struct ScratchFolder: ~Copyable {
     /// "first seen" entries, and nothing is written for the order.
     @Test func aStoredReportThatCannotBeReadIsAnErrorAndNothingIsRewritten() throws {
         let folder = try ScratchFolder()
-        let store = try RefundStore.open(at: folder.file("watch.sqlite"))
+        let store = try SQLiteStore.open(at: folder.file("watch.sqlite"))
         let added = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added
         let id = try #require(added[0].id)
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
@@ -223,7 +224,7 @@ struct ScratchFolder: ~Copyable {
     }
 
     @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let good = B.order([B.transaction("t1", refunds: [B.refund("r1")])], fetchedAt: now)
         _ = try store.record(good, orderID: id, rule: OverdueRule())
@@ -243,7 +244,7 @@ struct ScratchFolder: ~Copyable {
     }
 
     @Test func removingAnOrderRemovesItsStateAndHistory() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let added = try store.add([order("ORD-1"), order("ORD-2")]).added
         for entry in added {
             _ = try store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rule: OverdueRule())
@@ -261,7 +262,7 @@ struct ScratchFolder: ~Copyable {
     /// The file's bytes before and after: a refused file must be left exactly as it was.
     func expectRefused(_ path: String, kind: StoreError.Kind, mentioning words: [String]) throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = #expect(throws: StoreError.self) { try RefundStore.open(at: path) }
+        let error = #expect(throws: StoreError.self) { try SQLiteStore.open(at: path) }
         #expect(error?.kind == kind)
         for word in words { #expect(error?.description.contains(word) == true, "\(error?.description ?? "") lacks \(word)") }
         #expect(error?.description.contains(path) == true)
@@ -279,7 +280,7 @@ struct ScratchFolder: ~Copyable {
         let scratch = try ScratchFolder()
         let path = scratch.file("damaged.sqlite")
         do {
-            let store = try RefundStore.open(at: path)
+            let store = try SQLiteStore.open(at: path)
             _ = try store.add((1...500).map { order("ORD-\($0)") })
         }
         // Checkpoint the WAL into the main file, then overwrite pages past the header with garbage.
@@ -294,7 +295,7 @@ struct ScratchFolder: ~Copyable {
         // damage is found there (or at open, if it is in the schema), and the file is still as it was.
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let error = #expect(throws: StoreError.self) {
-            let store = try RefundStore.open(at: path, verifyingEveryPage: false)
+            let store = try SQLiteStore.open(at: path, verifyingEveryPage: false)
             try store.verify()
         }
         #expect(error?.kind == .corrupt)
@@ -311,7 +312,7 @@ struct ScratchFolder: ~Copyable {
     @Test func aDatabaseFromANewerRefundwatchIsRefused() throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("newer.sqlite")
-        _ = try RefundStore.open(at: path).add([order("ORD-1")])
+        _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: something from the future')") }
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
@@ -320,16 +321,16 @@ struct ScratchFolder: ~Copyable {
 
     @Test func aFolderOrAMissingFolderIsSaidPlainly() throws {
         let scratch = try ScratchFolder()
-        let folder = #expect(throws: StoreError.self) { try RefundStore.open(at: scratch.path) }
+        let folder = #expect(throws: StoreError.self) { try SQLiteStore.open(at: scratch.path) }
         #expect(folder?.problem.contains("is a folder") == true)
-        let missing = #expect(throws: StoreError.self) { try RefundStore.open(at: scratch.file("no/such/dir/w.sqlite")) }
+        let missing = #expect(throws: StoreError.self) { try SQLiteStore.open(at: scratch.file("no/such/dir/w.sqlite")) }
         #expect(missing?.problem.contains("does not exist") == true)
     }
 
     @Test func aReadOnlyDatabaseSaysToCheckPermissions() throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("ro.sqlite")
-        _ = try RefundStore.open(at: path).add([order("ORD-1")])
+        _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
         // root writes through file modes; the immutable attribute stops even root.
         let protect = getuid() == 0 ? chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
         defer { if getuid() == 0 { _ = chattr("-i", path) } }
@@ -362,7 +363,7 @@ struct ScratchFolder: ~Copyable {
     let policy = PollPolicy(interval: 30, settledInterval: 6 * 3600, archiveAfter: 14 * 86_400)
 
     @Test func eachOrderIsDueByWhatItWaitsForAndAFailureBacksOff() throws {
-        let store = try RefundStore.inMemory()
+        let store = try SQLiteStore.inMemory()
         let added = try store.add(["ORD-ACTIVE", "ORD-SETTLED", "ORD-OLD", "ORD-FAILING", "ORD-NEW"].map { TrackedOrder(referenceID: $0, addedAt: t0) }).added
         let ids = added.compactMap(\.id)
         let active = B.order([B.transaction("t", refunds: [B.refund("r", status: .pending)])], fetchedAt: t0)
@@ -424,7 +425,7 @@ struct ScratchFolder: ~Copyable {
             try db.execute(sql: "INSERT INTO order_state (order_id, attempted_at, error_category, error_message, failed_at) VALUES (2, '2026-11-20 10:00:00.000', 'server', 'HTTP 500', '2026-11-20 10:00:00.000')")
         }
         try queue.close()
-        let rows = try RefundStore.open(at: path).watchlist()
+        let rows = try SQLiteStore.open(at: path).watchlist()
         #expect(rows.map(\.failures) == [0, 1])
         #expect(rows.map { $0.summary?.settledAt } == [nil, nil])
     }

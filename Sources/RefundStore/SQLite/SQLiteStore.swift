@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// The watchlist, the last known report of each order, and the history of every change, in one
 /// SQLite file.
@@ -8,7 +9,9 @@ import RefundKit
 /// Several processes may use one file at once (a dashboard and a `track refresh` from cron): the
 /// database is in WAL mode, waits up to `busyTimeout` for a lock, and every write that touches more
 /// than one row is one transaction, so a process killed at any moment leaves whole orders only.
-public final class RefundStore: Sendable {
+public final class SQLiteStore: WatchlistStore, Sendable {
+    public var location: String { path }
+
     /// Seconds a write waits for another process's lock before giving up.
     public static let busyTimeout: TimeInterval = 10
 
@@ -27,7 +30,7 @@ public final class RefundStore: Sendable {
     /// `verifyingEveryPage: false` leaves reading every page for damage (`verify()`, about 2 ms a
     /// megabyte) to the caller, who must call it before writing; a file that needs a migration is
     /// still read whole first. The dashboard does this to draw its first frame sooner.
-    public static func open(at path: String, verifyingEveryPage: Bool = true) throws(StoreError) -> RefundStore {
+    public static func open(at path: String, verifyingEveryPage: Bool = true) throws(StoreError) -> SQLiteStore {
         // Turning a new file into a WAL database takes a lock SQLite does not wait for: when another
         // process is creating the same file at that moment, try again shortly.
         var attempt = 0
@@ -41,7 +44,7 @@ public final class RefundStore: Sendable {
         }
     }
 
-    private static func openOnce(at path: String, verifyingEveryPage: Bool) throws(StoreError) -> RefundStore {
+    private static func openOnce(at path: String, verifyingEveryPage: Bool) throws(StoreError) -> SQLiteStore {
         try StoreFile.checkBeforeOpening(path)
         try inspect(path, verifyingEveryPage: verifyingEveryPage)
         var configuration = Configuration()
@@ -52,20 +55,20 @@ public final class RefundStore: Sendable {
         } catch {
             throw StoreFile.storeError(error, file: path)
         }
-        let store = RefundStore(path: path, writer: pool)
+        let store = SQLiteStore(path: path, writer: pool)
         try store.prepareSchema()
         return store
     }
 
     /// A database that lives as long as the process: for tests and throwaway demos.
-    public static func inMemory() throws(StoreError) -> RefundStore {
+    public static func inMemory() throws(StoreError) -> SQLiteStore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue()
         } catch {
             throw StoreFile.storeError(error, file: ":memory:")
         }
-        let store = RefundStore(path: ":memory:", writer: queue)
+        let store = SQLiteStore(path: ":memory:", writer: queue)
         try store.prepareSchema()
         return store
     }
@@ -213,15 +216,15 @@ public final class RefundStore: Sendable {
     }
 
     public func trackedOrders() throws(StoreError) -> [TrackedOrder] {
-        try read { db in try TrackedOrder.order(Column("id")).fetchAll(db) }
+        try read { db in try Row.fetchAll(db, sql: Self.orderSelection + " ORDER BY id").map(Self.trackedOrder) }
     }
 
     public func orders(referenceID: String) throws(StoreError) -> [TrackedOrder] {
-        try read { db in try TrackedOrder.filter(Column("reference_id") == referenceID).order(Column("id")).fetchAll(db) }
+        try read { db in try Row.fetchAll(db, sql: Self.orderSelection + " WHERE reference_id = ? ORDER BY id", arguments: [referenceID]).map(Self.trackedOrder) }
     }
 
     public func count() throws(StoreError) -> Int {
-        try read { db in try TrackedOrder.fetchCount(db) }
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tracked_order") ?? 0 }
     }
 
     /// Every tracked order with its summary, fetch times and last failure, in the order added.
@@ -282,8 +285,9 @@ public final class RefundStore: Sendable {
             let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
             rows.sort { position[$0.order.id!]! < position[$1.order.id!]! }
             let totals = try Row.fetchOne(db, sql: AttentionSQL.sqliteTotals, arguments: ["now": now.timeIntervalSince1970])
-            return WatchlistPage(rows: rows, orders: totals?["orders"] ?? 0, pending: totals?["pending"] ?? 0,
-                                 overdue: totals?["overdue"] ?? 0, failing: totals?["failing"] ?? 0)
+            return WatchlistPage(rows: rows, totals: WatchlistTotals(orders: totals?["orders"] ?? 0, pending: totals?["pending"] ?? 0,
+                                                                     overdue: totals?["overdue"] ?? 0, failing: totals?["failing"] ?? 0,
+                                                                     neverFetched: totals?["never_fetched"] ?? 0))
         }
     }
 
@@ -299,6 +303,17 @@ public final class RefundStore: Sendable {
                 await changed(.everything)
             }
         }
+    }
+
+    static let orderSelection = "SELECT id, reference_id, phone_number_id, payment_config_id, label, added_at FROM tracked_order"
+
+    static func trackedOrder(_ row: Row) -> TrackedOrder {
+        TrackedOrder(id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+                     paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
+    }
+
+    static func isTracked(_ db: Database, _ orderID: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tracked_order WHERE id = ?)", arguments: [orderID]) ?? false
     }
 
     /// A watchlist row: the order, its fetch times and last failure, its summary's columns.
@@ -338,17 +353,29 @@ public final class RefundStore: Sendable {
     /// Every tracked order with its last good report (nil if never fetched), in the order added.
     /// A stored report that cannot be read is an error naming its order.
     public func reports() throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        try reports(where: "", arguments: [])
+    }
+
+    public func reports(orderIDs: [Int64]) throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        var result: [(order: TrackedOrder, report: OrderReport?)] = []
+        // SQLite takes at most 32,766 parameters a statement.
+        for start in stride(from: 0, to: orderIDs.count, by: 10_000) {
+            let some = Array(orderIDs[start..<min(orderIDs.count, start + 10_000)])
+            result += try reports(where: "WHERE t.id IN (\(some.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(some))
+        }
+        return result.sorted { ($0.order.id ?? 0) < ($1.order.id ?? 0) }
+    }
+
+    private func reports(where condition: String, arguments: StatementArguments) throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
         let path = self.path
         return try read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
-                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id ORDER BY t.id
-                """)
+                FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id \(condition) ORDER BY t.id
+                """, arguments: arguments)
             var result: [(order: TrackedOrder, report: OrderReport?)] = []
             while let row = try rows.next() {
-                let order = TrackedOrder(
-                    id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
-                    paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
+                let order = Self.trackedOrder(row)
                 let stored: Data? = row["report"]
                 result.append((order, try stored.map { try Self.decodeReport($0, db: db, orderID: order.id ?? 0, file: path) }))
             }
@@ -365,7 +392,7 @@ public final class RefundStore: Sendable {
     public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) throws(StoreError) -> RecordOutcome? {
         let path = self.path
         return try run { db in
-            guard try TrackedOrder.exists(db, key: orderID) else { return nil }
+            guard try Self.isTracked(db, orderID) else { return nil }
             try Self.markAttempted(db, orderID: orderID)
             let previous = try Self.storedReport(db, orderID: orderID, file: path)
             let report = fetched.keepingPayU(from: previous)
@@ -406,7 +433,7 @@ public final class RefundStore: Sendable {
     /// Stores a failed fetch. The last good report and its summary stay as they were.
     public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) throws(StoreError) {
         try run { db in
-            guard try TrackedOrder.exists(db, key: orderID) else { return }
+            guard try Self.isTracked(db, orderID) else { return }
             try Self.markAttempted(db, orderID: orderID)
             try db.execute(
                 sql: """

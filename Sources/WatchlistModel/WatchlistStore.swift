@@ -1,9 +1,9 @@
 import Foundation
-import RefundKit
+import RefundModel
 
 /// What every part of refundwatch asks of the watchlist's storage: the tracked orders, each one's
 /// last good report with its summary and last failure, the history of changes, and facts about the
-/// store. `RefundStore` keeps it in one SQLite file (a person's), `PostgresStore` in a PostgreSQL
+/// store. `SQLiteStore` keeps it in one SQLite file (a person's), `PostgresStore` in a PostgreSQL
 /// database (a team's), with the same behaviour (`WatchlistStoreContractTests` runs on both).
 ///
 /// Every method may wait (a server is a network away), and throws `StoreError`, which names the
@@ -31,7 +31,11 @@ public protocol WatchlistStore: Sendable {
     func watchedOrders(ids: [Int64]) async throws(StoreError) -> [WatchedOrder]
     /// The last good report; nil if never fetched. A stored report that cannot be read throws.
     func report(orderID: Int64) async throws(StoreError) -> OrderReport?
+    /// Every order with its last good report (nil: never fetched), in the order added. A stored
+    /// report that cannot be read throws.
     func reports() async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)]
+    /// The same for these orders only: no other order's report is read.
+    func reports(orderIDs: [Int64]) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)]
     /// Stores a successful fetch with its summary and changes, in one transaction; nil when the
     /// order was removed meanwhile.
     func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome?
@@ -97,8 +101,4 @@ public struct PollerPresence: Sendable, Hashable {
         self.sinceBeat = sinceBeat
         self.sinceCycle = sinceCycle
     }
-}
-
-extension RefundStore: WatchlistStore {
-    public var location: String { path }
 }

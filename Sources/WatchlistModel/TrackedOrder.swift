@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
-import RefundKit
+import RefundModel
 
 /// An order on the watchlist.
-public struct TrackedOrder: Sendable, Hashable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "tracked_order"
-
+public struct TrackedOrder: Sendable, Hashable, Codable {
     public var id: Int64?
     public var referenceID: String
     /// nil: the configuration's phone number id.
@@ -114,6 +111,11 @@ public struct AddOutcome: Sendable, Hashable {
     public var added: [TrackedOrder] = []
     /// Already on the watchlist (or given twice in the same call); nothing was written for them.
     public var duplicates: [TrackedOrder] = []
+
+    public init(added: [TrackedOrder] = [], duplicates: [TrackedOrder] = []) {
+        self.added = added
+        self.duplicates = duplicates
+    }
 }
 
 /// What `record` stored for one fetch.
@@ -124,4 +126,11 @@ public struct RecordOutcome: Sendable {
     public var summary: OrderSummary
     /// The order had no stored report before: its changes are all first sightings.
     public var isFirstFetch: Bool
+
+    public init(report: OrderReport, changes: [OrderChange], summary: OrderSummary, isFirstFetch: Bool) {
+        self.report = report
+        self.changes = changes
+        self.summary = summary
+        self.isFirstFetch = isFirstFetch
+    }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// The SQLite file as the source or the target of `refundwatch db copy`.
 ///
 /// Every statement names its columns: the tables may gain columns in later migrations. The
 /// summary's columns are named by `SummaryColumns`, the list the store's own reads and writes use.
-extension RefundStore: CopyableStore {
+extension SQLiteStore: CopyableStore {
     public func copyOrders(afterID: Int64, limit: Int) throws(StoreError) -> [OrderCopy] {
         // One read transaction: a snapshot of the file, so each order's state and history agree.
         try read { db in
@@ -134,7 +135,7 @@ extension RefundStore: CopyableStore {
 
     /// Opens a file that must already be a watchlist (the source of a copy): a missing or empty
     /// file is refused, never created.
-    public static func openExisting(at path: String) throws(StoreError) -> RefundStore {
+    public static func openExisting(at path: String) throws(StoreError) -> SQLiteStore {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard let size else {
             throw StoreError(.cannotOpen, file: path, problem: "there is no such file. Check the path: the watchlist to copy from must exist already.")

@@ -219,18 +219,18 @@ public struct Refund: Sendable, Hashable, Codable {
 }
 
 /// A coding key for field names known only at run time (echo fields, PayU's keyed objects).
-struct AnyKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { stringValue = String(intValue) }
+package struct AnyKey: CodingKey, Hashable {
+    package var stringValue: String
+    package var intValue: Int? { nil }
+    package init(_ string: String) { stringValue = string }
+    package init?(stringValue: String) { self.stringValue = stringValue }
+    package init?(intValue: Int) { stringValue = String(intValue) }
 }
 
 extension KeyedDecodingContainer {
     /// An amount in either wire form (`{value, offset}`) or our own (`{amount, currency}`); nil when
     /// absent or unreadable, so one odd amount never loses the rest of the order.
-    func money(_ key: Key, currency: String) -> Money? {
+    package func money(_ key: Key, currency: String) -> Money? {
         if let wire = try? decodeIfPresent(WireAmount.self, forKey: key) { return wire.money(currency: currency) }
         return (try? decodeIfPresent(Money.self, forKey: key)) ?? nil
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// A query's column names and their positions, looked up once per statement so that rows are read
 /// by name (a column added or moved by a later migration cannot shift what a reader gets) at the
@@ -19,7 +20,7 @@ struct ColumnPositions {
     subscript(name: String) -> Int? { positions[name] }
 }
 
-/// Reads watchlist rows (`RefundStore.watchedSelection`) by column name.
+/// Reads watchlist rows (`SQLiteStore.watchedSelection`) by column name.
 struct WatchedRowReader {
     private let id, referenceID, phoneNumberID, paymentConfigID, label, addedAt: Int?
     private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt, attemptedAt, failures, attempts, requestedAt: Int?

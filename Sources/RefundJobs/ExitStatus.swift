@@ -1,10 +1,9 @@
-import ArgumentParser
 import Foundation
 import RefundKit
-import RefundStore
+import WatchlistModel
 
 /// The process exit status: one per kind of trouble, so scripts can tell them apart.
-enum ExitStatus: Int32, CaseIterable {
+public enum ExitStatus: Int32, Sendable, CaseIterable {
     case found = 0
     case internalError = 1
     case badInput = 2
@@ -17,7 +16,7 @@ enum ExitStatus: Int32, CaseIterable {
     case database = 9
     case mixedFailures = 10
 
-    init(_ category: ErrorCategory) {
+    public init(_ category: ErrorCategory) {
         switch category {
         case .badInput: self = .badInput
         case .configuration: self = .configuration
@@ -29,7 +28,7 @@ enum ExitStatus: Int32, CaseIterable {
         }
     }
 
-    var meaning: String {
+    public var meaning: String {
         switch self {
         case .found: "success (lookup: the order was found and printed)"
         case .internalError: "internal error (a bug: please report it)"
@@ -45,32 +44,16 @@ enum ExitStatus: Int32, CaseIterable {
         }
     }
 
-    static var helpText: String {
+    public static var helpText: String {
         "Exit status:\n" + allCases.map { ($0.rawValue < 10 ? "   " : "  ") + "\($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
-
-    var exitCode: ExitCode { ExitCode(rawValue) }
 }
 
-/// Prints a failure to stderr and returns the exit code for it. Messages never hold secrets:
-/// `RefundWatchError` and `ConfigurationError` are built without them.
-func report(_ error: any Error) -> ExitCode {
-    let status: ExitStatus
-    let message: String
-    switch error {
-    case let error as RefundWatchError:
-        status = ExitStatus(error.category)
-        message = error.message
-    case let error as ConfigurationError:
-        status = .configuration
-        message = "Configuration error: \(error.description)"
-    case let error as StoreError:
-        status = .database
-        message = error.description
-    default:
-        status = .internalError
-        message = "Unexpected error: \(error)"
+/// JSON as refundwatch writes it to stdout and files: pretty, keys sorted, slashes as they are.
+public enum JSONOutput {
+    public static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
     }
-    standardError("refundwatch: \(message)")
-    return status.exitCode
 }

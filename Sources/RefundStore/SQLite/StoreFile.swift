@@ -1,4 +1,5 @@
 import Foundation
+import WatchlistModel
 import GRDB
 
 /// Where the database lives, and the checks made before SQLite is allowed near a file.

@@ -3,10 +3,10 @@ import Foundation
 /// A string field that some senders write as a number (`"request_id": 135848905`). Numbers are
 /// kept exactly as written where the decoder allows it: integers through `Int64`/`UInt64`, never
 /// through `Double`.
-struct LenientString: Decodable, Sendable, Hashable {
-    let value: String
+package struct LenientString: Decodable, Sendable, Hashable {
+    package let value: String
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             value = text

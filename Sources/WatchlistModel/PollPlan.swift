@@ -1,5 +1,5 @@
 import Foundation
-import RefundKit
+import RefundModel
 
 /// The watchlist sorted by what `PollPolicy` says of each order at one moment: which are due, and
 /// when the others will be. What `track refresh`, `poll` and the dashboard's status line go by.

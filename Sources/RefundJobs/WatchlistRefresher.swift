@@ -1,5 +1,6 @@
 import Foundation
 import RefundKit
+import WatchlistModel
 
 /// Fetches tracked orders and stores what came back: each order's report, summary and changes as
 /// one transaction the moment its fetch finishes, so a refresh cut short keeps every order it got.

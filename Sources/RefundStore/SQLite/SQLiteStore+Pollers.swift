@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import RefundKit
+import WatchlistModel
 
 /// Pollers sharing the work on one SQLite file (several `refundwatch poll` on one machine): the
 /// same leases and heartbeats as on PostgreSQL, each a write transaction, so one claim waits for
 /// another and never takes the same order. Times are this machine's clock.
-extension RefundStore {
+extension SQLiteStore {
     /// Pollers not seen for this long are forgotten (their leases ran out long before).
     static let forgetPollersAfter: TimeInterval = 3_600
 

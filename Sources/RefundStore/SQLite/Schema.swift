@@ -167,7 +167,7 @@ enum Schema {
         );
         """
 
-    /// What the dashboard's first screen ranks by (`RefundStore.firstPage`), in an index of its
+    /// What the dashboard's first screen ranks by (`SQLiteStore.firstPage`), in an index of its
     /// own: the ranking reads these few columns for every order, and in the table they sit behind
     /// each order's report (a few kilobytes, in overflow pages), so that reading them there reads
     /// the whole file (100,000 orders: 600 MB); the index is a few megabytes.

@@ -207,9 +207,9 @@ extension RefundWatchError: CustomStringConvertible, LocalizedError {
 }
 
 /// Small helpers for building error text that stays readable whatever the input.
-enum ErrorText {
+package enum ErrorText {
     /// Quotes a user-supplied value, showing control characters as escapes so they are visible.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             if scalar.properties.generalCategory == .control { out += "\\u{\(String(scalar.value, radix: 16))}" }
@@ -218,12 +218,12 @@ enum ErrorText {
         return out + "\""
     }
 
-    static func clipped(_ text: String, limit: Int = 160) -> String {
+    package static func clipped(_ text: String, limit: Int = 160) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 
-    static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
         if seconds < 90 { return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds) }
         let minutes = Int((seconds / 60).rounded(.up))

@@ -1,5 +1,5 @@
 import Foundation
-import RefundKit
+import RefundModel
 
 /// Reads reference ids as `track add -` gets them: one per line, or the first column of a CSV file
 /// with a header (a `label` column, if there is one, labels its row). Fed line by line so that a
