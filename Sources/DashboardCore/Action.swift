@@ -39,7 +39,10 @@ public enum Action: Sendable {
     /// The first screen's rows and the whole watchlist's counts, read before the whole
     /// watchlist (which follows as `watchlistLoaded`).
     case watchlistPage(WatchlistPage)
-    case watchlistLoaded([WatchedOrder])
+    /// The whole watchlist as read. `mark` is the store's count of other processes' writes taken
+    /// just before the read (`WatchlistStore.externalChanges`): watching for changes starts from
+    /// it, so that nothing written between the read and the watch is missed.
+    case watchlistLoaded([WatchedOrder], mark: Int? = nil)
     case detailLoaded(Int64, Detail)
     /// One order's fetch finished and was stored; `row` is its new watchlist row.
     case fetched(Int64, row: WatchedOrder?, error: ReportedError?)
@@ -57,10 +60,10 @@ public enum Action: Sendable {
     case themeFailed(String, String)
     /// A look-up (`o`) finished: the order, or why there is none.
     case lookedUp(Int64, report: OrderReport?, error: ReportedError?)
-    /// `a` stored these orders (the watchlist was reloaded just before); the others were tracked already.
-    case tracked(added: [TrackedOrder], alreadyTracked: [String])
-    /// `d` removed this order (the watchlist was reloaded just before).
-    case untracked(String)
+    /// `a` stored these orders (their rows as read back); the others were tracked already.
+    case tracked(added: [WatchedOrder], alreadyTracked: [String])
+    /// `d` removed the orders of this reference id (their stored ids).
+    case untracked(String, ids: Set<Int64>)
     /// `e` wrote its file.
     case exported(ExportSummary)
     /// `e` could not write its file: why.
@@ -73,11 +76,41 @@ public enum Action: Sendable {
     case pollersSeen([PollerPresence])
     /// The pollers were asked to fetch these orders now (`r`, `R` while pollers run).
     case requested([Int64])
+    /// A subscription stopped (the store went away, say) and starts again after `retryIn` seconds.
+    case subscriptionFailed(Subscription.Kind, reason: String, retryIn: TimeInterval)
+}
+
+/// What the dashboard watches while it runs, started by `update` once the watchlist was read and
+/// checked, and stopped when it quits. Each posts actions as things happen.
+public enum Subscription: Sendable, Hashable {
+    /// What other processes write to the store: `rowsChanged` with the rows they changed, or
+    /// `watchlistLoaded` when a store can only say that something changed. `after` is the mark
+    /// the watchlist was read at (`watchlistLoaded`): writes since then are read first.
+    case changes(after: Int?)
+    /// The pollers running on the store, every two seconds: `pollersSeen`.
+    case pollers
+    /// Pauses the APIs asked for (throttling), as they begin and end: `slowdowns`.
+    case slowdowns
+
+    public enum Kind: Sendable, Hashable {
+        case changes, pollers, slowdowns
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .changes: .changes
+        case .pollers: .pollers
+        case .slowdowns: .slowdowns
+        }
+    }
 }
 
 /// What `update` asks the executable to do; results come back as actions.
 public enum Effect: Sendable, Hashable {
+    /// Read the first page, then the whole watchlist (checked for damage before it is posted).
     case loadWatchlist
+    /// Start watching; the runner holds it until the dashboard quits.
+    case subscribe(Subscription)
     case loadDetail(Int64)
     /// Fetch these tracked orders (bounded concurrency) and store the results.
     case refresh([TrackedOrder])
@@ -85,10 +118,11 @@ public enum Effect: Sendable, Hashable {
     case switchTheme(String)
     /// Fetch one order without storing it; the result comes back as `lookedUp` with this id.
     case lookup(Int64, referenceID: String)
-    /// Add these reference ids to the watchlist (with the configuration's lookup ids).
+    /// Add these reference ids to the watchlist (with the configuration's lookup ids), and read
+    /// back the new rows only.
     case track([String])
-    /// Remove this reference id from the watchlist, with its history.
-    case untrack(String)
+    /// Remove this reference id from the watchlist, with its history; `ids` are its rows here.
+    case untrack(String, ids: Set<Int64>)
     /// Write these stored orders' refunds to a file (CSV, or JSON for a .json name), as `export` does.
     case export([Int64], path: String)
     /// Ask the pollers to fetch these orders now (they run on the same store).

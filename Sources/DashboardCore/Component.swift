@@ -3,8 +3,8 @@ import RefundModel
 import WatchlistModel
 
 /// One screen of the dashboard, all in one file: what it lists, how the cursor moves over it,
-/// what Enter opens, what `y` copies, what `e` exports, and how it draws into its area of the
-/// screen. A component is a small value naming what it shows (an order id, a transaction); its
+/// what Enter opens, what `y` copies, what `e` exports, the commands that mean something on it
+/// (`perform`), and how it draws into its area of the screen. A component is a small value naming what it shows (an order id, a transaction); its
 /// cursor lives in the breadcrumb's `Frame`, the data in `DashboardState`.
 protocol Component {
     /// Its segment of the breadcrumb.
@@ -20,10 +20,16 @@ protocol Component {
     func exportScope(_ state: DashboardState) -> [TrackedOrder]
     /// Draws into `body` with the cursor of `frame`.
     func render(_ c: RenderContext, frame: Frame, in body: Rect, into screen: inout Screen)
+    /// A command given on this screen: its effects when it means something here, or nil when it
+    /// has no meaning of this screen's own (the dashboard's global commands then apply: quit,
+    /// help, theme, back, the cursor keys, and the rest in `Dashboard.perform`).
+    mutating func perform(_ command: Command, _ state: inout DashboardState) -> [Effect]?
 }
 
 extension Component {
     mutating func open(_ index: Int, _ state: inout DashboardState) -> [Effect] { [] }
+
+    mutating func perform(_ command: Command, _ state: inout DashboardState) -> [Effect]? { nil }
 
     /// The tracked order open on this screen: it is what `e` writes and `d` removes.
     func exportScope(_ state: DashboardState) -> [TrackedOrder] { [] }

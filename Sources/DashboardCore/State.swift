@@ -238,9 +238,6 @@ public struct DashboardState: Sendable {
     public var totals: WatchlistTotals { pageTotals ?? index.totals }
     /// Set while the rows are only the first page (`watchlistPage`): the whole watchlist's counts.
     public var pageTotals: WatchlistTotals?
-    /// Rows other processes changed before the whole watchlist arrived (nil: removed). The whole
-    /// watchlist may have been read before some of them: they are applied again on top of it.
-    public var changedWhileLoading: [Int64: WatchedOrder?] = [:]
 
     public mutating func setRows(_ rows: [WatchedOrder]) { index.setRows(rows) }
 

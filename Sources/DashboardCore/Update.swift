@@ -3,7 +3,8 @@ import RefundModel
 import WatchlistModel
 
 /// The dashboard's only way to change: a pure function of the state and one action, returning the
-/// effects to run. No clock reads, no I/O: the clock arrives as `.tick`.
+/// effects to run. No clock reads, no I/O: the clock arrives as `.tick`. Keys go to the open
+/// screen's component first (`Commands.swift`); this file applies what arrives from outside.
 public enum Dashboard {
     public static let minimumInterval: TimeInterval = 5
     /// How long a flash line stays.
@@ -16,30 +17,13 @@ public enum Dashboard {
         // row, the order that most needs attention.
         let movesRows: Bool
         switch action {
-        case .watchlistLoaded, .watchlistPage, .fetched, .rowsChanged: movesRows = state.prompt == nil
+        case .watchlistLoaded, .watchlistPage, .fetched, .rowsChanged, .tracked, .untracked: movesRows = state.prompt == nil
         case .key(let key): movesRows = state.prompt == nil && state.overlay == nil && KeyBindings.binding(for: key, atWatchlist: true)?.command == .sort
         default: movesRows = false
         }
         let selectedID = movesRows && state.frame.moved ? selectedOrderID(state) : nil
         defer { follow(selectedID, &state) }
-        let effects = apply(action, &state)
-        guard state.readOnly else { return effects }
-        // --no-fetch: no API call and no change to the watchlist, whatever asked for one.
-        let allowed = effects.filter { effect in
-            switch effect {
-            case .refresh, .lookup, .track, .untrack, .requestFetch: false
-            default: true
-            }
-        }
-        if allowed.count < effects.count {
-            state.flash = Flash(message: "read-only (--no-fetch): nothing is fetched or changed here; what a poller stores shows within a second",
-                                isError: true, at: state.wall)
-            for case .lookup(let id, _) in effects { state.lookups[id]?.inFlight = false }
-            for case .refresh(let orders) in effects {
-                for id in orders.compactMap(\.id) { state.inFlight.remove(id) }
-            }
-        }
-        return allowed
+        return apply(action, &state)
     }
 
     static func selectedOrderID(_ state: DashboardState) -> Int64? {
@@ -80,54 +64,13 @@ public enum Dashboard {
             state.pageTotals = page.totals
             clampCursor(&state)
             return []
-        case .watchlistLoaded(let rows):
-            state.pageTotals = nil
-            state.setRows(rows)
-            if !state.changedWhileLoading.isEmpty {
-                // Changes told while the whole watchlist was being read: those it does not have yet
-                // (a row with more fetches stored, an order added or removed since) are applied.
-                var newer: [WatchedOrder] = []
-                var ids = Set<Int64>()
-                for (id, changed) in state.changedWhileLoading {
-                    let loaded = state.row(id: id)
-                    if let changed {
-                        if loaded == nil || loaded!.attempts < changed.attempts { newer.append(changed); ids.insert(id) }
-                    } else if loaded != nil {
-                        ids.insert(id)
-                    }
-                }
-                state.changedWhileLoading = [:]
-                if !ids.isEmpty { state.applyChanges(ids, rows: newer) }
-            }
-            if state.readOnly, let newest = rows.compactMap(\.fetchedAt).max() {
-                // Nothing is refreshed here: the data is as fresh as what others stored.
-                state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)) / state.clockRate)
-            }
-            if !state.loaded, state.lastRefresh == nil, let newest = rows.compactMap(\.fetchedAt).max(), state.now.timeIntervalSince(newest) < state.interval {
-                // Fetched moments ago (by `track refresh`, or a dashboard just closed): the first
-                // refresh waits out the interval instead of fetching everything again at start.
-                state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)))
-                state.nextRefresh = state.lastRefresh!.addingTimeInterval(state.interval)
-            }
-            state.loaded = true
-            replan(&state)
-            // An order removed (here or by `track remove` elsewhere) cannot stay open.
-            if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
-                state.stack.removeSubrange(gone...)
-            }
-            clampCursor(&state)
-            return []
+        case .watchlistLoaded(let rows, let mark):
+            return loaded(rows, mark: mark, &state)
         case .rowsChanged(let ids, let rows):
             state.applyChanges(ids, rows: rows)
-            if !state.loaded {
-                let byID = Dictionary(rows.compactMap { row in row.order.id.map { ($0, row) } }, uniquingKeysWith: { $1 })
-                for id in ids { state.changedWhileLoading[id] = byID[id] }
-            }
             for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
             replan(&state)
-            if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
-                state.stack.removeSubrange(gone...)
-            }
+            closeRemovedOrders(&state)
             clampCursor(&state)
             // An order open on screen shows its new report and history.
             return state.stack.compactMap(\.view.orderID).filter { ids.contains($0) && state.row(id: $0) != nil }.map { .loadDetail($0) }
@@ -179,6 +122,14 @@ public enum Dashboard {
         case .failed(let message):
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return []
+        case .subscriptionFailed(let kind, let reason, let retryIn):
+            let what = switch kind {
+            case .changes: "live updates"
+            case .pollers: "watching the pollers"
+            case .slowdowns: "watching the APIs' pauses"
+            }
+            state.flash = Flash(message: "\(what) paused (\(reason)); trying again in \(Format.interval(retryIn))", isError: true, at: state.wall)
+            return []
         case .slowdowns(let slowdowns):
             state.slowdowns = slowdowns
             return []
@@ -205,13 +156,54 @@ public enum Dashboard {
             return []
         case .tracked(let added, let alreadyTracked):
             return PromptComponent.tracked(added, alreadyTracked: alreadyTracked, &state)
-        case .untracked(let referenceID):
+        case .untracked(let referenceID, let ids):
+            state.applyChanges(ids, rows: [])
+            replan(&state)
+            closeRemovedOrders(&state)
+            clampCursor(&state)
             state.flash = Flash(message: "removed \(referenceID) from the watchlist", isError: false, at: state.wall)
             return []
         case .key(let key):
             return handle(key, &state)
         case .mouse(let event):
             return mouse(event, &state)
+        }
+    }
+
+    /// The whole watchlist arrived: the first time, it replaces the first page, the dashboard
+    /// starts watching (what other processes write, from `mark` on; the pollers; the APIs'
+    /// pauses unless nothing is fetched here) and scheduling begins. Later (another process
+    /// changed an SQLite file) it replaces the rows.
+    static func loaded(_ rows: [WatchedOrder], mark: Int?, _ state: inout DashboardState) -> [Effect] {
+        let first = !state.loaded
+        state.pageTotals = nil
+        state.setRows(rows)
+        if state.readOnly, let newest = rows.compactMap(\.fetchedAt).max() {
+            // Nothing is refreshed here: the data is as fresh as what others stored.
+            state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)) / state.clockRate)
+        }
+        if first, state.lastRefresh == nil, let newest = rows.compactMap(\.fetchedAt).max(), state.now.timeIntervalSince(newest) < state.interval {
+            // Fetched moments ago (by `track refresh`, or a dashboard just closed): the first
+            // refresh waits out the interval instead of fetching everything again at start.
+            state.lastRefresh = state.wall.addingTimeInterval(-max(0, state.now.timeIntervalSince(newest)))
+            state.nextRefresh = state.lastRefresh!.addingTimeInterval(state.interval)
+        }
+        state.loaded = true
+        replan(&state)
+        // An order removed (here or by `track remove` elsewhere) cannot stay open.
+        closeRemovedOrders(&state)
+        clampCursor(&state)
+        guard first else { return [] }
+        var watch: [Effect] = [.subscribe(.changes(after: mark)), .subscribe(.pollers)]
+        if !state.readOnly { watch.append(.subscribe(.slowdowns)) }
+        return watch
+    }
+
+    /// Screens of an order no longer on the watchlist are closed (a looked-up order, stored
+    /// nowhere, has a negative id and stays).
+    static func closeRemovedOrders(_ state: inout DashboardState) {
+        if let gone = state.stack.firstIndex(where: { ($0.view.orderID ?? -1) > 0 && state.row(id: $0.view.orderID!) == nil }) {
+            state.stack.removeSubrange(gone...)
         }
     }
 
@@ -227,6 +219,7 @@ public enum Dashboard {
         state.planAt = state.wall
     }
 
+    /// Starts fetching `orders` here (those not in flight already).
     static func startRefresh(_ state: inout DashboardState, orders: [TrackedOrder]) -> [Effect] {
         let wanted = orders.filter { $0.id != nil && !state.inFlight.contains($0.id!) }
         guard !wanted.isEmpty else {
@@ -242,167 +235,22 @@ public enum Dashboard {
         return [.refresh(wanted)]
     }
 
-    // MARK: - Keys
-
-    static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
-        if state.prompt != nil {
-            return PromptComponent.handle(key, &state)
-        }
-        // A prompt opened by this key starts clean: an error shown while it is open is about it.
-        defer { if state.prompt != nil { state.flash = nil } }
-        if state.overlay == .help {
-            return HelpComponent.handle(key, &state)
-        }
-        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist) else { return [] }
-        return perform(binding.command, &state)
+    /// `r` and `R`: these orders fetched now, here, or by the pollers when they run.
+    static func fetchNow(_ orders: [TrackedOrder], _ state: inout DashboardState) -> [Effect] {
+        if refusedReadOnly(&state) { return [] }
+        if state.pollersRun { return [.requestFetch(orders.compactMap(\.id))] }
+        return startRefresh(&state, orders: orders)
     }
 
-    /// What a command does where it was given. Movement, drill-in, copy and export ask the open
-    /// screen's component.
-    static func perform(_ command: Command, _ state: inout DashboardState) -> [Effect] {
-        var component = state.frame.view.component
-        switch command {
-        case .quit:
-            return [.quit]
-        case .help:
-            state.overlay = .help
-            state.helpTop = 0
-        case .down:
-            move(&state, by: 1)
-        case .up:
-            move(&state, by: -1)
-        case .pageDown:
-            move(&state, by: state.scroller.pageStep)
-        case .pageUp:
-            move(&state, by: -state.scroller.pageStep)
-        case .halfPageDown:
-            move(&state, by: state.scroller.halfPageStep)
-        case .halfPageUp:
-            move(&state, by: -state.scroller.halfPageStep)
-        case .top:
-            move(&state, by: -Int.max / 2)
-            // On the top row, the cursor stays there as refreshes re-sort the rows.
-            state.frame.moved = false
-        case .bottom:
-            move(&state, by: Int.max / 2)
-        case .open:
-            return component.open(state.frame.selected, &state)
-        case .back:
-            if state.stack.count > 1 {
-                state.stack.removeLast()
-            } else if !state.filter.isEmpty {
-                state.filter = ""
-                clampCursor(&state)
-            }
-        case .filter:
-            state.prompt = Prompt(.filter, text: state.filter)
-        case .nextMatch:
-            return nextMatch(by: 1, &state)
-        case .previousMatch:
-            return nextMatch(by: -1, &state)
-        case .sort:
-            state.sort = state.sort.next
-            state.flash = Flash(message: "sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
-        case .lookup:
-            state.prompt = Prompt(.lookup)
-        case .track:
-            if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
-                return [.track([lookup.referenceID])]
-            }
-            state.prompt = Prompt(.track)
-        case .remove:
-            if let order = removableOrder(state), let id = order.id {
-                state.prompt = Prompt(.remove(id, order.referenceID))
-            } else {
-                state.flash = Flash(message: "nothing to remove here: select an order on the watchlist", isError: true, at: state.wall)
-            }
-        case .export:
-            guard !component.exportScope(state).isEmpty else {
-                state.flash = Flash(message: "nothing to export: no tracked order on screen", isError: true, at: state.wall)
-                break
-            }
-            state.prompt = Prompt(.export, text: defaultExportName(state))
-        case .copy:
-            guard let target = component.copyTarget(state, selected: state.frame.selected) else {
-                state.flash = Flash(message: "nothing to copy here", isError: true, at: state.wall)
-                break
-            }
-            state.flash = Flash(message: "copied \(target.what) \(target.text) to the clipboard (OSC 52)", isError: false, at: state.wall)
-            return [.copy(target.text)]
-        case .refresh:
-            if let id = state.frame.view.orderID, let lookup = state.lookups[id] {
-                state.lookups[id]?.inFlight = true
-                return [.lookup(id, referenceID: lookup.referenceID)]
-            }
-            if state.pollersRun { return [.requestFetch(ordersOnScreen(state).compactMap(\.id))] }
-            return startRefresh(&state, orders: ordersOnScreen(state))
-        case .refreshAll:
-            if state.pollersRun { return [.requestFetch(state.rows.compactMap(\.order.id))] }
-            return startRefresh(&state, orders: state.rows.map(\.order))
-        case .pause:
-            state.paused.toggle()
-            if !state.paused { state.nextRefresh = state.wall.addingTimeInterval(state.interval) }
-        case .longerInterval:
-            changeInterval(&state, up: true)
-        case .shorterInterval:
-            changeInterval(&state, up: false)
-        case .theme:
-            let names = Theme.shippedNames
-            let next = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
-            return [.switchTheme(next)]
-        }
-        return []
+    /// `--no-fetch`: nothing is fetched or changed here. Says so and returns true, so that the
+    /// command that asked builds no effect.
+    static func refusedReadOnly(_ state: inout DashboardState) -> Bool {
+        guard state.readOnly else { return false }
+        state.flash = Flash(message: "read-only (--no-fetch): nothing is fetched or changed here; what a poller stores shows within a second",
+                            isError: true, at: state.wall)
+        return true
     }
-
-    /// `n`/`N`: the next (or previous) order of the watchlist as shown, that is, the next the filter
-    /// matches, wrapping round. On the watchlist the cursor goes there; on an order's screens that
-    /// order opens in place of the one open.
-    static func nextMatch(by step: Int, _ state: inout DashboardState) -> [Effect] {
-        let count = state.visibleCount
-        guard count > 0 else {
-            state.flash = Flash(message: state.filter.isEmpty ? "no orders on the watchlist" : "no order matches /\(state.filter)", isError: true, at: state.wall)
-            return []
-        }
-        let current: Int?
-        if case .watchlist = state.frame.view {
-            current = state.frame.selected
-        } else {
-            current = state.stack[1].view.orderID.flatMap(state.visibleIndex(of:))
-        }
-        let next = current.map { (($0 + step) % count + count) % count } ?? (step > 0 ? 0 : count - 1)
-        let what = state.filter.isEmpty ? "order \(next + 1) of \(count)" : "match \(next + 1) of \(count) for /\(state.filter)"
-        state.flash = Flash(message: what, isError: false, at: state.wall)
-        if case .watchlist = state.frame.view {
-            select(next, &state)
-            return []
-        }
-        state.stack.removeSubrange(1...)
-        select(next, &state)
-        var watchlist = state.frame.view.component
-        return watchlist.open(next, &state)
-    }
-
-    /// The intervals `+` and `-` step through.
-    /// The intervals `+` and `-` step through.
-    static let intervalSteps: [TimeInterval] = [5, 10, 15, 30, 60, 120, 300, 600, 1_800, 3_600]
-
-    static func changeInterval(_ state: inout DashboardState, up: Bool) {
-        let steps = intervalSteps
-        let next = up ? steps.first { $0 > state.interval } ?? steps.last! : steps.last { $0 < state.interval } ?? steps.first!
-        state.interval = next
-        state.nextRefresh = (state.lastRefresh ?? state.wall).addingTimeInterval(next)
-        state.flash = Flash(message: "refresh every \(Format.interval(next))", isError: false, at: state.wall)
-    }
-
-    static func ordersOnScreen(_ state: DashboardState) -> [TrackedOrder] {
-        if let id = state.frame.view.orderID {
-            return state.rows.filter { $0.order.id == id }.map(\.order)
-        }
-        return state.rows.map(\.order)
-    }
-
 }
-
 
 /// Numbers in the dashboard's words.
 public enum Format {

@@ -51,7 +51,11 @@ public protocol WatchlistStore: Sendable {
     /// Tells `changed` what other processes write, as they write it, until the task is cancelled
     /// or the store goes away (then it throws). PostgreSQL names the orders (LISTEN/NOTIFY); an
     /// SQLite file says only that something changed, within `StoreChange.fileLatency`.
-    func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError)
+    ///
+    /// `after`: a value of `externalChanges()` taken before the caller read what it shows. Once
+    /// watching, if other processes have written since then, `changed` is told `.everything`
+    /// first, so that nothing written between that read and the watch is missed.
+    func watchChanges(after mark: Int?, _ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError)
 
     // Pollers sharing the work: any number of `refundwatch poll` on one store.
 
@@ -72,6 +76,13 @@ public protocol WatchlistStore: Sendable {
     /// Orders waiting for a poller now: asked for, or never fetched (just added), and held by
     /// none. A sleeping poller asks this every second.
     func waitingCount() async throws(StoreError) -> Int
+}
+
+extension WatchlistStore {
+    /// Watching from now on.
+    public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
+        try await watchChanges(after: nil, changed)
+    }
 }
 
 /// What another process changed.

@@ -83,12 +83,10 @@ import TestReports
     @Test func anOrderAddedHereIsLeftToThePollers() {
         var state = withPollers([presence("a", sinceCycle: 3)])
         let added = TrackedOrder(id: 4, referenceID: "ORD-4", addedAt: t0)
-        _ = Dashboard.update(&state, .rowsChanged([4], rows: [WatchedOrder(order: added)]))
-        #expect(Dashboard.update(&state, .tracked(added: [added], alreadyTracked: [])).isEmpty, "a poller wakes for it")
+        #expect(Dashboard.update(&state, .tracked(added: [WatchedOrder(order: added)], alreadyTracked: [])).isEmpty, "a poller wakes for it")
         #expect(state.flash?.message == "added ORD-4 to the watchlist")
         var alone = Watchlists.loaded([Watchlists.row(1, "ORD-1")])
-        _ = Dashboard.update(&alone, .watchlistLoaded([Watchlists.row(1, "ORD-1"), WatchedOrder(order: added)]))
-        #expect(Dashboard.update(&alone, .tracked(added: [added], alreadyTracked: [])) == [.refresh([added])], "alone: fetched here")
+        #expect(Dashboard.update(&alone, .tracked(added: [WatchedOrder(order: added)], alreadyTracked: [])) == [.refresh([added])], "alone: fetched here")
     }
 
     @Test func whenTheLastPollerStopsTheDashboardFetchesAgain() {
@@ -140,22 +138,19 @@ import TestReports
         #expect(state.sortedRows.last?.order.id == 999)
     }
 
-    @Test func changesToldWhileTheWholeWatchlistWasBeingReadAreNotLost() {
+    @Test func watchingStartsOnceTheWholeWatchlistIsReadFromItsMark() {
         var state = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
-        _ = Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], totals: WatchlistTotals(orders: 3))))
-        // While the whole watchlist is read: order 2 fetched again (failed now), order 4 added, order 3 removed.
-        var fetched = Watchlists.row(2, "ORD-2", stage: .failed)
-        fetched.attempts = 2
-        _ = Dashboard.update(&state, .rowsChanged([2, 3, 4], rows: [fetched, Watchlists.row(4, "ORD-4")]))
-        // The whole watchlist, read before those changes.
-        var old = Watchlists.row(2, "ORD-2")
-        old.attempts = 1
-        _ = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1"), old, Watchlists.row(3, "ORD-3")]))
-        #expect(state.rows.compactMap(\.order.id).sorted() == [1, 2, 4])
-        #expect(state.row(id: 2)?.summary?.failedRefunds == 1, "the newer row stays")
-        #expect(state.changedWhileLoading.isEmpty)
-        // Once loaded, a whole watchlist read later is taken as it is.
-        _ = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1")]))
+        #expect(Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], totals: WatchlistTotals(orders: 3)))).isEmpty,
+                "nothing is watched on the first page alone")
+        let effects = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1"), Watchlists.row(2, "ORD-2")], mark: 17))
+        #expect(effects == [.subscribe(.changes(after: 17)), .subscribe(.pollers), .subscribe(.slowdowns)])
+        // Another process's whole watchlist later (an SQLite file changed) is taken as it is, and
+        // starts nothing again.
+        #expect(Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1")])).isEmpty)
         #expect(state.rows.count == 1)
+        // A read-only dashboard fetches nothing, so the APIs' pauses are nothing to it.
+        var readOnly = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
+        readOnly.readOnly = true
+        #expect(Dashboard.update(&readOnly, .watchlistLoaded([], mark: 3)) == [.subscribe(.changes(after: 3)), .subscribe(.pollers)])
     }
 }

@@ -61,9 +61,9 @@ import TestReports
         _ = Dashboard.update(&state, .lookedUp(-1, report: report, error: nil))
         #expect(Dashboard.update(&state, .key(.character("a"))) == [.track(["ORD-NEW-9"])])
         let added = TrackedOrder(id: 2, referenceID: "ORD-NEW-9", addedAt: t0)
-        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1"), WatchedOrder(order: added)]))
         #expect(state.frame.view == .order(-1), "a looked-up order stays open while it is being added")
-        #expect(Dashboard.update(&state, .tracked(added: [added], alreadyTracked: [])) == [.refresh([added])])
+        #expect(Dashboard.update(&state, .tracked(added: [WatchedOrder(order: added)], alreadyTracked: [])) == [.refresh([added])])
+        #expect(state.rows.map(\.order.id) == [1, 2], "the new row alone was put on the watchlist")
         // It is now the tracked order: same screen, its stored id, no "not tracked".
         #expect(state.frame.view == .order(2))
         #expect(state.lookups.isEmpty)
@@ -138,8 +138,8 @@ import TestReports
         type("ORD-1", &state)
         #expect(Dashboard.update(&state, .key(.enter)) == [.track(["ORD-2", "ORD-3", "ORD-1"])])
         let new = [TrackedOrder(id: 2, referenceID: "ORD-2", addedAt: t0), TrackedOrder(id: 3, referenceID: "ORD-3", addedAt: t0)]
-        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")] + new.map { WatchedOrder(order: $0) }))
-        #expect(Dashboard.update(&state, .tracked(added: new, alreadyTracked: ["ORD-1"])) == [.refresh(new)])
+        #expect(Dashboard.update(&state, .tracked(added: new.map { WatchedOrder(order: $0) }, alreadyTracked: ["ORD-1"])) == [.refresh(new)])
+        #expect(state.rows.map(\.order.id) == [1, 2, 3])
         #expect(state.visibleRow(state.frame.selected)?.order.referenceID == "ORD-2")
         #expect(bottomLines(state)[0] == "added 2 orders to the watchlist; ORD-1 was already tracked")
         #expect(bottomLines(state)[1].contains("refreshing 0/2"))
@@ -155,9 +155,9 @@ import TestReports
         _ = Dashboard.update(&state, .key(.character("d")))
         #expect(Dashboard.update(&state, .key(.enter)).isEmpty, "Enter is not a yes")
         _ = Dashboard.update(&state, .key(.character("d")))
-        #expect(Dashboard.update(&state, .key(.character("y"))) == [.untrack("ORD-2")])
-        _ = Dashboard.update(&state, .watchlistLoaded([row(1, "ORD-1")]))
-        _ = Dashboard.update(&state, .untracked("ORD-2"))
+        #expect(Dashboard.update(&state, .key(.character("y"))) == [.untrack("ORD-2", ids: [2])])
+        _ = Dashboard.update(&state, .untracked("ORD-2", ids: [2]))
+        #expect(state.rows.map(\.order.id) == [1], "the removed row alone left the watchlist")
         #expect(state.frame.selected == 0)
         #expect(bottomLines(state)[0] == "removed ORD-2 from the watchlist")
 
@@ -166,8 +166,8 @@ import TestReports
         _ = Dashboard.update(&inside, .key(.enter))
         let open = inside.frame.view.orderID!
         _ = Dashboard.update(&inside, .key(.character("d")))
-        #expect(Dashboard.update(&inside, .key(.character("Y"))) == [.untrack(inside.row(id: open)!.order.referenceID)])
-        _ = Dashboard.update(&inside, .watchlistLoaded([row(1, "ORD-1"), row(2, "ORD-2")].filter { $0.order.id != open }))
+        #expect(Dashboard.update(&inside, .key(.character("Y"))) == [.untrack(inside.row(id: open)!.order.referenceID, ids: [open])])
+        _ = Dashboard.update(&inside, .untracked(inside.row(id: open)!.order.referenceID, ids: [open]))
         #expect(inside.stack.map(\.view) == [.watchlist])
     }
 

@@ -33,7 +33,10 @@ enum PromptComponent {
         guard var prompt = state.prompt else { return [] }
         if case .remove(_, let referenceID) = prompt.kind {
             state.prompt = nil
-            if key == .character("y") || key == .character("Y") { return [.untrack(referenceID)] }
+            if key == .character("y") || key == .character("Y") {
+                let ids = Set(state.rows.filter { $0.order.referenceID == referenceID }.compactMap(\.order.id))
+                return [.untrack(referenceID, ids: ids)]
+            }
             state.flash = Flash(message: "kept \(referenceID)", isError: false, at: state.wall)
             return []
         }
@@ -93,6 +96,8 @@ enum PromptComponent {
                 state.flash = Flash(message: "\(text) is on the watchlist", isError: false, at: state.wall)
                 return [.loadDetail(id)]
             }
+            // Looking up fetches from the APIs: not from a read-only dashboard.
+            if Dashboard.refusedReadOnly(&state) { return [] }
             let id = state.lookups.first(where: { $0.value.referenceID == text })?.key ?? (state.lookups.keys.min() ?? 0) - 1
             state.lookups[id] = Lookup(referenceID: text)
             state.stack = [state.stack[0], Frame(.order(id))]
@@ -114,8 +119,12 @@ enum PromptComponent {
         }
     }
 
-    /// `a` stored these orders: say so, turn a looked-up order into the tracked one, fetch them.
-    static func tracked(_ added: [TrackedOrder], alreadyTracked: [String], _ state: inout DashboardState) -> [Effect] {
+    /// `a` stored these orders (their rows as read back): put them on the watchlist, say so, turn a
+    /// looked-up order into the tracked one, fetch them.
+    static func tracked(_ rows: [WatchedOrder], alreadyTracked: [String], _ state: inout DashboardState) -> [Effect] {
+        state.applyChanges(Set(rows.compactMap(\.order.id)), rows: rows)
+        Dashboard.replan(&state)
+        let added = rows.map(\.order)
         var parts: [String] = []
         if !added.isEmpty {
             parts.append(added.count == 1 ? "added \(added[0].referenceID) to the watchlist" : "added \(added.count) orders to the watchlist")
@@ -151,12 +160,6 @@ enum PromptComponent {
 }
 
 extension Dashboard {
-    /// The stored order `d` would remove: the selected watchlist row, or the tracked order open.
-    static func removableOrder(_ state: DashboardState) -> TrackedOrder? {
-        if case .watchlist = state.frame.view { return state.visibleRow(state.frame.selected)?.order }
-        return state.frame.view.component.exportScope(state).first
-    }
-
     /// The file name `e` offers: `refundwatch-20261122-140509.csv`, in the state's zone.
     static func defaultExportName(_ state: DashboardState) -> String {
         "refundwatch-\(state.times.fileStamp(state.wall)).csv"

@@ -40,6 +40,40 @@ struct WatchlistComponent: Component {
         state.visibleRow(index).map { CopyTarget(what: "reference id", text: $0.order.referenceID) }
     }
 
+    /// `/` filters, `s` sorts, `n`/`N` go to the next match, `d` asks to remove the selected
+    /// order, `r` fetches the orders the filter shows.
+    mutating func perform(_ command: Command, _ state: inout DashboardState) -> [Effect]? {
+        switch command {
+        case .filter:
+            state.prompt = Prompt(.filter, text: state.filter)
+            return []
+        case .sort:
+            state.sort = state.sort.next
+            state.flash = Flash(message: "sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
+            return []
+        case .nextMatch:
+            return Dashboard.nextMatch(by: 1, &state)
+        case .previousMatch:
+            return Dashboard.nextMatch(by: -1, &state)
+        case .remove:
+            return Dashboard.askToRemove(state.visibleRow(state.frame.selected)?.order, &state)
+        case .refresh:
+            // What is on screen: the rows the filter shows, but not archived ones (settled long
+            // ago, no longer polled): `R` fetches everything, `r` on an archived order's screen
+            // fetches that one.
+            let policy = state.pollPolicy
+            let orders = state.index.shownRows.filter { $0.due(policy, now: state.now) != .archived }.map(\.order)
+            if orders.isEmpty, !state.index.shownRows.isEmpty, !state.readOnly {
+                state.flash = Flash(message: "the orders shown are archived (settled long ago): R fetches everything, r on an order's screen fetches it",
+                                    isError: true, at: state.wall)
+                return []
+            }
+            return Dashboard.fetchNow(orders, &state)
+        default:
+            return nil
+        }
+    }
+
     func exportScope(_ state: DashboardState) -> [TrackedOrder] {
         state.index.shownRows.map(\.order)
     }

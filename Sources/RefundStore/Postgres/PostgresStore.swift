@@ -435,11 +435,14 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
 
     /// LISTENs on `changeChannel` on a connection of its own. Writes by this process (its own
     /// `writer` in the payload) are left out: it knows them already.
-    public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
+    public func watchChanges(after mark: Int?, _ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
         let writer = self.writer
         do {
             try await client.withConnection { connection in
                 try await connection.listen(on: Self.changeChannel) { notifications in
+                    // LISTEN is in force here: what others wrote since `mark` and before it is
+                    // read once, whole.
+                    if let mark, try await self.externalChanges() != mark { await changed(.everything) }
                     for try await notification in notifications {
                         guard let colon = notification.payload.firstIndex(of: ":"),
                               notification.payload[..<colon] != writer else { continue }

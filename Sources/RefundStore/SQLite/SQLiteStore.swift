@@ -293,8 +293,9 @@ public final class SQLiteStore: WatchlistStore, Sendable {
 
     /// Another process's writes are noticed by asking the file (`externalChanges`) every
     /// `StoreChange.fileLatency`; SQLite cannot say which rows they were.
-    public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
+    public func watchChanges(after mark: Int?, _ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
         var seen = try externalChanges()
+        if let mark, mark != seen { await changed(.everything) }
         while !Task.isCancelled {
             try? await Task.sleep(for: StoreChange.fileLatency)
             let now = try externalChanges()
