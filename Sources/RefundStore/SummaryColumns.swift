@@ -18,15 +18,17 @@ enum SummaryColumns {
         "stage_" + stage.rawValue.lowercased().replacingOccurrences(of: " ", with: "_")
     }
 
-    static func values(_ summary: OrderSummary) -> [(any DatabaseValueConvertible)?] {
-        var values: [(any DatabaseValueConvertible)?] = [
-            summary.paymentStatus, summary.amount?.plainString, summary.amount?.currency, summary.transactionCount, summary.refundCount,
-            summary.refundTotal?.plainString, summary.refundTotal?.currency,
+    /// The columns' values, in `names`' order, for both backends.
+    static func values(_ summary: OrderSummary) -> [StoreValue] {
+        var values: [StoreValue] = [
+            .text(summary.paymentStatus), .text(summary.amount?.plainString), .text(summary.amount?.currency), .integer(summary.transactionCount),
+            .integer(summary.refundCount), .text(summary.refundTotal?.plainString), .text(summary.refundTotal?.currency),
         ]
-        for stage in RefundStage.allCases { values.append(summary.stages[stage.rawValue] ?? 0) }
+        for stage in RefundStage.allCases { values.append(.integer(summary.stages[stage.rawValue] ?? 0)) }
         let deadlines = summary.arnDeadlines.map { String($0.timeIntervalSince1970) }.joined(separator: " ")
         let arns = (summary.arns ?? []).map(escape).joined(separator: "\n")
-        values += [summary.arnPresent, summary.arnMissing, deadlines, summary.payuErrors, arns, summary.settledAt]
+        values += [.integer(summary.arnPresent), .integer(summary.arnMissing), .text(deadlines), .integer(summary.payuErrors), .text(arns),
+                   .time(summary.settledAt)]
         return values
     }
 
@@ -90,9 +92,6 @@ enum SummaryColumns {
         guard line.contains("%") else { return String(line) }
         return line.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%25", with: "%")
     }
-
-    /// `SET payment_status = ?, …` for an UPDATE.
-    static var assignments: String { names.map { "\($0) = ?" }.joined(separator: ", ") }
 
     /// `s.payment_status, …` for a SELECT from `order_state s`.
     static var selection: String { names.map { "s.\($0)" }.joined(separator: ", ") }

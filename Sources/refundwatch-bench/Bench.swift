@@ -33,7 +33,7 @@ struct Bench: AsyncParsableCommand {
         let chosen = scenarios.isEmpty ? Scenario.allCases : scenarios
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let start = monotonicSeconds()
-        let database = try BenchStore.file(orders: orders, folder: work)
+        let database = try await BenchStore.file(orders: orders, folder: work)
         print(String(format: "watchlist of %d orders ready in %.1f s: %@", orders, monotonicSeconds() - start, database))
         // The dashboard binary built beside this one.
         let binary = URL(fileURLWithPath: Self.ownPath()).deletingLastPathComponent().appendingPathComponent("refundwatch").path
@@ -54,7 +54,7 @@ struct Bench: AsyncParsableCommand {
             }
         }
         if chosen.contains(.frame) {
-            results += try FrameBench(store: try SQLiteStore.open(at: database), iterations: quick ? 50 : 300).run()
+            results += try await FrameBench(store: try await SQLiteStore.open(at: database), iterations: quick ? 50 : 300).run()
         }
         if chosen.contains(.startup) || chosen.contains(.idle) {
             guard FileManager.default.isExecutableFile(atPath: binary) else {

@@ -10,21 +10,21 @@ enum BenchStore {
     /// Builds the file once per size and reuses it for 12 hours: writing 10,000 orders takes a
     /// while, and the dashboard started over it must find the data fresher than its refresh
     /// interval (a day), or it would start fetching instead of sitting idle.
-    static func file(orders: Int, folder: String) throws -> String {
+    static func file(orders: Int, folder: String) async throws -> String {
         let path = "\(folder)/watchlist-\(orders).sqlite"
         if FileManager.default.fileExists(atPath: path) {
-            let store = try SQLiteStore.open(at: path)
-            if try store.count() == orders, let made = try store.metadata("bench-made").flatMap(Double.init),
+            let store = try await SQLiteStore.open(at: path)
+            if try await store.count() == orders, let made = try await store.metadata("bench-made").flatMap(Double.init),
                Date().timeIntervalSince1970 - made < 12 * 3_600 { return path }
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try SQLiteStore.open(at: path)
+        let store = try await SQLiteStore.open(at: path)
         let now = Date()
-        let added = try store.add((0..<orders).map { TrackedOrder(referenceID: referenceID($0), label: $0 % 7 == 0 ? "escalated" : nil, addedAt: now) }).added
+        let added = try await store.add((0..<orders).map { TrackedOrder(referenceID: referenceID($0), label: $0 % 7 == 0 ? "escalated" : nil, addedAt: now) }).added
         for (index, order) in added.enumerated() {
-            _ = try store.record(report(index, fetchedAt: now), orderID: order.id!, rule: OverdueRule())
+            _ = try await store.record(report(index, fetchedAt: now), orderID: order.id!, rule: OverdueRule())
         }
-        try store.setMetadata("bench-made", String(now.timeIntervalSince1970))
+        try await store.setMetadata("bench-made", String(now.timeIntervalSince1970))
         return path
     }
 

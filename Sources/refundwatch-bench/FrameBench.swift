@@ -12,14 +12,14 @@ struct FrameBench {
     let store: SQLiteStore
     let iterations: Int
 
-    func run() throws -> [Result] {
+    func run() async throws -> [Result] {
         let size = Size(width: 200, height: 50)
         let now = Date()
         var load = Samples()
         var rows: [WatchedOrder] = []
         for _ in 0..<3 {
             let start = monotonicSeconds()
-            rows = try store.watchlist()
+            rows = try await store.watchlist()
             load.add(monotonicSeconds() - start)
         }
         var state = DashboardState(now: now, size: size, interval: 30)

@@ -26,9 +26,9 @@ struct RefreshBench {
             let service = RefundService(configuration: configuration)
             let path = "\(folder)/refresh-\(size).sqlite"
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            let store = try SQLiteStore.open(at: path)
-            _ = try store.add(simulator.catalogue.orders.map { TrackedOrder(referenceID: $0.referenceID, addedAt: Date()) })
-            let orders = try store.trackedOrders()
+            let store = try await SQLiteStore.open(at: path)
+            _ = try await store.add(simulator.catalogue.orders.map { TrackedOrder(referenceID: $0.referenceID, addedAt: Date()) })
+            let orders = try await store.trackedOrders()
             let refresher = WatchlistRefresher(store: store, service: service, rule: configuration.overdueRule)
             var seconds = Samples(), ratios = Samples()
             var requests = 0, failed = 0

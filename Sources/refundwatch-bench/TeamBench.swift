@@ -26,9 +26,9 @@ struct TeamBench {
 
     func run() async throws -> [Result] {
         var results: [Result] = []
-        let small = try BenchStore.file(orders: 1_000, folder: folder)
+        let small = try await BenchStore.file(orders: 1_000, folder: folder)
         var started = monotonicSeconds()
-        let large = try BenchStore.file(orders: Self.orders, folder: folder)
+        let large = try await BenchStore.file(orders: Self.orders, folder: folder)
         print(String(format: "team: %d orders in SQLite ready in %.1f s", Self.orders, monotonicSeconds() - started))
 
         let server = try PostgresServer.start()
@@ -42,7 +42,7 @@ struct TeamBench {
         let secrets = ["PGPASSWORD": server.password]
         let team = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: secrets)
         started = monotonicSeconds()
-        let counts = try await StoreCopy.copy(from: try SQLiteStore.open(at: large), to: team)
+        let counts = try await StoreCopy.copy(from: try await SQLiteStore.open(at: large), to: team)
         print(String(format: "team: copied %d orders and %d history rows into PostgreSQL in %.1f s", counts.ordersCopied, counts.historyCopied,
                      monotonicSeconds() - started))
 

@@ -19,30 +19,30 @@ import TestSupport
         let harness = try await Harness.start()
         let fixed = Date(timeIntervalSince1970: 1_795_000_000)
         let service = RefundService(configuration: harness.configuration, now: { fixed })
-        let store = try SQLiteStore.inMemory()
-        let added = try store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
+        let store = try await SQLiteStore.inMemory()
+        let added = try await store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
         var details: [Int64: Detail] = [:]
         for order in added {
             let report = try await service.report(referenceID: order.referenceID)
-            _ = try store.record(report, orderID: order.id!, rule: OverdueRule())
-            details[order.id!] = Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
+            _ = try await store.record(report, orderID: order.id!, rule: OverdueRule())
+            details[order.id!] = await Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
         }
         let failed = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s.")
-        try store.recordFailure(failed, at: fixed.addingTimeInterval(90), orderID: added[2].id!)
+        try await store.recordFailure(failed, at: fixed.addingTimeInterval(90), orderID: added[2].id!)
         await service.shutdown()
         await harness.simulator.stop()
 
         let now = fixed.addingTimeInterval(120)
         var state = DashboardState(now: now, size: size, interval: 30)
         state.timeZone = india
-        _ = Dashboard.update(&state, .watchlistLoaded(try store.watchlist()))
+        _ = await Dashboard.update(&state, .watchlistLoaded(try store.watchlist()))
         for (id, detail) in details { _ = Dashboard.update(&state, .detailLoaded(id, detail)) }
         state.lastRefresh = now.addingTimeInterval(-12)
         state.nextRefresh = now.addingTimeInterval(18)
         return state
     }
 
-    func expectSnapshot(_ screen: Screen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectSnapshot(_ screen: Screen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
         let file = folder.appendingPathComponent(name + ".txt")
         let actual = screen.text + "\n"
@@ -76,11 +76,11 @@ import TestSupport
         for depth in 0...3 {
             var state = base
             drill(&state, depth: depth)
-            try expectSnapshot(Dashboard.render(state), "\(names[depth])-\(width)x\(height)")
+            try await expectSnapshot(Dashboard.render(state), "\(names[depth])-\(width)x\(height)")
         }
         var help = base
         _ = Dashboard.update(&help, .key(.character("?")))
-        try expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
+        try await expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
     }
 
     @Test func aTerminalTooSmallSaysSo() async throws {

@@ -29,11 +29,11 @@ import TestSupport
         #expect(refresh.status == 0, "\(refresh.stderr)")
         let addLater = try await CLIRunner.run(["track", "add", orders[2], "--db", space.db], environment: environment)
         #expect(addLater.status == 0, "\(addLater.stderr)")
-        let rows = try expectEveryStoredOrderWhole(space.db)
+        let rows = try await expectEveryStoredOrderWhole(space.db)
         #expect(rows.stored == 2 && rows.rows.count == 3)
-        let store = try SQLiteStore.open(at: space.db)
+        let store = try await SQLiteStore.open(at: space.db)
         var history = 0
-        for row in rows.rows { history += try store.history(orderID: try #require(row.order.id)).count }
+        for row in rows.rows { await history += try store.history(orderID: try #require(row.order.id)).count }
         #expect(history > 2)
 
         let copy = try await CLIRunner.run(["db", "copy", "--from", space.db, "--to", url], environment: environment)
@@ -64,9 +64,9 @@ import TestSupport
         let listFile = try await CLIRunner.run(["track", "list", "--db", space.db, "--json"], environment: environment)
         let listBack = try await CLIRunner.run(["track", "list", "--db", back, "--json"], environment: environment)
         #expect(listBack.status == 0 && listFile.status == 0)
-        let fileOrders = try Self.withoutAges(listFile.stdout)
+        let fileOrders = try await Self.withoutAges(listFile.stdout)
         #expect(fileOrders.contains(orders[2]) && fileOrders.contains("escalated"), "\(fileOrders)")
-        #expect(try Self.withoutAges(listBack.stdout) == fileOrders)
+        #expect(try await Self.withoutAges(listBack.stdout) == fileOrders)
 
         for result in [copy, again, list, home] {
             #expect(!result.stdout.contains(server.password) && !result.stderr.contains(server.password))
@@ -125,12 +125,12 @@ import TestSupport
             #expect(same.stdout.isEmpty)
         }
         // Nothing was written: still one order, no second copy of it.
-        #expect(try SQLiteStore.open(at: space.db).count() == 1)
+        #expect(try await SQLiteStore.open(at: space.db).count() == 1)
     }
 
     /// The orders of `track list --json`, without what depends on the moment it runs (ages,
     /// overdue counts, due times), as JSON with sorted keys.
-    static func withoutAges(_ text: String) throws -> String {
+    static func withoutAges(_ text: String) async throws -> String {
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         let orders = (object?["orders"] as? [[String: Any]] ?? []).map { order in
             order.filter { key, _ in !key.contains("age") && !key.contains("due") }

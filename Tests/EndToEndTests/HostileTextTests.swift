@@ -32,7 +32,7 @@ import TestSupport
         }
     }
 
-    static func jsonStrings(_ text: String) throws -> [String] {
+    static func jsonStrings(_ text: String) async throws -> [String] {
         strings(in: try JSONSerialization.jsonObject(with: Data(text.utf8)))
     }
 
@@ -63,7 +63,7 @@ import TestSupport
 
         let json = try await CLIRunner.run(["lookup", "--json", "--config", config, orders[0]], environment: secretEnvironment())
         #expect(json.status == 0)
-        let values = try Self.jsonStrings(json.stdout)
+        let values = try await Self.jsonStrings(json.stdout)
         for exact in ["rcpt-7781" + HostileText.clipboard, "please call " + HostileText.clearScreen + "soon",
                       HostileText.windowTitle + "Happy Diwali", HostileText.forgedLine, HostileText.c1Sequence + "cart-1",
                       HostileText.bidiOverride, HostileText.bidiIsolate, HostileText.bell,
@@ -81,7 +81,7 @@ import TestSupport
         #expect(refused.stdout.contains(#"settled\x07"#))
         #expect(refused.stderr.contains("warning: PayU could not be asked"))
         let refusedJSON = try await CLIRunner.run(["lookup", "--json", "--config", config, orders[1]], environment: secretEnvironment())
-        #expect(try Self.jsonStrings(refusedJSON.stdout).contains { $0.contains(HostileText.payuRefusal) })
+        #expect(try await Self.jsonStrings(refusedJSON.stdout).contains { $0.contains(HostileText.payuRefusal) })
     }
 
     @Test func trackOutputsAndErrorsShowEscapesVisibly() async throws {
@@ -132,9 +132,9 @@ import TestSupport
 
         // JSON keeps every value exactly.
         let listJSON = try await CLIRunner.run(["track", "list", "--json"] + common, environment: env)
-        #expect(try Self.jsonStrings(listJSON.stdout).contains(label))
+        #expect(try await Self.jsonStrings(listJSON.stdout).contains(label))
         let historyJSON = try await CLIRunner.run(["track", "history", orders[0], "--json"] + common, environment: env)
-        #expect(try Self.jsonStrings(historyJSON.stdout).contains { $0.hasSuffix(HostileText.clipboard) && $0.count > HostileText.clipboard.count }, "the ARN, exactly")
+        #expect(try await Self.jsonStrings(historyJSON.stdout).contains { $0.hasSuffix(HostileText.clipboard) && $0.count > HostileText.clipboard.count }, "the ARN, exactly")
         let refreshJSON = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
         #expect(refreshJSON.status == 0)
         #expect(Self.raw(refreshJSON.stdout).isEmpty, "JSON escapes control characters itself")
@@ -154,21 +154,21 @@ import TestSupport
         let harness = try await Harness.start()
         let fixed = Date(timeIntervalSince1970: 1_795_000_000)
         let service = RefundService(configuration: harness.configuration, now: { fixed })
-        let store = try SQLiteStore.inMemory()
+        let store = try await SQLiteStore.inMemory()
         let ids = harness.simulator.catalogue.orders(in: .hostileText).map(\.referenceID)
-        let added = try store.add(ids.map { TrackedOrder(referenceID: $0, label: "vip\u{1B}]0;label\u{07}", addedAt: fixed) }).added
+        let added = try await store.add(ids.map { TrackedOrder(referenceID: $0, label: "vip\u{1B}]0;label\u{07}", addedAt: fixed) }).added
         var details: [Int64: Detail] = [:]
         for order in added {
             let report = try await service.report(referenceID: order.referenceID)
-            _ = try store.record(report, orderID: order.id!, rule: OverdueRule())
-            details[order.id!] = Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
+            _ = try await store.record(report, orderID: order.id!, rule: OverdueRule())
+            details[order.id!] = await Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
         }
         await service.shutdown()
         await harness.simulator.stop()
 
         for size in [Size(width: 80, height: 24), Size(width: 120, height: 40), Size(width: 60, height: 12)] {
             var base = DashboardState(now: fixed.addingTimeInterval(60), size: size, interval: 30)
-            _ = Dashboard.update(&base, .watchlistLoaded(try store.watchlist()))
+            _ = await Dashboard.update(&base, .watchlistLoaded(try store.watchlist()))
             for (id, detail) in details { _ = Dashboard.update(&base, .detailLoaded(id, detail)) }
             _ = Dashboard.update(&base, .failed("PayU said \u{1B}]52;c;Zm9v\u{07}"))
             var seen = ""

@@ -52,11 +52,11 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
 
         let (process, _) = try CLIRunner.start(["poll", "--db", space.db, "--config", config], environment: space.environment)
-        let store = try SQLiteStore.open(at: space.db)
+        let store = try await SQLiteStore.open(at: space.db)
         var fetched = 0
         for _ in 0..<300 where fetched < 20 {
             try await Task.sleep(for: .milliseconds(50))
-            fetched = try store.watchlist().filter { $0.fetchedAt != nil }.count
+            fetched = try await store.watchlist().filter { $0.fetchedAt != nil }.count
         }
         #expect(fetched >= 20, "the poller never got going")
         let signalled = ContinuousClock.now
@@ -67,7 +67,7 @@ import TestSupport
         #expect(process.terminationStatus == 0)
         #expect(process.terminationReason == .exit, "it exited by itself, not killed by the signal")
 
-        let (stored, rows) = try expectEveryStoredOrderWhole(space.db)
+        let (stored, rows) = try await expectEveryStoredOrderWhole(space.db)
         #expect(stored >= 20 && stored < 300, "\(stored) stored: the stop came mid-cycle")
         #expect(rows.allSatisfy { $0.failure == nil }, "an order cut short by the stop is not recorded as failed")
         #expect(space.log.contains("[refundwatch.poll] poll stopped by a signal"))
@@ -97,7 +97,7 @@ import TestSupport
         poller.terminate()
         await poller.exited()
 
-        let rows = try SQLiteStore.open(at: space.db).watchlist()
+        let rows = try await SQLiteStore.open(at: space.db).watchlist()
         #expect(rows.allSatisfy { $0.fetchedAt != nil && $0.failure == nil })
         #expect(rows.allSatisfy { $0.summary?.payuErrors == 0 }, "no PayU error stored")
         let log = space.log

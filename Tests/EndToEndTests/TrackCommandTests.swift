@@ -21,7 +21,7 @@ import TestSupport
         }
     }
 
-    func json(_ text: String) throws -> Any {
+    func json(_ text: String) async throws -> Any {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 
@@ -47,7 +47,7 @@ import TestSupport
 
         let first = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
         #expect(first.status == 0, "\(first.stderr)")
-        let firstSummary = try #require(try json(first.stdout) as? [String: Any])
+        let firstSummary = try await #require(try json(first.stdout) as? [String: Any])
         #expect(firstSummary["orders"] as? Int == 3)
         #expect(firstSummary["first_fetched"] as? Int == 3)
         #expect(firstSummary["failed"] as? Int == 0)
@@ -55,7 +55,7 @@ import TestSupport
         harness.simulator.advanceClock(by: 25 * 60)
         let second = try await CLIRunner.run(["track", "refresh", "--all", "--json"] + common, environment: env)
         #expect(second.status == 0, "\(second.stderr)")
-        let secondSummary = try #require(try json(second.stdout) as? [String: Any])
+        let secondSummary = try await #require(try json(second.stdout) as? [String: Any])
         let changes = try #require(secondSummary["changes"] as? [[String: Any]])
         let arn = try #require(changes.first { $0["reference_id"] as? String == "ORD-20261005-2757" && $0["field"] as? String == "arn" })
         #expect(arn["old"] is NSNull)
@@ -64,7 +64,7 @@ import TestSupport
 
         let history = try await CLIRunner.run(["track", "history", "ORD-20261005-2757", "--json"] + common, environment: env)
         #expect(history.status == 0)
-        let timelines = try #require(try json(history.stdout) as? [[String: Any]])
+        let timelines = try await #require(try json(history.stdout) as? [[String: Any]])
         #expect(timelines.count == 1)
         #expect(timelines[0]["label"] as? String == "escalated")
         let entries = try #require(timelines[0]["history"] as? [[String: Any]])
@@ -79,7 +79,7 @@ import TestSupport
         #expect(text.stdout.contains("+05:30  payment"))
 
         let list = try await CLIRunner.run(["track", "list", "--json"] + common, environment: env)
-        let listing = try #require(try json(list.stdout) as? [String: Any])
+        let listing = try await #require(try json(list.stdout) as? [String: Any])
         let orders = try #require(listing["orders"] as? [[String: Any]])
         #expect(orders.map { $0["reference_id"] as? String } == ["ORD-20261005-2757", "ORD-20261015-0084", "ORD-20261002-9464"])
         #expect((orders[0]["arn"] as? [String: Int]) == ["present": 1, "missing": 0])
@@ -125,7 +125,7 @@ import TestSupport
         #expect(result.stderr == "refundwatch: rejected stdin line 4: \"ORD 2026\": it contains a space; WhatsApp allows only English letters, digits, '_', '-' and '.'\n")
         #expect(result.stdout == "Added 2 orders; 1 was already tracked (ORD-20261009-2760); 1 line rejected (listed above). The watchlist has 3 orders.\n")
         let list = try await CLIRunner.run(["track", "list", "--json", "--db", space.db], environment: space.environment)
-        let orders = try #require((try json(list.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
+        let orders = try await #require((try json(list.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
         #expect(orders.map { $0["label"] as? String } == [nil, "vip", "batch"])
         #expect(orders.allSatisfy { $0["fetched_at"] is NSNull })
 
@@ -169,7 +169,7 @@ import TestSupport
         #expect(second.stdout.hasPrefix("Nothing is due: 1 can still change, next due in "), "\(second.stdout)")
         #expect(second.stdout.contains("; 1 archived (settled long ago, not polled). refundwatch track refresh --all fetches every order now.\n"))
         let json = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: env)
-        let summary = try #require(try self.json(json.stdout) as? [String: Any])
+        let summary = try await #require(try self.json(json.stdout) as? [String: Any])
         #expect(summary["tracked"] as? Int == 2 && summary["orders"] as? Int == 0 && summary["not_due"] as? Int == 1 && summary["archived"] as? Int == 1)
         let all = try await CLIRunner.run(["track", "refresh", "--all"] + common, environment: env)
         #expect(all.stdout.hasPrefix("Refreshed 2 orders in "))
@@ -180,7 +180,7 @@ import TestSupport
         #expect(parts.first?.contains(active) == true && parts.first?.contains(settled) == false)
         #expect(parts.last?.contains(settled) == true)
         #expect(list.stdout.hasSuffix(" · 1 archived\n"))
-        let listed = try #require((try self.json(try await CLIRunner.run(["track", "list", "--json"] + common, environment: env).stdout) as? [String: Any])?["orders"] as? [[String: Any]])
+        let listed = try await #require((try self.json(try await CLIRunner.run(["track", "list", "--json"] + common, environment: env).stdout) as? [String: Any])?["orders"] as? [[String: Any]])
         #expect(listed.map { $0["archived"] as? Bool } == [false, true])
         #expect(listed[0]["next_due_at"] is String && listed[1]["next_due_at"] is NSNull)
         #expect(listed[0]["settled_at"] is NSNull && listed[1]["settled_at"] is String)
@@ -204,7 +204,7 @@ import TestSupport
         #expect(failed.stdout.contains("Failed (the last good data is kept):\n  ORD-20261009-2760  "))
 
         let list = try await CLIRunner.run(["track", "list", "--json"] + common, environment: env)
-        let orders = try #require((try json(list.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
+        let orders = try await #require((try json(list.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
         #expect(orders.allSatisfy { $0["stale"] as? Bool == true })
         #expect(orders.allSatisfy { $0["payment_status"] as? String == "captured" })
         let lastError = try #require(orders[0]["last_error"] as? [String: Any])
@@ -219,7 +219,7 @@ import TestSupport
         let recovered = try await CLIRunner.run(["track", "refresh", "--all", "--json"] + common, environment: env)
         #expect(recovered.status == 0)
         let after = try await CLIRunner.run(["track", "list", "--json"] + common, environment: env)
-        let fine = try #require((try json(after.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
+        let fine = try await #require((try json(after.stdout) as? [String: Any])?["orders"] as? [[String: Any]])
         #expect(fine.allSatisfy { $0["stale"] as? Bool == false && $0["last_error"] is NSNull })
         expectNoSecrets([failed, list, text, recovered])
     }
@@ -252,9 +252,9 @@ import TestSupport
         let added = finished.compactMap { Int($0.stdout.dropFirst("Added ".count).prefix { $0.isNumber || $0 == "," }.filter(\.isNumber)) }
         #expect(added.reduce(0, +) + (others[1].stdout.hasPrefix("Added 1 order") ? 1 : 0) == 5_000)
         #expect(finished.allSatisfy { $0.status == 0 }, "\(finished.map(\.stderr))")
-        let store = try SQLiteStore.open(at: space.db)
-        #expect(try store.count() == 5_000)
-        #expect(Set(try store.trackedOrders().map(\.referenceID)).count == 5_000)
+        let store = try await SQLiteStore.open(at: space.db)
+        #expect(try await store.count() == 5_000)
+        await #expect(Set(try store.trackedOrders().map(\.referenceID)).count == 5_000)
     }
 
     @Test func killedInTheMiddleOfALargeAddTheDatabaseKeepsWholeBatches() async throws {
@@ -267,21 +267,21 @@ import TestSupport
         var committed = 0
         for _ in 0..<200 where committed < 3_000 {
             try await Task.sleep(for: .milliseconds(50))
-            committed = (try? SQLiteStore.open(at: space.db).count()) ?? 0
+            committed = await (try? SQLiteStore.open(at: space.db).count()) ?? 0
         }
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let store = try SQLiteStore.open(at: space.db)
-        let kept = try store.trackedOrders()
+        let store = try await SQLiteStore.open(at: space.db)
+        let kept = try await store.trackedOrders()
         #expect(kept.count == 3_000)
         #expect(kept.map(\.referenceID) == Array(ids.prefix(3_000)))
 
         let again = try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids.joined(separator: "\n"))
         #expect(again.status == 0)
         #expect(again.stdout.hasPrefix("Added 7,000 orders; 3,000 were already tracked (ORD-K-00000, "))
-        #expect(try store.count() == 10_000)
+        #expect(try await store.count() == 10_000)
     }
 
     @Test func killedInTheMiddleOfARefreshEveryStoredOrderIsWhole() async throws {
@@ -294,17 +294,17 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: env, stdin: ids).status == 0)
 
         let (process, _) = try CLIRunner.start(["track", "refresh", "--db", space.db, "--config", config], environment: env)
-        let store = try SQLiteStore.open(at: space.db)
+        let store = try await SQLiteStore.open(at: space.db)
         var fetched = 0
         for _ in 0..<200 where fetched < 20 {
             try await Task.sleep(for: .milliseconds(50))
-            fetched = try store.watchlist().filter { $0.fetchedAt != nil }.count
+            fetched = try await store.watchlist().filter { $0.fetchedAt != nil }.count
         }
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
 
         // The summary, the report and the history were written together or not at all.
-        let stored = try expectEveryStoredOrderWhole(space.db).stored
+        let stored = try await expectEveryStoredOrderWhole(space.db).stored
         #expect(stored >= 20 && stored < 300)
     }
 

@@ -24,20 +24,20 @@ struct StateWorkspace {
 /// first sighting of that report (written together, once). Orders never stored have no history.
 /// Returns how many orders were stored.
 @discardableResult
-func expectEveryStoredOrderWhole(_ db: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (stored: Int, rows: [WatchedOrder]) {
-    let store = try SQLiteStore.open(at: db)
-    let rows = try store.watchlist()
+func expectEveryStoredOrderWhole(_ db: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> (stored: Int, rows: [WatchedOrder]) {
+    let store = try await SQLiteStore.open(at: db)
+    let rows = try await store.watchlist()
     var stored = 0
     for row in rows {
         let id = try #require(row.order.id, sourceLocation: sourceLocation)
         guard row.fetchedAt != nil else {
-            #expect(try store.history(orderID: id).isEmpty, sourceLocation: sourceLocation)
+            #expect(try await store.history(orderID: id).isEmpty, sourceLocation: sourceLocation)
             continue
         }
         stored += 1
-        let report = try #require(try store.report(orderID: id), sourceLocation: sourceLocation)
+        let report = try await #require(try store.report(orderID: id), sourceLocation: sourceLocation)
         #expect(row.summary == OrderSummary(report, rule: OverdueRule()), sourceLocation: sourceLocation)
-        #expect(try store.history(orderID: id).map(\.change) == OrderChange.between(nil, report), sourceLocation: sourceLocation)
+        #expect(try await store.history(orderID: id).map(\.change) == OrderChange.between(nil, report), sourceLocation: sourceLocation)
     }
     return (stored, rows)
 }

@@ -26,12 +26,12 @@ struct ScratchFolder: ~Copyable {
         TrackedOrder(referenceID: id, phoneNumberID: phone, label: label, addedAt: now)
     }
 
-    @Test func aNewFileGetsTheSchemaInWALMode() throws {
+    @Test func aNewFileGetsTheSchemaInWALMode() async throws {
         let scratch = try ScratchFolder()
-        let store = try SQLiteStore.open(at: scratch.file("w.sqlite"))
-        #expect(try store.count() == 0)
+        let store = try await SQLiteStore.open(at: scratch.file("w.sqlite"))
+        #expect(try await store.count() == 0)
         let queue = try DatabaseQueue(path: scratch.file("w.sqlite"))
-        let (mode, applicationID, tables) = try queue.read { db in
+        let (mode, applicationID, tables) = try await queue.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int32.fetchOne(db, sql: "PRAGMA application_id"),
              try ["tracked_order", "order_state", "history", "store_meta"].filter { try db.tableExists($0) })
         }
@@ -39,44 +39,44 @@ struct ScratchFolder: ~Copyable {
         #expect(applicationID == Schema.applicationID)
         #expect(tables.count == 4)
         // Opening again migrates nothing and keeps what is there.
-        _ = try store.add([order("ORD-1")])
-        #expect(try SQLiteStore.open(at: scratch.file("w.sqlite")).trackedOrders().map(\.referenceID) == ["ORD-1"])
+        _ = try await store.add([order("ORD-1")])
+        #expect(try await SQLiteStore.open(at: scratch.file("w.sqlite")).trackedOrders().map(\.referenceID) == ["ORD-1"])
     }
 
-    @Test func addingTwiceReportsDuplicatesAndWritesOnce() throws {
-        let store = try SQLiteStore.inMemory()
-        let first = try store.add([order("ORD-1", label: "vip"), order("ORD-2"), order("ORD-1")])
+    @Test func addingTwiceReportsDuplicatesAndWritesOnce() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let first = try await store.add([order("ORD-1", label: "vip"), order("ORD-2"), order("ORD-1")])
         #expect(first.added.map(\.referenceID) == ["ORD-1", "ORD-2"])
         #expect(first.duplicates.map(\.referenceID) == ["ORD-1"])
-        let second = try store.add([order("ORD-2"), order("ORD-3"), order("ORD-2", phone: "919000000002")])
+        let second = try await store.add([order("ORD-2"), order("ORD-3"), order("ORD-2", phone: "919000000002")])
         #expect(second.added.map(\.referenceID) == ["ORD-3", "ORD-2"])
         #expect(second.duplicates.map(\.referenceID) == ["ORD-2"])
-        let all = try store.trackedOrders()
+        let all = try await store.trackedOrders()
         #expect(all.map(\.referenceID) == ["ORD-1", "ORD-2", "ORD-3", "ORD-2"])
         #expect(all[0].label == "vip")
         #expect(all[3].phoneNumberID == "919000000002")
     }
 
-    @Test func aReportRoundTripsWithItsSummaryAndHistory() throws {
-        let store = try SQLiteStore.inMemory()
-        let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
+    @Test func aReportRoundTripsWithItsSummaryAndHistory() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let id = try await #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: now)
-        let recorded = try #require(try store.record(first, orderID: id, rule: OverdueRule()))
+        let recorded = try await #require(try store.record(first, orderID: id, rule: OverdueRule()))
         #expect(recorded.isFirstFetch)
         #expect(recorded.changes.count == 4)
-        #expect(try store.report(orderID: id) == first)
+        #expect(try await store.report(orderID: id) == first)
 
         let later = now.addingTimeInterval(600)
         let second = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021"))])], fetchedAt: later)
-        let again = try #require(try store.record(second, orderID: id, rule: OverdueRule()))
+        let again = try await #require(try store.record(second, orderID: id, rule: OverdueRule()))
         #expect(!again.isFirstFetch)
         #expect(again.changes.map(\.field) == [.status, .payuStatus, .arn])
 
-        let history = try store.history(orderID: id)
+        let history = try await store.history(orderID: id)
         #expect(history.count == 7)
         #expect(history.last?.change == OrderChange(transactionID: "t1", refundID: "r1", field: .arn, old: nil, new: "921125460021"))
         #expect(history.last?.seenAt == later)
-        let row = try #require(try store.watchlist().first)
+        let row = try await #require(try store.watchlist().first)
         #expect(row.fetchedAt == later)
         #expect(row.changedAt == later)
         #expect(row.summary?.stageSummary == "1 done")
@@ -85,27 +85,27 @@ struct ScratchFolder: ~Copyable {
 
     /// The watchlist reads summaries from columns (schema v2): every field comes back as computed,
     /// ARNs, deadlines, stages, both amounts and their currencies included.
-    @Test func summariesComeBackExactlyFromTheirColumns() throws {
-        let store = try SQLiteStore.inMemory()
-        let ids = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added.compactMap(\.id)
+    @Test func summariesComeBackExactlyFromTheirColumns() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let ids = try await store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added.compactMap(\.id)
         let report = B.order([
             B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021")),
                                           B.refund("r2", status: .success, payu: B.record("r2", status: .success)),
                                           B.refund("r3", status: .failed, payu: B.record("r3", status: .failure))]),
             B.transaction("t2", refunds: [B.refund("r4", payu: B.record("r4", status: .queued, arn: "74%0A\r\n1"))]),
         ], fetchedAt: now)
-        _ = try store.record(report, orderID: ids[0], rule: OverdueRule())
-        let rows = try store.watchlist()
+        _ = try await store.record(report, orderID: ids[0], rule: OverdueRule())
+        let rows = try await store.watchlist()
         #expect(rows[0].summary == OrderSummary(report, rule: OverdueRule()))
         #expect(rows[0].summary?.arnDeadlines.count == 1)
         #expect(rows[0].summary?.arns == ["921125460021", "74%0A\r\n1"])
         #expect(rows[1].summary == nil)
-        #expect(try store.watchedOrder(id: ids[0])?.summary == rows[0].summary)
+        #expect(try await store.watchedOrder(id: ids[0])?.summary == rows[0].summary)
     }
 
     /// A file written by the first release (schema v1, summaries as JSON only) is upgraded in place
     /// when opened, its summaries copied into the new columns.
-    @Test func aVersionOneFileGetsItsSummaryColumns() throws {
+    @Test func aVersionOneFileGetsItsSummaryColumns() async throws {
         let folder = try ScratchFolder()
         let path = folder.path + "/v1.sqlite"
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
@@ -113,33 +113,33 @@ struct ScratchFolder: ~Copyable {
         do {
             let queue = try DatabaseQueue(path: path)
             try Schema.migrator.migrate(queue, upTo: "v1: watchlist, last reports, history")
-            try queue.write { db in
+            try await queue.write { db in
                 try db.execute(sql: "INSERT INTO tracked_order (id, reference_id, added_at) VALUES (1, 'ORD-TEST-0001', ?)", arguments: [now])
                 try db.execute(sql: "INSERT INTO order_state (order_id, report, summary, fetched_at) VALUES (1, ?, ?, ?)",
                                arguments: [try report.jsonData(pretty: false), try JSONEncoder().encode(summary), now])
             }
         }
-        let store = try SQLiteStore.open(at: path)
-        #expect(try store.watchlist().first?.summary == summary)
-        #expect(try store.watchlist().first?.summary?.arnMissing == 1)
+        let store = try await SQLiteStore.open(at: path)
+        #expect(try await store.watchlist().first?.summary == summary)
+        #expect(try await store.watchlist().first?.summary?.arnMissing == 1)
     }
 
     /// A v1 file as the first release wrote it, made by the literal SQL in Fixtures/store/v1.sql
     /// (its own copy of v1's tables, GRDB's migrations table, and rows): opened now, it gets every
     /// later migration, its tables match a new file's column for column, and its data reads back.
-    @Test func aVersionOneFixtureUpgradesToTheCurrentSchemaWithItsData() throws {
+    @Test func aVersionOneFixtureUpgradesToTheCurrentSchemaWithItsData() async throws {
         let folder = try ScratchFolder()
         let path = folder.file("v1.sqlite")
         let sql = try String(contentsOf: FixtureLoader.root.appendingPathComponent("store/v1.sql"), encoding: .utf8)
         do {
             let queue = try DatabaseQueue(path: path)
-            try queue.writeWithoutTransaction { try $0.execute(sql: sql) }
+            try await queue.writeWithoutTransaction { try $0.execute(sql: sql) }
             try queue.close()
         }
-        let store = try SQLiteStore.open(at: path)
-        let fresh = try SQLiteStore.open(at: folder.file("new.sqlite"))
-        func columns(_ store: SQLiteStore) throws -> [String] {
-            try DatabaseQueue(path: store.path).read { db in
+        let store = try await SQLiteStore.open(at: path)
+        let fresh = try await SQLiteStore.open(at: folder.file("new.sqlite"))
+        func columns(_ store: SQLiteStore) async throws -> [String] {
+            try await DatabaseQueue(path: store.path).read { db in
                 try ["tracked_order", "order_state", "history", "store_meta"].flatMap { table in
                     try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { row -> String in
                         let name: String = row["name"], type: String = row["type"]
@@ -149,11 +149,11 @@ struct ScratchFolder: ~Copyable {
                 }
             }
         }
-        #expect(try columns(store) == columns(fresh))
-        let applied = try DatabaseQueue(path: path).read { try Schema.migrator.appliedIdentifiers($0) }
+        #expect(try await columns(store) == columns(fresh))
+        let applied = try await DatabaseQueue(path: path).read { try Schema.migrator.appliedIdentifiers($0) }
         #expect(applied == Set(Schema.migrator.migrations))
 
-        let rows = try store.watchlist()
+        let rows = try await store.watchlist()
         #expect(rows.map(\.order.referenceID) == ["ORD-20261001-0001", "ORD-20261001-0002", "ORD-20261001-0003", "ORD-20261001-0004"])
         #expect(rows[0].order.label == "escalated")
         let first = try #require(rows[0].summary)
@@ -179,163 +179,163 @@ struct ScratchFolder: ~Copyable {
         #expect(rows[3].failure?.error.message == "Kaleyra did not answer within 20 s.")
         #expect(rows[3].failure?.error.category == .network)
         let firstID = try #require(rows[0].order.id)
-        let report = try #require(try store.report(orderID: firstID))
+        let report = try await #require(try store.report(orderID: firstID))
         #expect(report.referenceID == "ORD-20261001-0001")
-        let history = try store.history(orderID: firstID)
+        let history = try await store.history(orderID: firstID)
         #expect(history.map(\.change.field) == [.appeared, .arn])
         #expect(history.last?.change.new == "ARN%1")
-        #expect(try store.metadata("demo_epoch") == "1793000000")
+        #expect(try await store.metadata("demo_epoch") == "1793000000")
     }
 
     /// Decoding a stored report can fail (a newer refundwatch wrote it, a disk damaged it). That is
     /// an error naming the order, never "not fetched yet": the history must not get a second set of
     /// "first seen" entries, and nothing is written for the order.
-    @Test func aStoredReportThatCannotBeReadIsAnErrorAndNothingIsRewritten() throws {
+    @Test func aStoredReportThatCannotBeReadIsAnErrorAndNothingIsRewritten() async throws {
         let folder = try ScratchFolder()
-        let store = try SQLiteStore.open(at: folder.file("watch.sqlite"))
-        let added = try store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added
+        let store = try await SQLiteStore.open(at: folder.file("watch.sqlite"))
+        let added = try await store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added
         let id = try #require(added[0].id)
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
-        _ = try store.record(report, orderID: id, rule: OverdueRule())
-        _ = try store.record(report, orderID: try #require(added[1].id), rule: OverdueRule())
-        let historyBefore = try store.history(orderID: id)
+        _ = try await store.record(report, orderID: id, rule: OverdueRule())
+        _ = try await store.record(report, orderID: try #require(added[1].id), rule: OverdueRule())
+        let historyBefore = try await store.history(orderID: id)
         #expect(!historyBefore.isEmpty)
 
         let damaged = Data(#"{"reference_id": "ORD-TEST-0001", "payment": {"#.utf8)
-        try DatabaseQueue(path: store.path).write { try $0.execute(sql: "UPDATE order_state SET report = ? WHERE order_id = ?", arguments: [damaged, id]) }
+        try await DatabaseQueue(path: store.path).write { try $0.execute(sql: "UPDATE order_state SET report = ? WHERE order_id = ?", arguments: [damaged, id]) }
 
         let later = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "ARN1"))])],
                             fetchedAt: now.addingTimeInterval(60))
-        #expect {
-            _ = try store.record(later, orderID: id, rule: OverdueRule())
+        await #expect {
+            _ = try await store.record(later, orderID: id, rule: OverdueRule())
         } throws: { error in
             guard let error = error as? StoreError else { return false }
             return error.kind == .unreadableReport && error.description.contains("ORD-TEST-0001")
                 && error.description.contains("not valid JSON") && error.description.contains("refundwatch track remove ORD-TEST-0001")
         }
-        #expect(try store.history(orderID: id) == historyBefore)
-        let stored = try DatabaseQueue(path: store.path).read { try Data.fetchOne($0, sql: "SELECT report FROM order_state WHERE order_id = ?", arguments: [id]) }
+        #expect(try await store.history(orderID: id) == historyBefore)
+        let stored = try await DatabaseQueue(path: store.path).read { try Data.fetchOne($0, sql: "SELECT report FROM order_state WHERE order_id = ?", arguments: [id]) }
         #expect(stored == damaged)
-        #expect(throws: StoreError.self) { _ = try store.report(orderID: id) }
-        #expect(throws: StoreError.self) { _ = try store.reports() }
+        await #expect(throws: StoreError.self) { _ = try await store.report(orderID: id) }
+        await #expect(throws: StoreError.self) { _ = try await store.reports() }
         // The other order is untouched and still records.
         let otherID = try #require(added[1].id)
-        #expect(try store.record(later, orderID: otherID, rule: OverdueRule())?.changes.map(\.field) == [.arn])
+        #expect(try await store.record(later, orderID: otherID, rule: OverdueRule())?.changes.map(\.field) == [.arn])
     }
 
-    @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() throws {
-        let store = try SQLiteStore.inMemory()
-        let id = try #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
+    @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let id = try await #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let good = B.order([B.transaction("t1", refunds: [B.refund("r1")])], fetchedAt: now)
-        _ = try store.record(good, orderID: id, rule: OverdueRule())
+        _ = try await store.record(good, orderID: id, rule: OverdueRule())
         let error = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s")
-        try store.recordFailure(error, at: now.addingTimeInterval(60), orderID: id)
+        try await store.recordFailure(error, at: now.addingTimeInterval(60), orderID: id)
 
-        var row = try #require(try store.watchlist().first)
+        var row = try await #require(try store.watchlist().first)
         #expect(row.isStale)
         #expect(row.failure == FetchFailure(error: error, at: now.addingTimeInterval(60)))
         #expect(row.fetchedAt == now)
         #expect(row.summary?.refundCount == 1)
-        #expect(try store.report(orderID: id) == good)
+        #expect(try await store.report(orderID: id) == good)
 
-        _ = try store.record(good, orderID: id, rule: OverdueRule())
-        row = try #require(try store.watchlist().first)
+        _ = try await store.record(good, orderID: id, rule: OverdueRule())
+        row = try await #require(try store.watchlist().first)
         #expect(row.failure == nil)
     }
 
-    @Test func removingAnOrderRemovesItsStateAndHistory() throws {
-        let store = try SQLiteStore.inMemory()
-        let added = try store.add([order("ORD-1"), order("ORD-2")]).added
+    @Test func removingAnOrderRemovesItsStateAndHistory() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let added = try await store.add([order("ORD-1"), order("ORD-2")]).added
         for entry in added {
-            _ = try store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rule: OverdueRule())
+            _ = try await store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rule: OverdueRule())
         }
-        #expect(try store.remove(referenceIDs: ["ORD-1", "ORD-9"]) == ["ORD-1"])
-        #expect(try store.history(orderID: added[0].id!).isEmpty)
-        #expect(try store.report(orderID: added[0].id!) == nil)
-        #expect(try store.history(orderID: added[1].id!).count == 3)
+        #expect(try await store.remove(referenceIDs: ["ORD-1", "ORD-9"]) == ["ORD-1"])
+        #expect(try await store.history(orderID: added[0].id!).isEmpty)
+        #expect(try await store.report(orderID: added[0].id!) == nil)
+        #expect(try await store.history(orderID: added[1].id!).count == 3)
         // Recording for an order removed meanwhile (by another process) writes nothing.
-        #expect(try store.record(B.order([], fetchedAt: now), orderID: added[0].id!, rule: OverdueRule()) == nil)
+        #expect(try await store.record(B.order([], fetchedAt: now), orderID: added[0].id!, rule: OverdueRule()) == nil)
     }
 
     // MARK: - Files that are not what they should be
 
     /// The file's bytes before and after: a refused file must be left exactly as it was.
-    func expectRefused(_ path: String, kind: StoreError.Kind, mentioning words: [String]) throws {
+    func expectRefused(_ path: String, kind: StoreError.Kind, mentioning words: [String]) async throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = #expect(throws: StoreError.self) { try SQLiteStore.open(at: path) }
+        let error = await #expect(throws: StoreError.self) { try await SQLiteStore.open(at: path) }
         #expect(error?.kind == kind)
         for word in words { #expect(error?.description.contains(word) == true, "\(error?.description ?? "") lacks \(word)") }
         #expect(error?.description.contains(path) == true)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
-    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAlone() throws {
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAlone() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("notes.sqlite")
         try Data("reference ids I must check\nORD-1\n".utf8).write(to: URL(fileURLWithPath: path))
-        try expectRefused(path, kind: .notSQLite, mentioning: ["not an SQLite file", "untouched", "--db"])
+        try await expectRefused(path, kind: .notSQLite, mentioning: ["not an SQLite file", "untouched", "--db"])
     }
 
-    @Test func aDamagedDatabaseIsRefusedAndLeftAlone() throws {
+    @Test func aDamagedDatabaseIsRefusedAndLeftAlone() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("damaged.sqlite")
         do {
-            let store = try SQLiteStore.open(at: path)
-            _ = try store.add((1...500).map { order("ORD-\($0)") })
+            let store = try await SQLiteStore.open(at: path)
+            _ = try await store.add((1...500).map { order("ORD-\($0)") })
         }
         // Checkpoint the WAL into the main file, then overwrite pages past the header with garbage.
-        try DatabaseQueue(path: path).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try await DatabaseQueue(path: path).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data(repeating: 0xA5, count: 16_384))
         try handle.close()
-        try expectRefused(path, kind: .corrupt, mentioning: ["damaged", ".recover", "untouched"])
+        try await expectRefused(path, kind: .corrupt, mentioning: ["damaged", ".recover", "untouched"])
 
         // The dashboard opens without reading every page and verifies beside its first load: the
         // damage is found there (or at open, if it is in the schema), and the file is still as it was.
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = #expect(throws: StoreError.self) {
-            let store = try SQLiteStore.open(at: path, verifyingEveryPage: false)
-            try store.verify()
+        let error = await #expect(throws: StoreError.self) {
+            let store = try await SQLiteStore.open(at: path, verifyingEveryPage: false)
+            try await store.verify()
         }
         #expect(error?.kind == .corrupt)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
-    @Test func someoneElsesSQLiteDatabaseIsRefused() throws {
+    @Test func someoneElsesSQLiteDatabaseIsRefused() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("crm.sqlite")
-        try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT)") }
-        try expectRefused(path, kind: .notRefundwatch, mentioning: ["not one of refundwatch's"])
+        try await DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT)") }
+        try await expectRefused(path, kind: .notRefundwatch, mentioning: ["not one of refundwatch's"])
     }
 
-    @Test func aDatabaseFromANewerRefundwatchIsRefused() throws {
+    @Test func aDatabaseFromANewerRefundwatchIsRefused() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("newer.sqlite")
-        _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
+        _ = try await SQLiteStore.open(at: path).add([order("ORD-1")])
         let queue = try DatabaseQueue(path: path)
-        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: something from the future')") }
-        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        try expectRefused(path, kind: .newerSchema, mentioning: ["newer refundwatch", "v9: something from the future", "Upgrade"])
+        try await queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: something from the future')") }
+        try await queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try await expectRefused(path, kind: .newerSchema, mentioning: ["newer refundwatch", "v9: something from the future", "Upgrade"])
     }
 
-    @Test func aFolderOrAMissingFolderIsSaidPlainly() throws {
+    @Test func aFolderOrAMissingFolderIsSaidPlainly() async throws {
         let scratch = try ScratchFolder()
-        let folder = #expect(throws: StoreError.self) { try SQLiteStore.open(at: scratch.path) }
+        let folder = await #expect(throws: StoreError.self) { try await SQLiteStore.open(at: scratch.path) }
         #expect(folder?.problem.contains("is a folder") == true)
-        let missing = #expect(throws: StoreError.self) { try SQLiteStore.open(at: scratch.file("no/such/dir/w.sqlite")) }
+        let missing = await #expect(throws: StoreError.self) { try await SQLiteStore.open(at: scratch.file("no/such/dir/w.sqlite")) }
         #expect(missing?.problem.contains("does not exist") == true)
     }
 
-    @Test func aReadOnlyDatabaseSaysToCheckPermissions() throws {
+    @Test func aReadOnlyDatabaseSaysToCheckPermissions() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("ro.sqlite")
-        _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
+        _ = try await SQLiteStore.open(at: path).add([order("ORD-1")])
         // root writes through file modes; the immutable attribute stops even root.
         let protect = getuid() == 0 ? chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
         defer { if getuid() == 0 { _ = chattr("-i", path) } }
         if protect {
-            try expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
+            try await expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
         } else {
             // No way to take write access away here: check what SQLite's read-only answer becomes.
             let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
@@ -362,21 +362,21 @@ struct ScratchFolder: ~Copyable {
     let t0 = ReportBuilder.created
     let policy = PollPolicy(interval: 30, settledInterval: 6 * 3600, archiveAfter: 14 * 86_400)
 
-    @Test func eachOrderIsDueByWhatItWaitsForAndAFailureBacksOff() throws {
-        let store = try SQLiteStore.inMemory()
-        let added = try store.add(["ORD-ACTIVE", "ORD-SETTLED", "ORD-OLD", "ORD-FAILING", "ORD-NEW"].map { TrackedOrder(referenceID: $0, addedAt: t0) }).added
+    @Test func eachOrderIsDueByWhatItWaitsForAndAFailureBacksOff() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let added = try await store.add(["ORD-ACTIVE", "ORD-SETTLED", "ORD-OLD", "ORD-FAILING", "ORD-NEW"].map { TrackedOrder(referenceID: $0, addedAt: t0) }).added
         let ids = added.compactMap(\.id)
         let active = B.order([B.transaction("t", refunds: [B.refund("r", status: .pending)])], fetchedAt: t0)
         let settled = B.order([B.transaction("t", refunds: [B.refund("r", status: .failed)])], fetchedAt: t0)
-        _ = try store.record(active, orderID: ids[0], rule: OverdueRule())
-        _ = try store.record(settled, orderID: ids[1], rule: OverdueRule())
-        _ = try store.record(settled, orderID: ids[2], rule: OverdueRule())
-        _ = try store.record(active, orderID: ids[3], rule: OverdueRule())
+        _ = try await store.record(active, orderID: ids[0], rule: OverdueRule())
+        _ = try await store.record(settled, orderID: ids[1], rule: OverdueRule())
+        _ = try await store.record(settled, orderID: ids[2], rule: OverdueRule())
+        _ = try await store.record(active, orderID: ids[3], rule: OverdueRule())
         let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))
-        try store.recordFailure(error, at: t0.addingTimeInterval(40), orderID: ids[3])
-        try store.recordFailure(error, at: t0.addingTimeInterval(100), orderID: ids[3])
+        try await store.recordFailure(error, at: t0.addingTimeInterval(40), orderID: ids[3])
+        try await store.recordFailure(error, at: t0.addingTimeInterval(100), orderID: ids[3])
 
-        var rows = try store.watchlist()
+        var rows = try await store.watchlist()
         #expect(rows.map(\.failures) == [0, 0, 0, 2, 0])
         #expect(rows[1].summary?.settledAt == t0)
         #expect(rows[0].summary?.settledAt == nil)
@@ -397,26 +397,26 @@ struct ScratchFolder: ~Copyable {
         #expect(early.settled == 2 && early.nextSettled == t0 + 6 * 3600)
 
         // A good fetch clears the failures.
-        _ = try store.record(active, orderID: ids[3], rule: OverdueRule())
-        rows = try store.watchlist()
+        _ = try await store.record(active, orderID: ids[3], rule: OverdueRule())
+        rows = try await store.watchlist()
         #expect(rows[3].failures == 0)
 
         // An archived order fetched on request comes back when something moved: a new refund.
         let revived = B.order([B.transaction("t", refunds: [B.refund("r", status: .failed), B.refund("r2", status: .pending)])], fetchedAt: later)
-        _ = try store.record(revived, orderID: ids[2], rule: OverdueRule())
-        let row = try #require(try store.watchedOrder(id: ids[2]))
+        _ = try await store.record(revived, orderID: ids[2], rule: OverdueRule())
+        let row = try await #require(try store.watchedOrder(id: ids[2]))
         #expect(row.summary?.settledAt == nil)
         #expect(row.due(policy, now: later) == .at(later + 30))
         // Fetched again with nothing new, an archived order stays archived.
-        _ = try store.record(settled.with(fetchedAt: later), orderID: ids[1], rule: OverdueRule())
-        #expect(try store.watchedOrder(id: ids[1])?.due(policy, now: later) == .archived)
+        _ = try await store.record(settled.with(fetchedAt: later), orderID: ids[1], rule: OverdueRule())
+        #expect(try await store.watchedOrder(id: ids[1])?.due(policy, now: later) == .archived)
     }
 
-    @Test func aFileFromBeforeTheScheduleCountsItsFailingOrdersAsFailedOnce() throws {
+    @Test func aFileFromBeforeTheScheduleCountsItsFailingOrdersAsFailedOnce() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("v2.sqlite")
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: Schema.v1)
             try db.execute(sql: Schema.v2)
             try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
@@ -425,7 +425,7 @@ struct ScratchFolder: ~Copyable {
             try db.execute(sql: "INSERT INTO order_state (order_id, attempted_at, error_category, error_message, failed_at) VALUES (2, '2026-11-20 10:00:00.000', 'server', 'HTTP 500', '2026-11-20 10:00:00.000')")
         }
         try queue.close()
-        let rows = try SQLiteStore.open(at: path).watchlist()
+        let rows = try await SQLiteStore.open(at: path).watchlist()
         #expect(rows.map(\.failures) == [0, 1])
         #expect(rows.map { $0.summary?.settledAt } == [nil, nil])
     }

@@ -110,13 +110,13 @@ import TestSupport
 
     @Test func aCopyToPostgreSQLAndBackToANewFileGivesTheSameWatchlistAndHistoryAndAgainCopiesNothing() async throws {
         let scratch = try ScratchFolder()
-        let source = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
+        let source = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
         #expect(rows == 8 + 3 + 7, "A: 4 first seen and 4 changes; B: 3 first seen; D: 7 first seen")
         let server = try PostgresServer.start()
         defer { server.stop() }
         let team = try await postgres(server, database: "team")
-        let back = try SQLiteStore.open(at: scratch.file("back.sqlite"))
+        let back = try await SQLiteStore.open(at: scratch.file("back.sqlite"))
 
         // Two orders a page: three pages for five orders.
         let there = try await StoreCopy.copy(from: source, to: team, pageSize: 2)
@@ -153,7 +153,7 @@ import TestSupport
 
     @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func aTargetKeepsItsLaterStateTakesTheSourcesLaterOneAndGainsTheHistoryItLacks(_ backend: StoreBackend) async throws {
-        let source: any CopyableStore = try SQLiteStore.inMemory()
+        let source: any CopyableStore = try await SQLiteStore.inMemory()
         let (made, cleanup) = try await backend.make()
         defer { cleanup() }
         let target = try #require(made as? any CopyableStore)
@@ -207,15 +207,15 @@ import TestSupport
 
     @Test func aCopyStoppedPartWayIsFinishedByRunningItAgain() async throws {
         let scratch = try ScratchFolder()
-        let source = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
+        let source = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
-        let target = try SQLiteStore.open(at: scratch.file("copy.sqlite"))
+        let target = try await SQLiteStore.open(at: scratch.file("copy.sqlite"))
         _ = try await StoreCopy.copy(from: source, to: target)
         // What a copy stopped after its third order leaves: whole orders, the others not there.
-        let removed = try target.remove(referenceIDs: ["ORD-D", "ORD-A"])
+        let removed = try await target.remove(referenceIDs: ["ORD-D", "ORD-A"])
         #expect(removed == ["ORD-D", "ORD-A"])
         // A history row the source holds twice (the same change, seen at the same time) is copied twice.
-        let orderB = try #require(try source.orders(referenceID: "ORD-B").first?.id)
+        let orderB = try await #require(try source.orders(referenceID: "ORD-B").first?.id)
         try await source.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
@@ -241,7 +241,7 @@ import TestSupport
         _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
         try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
         let scratch = try ScratchFolder()
-        let mine = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
+        let mine = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
 
         let rows = try await team.history(orderID: id).count
         #expect(rows == 3)
@@ -249,15 +249,15 @@ import TestSupport
                 == CopyCounts(ordersCopied: 1, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
         // Kept to the millisecond, rounded: .123456 is .123, and 60.123856 is 60.124.
         func milliseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) } }
-        let row = try #require(try mine.watchlist().first)
+        let row = try await #require(try mine.watchlist().first)
         #expect(milliseconds(row.order.addedAt) == 1_795_000_000_123 && milliseconds(row.fetchedAt) == 1_795_000_000_123)
         #expect(milliseconds(row.attemptedAt) == 1_795_000_060_124)
-        #expect(milliseconds(try mine.history(orderID: 1).first?.seenAt) == 1_795_000_000_123)
+        await #expect(milliseconds(try mine.history(orderID: 1).first?.seenAt) == 1_795_000_000_123)
         let again = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
         #expect(try await StoreCopy.copy(from: team, to: mine) == again)
         #expect(try await StoreCopy.copy(from: mine, to: team) == again)
         #expect(try await team.history(orderID: id).count == rows)
-        #expect(try mine.history(orderID: 1).count == rows)
+        #expect(try await mine.history(orderID: 1).count == rows)
         await team.close()
     }
 
@@ -301,10 +301,10 @@ import TestSupport
 
     @Test func theSourceMustExist() async throws {
         let scratch = try ScratchFolder()
-        #expect(throws: StoreError.self) { try SQLiteStore.openExisting(at: scratch.file("missing.sqlite")) }
+        await #expect(throws: StoreError.self) { try await SQLiteStore.openExisting(at: scratch.file("missing.sqlite")) }
         #expect(!FileManager.default.fileExists(atPath: scratch.file("missing.sqlite")), "no new empty file")
         FileManager.default.createFile(atPath: scratch.file("empty.sqlite"), contents: Data())
-        #expect(throws: StoreError.self) { try SQLiteStore.openExisting(at: scratch.file("empty.sqlite")) }
+        await #expect(throws: StoreError.self) { try await SQLiteStore.openExisting(at: scratch.file("empty.sqlite")) }
         #expect(try FileManager.default.attributesOfItem(atPath: scratch.file("empty.sqlite"))[.size] as? Int == 0, "left empty")
         let server = try PostgresServer.start()
         defer { server.stop() }

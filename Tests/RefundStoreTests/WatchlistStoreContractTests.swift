@@ -21,9 +21,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return (try SQLiteStore.open(at: folder + "/w.sqlite"), { try? FileManager.default.removeItem(atPath: folder) })
+            return await (try SQLiteStore.open(at: folder + "/w.sqlite"), { try? FileManager.default.removeItem(atPath: folder) })
         case .sqliteMemory:
-            return (try SQLiteStore.inMemory(), {})
+            return await (try SQLiteStore.inMemory(), {})
         case .postgres:
             let server = try PostgresServer.start()
             do {
@@ -52,7 +52,7 @@ extension StoreBackend {
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return (try SQLiteStore.open(at: folder + "/w.sqlite"), try SQLiteStore.open(at: folder + "/w.sqlite"),
+            return await (try SQLiteStore.open(at: folder + "/w.sqlite"), try SQLiteStore.open(at: folder + "/w.sqlite"),
                     { try? FileManager.default.removeItem(atPath: folder) })
         case .postgres:
             let server = try PostgresServer.start()

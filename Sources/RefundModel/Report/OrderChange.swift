@@ -4,22 +4,33 @@ import Foundation
 /// or a refund, or one of PayU's bank-side fields of a refund. The store keeps these as the order's
 /// history; the dashboard highlights the rows they touch.
 public struct OrderChange: Sendable, Hashable, Codable {
-    public enum Field: String, Sendable, Hashable, Codable, CaseIterable {
-        /// The payment, transaction or refund was seen for the first time; `new` is its status.
-        case appeared
-        /// It was in the previous report and is not in this one; `old` is its last status.
-        case disappeared
-        /// WhatsApp's status (payment, transaction or refund).
-        case status
-        /// PayU's refund status.
-        case payuStatus = "payu_status"
-        case arn
-        case settlementID = "settlement_id"
-        case amountSettled = "amount_settled"
-        case utr
-        case valueDate = "value_date"
+    /// What changed. A history kept by a newer refundwatch may hold a field this version does not
+    /// know: it is kept as it was written (never read as another one) and shown by its name.
+    public struct Field: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        public let rawValue: String
 
-        /// For people: "ARN", "PayU status".
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The payment, transaction or refund was seen for the first time; `new` is its status.
+        public static let appeared = Field(rawValue: "appeared")
+        /// It was in the previous report and is not in this one; `old` is its last status.
+        public static let disappeared = Field(rawValue: "disappeared")
+        /// WhatsApp's status (payment, transaction or refund).
+        public static let status = Field(rawValue: "status")
+        /// PayU's refund status.
+        public static let payuStatus = Field(rawValue: "payu_status")
+        public static let arn = Field(rawValue: "arn")
+        public static let settlementID = Field(rawValue: "settlement_id")
+        public static let amountSettled = Field(rawValue: "amount_settled")
+        public static let utr = Field(rawValue: "utr")
+        public static let valueDate = Field(rawValue: "value_date")
+
+        /// The fields this version writes.
+        public static let known: [Field] = [.appeared, .disappeared, .status, .payuStatus, .arn, .settlementID, .amountSettled, .utr, .valueDate]
+
+        public var isKnown: Bool { Self.known.contains(self) }
+
+        /// For people: "ARN", "PayU status"; a field this version does not know, by its name.
         public var title: String {
             switch self {
             case .appeared: "first seen"
@@ -31,8 +42,11 @@ public struct OrderChange: Sendable, Hashable, Codable {
             case .amountSettled: "amount settled"
             case .utr: "UTR"
             case .valueDate: "value date"
+            default: rawValue
             }
         }
+
+        public var description: String { rawValue }
     }
 
     /// nil for the payment itself.

@@ -3,9 +3,9 @@ import PostgresNIO
 import RefundKit
 import WatchlistModel
 
-/// Rows of the watchlist as PostgreSQL gives them and takes them: a tracked order, a watchlist row
-/// with its failure and its summary's columns, and the summary bound in `SummaryColumns.names`'
-/// order. Read by name, so a column added by a later migration cannot shift what is read.
+/// Rows of the watchlist as PostgreSQL gives them: a tracked order, a watchlist row with its
+/// failure and its summary's columns. Read by name, so a column added by a later migration cannot
+/// shift what is read.
 extension PostgresStore {
     static func trackedOrder(_ row: PostgresRandomAccessRow) throws -> TrackedOrder {
         TrackedOrder(id: try row["id"].decode(Int64.self), referenceID: try row["reference_id"].decode(String.self),
@@ -49,23 +49,5 @@ extension PostgresStore {
             payuErrors: try integer("payu_errors"),
             arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(SummaryColumns.unescape),
             settledAt: try row["settled_at"].decode(Date?.self))
-    }
-
-    /// `SummaryColumns.names`' values, bound in the same order.
-    static func bindSummary(_ summary: OrderSummary, into binds: inout PostgresBindings) {
-        binds.append(summary.paymentStatus)
-        binds.append(summary.amount?.plainString)
-        binds.append(summary.amount?.currency)
-        binds.append(Int32(summary.transactionCount))
-        binds.append(Int32(summary.refundCount))
-        binds.append(summary.refundTotal?.plainString)
-        binds.append(summary.refundTotal?.currency)
-        for stage in RefundStage.allCases { binds.append(Int32(summary.stages[stage.rawValue] ?? 0)) }
-        binds.append(Int32(summary.arnPresent))
-        binds.append(Int32(summary.arnMissing))
-        binds.append(summary.arnDeadlines.map { String($0.timeIntervalSince1970) }.joined(separator: " "))
-        binds.append(Int32(summary.payuErrors))
-        binds.append((summary.arns ?? []).map(SummaryColumns.escape).joined(separator: "\n"))
-        binds.append(summary.settledAt)
     }
 }

@@ -85,77 +85,29 @@ extension PostgresStore: CopyableStore {
             }
             var wrote = outcome == .added
 
-            if let state = copy.state {
-                let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
-                // No state here, or an earlier attempt: the source's state replaces it.
-                let replace: Bool
-                if let here { replace = StoredTime.isLater(state.attemptedAt, than: here) } else { replace = true }
-                if replace {
-                    try await self.writeState(state, orderID: orderID, connection, logger)
-                    // A fetch stored: a poller's claim on the order made before it is stale.
-                    try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
-                    wrote = true
-                    if outcome == .alreadyThere { outcome = .updated }
-                }
+            let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
+            if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: here) {
+                try await self.run(StoreSQL.replaceState(.numbered), [.bigint(orderID)] + CopyWrite.stateValues(state), connection, logger)
+                try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(state.summary) + [.bigint(orderID)], connection, logger)
+                // A fetch stored: a poller's claim on the order made before it is stale.
+                try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
+                wrote = true
+                if outcome == .alreadyThere { outcome = .updated }
             }
 
-            // Rows already here are matched one for one, so that rows the source holds twice are
-            // copied twice, and only once whatever the number of runs.
-            var here: [OrderCopy.HistoryRow.Key: Int] = [:]
-            let rows = try await connection.query("""
-                SELECT seen_at, transaction_id, refund_id, field, old_value, new_value FROM history WHERE order_id = \(orderID)
-                """, logger: logger)
-            for try await row in rows {
-                here[try Self.historyRow(row.makeRandomAccess()).key, default: 0] += 1
+            var stored: [OrderCopy.HistoryRow] = []
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = $1
+                """, binds: try Self.binds(orderID)), logger: logger)
+            for try await row in rows { stored.append(try Self.historyRow(row.makeRandomAccess())) }
+            let (newRows, alreadyThere) = CopyWrite.newHistory(copy.history, here: stored)
+            for row in newRows {
+                try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + StoreSQL.historyValues(row), connection, logger)
             }
-            var copied = 0
-            var alreadyThere = 0
-            for entry in copy.history {
-                let key = entry.key
-                if let count = here[key], count > 0 {
-                    here[key] = count - 1
-                    alreadyThere += 1
-                    continue
-                }
-                try await connection.query("""
-                    INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
-                    VALUES (\(orderID), \(self.storedTime(entry.seenAt)), \(entry.transactionID), \(entry.refundID), \(entry.field),
-                            \(entry.oldValue), \(entry.newValue))
-                    """, logger: logger)
-                copied += 1
-                wrote = true
-            }
+            let copied = newRows.count
+            if copied > 0 { wrote = true }
             if wrote { try await self.markWritten(connection, logger, orders: [orderID]) }
             return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
-        }
-    }
-
-    /// Writes (or replaces) an order's whole state: its row of `order_state` and its summary's columns.
-    private func writeState(_ state: OrderCopy.State, orderID: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        let time = { (date: Date?) in date.map(self.storedTime) }
-        try await connection.query("""
-            INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at,
-                                     error_category, error_service, error_message, failed_at, failures)
-            VALUES (\(orderID), \(state.report), \(state.summaryJSON), \(time(state.fetchedAt)), \(time(state.changedAt)), \(time(state.attemptedAt)),
-                    \(state.errorCategory), \(state.errorService), \(state.errorMessage), \(time(state.failedAt)), \(Int32(state.failures)))
-            ON CONFLICT (order_id) DO UPDATE SET
-                report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
-                changed_at = excluded.changed_at, attempted_at = excluded.attempted_at,
-                error_category = excluded.error_category, error_service = excluded.error_service,
-                error_message = excluded.error_message, failed_at = excluded.failed_at, failures = excluded.failures
-            """, logger: logger)
-        if var summary = state.summary {
-            summary.settledAt = time(summary.settledAt)
-            var binds = PostgresBindings()
-            Self.bindSummary(summary, into: &binds)
-            binds.append(orderID)
-            let assignments = SummaryColumns.names.enumerated().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE order_state SET \(assignments) WHERE order_id = $\(SummaryColumns.names.count + 1)",
-                                                     binds: binds), logger: logger)
-        } else {
-            // No summary (never fetched successfully): its columns empty, as the source has them.
-            let assignments = SummaryColumns.names.map { "\($0) = NULL" }.joined(separator: ", ")
-            try await connection.query("UPDATE order_state SET \(unescaped: assignments) WHERE order_id = \(orderID)", logger: logger)
         }
     }
 

@@ -327,83 +327,68 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
+    /// As `SQLiteStore.record`: `RecordWrite` decides what is written; the order's row is locked
+    /// first, so that a second process recording it waits, then sees this report.
     public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome? {
         try await transaction { connection, logger in
-            // The order's row locked: a second process recording it waits, then sees this report.
-            let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
-            guard exists != nil else { return nil }
-            try await self.markAttempted(connection, logger, orderID: orderID)
-            let previous = try await self.storedReport(connection, logger, orderID: orderID)
-            let report = fetched.keepingPayU(from: previous)
-            let changes = OrderChange.between(previous, report)
-            let summary = OrderSummary(report, rule: rule)
-            let changedAt: Date? = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
-            let reportData = try report.jsonData(pretty: false)
-            let summaryData = try JSONEncoder().encode(summary)
-            try await connection.query("""
-                INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at)
-                VALUES (\(orderID), \(reportData), \(summaryData), \(report.fetchedAt), \(changedAt), \(report.fetchedAt))
-                ON CONFLICT (order_id) DO UPDATE SET
-                    report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
-                    changed_at = COALESCE(excluded.changed_at, order_state.changed_at), attempted_at = excluded.attempted_at,
-                    error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL, failures = 0
-                """, logger: logger)
-            for change in changes {
-                try await connection.query("""
-                    INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
-                    VALUES (\(orderID), \(report.fetchedAt), \(change.transactionID), \(change.refundID), \(change.field.rawValue), \(change.old), \(change.new))
-                    """, logger: logger)
+            guard try await self.lockOrder(orderID, connection, logger) else { return nil }
+            try await self.run(StoreSQL.markAttempted(.numbered), [.bigint(orderID)], connection, logger)
+            let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID), rule: rule)
+            try await self.run(StoreSQL.recordState(.numbered), [.bigint(orderID)] + write.stateValues(), connection, logger)
+            for row in write.history {
+                try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + row, connection, logger)
             }
-            var binds = PostgresBindings()
-            Self.bindSummary(summary, into: &binds)
-            binds.append(orderID)
-            let assignments = SummaryColumns.names.enumerated().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE order_state SET \(assignments) WHERE order_id = $\(SummaryColumns.names.count + 1)", binds: binds), logger: logger)
+            try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(write.summary) + [.bigint(orderID)], connection, logger)
             try await self.markWritten(connection, logger, orders: [orderID])
-            return RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: previous == nil)
+            return write.outcome
         }
-    }
-
-    /// One more fetch of the order stored: its lease and any request for it are done with.
-    func markAttempted(_ connection: PostgresConnection, _ logger: Logger, orderID: Int64) async throws {
-        try await connection.query("""
-            UPDATE tracked_order SET attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, requested_at = NULL WHERE id = \(orderID)
-            """, logger: logger)
     }
 
     public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError) {
         try await transaction { connection, logger in
-            let exists = try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self)
-            guard exists != nil else { return }
-            try await self.markAttempted(connection, logger, orderID: orderID)
-            try await connection.query("""
-                INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)
-                VALUES (\(orderID), \(date), \(error.category.rawValue), \(error.service?.rawValue), \(error.message), \(date), 1)
-                ON CONFLICT (order_id) DO UPDATE SET
-                    attempted_at = excluded.attempted_at, error_category = excluded.error_category,
-                    error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at,
-                    failures = order_state.failures + 1
-                """, logger: logger)
+            guard try await self.lockOrder(orderID, connection, logger) else { return }
+            try await self.run(StoreSQL.markAttempted(.numbered), [.bigint(orderID)], connection, logger)
+            try await self.run(StoreSQL.recordFailure(.numbered), [.bigint(orderID)] + FailureWrite(error: error, at: date).values, connection, logger)
             try await self.markWritten(connection, logger, orders: [orderID])
         }
     }
 
+    /// Locks the order's row for the rest of the transaction; false when it is not tracked.
+    func lockOrder(_ orderID: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self) != nil
+    }
+
+    /// Runs one of `StoreSQL`'s statements with `values` bound: times rounded to the microsecond
+    /// `timestamptz` keeps (`StoredTime`), `integer` columns as 32-bit.
+    func run(_ sql: String, _ values: [StoreValue], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        var binds = PostgresBindings()
+        for value in values {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number.map { Int32($0) })
+            case .bigint(let number): binds.append(number)
+            case .time(let date): binds.append(date.map(StoredTime.roundedToMicrosecond))
+            case .bytes(let data): try binds.append(data, context: .default)
+            }
+        }
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
     // MARK: - History and facts
 
+    /// The changes of one order, oldest first; a field this version does not know is kept as it
+    /// was written.
     public func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry] {
         try await transaction { connection, logger in
             var entries: [HistoryEntry] = []
-            let rows = try await connection.query("""
-                SELECT id, order_id, seen_at, transaction_id, refund_id, field, old_value, new_value
-                FROM history WHERE order_id = \(orderID) ORDER BY seen_at, id
-                """, logger: logger)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT id, order_id, \(StoreSQL.historyColumns.joined(separator: ", "))
+                FROM history WHERE order_id = $1 ORDER BY seen_at, id
+                """, binds: try Self.binds(orderID)), logger: logger)
             for try await row in rows {
                 let r = row.makeRandomAccess()
-                let field = OrderChange.Field(rawValue: try r["field"].decode(String.self)) ?? .status
-                entries.append(HistoryEntry(
-                    id: try r["id"].decode(Int64.self), orderID: try r["order_id"].decode(Int64.self), seenAt: try r["seen_at"].decode(Date.self),
-                    change: OrderChange(transactionID: try r["transaction_id"].decode(String?.self), refundID: try r["refund_id"].decode(String?.self),
-                                        field: field, old: try r["old_value"].decode(String?.self), new: try r["new_value"].decode(String?.self))))
+                entries.append(StoreSQL.historyEntry(id: try r["id"].decode(Int64.self), orderID: try r["order_id"].decode(Int64.self),
+                                                     try Self.historyRow(r)))
             }
             return entries
         }

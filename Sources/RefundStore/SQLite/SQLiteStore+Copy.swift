@@ -8,9 +8,9 @@ import WatchlistModel
 /// Every statement names its columns: the tables may gain columns in later migrations. The
 /// summary's columns are named by `SummaryColumns`, the list the store's own reads and writes use.
 extension SQLiteStore: CopyableStore {
-    public func copyOrders(afterID: Int64, limit: Int) throws(StoreError) -> [OrderCopy] {
+    public func copyOrders(afterID: Int64, limit: Int) async throws(StoreError) -> [OrderCopy] {
         // One read transaction: a snapshot of the file, so each order's state and history agree.
-        try read { db in
+        try await read { db in
             let statement = try db.makeStatement(sql: """
                 SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                        s.order_id AS state_order_id, s.report, s.summary AS summary_json, s.fetched_at, s.changed_at, s.attempted_at,
@@ -39,21 +39,19 @@ extension SQLiteStore: CopyableStore {
             var positions: [Int64: Int] = [:]
             for (index, order) in orders.enumerated() { positions[order.order.id ?? 0] = index }
             let history = try Row.fetchCursor(db, sql: """
-                SELECT order_id, seen_at, transaction_id, refund_id, field, old_value, new_value
+                SELECT order_id, \(StoreSQL.historyColumns.joined(separator: ", "))
                 FROM history WHERE order_id BETWEEN ? AND ? ORDER BY order_id, seen_at, id
                 """, arguments: [first, last])
             while let row = try history.next() {
                 guard let index = positions[row["order_id"]] else { continue }
-                orders[index].history.append(OrderCopy.HistoryRow(
-                    seenAt: row["seen_at"], transactionID: row["transaction_id"], refundID: row["refund_id"], field: row["field"],
-                    oldValue: row["old_value"], newValue: row["new_value"]))
+                orders[index].history.append(Self.historyRow(row))
             }
             return orders
         }
     }
 
-    public func absorb(_ copy: OrderCopy) throws(StoreError) -> AbsorbOutcome {
-        try run { db in
+    public func absorb(_ copy: OrderCopy) async throws(StoreError) -> AbsorbOutcome {
+        try await run { db in
             let order = copy.order
             // The same key as the unique index: a missing lookup id and an empty one are the same.
             let found = try Int64.fetchOne(db, sql: """
@@ -74,68 +72,29 @@ extension SQLiteStore: CopyableStore {
                 outcome = .added
             }
 
-            if let state = copy.state {
-                // The later attempt wins; a state here without one (never the case in practice) loses.
-                let here = try Row.fetchOne(db, sql: "SELECT attempted_at FROM order_state WHERE order_id = ?", arguments: [orderID])
-                let hereAttempted: Date? = here?["attempted_at"]
-                let replace = here == nil || StoredTime.isLater(state.attemptedAt, than: hereAttempted)
-                if replace {
-                    try db.execute(sql: """
-                        INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at,
-                                                 error_category, error_service, error_message, failed_at, failures)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(order_id) DO UPDATE SET
-                            report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
-                            changed_at = excluded.changed_at, attempted_at = excluded.attempted_at,
-                            error_category = excluded.error_category, error_service = excluded.error_service,
-                            error_message = excluded.error_message, failed_at = excluded.failed_at, failures = excluded.failures
-                        """, arguments: [orderID, state.report, state.summaryJSON, state.fetchedAt, state.changedAt, state.attemptedAt,
-                                         state.errorCategory, state.errorService, state.errorMessage, state.failedAt, state.failures])
-                    let values = state.summary.map(SummaryColumns.values)
-                        ?? Array(repeating: nil, count: SummaryColumns.names.count)
-                    try db.execute(sql: "UPDATE order_state SET \(SummaryColumns.assignments) WHERE order_id = ?",
-                                   arguments: StatementArguments(values + [orderID]))
-                    // A fetch stored: a poller's claim on the order made before it is stale.
-                    try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
-                    if outcome == .alreadyThere { outcome = .updated }
-                }
+            let hereAttempted: Date?? = try Row.fetchOne(db, sql: "SELECT attempted_at FROM order_state WHERE order_id = ?", arguments: [orderID])
+                .map { $0["attempted_at"] as Date? }
+            if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: hereAttempted) {
+                try db.execute(sql: StoreSQL.replaceState(.question), arguments: Self.arguments([.bigint(orderID)] + CopyWrite.stateValues(state)))
+                try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(state.summary) + [.bigint(orderID)]))
+                // A fetch stored: a poller's claim on the order made before it is stale.
+                try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
+                if outcome == .alreadyThere { outcome = .updated }
             }
 
-            // Rows already here are matched one for one, so that rows the source holds twice are
-            // copied twice, and only once whatever the number of runs.
-            var here: [OrderCopy.HistoryRow.Key: Int] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seen_at, transaction_id, refund_id, field, old_value, new_value FROM history WHERE order_id = ?
-                """, arguments: [orderID])
-            while let row = try rows.next() {
-                let stored = OrderCopy.HistoryRow(seenAt: row["seen_at"], transactionID: row["transaction_id"], refundID: row["refund_id"],
-                                                  field: row["field"], oldValue: row["old_value"], newValue: row["new_value"])
-                here[stored.key, default: 0] += 1
-            }
-            var copied = 0
-            var alreadyThere = 0
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for entry in copy.history {
-                let key = entry.key
-                if let count = here[key], count > 0 {
-                    here[key] = count - 1
-                    alreadyThere += 1
-                } else {
-                    try insert.execute(arguments: [orderID, entry.seenAt, entry.transactionID, entry.refundID, entry.field,
-                                                   entry.oldValue, entry.newValue])
-                    copied += 1
-                }
-            }
+            let here = try Row.fetchAll(db, sql: "SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = ?",
+                                        arguments: [orderID]).map(Self.historyRow)
+            let (rows, alreadyThere) = CopyWrite.newHistory(copy.history, here: here)
+            let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
+            for row in rows { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + StoreSQL.historyValues(row))) }
+            let copied = rows.count
             return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
         }
     }
 
     /// Opens a file that must already be a watchlist (the source of a copy): a missing or empty
     /// file is refused, never created.
-    public static func openExisting(at path: String) throws(StoreError) -> SQLiteStore {
+    public static func openExisting(at path: String) async throws(StoreError) -> SQLiteStore {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard let size else {
             throw StoreError(.cannotOpen, file: path, problem: "there is no such file. Check the path: the watchlist to copy from must exist already.")
@@ -143,6 +102,6 @@ extension SQLiteStore: CopyableStore {
         if size == 0 {
             throw StoreError(.cannotOpen, file: path, problem: "the file is empty, so there is no watchlist in it to copy. Check the path.")
         }
-        return try open(at: path)
+        return try await open(at: path)
     }
 }

@@ -11,7 +11,7 @@ extension SQLiteStore {
     static let forgetPollersAfter: TimeInterval = 3_600
 
     public func claim(_ candidates: [WatchedOrder], poller: String, lease: TimeInterval) async throws(StoreError) -> [TrackedOrder] {
-        try run { db in
+        try await run { db in
             let now = Date()
             let until = now.addingTimeInterval(lease)
             let statement = try db.makeStatement(sql: """
@@ -29,7 +29,7 @@ extension SQLiteStore {
     }
 
     public func beat(poller: String, host: String, pid: Int, cycleEnded: Bool, lease: TimeInterval) async throws(StoreError) {
-        try run { db in
+        try await run { db in
             let now = Date()
             try db.execute(sql: """
                 INSERT INTO poller (id, host, pid, started_at, beat_at, cycle_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -41,14 +41,14 @@ extension SQLiteStore {
     }
 
     public func retire(poller: String) async throws(StoreError) {
-        try run { db in
+        try await run { db in
             try db.execute(sql: "DELETE FROM poller WHERE id = ?", arguments: [poller])
             try db.execute(sql: "UPDATE tracked_order SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", arguments: [poller])
         }
     }
 
     public func pollers(seenWithin: TimeInterval) async throws(StoreError) -> [PollerPresence] {
-        try read { db in
+        try await read { db in
             let now = Date()
             return try Row.fetchAll(db, sql: "SELECT id, host, pid, beat_at, cycle_at FROM poller WHERE beat_at >= ? ORDER BY started_at, id",
                                     arguments: [now.addingTimeInterval(-seenWithin)]).map { row in
@@ -61,7 +61,7 @@ extension SQLiteStore {
     }
 
     public func requestFetch(orderIDs: [Int64]) async throws(StoreError) {
-        try run { db in
+        try await run { db in
             let statement = try db.makeStatement(sql: "UPDATE tracked_order SET requested_at = COALESCE(requested_at, ?) WHERE id = ?")
             let now = Date()
             for id in orderIDs { try statement.execute(arguments: [now, id]) }
@@ -69,7 +69,7 @@ extension SQLiteStore {
     }
 
     public func waitingCount() async throws(StoreError) -> Int {
-        try read { db in
+        try await read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM tracked_order
                 WHERE (requested_at IS NOT NULL OR attempts = 0) AND (lease_until IS NULL OR lease_until < ?)

@@ -30,23 +30,23 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// `verifyingEveryPage: false` leaves reading every page for damage (`verify()`, about 2 ms a
     /// megabyte) to the caller, who must call it before writing; a file that needs a migration is
     /// still read whole first. The dashboard does this to draw its first frame sooner.
-    public static func open(at path: String, verifyingEveryPage: Bool = true) throws(StoreError) -> SQLiteStore {
+    public static func open(at path: String, verifyingEveryPage: Bool = true) async throws(StoreError) -> SQLiteStore {
         // Turning a new file into a WAL database takes a lock SQLite does not wait for: when another
         // process is creating the same file at that moment, try again shortly.
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try openOnce(at: path, verifyingEveryPage: verifyingEveryPage)
+                return try await openOnce(at: path, verifyingEveryPage: verifyingEveryPage)
             } catch where error.kind == .busy && attempt < 5 {
-                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
             }
         }
     }
 
-    private static func openOnce(at path: String, verifyingEveryPage: Bool) throws(StoreError) -> SQLiteStore {
+    private static func openOnce(at path: String, verifyingEveryPage: Bool) async throws(StoreError) -> SQLiteStore {
         try StoreFile.checkBeforeOpening(path)
-        try inspect(path, verifyingEveryPage: verifyingEveryPage)
+        try await inspect(path, verifyingEveryPage: verifyingEveryPage)
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         let pool: DatabasePool
@@ -56,12 +56,12 @@ public final class SQLiteStore: WatchlistStore, Sendable {
             throw StoreFile.storeError(error, file: path)
         }
         let store = SQLiteStore(path: path, writer: pool)
-        try store.prepareSchema()
+        try await store.prepareSchema()
         return store
     }
 
     /// A database that lives as long as the process: for tests and throwaway demos.
-    public static func inMemory() throws(StoreError) -> SQLiteStore {
+    public static func inMemory() async throws(StoreError) -> SQLiteStore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue()
@@ -69,21 +69,21 @@ public final class SQLiteStore: WatchlistStore, Sendable {
             throw StoreFile.storeError(error, file: ":memory:")
         }
         let store = SQLiteStore(path: ":memory:", writer: queue)
-        try store.prepareSchema()
+        try await store.prepareSchema()
         return store
     }
 
     /// Looks at an existing file through a read-only connection before anything may write to it:
     /// opening in WAL mode or migrating would change the file, and a file that is someone else's,
     /// damaged or newer must be left byte for byte as it was.
-    private static func inspect(_ path: String, verifyingEveryPage: Bool) throws(StoreError) {
+    private static func inspect(_ path: String, verifyingEveryPage: Bool) async throws(StoreError) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size > 0 else { return }
         var configuration = Configuration()
         configuration.readonly = true
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.read { db in try Self.check(db, path: path, verifyingEveryPage: verifyingEveryPage) }
+            try await queue.read { db in try Self.check(db, path: path, verifyingEveryPage: verifyingEveryPage) }
             try queue.close()
         } catch {
             throw StoreFile.storeError(error, file: path)
@@ -122,43 +122,50 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     }
 
     /// Reads every page for damage; see `open(at:verifyingEveryPage:)`.
-    public func verify() throws(StoreError) {
+    public func verify() async throws(StoreError) {
         let path = self.path
-        try read { db in try Self.quickCheck(db, path: path) }
+        try await read { db in try Self.quickCheck(db, path: path) }
     }
 
     /// Applies missing migrations. Two processes opening a new file at the same moment may both
     /// start the same migration (GRDB reads what is applied before its transaction begins); the
     /// loser's attempt fails and rolls back, and it then finds the schema complete.
-    private func prepareSchema() throws(StoreError) {
+    private func prepareSchema() async throws(StoreError) {
         let migrator = Schema.migrator
+        let writer = self.writer
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try migrator.migrate(writer)
+                // On GRDB's own queue, as every access here: no thread of the concurrency pool
+                // (two on these machines) is blocked waiting for SQLite.
+                try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                    migrator.asyncMigrate(writer) { result in done.resume(with: result.map { _ in () }) }
+                }
                 return
             } catch {
-                let completed = (try? writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
+                let completed = (try? await writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
                 if completed { return }
                 if attempt >= 3 { throw StoreFile.storeError(error, file: path) }
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }
     }
 
-    /// One write transaction; any failure becomes a `StoreError` naming this file.
-    func run<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+    /// One write transaction, on GRDB's writer queue; any failure becomes a `StoreError` naming
+    /// this file.
+    func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try writer.write(body)
+            return try await writer.write(body)
         } catch {
             throw StoreFile.storeError(error, file: path)
         }
     }
 
-    func read<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+    /// One read, on one of GRDB's reader queues.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try writer.read(body)
+            return try await writer.read(body)
         } catch {
             throw StoreFile.storeError(error, file: path)
         }
@@ -168,9 +175,9 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// `track refresh`, another dashboard) has committed to the file since the last call; this
     /// process's own writes leave it as it is. SQLite's `PRAGMA data_version`, asked of the one
     /// connection this process writes with.
-    public func externalChanges() throws(StoreError) -> Int {
+    public func externalChanges() async throws(StoreError) -> Int {
         do {
-            return try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+            return try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
         } catch {
             throw StoreFile.storeError(error, file: path)
         }
@@ -180,8 +187,8 @@ public final class SQLiteStore: WatchlistStore, Sendable {
 
     /// Adds orders in one transaction. An order already tracked (same reference id and lookup ids),
     /// or given twice, is reported as a duplicate and not written again.
-    public func add(_ orders: [TrackedOrder]) throws(StoreError) -> AddOutcome {
-        try run { db in
+    public func add(_ orders: [TrackedOrder]) async throws(StoreError) -> AddOutcome {
+        try await run { db in
             var outcome = AddOutcome()
             for order in orders {
                 try db.execute(
@@ -204,8 +211,8 @@ public final class SQLiteStore: WatchlistStore, Sendable {
 
     /// Removes every entry with one of these reference ids, with its report and history. Returns the
     /// ids that were removed (those not tracked are absent).
-    public func remove(referenceIDs: [String]) throws(StoreError) -> [String] {
-        try run { db in
+    public func remove(referenceIDs: [String]) async throws(StoreError) -> [String] {
+        try await run { db in
             var removed: [String] = []
             for id in referenceIDs {
                 try db.execute(sql: "DELETE FROM tracked_order WHERE reference_id = ?", arguments: [id])
@@ -215,21 +222,21 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         }
     }
 
-    public func trackedOrders() throws(StoreError) -> [TrackedOrder] {
-        try read { db in try Row.fetchAll(db, sql: Self.orderSelection + " ORDER BY id").map(Self.trackedOrder) }
+    public func trackedOrders() async throws(StoreError) -> [TrackedOrder] {
+        try await read { db in try Row.fetchAll(db, sql: Self.orderSelection + " ORDER BY id").map(Self.trackedOrder) }
     }
 
-    public func orders(referenceID: String) throws(StoreError) -> [TrackedOrder] {
-        try read { db in try Row.fetchAll(db, sql: Self.orderSelection + " WHERE reference_id = ? ORDER BY id", arguments: [referenceID]).map(Self.trackedOrder) }
+    public func orders(referenceID: String) async throws(StoreError) -> [TrackedOrder] {
+        try await read { db in try Row.fetchAll(db, sql: Self.orderSelection + " WHERE reference_id = ? ORDER BY id", arguments: [referenceID]).map(Self.trackedOrder) }
     }
 
-    public func count() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tracked_order") ?? 0 }
+    public func count() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tracked_order") ?? 0 }
     }
 
     /// Every tracked order with its summary, fetch times and last failure, in the order added.
-    public func watchlist() throws(StoreError) -> [WatchedOrder] {
-        try read { db in
+    public func watchlist() async throws(StoreError) -> [WatchedOrder] {
+        try await read { db in
             let statement = try db.makeStatement(sql: Self.watchedSelection + " ORDER BY t.id")
             let reader = WatchedRowReader(statement)
             let rows = try Row.fetchCursor(statement)
@@ -242,17 +249,17 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     }
 
     /// One watchlist row, after its order was fetched (the dashboard updates rows one by one).
-    public func watchedOrder(id: Int64) throws(StoreError) -> WatchedOrder? {
-        try read { db in
+    public func watchedOrder(id: Int64) async throws(StoreError) -> WatchedOrder? {
+        try await read { db in
             let statement = try db.makeStatement(sql: Self.watchedSelection + " WHERE t.id = ?")
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             return WatchedRowReader(statement).watched(row)
         }
     }
 
-    public func watchedOrders(ids: [Int64]) throws(StoreError) -> [WatchedOrder] {
+    public func watchedOrders(ids: [Int64]) async throws(StoreError) -> [WatchedOrder] {
         guard !ids.isEmpty else { return [] }
-        return try read { db in
+        return try await read { db in
             var found: [WatchedOrder] = []
             // SQLite takes at most 32,766 parameters a statement.
             for start in stride(from: 0, to: ids.count, by: 10_000) {
@@ -268,8 +275,8 @@ public final class SQLiteStore: WatchlistStore, Sendable {
 
     /// Ranks every order on `order_state_attention` alone (schema v5), then reads the whole rows
     /// of the first `limit`.
-    public func firstPage(limit: Int, now: Date) throws(StoreError) -> WatchlistPage {
-        try read { db in
+    public func firstPage(limit: Int, now: Date) async throws(StoreError) -> WatchlistPage {
+        try await read { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT t.id, \(AttentionSQL.sqlite) AS attention_rank
                 FROM tracked_order t LEFT JOIN order_state s INDEXED BY order_state_attention ON s.order_id = t.id
@@ -294,11 +301,11 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// Another process's writes are noticed by asking the file (`externalChanges`) every
     /// `StoreChange.fileLatency`; SQLite cannot say which rows they were.
     public func watchChanges(after mark: Int?, _ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
-        var seen = try externalChanges()
+        var seen = try await externalChanges()
         if let mark, mark != seen { await changed(.everything) }
         while !Task.isCancelled {
             try? await Task.sleep(for: StoreChange.fileLatency)
-            let now = try externalChanges()
+            let now = try await externalChanges()
             if now != seen {
                 seen = now
                 await changed(.everything)
@@ -330,9 +337,9 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     // MARK: - Reports
 
     /// The last good report of an order, nil if it was never fetched.
-    public func report(orderID: Int64) throws(StoreError) -> OrderReport? {
+    public func report(orderID: Int64) async throws(StoreError) -> OrderReport? {
         let path = self.path
-        return try read { db in try Self.storedReport(db, orderID: orderID, file: path) }
+        return try await read { db in try Self.storedReport(db, orderID: orderID, file: path) }
     }
 
     /// nil when the order was never fetched; a report that is stored but cannot be decoded is an
@@ -353,23 +360,23 @@ public final class SQLiteStore: WatchlistStore, Sendable {
 
     /// Every tracked order with its last good report (nil if never fetched), in the order added.
     /// A stored report that cannot be read is an error naming its order.
-    public func reports() throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
-        try reports(where: "", arguments: [])
+    public func reports() async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+        try await reports(where: "", arguments: [])
     }
 
-    public func reports(orderIDs: [Int64]) throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+    public func reports(orderIDs: [Int64]) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
         var result: [(order: TrackedOrder, report: OrderReport?)] = []
         // SQLite takes at most 32,766 parameters a statement.
         for start in stride(from: 0, to: orderIDs.count, by: 10_000) {
             let some = Array(orderIDs[start..<min(orderIDs.count, start + 10_000)])
-            result += try reports(where: "WHERE t.id IN (\(some.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(some))
+            result += try await reports(where: "WHERE t.id IN (\(some.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(some))
         }
         return result.sorted { ($0.order.id ?? 0) < ($1.order.id ?? 0) }
     }
 
-    private func reports(where condition: String, arguments: StatementArguments) throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
+    private func reports(where condition: String, arguments: StatementArguments) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)] {
         let path = self.path
-        return try read { db in
+        return try await read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
                 FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id \(condition) ORDER BY t.id
@@ -384,94 +391,74 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         }
     }
 
-    /// Stores a successful fetch: the report (with PayU's earlier answer kept where PayU failed),
-    /// its summary, and every change from the previous report into the history, in one
+    /// Stores a successful fetch (`RecordWrite`: the report with PayU's earlier answer kept where
+    /// PayU failed, its summary, every change from the previous report into the history) in one
     /// transaction. Returns nil if the order was removed meanwhile (by another process).
     ///
     /// A stored report that cannot be read stops this order here (`StoreError.unreadableReport`):
     /// taking it for "never fetched" would write a second set of "first seen" entries.
-    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) throws(StoreError) -> RecordOutcome? {
+    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome? {
         let path = self.path
-        return try run { db in
+        return try await run { db in
             guard try Self.isTracked(db, orderID) else { return nil }
-            try Self.markAttempted(db, orderID: orderID)
-            let previous = try Self.storedReport(db, orderID: orderID, file: path)
-            let report = fetched.keepingPayU(from: previous)
-            let changes = OrderChange.between(previous, report)
-            let summary = OrderSummary(report, rule: rule)
-            let encoder = JSONEncoder()
-            let changedAt: Date? = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
-            try db.execute(
-                sql: """
-                    INSERT INTO order_state (order_id, report, summary, fetched_at, changed_at, attempted_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(order_id) DO UPDATE SET
-                        report = excluded.report, summary = excluded.summary, fetched_at = excluded.fetched_at,
-                        changed_at = COALESCE(excluded.changed_at, order_state.changed_at), attempted_at = excluded.attempted_at,
-                        error_category = NULL, error_service = NULL, error_message = NULL, failed_at = NULL, failures = 0
-                    """,
-                arguments: [orderID, try report.jsonData(pretty: false), try encoder.encode(summary), report.fetchedAt, changedAt, report.fetchedAt])
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for change in changes {
-                try insert.execute(arguments: [orderID, report.fetchedAt, change.transactionID, change.refundID, change.field.rawValue, change.old, change.new])
-            }
-            try db.execute(sql: "UPDATE order_state SET \(SummaryColumns.assignments) WHERE order_id = ?",
-                           arguments: StatementArguments(SummaryColumns.values(summary) + [orderID]))
-            return RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: previous == nil)
+            try db.execute(sql: StoreSQL.markAttempted(.question), arguments: [orderID])
+            let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path), rule: rule)
+            try db.execute(sql: StoreSQL.recordState(.question), arguments: Self.arguments([.bigint(orderID)] + write.stateValues()))
+            let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
+            for row in write.history { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + row)) }
+            try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(write.summary) + [.bigint(orderID)]))
+            return write.outcome
         }
     }
 
-    /// One more fetch of the order stored: its lease and any request for it are done with.
-    static func markAttempted(_ db: Database, orderID: Int64) throws {
-        try db.execute(sql: """
-            UPDATE tracked_order SET attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, requested_at = NULL WHERE id = ?
-            """, arguments: [orderID])
-    }
-
-    /// Stores a failed fetch. The last good report and its summary stay as they were.
-    public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) throws(StoreError) {
-        try run { db in
+    /// Stores a failed fetch (`FailureWrite`). The last good report and its summary stay as they were.
+    public func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError) {
+        try await run { db in
             guard try Self.isTracked(db, orderID) else { return }
-            try Self.markAttempted(db, orderID: orderID)
-            try db.execute(
-                sql: """
-                    INSERT INTO order_state (order_id, attempted_at, error_category, error_service, error_message, failed_at, failures)
-                    VALUES (?, ?, ?, ?, ?, ?, 1)
-                    ON CONFLICT(order_id) DO UPDATE SET
-                        attempted_at = excluded.attempted_at, error_category = excluded.error_category,
-                        error_service = excluded.error_service, error_message = excluded.error_message, failed_at = excluded.failed_at,
-                        failures = order_state.failures + 1
-                    """,
-                arguments: [orderID, date, error.category.rawValue, error.service?.rawValue, error.message, date])
+            try db.execute(sql: StoreSQL.markAttempted(.question), arguments: [orderID])
+            try db.execute(sql: StoreSQL.recordFailure(.question), arguments: Self.arguments([.bigint(orderID)] + FailureWrite(error: error, at: date).values))
         }
+    }
+
+    /// `values` as GRDB binds them.
+    static func arguments(_ values: [StoreValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .text(let text): text
+            case .integer(let number): number
+            case .bigint(let number): number
+            case .time(let date): date
+            case .bytes(let data): data
+            }
+        })
     }
 
     // MARK: - History
 
-    /// The changes of one order, oldest first.
-    public func history(orderID: Int64) throws(StoreError) -> [HistoryEntry] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM history WHERE order_id = ? ORDER BY seen_at, id", arguments: [orderID]).map { row in
-                let field = OrderChange.Field(rawValue: row["field"]) ?? .status
-                return HistoryEntry(
-                    id: row["id"], orderID: row["order_id"], seenAt: row["seen_at"],
-                    change: OrderChange(transactionID: row["transaction_id"], refundID: row["refund_id"], field: field,
-                                        old: row["old_value"], new: row["new_value"]))
+    /// The changes of one order, oldest first; a field this version does not know is kept as it
+    /// was written.
+    public func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, order_id, \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = ? ORDER BY seen_at, id",
+                             arguments: [orderID]).map { row in
+                StoreSQL.historyEntry(id: row["id"], orderID: row["order_id"], Self.historyRow(row))
             }
         }
     }
 
-    // MARK: - Facts about the file
-
-    public func metadata(_ key: String) throws(StoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
+    static func historyRow(_ row: Row) -> OrderCopy.HistoryRow {
+        OrderCopy.HistoryRow(seenAt: row["seen_at"], transactionID: row["transaction_id"], refundID: row["refund_id"], field: row["field"],
+                             oldValue: row["old_value"], newValue: row["new_value"])
     }
 
-    public func setMetadata(_ key: String, _ value: String) throws(StoreError) {
-        try run { db in
+    // MARK: - Facts about the file
+
+    public func metadata(_ key: String) async throws(StoreError) -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMetadata(_ key: String, _ value: String) async throws(StoreError) {
+        try await run { db in
             try db.execute(sql: "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
         }
     }

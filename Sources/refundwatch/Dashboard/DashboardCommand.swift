@@ -65,7 +65,7 @@ struct DashboardSession: Sendable {
 
     static func start(source: StoreSource, readOnly: Bool = false) async throws -> DashboardSession {
         if source.demo {
-            let store = try SQLiteStore.inMemory()
+            let store = try await SQLiteStore.inMemory()
             let epoch = Date()
             try await DemoWatchlist.seedIfNew(store, now: epoch)
             var options = try await DemoWatchlist.simulatorOptions(for: store, now: epoch)

@@ -86,7 +86,7 @@ struct DbCopy: AsyncParsableCommand {
             }
             return mustExist ? try await PostgresStore.openExisting(place) : try await PostgresStore.open(place)
         }
-        return mustExist ? try SQLiteStore.openExisting(at: text) : try SQLiteStore.open(at: text)
+        return mustExist ? try await SQLiteStore.openExisting(at: text) : try await SQLiteStore.open(at: text)
     }
 }
 

@@ -55,7 +55,7 @@ struct StoreSource: ParsableArguments {
             path = demo ? StoreFile.demoPath() : StoreFile.defaultPath()
             try StoreFile.createDirectory(for: path)
         }
-        let store = try SQLiteStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
+        let store = try await SQLiteStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
         if demo { try await DemoWatchlist.seedIfNew(store) }
         return store
     }
