@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: TestClock, for everything that waits.
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         // The domain model: orders, transactions, refunds, money, statuses, the joined report and
@@ -173,6 +175,17 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: ["RefundSimulator", "RefundKit"]
+        ),
+        // The jobs in-process: the poller, its claims and its shutdown on a test clock, against the
+        // simulator over loopback; export files.
+        .testTarget(
+            name: "RefundJobsTests",
+            dependencies: [
+                "RefundJobs", "RefundKit", "RefundModel", "WatchlistModel", "RefundStore", "RefundSimulator", "TestSupport", "TestReports",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // The dashboard as values: no simulator, no network, no binary.
         .testTarget(

@@ -16,7 +16,7 @@ import WatchlistModel
 /// started after it, and the orders in flight finish and are stored, unless the task is
 /// cancelled (the lifecycle's grace ran out), which cuts them short with nothing written.
 /// Every wait is on `clock`, so tests drive it with a test clock.
-public struct PollJob: Sendable {
+public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
     public var store: any WatchlistStore
     public var refresher: WatchlistRefresher
     public var policy: PollPolicy
@@ -27,7 +27,7 @@ public struct PollJob: Sendable {
     /// The data's clock (the demo's simulated one), for due times.
     public var now: @Sendable () -> Date
     /// What waits: sleeps between cycles and heartbeats.
-    public var clock: any Clock<Duration>
+    public var clock: C
     public var poller: Poller
     public var once: Bool
     public var logger: Logger
@@ -36,7 +36,7 @@ public struct PollJob: Sendable {
     public var say: @Sendable (String) -> Void
 
     public init(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy, interval: Double, rate: Double = 1,
-                now: @escaping @Sendable () -> Date, clock: any Clock<Duration> = ContinuousClock(), poller: Poller, once: Bool = false,
+                now: @escaping @Sendable () -> Date, clock: C, poller: Poller, once: Bool = false,
                 logger: Logger = Logger(label: "refundwatch.poll"), say: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.refresher = refresher
@@ -51,20 +51,11 @@ public struct PollJob: Sendable {
         self.say = say
     }
 
-    /// What a run ended with.
-    public struct Outcome: Sendable {
-        /// The last cycle's, when it fetched anything (what `--once` exits with).
-        public var last: RefreshSummary?
-        public var cycles: Int
-        /// Ended by a graceful shutdown (a signal), not by `once`.
-        public var stoppedBySignal: Bool
-    }
-
     /// Runs until a graceful shutdown, or one cycle with `once`. Throws when the store fails; the
     /// poller's row and its leases are given back on every way out.
-    public func run() async throws(StoreError) -> Outcome {
+    public func run() async throws(StoreError) -> PollOutcome {
         logger.info("poll started: \(store.location) as poller \(poller.id), every \(DurationText.short(policy.interval)), settled every \(DurationText.short(policy.settledInterval)), archived after \(DurationText.short(policy.archiveAfter))")
-        var outcome = Outcome(last: nil, cycles: 0, stoppedBySignal: false)
+        var outcome = PollOutcome(last: nil, cycles: 0, stoppedBySignal: false)
         var heartbeat: Task<Void, Never>?
         defer { heartbeat?.cancel() }
         let result: Result<Void, StoreError> = await { () async -> Result<Void, StoreError> in
@@ -114,20 +105,30 @@ public struct PollJob: Sendable {
         await Task.detached { try? await store.retire(poller: id) }.value
     }
 
-    /// Sleeps `seconds` of `clock`, a second at a time: less when a shutdown begins, or when an
-    /// order waits for a poller (asked for by a dashboard, or just added).
+    /// Sleeps `seconds` of `clock`, waking each second to ask whether an order waits for a poller
+    /// (asked for by a dashboard, or just added): less when one does, or when a shutdown begins.
+    /// Each step sleeps until a moment, not for a while, so that the wait ends when the clock
+    /// reaches its end however the clock is moved.
     func pause(seconds: Double) async {
-        var left = seconds
-        while left > 0, !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let step = min(1, left)
-            let clock = self.clock
+        let clock = self.clock
+        let end = clock.now.advanced(by: .seconds(seconds))
+        while clock.now < end, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let step = min(end, clock.now.advanced(by: .seconds(1)))
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: .seconds(step)) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: step, tolerance: nil) }
             } catch {
                 return
             }
-            left -= step
             if ((try? await store.waitingCount()) ?? 0) > 0 { return }
         }
     }
+}
+
+/// What a poller's run ended with.
+public struct PollOutcome: Sendable {
+    /// The last cycle's, when it fetched anything (what `--once` exits with).
+    public var last: RefreshSummary?
+    public var cycles: Int
+    /// Ended by a graceful shutdown (a signal), not by `once`.
+    public var stoppedBySignal: Bool
 }

@@ -28,7 +28,7 @@ public struct Poller: Sendable {
 
     /// Beats every `beatEvery` of `clock` until the task is cancelled; a beat that fails (the
     /// database away for a moment) is logged and tried again at the next.
-    public func beating(_ store: any WatchlistStore, clock: any Clock<Duration>, logger: Logger) async {
+    public func beating<C: Clock>(_ store: any WatchlistStore, clock: C, logger: Logger) async where C.Duration == Duration {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: beatEvery)

@@ -74,9 +74,9 @@ struct Poll: AsyncParsableCommand {
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule, now: clock)
         let quiet = self.quiet
         let job = PollJob(store: store, refresher: refresher, policy: configuration.pollPolicy, interval: configuration.refreshInterval,
-                          rate: source.demo ? DemoWatchlist.speed : 1, now: clock, poller: Poller(lease: (try? DurationText.seconds(lease)) ?? 30),
+                          rate: source.demo ? DemoWatchlist.speed : 1, now: clock, clock: ContinuousClock(), poller: Poller(lease: (try? DurationText.seconds(lease)) ?? 30),
                           once: once, say: { line in if !quiet { standardError("refundwatch poll: " + line) } })
-        let outcome: Result<PollJob.Outcome, any Error>
+        let outcome: Result<PollOutcome, any Error>
         do {
             // SIGTERM, SIGINT or SIGHUP: no order is started after it; those in flight get
             // `grace` to finish and be stored, then they are cut short (nothing written for them).

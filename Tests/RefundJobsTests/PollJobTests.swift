@@ -1,0 +1,107 @@
+import Clocks
+import Foundation
+import RefundJobs
+import RefundKit
+import RefundSimulator
+import RefundStore
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+import TestSupport
+import WatchlistModel
+
+/// `PollJob` in-process against the simulator, its waits on a test clock: cycles, sleeps, the
+/// heartbeat, orders that end a sleep, and both ways of stopping (a graceful shutdown, as SIGTERM
+/// begins one; a cancellation, as the lifecycle's grace running out does).
+@Suite struct PollJobTests {
+    @Test func onceFetchesWhatIsDueSaysSoAndLeavesNoPollerBehind() async throws {
+        let fixture = try await JobsFixture.make(orders: 5)
+        let outcome = try await fixture.job(once: true).run()
+        await fixture.stop()
+        let summary = try #require(outcome.last)
+        #expect(outcome.cycles == 1 && !outcome.stoppedBySignal)
+        #expect(summary.orders == 5 && summary.firstFetched == 5 && summary.failures.isEmpty)
+        #expect(summary.exitStatus == nil)
+        #expect(fixture.said.all.count == 1)
+        #expect(fixture.said.all.first?.hasPrefix("fetched 5 of 5 orders in ") == true, "\(fixture.said.all)")
+        #expect(fixture.said.all.first?.contains(": 0 changed, 5 new, 0 failed · next due in 30s") == true, "\(fixture.said.all)")
+        #expect(try await fixture.store.watchlist().allSatisfy { $0.fetchedAt != nil && $0.attempts == 1 })
+        #expect(try await fixture.store.pollers(seenWithin: 3_600).isEmpty, "once never beats")
+    }
+
+    @Test func aPollerSleepsOnItsClockUntilTheNextOrderIsDueAndStopsOnAGracefulShutdown() async throws {
+        let fixture = try await JobsFixture.make(orders: 3)
+        let job = fixture.job(interval: 30, poller: "test-poller")
+        try await testGracefulShutdown { trigger in
+            let run = Task { try await job.run() }
+            await waitUntil("the first cycle") { fixture.said.all.count == 1 }
+            #expect(fixture.said.all[0].contains("3 new") && fixture.said.all[0].hasSuffix("next due in 30s"), "\(fixture.said.all)")
+            #expect(try await fixture.store.pollers(seenWithin: 3_600).map(\.id) == ["test-poller"], "a running poller beats")
+            // Thirty seconds on its clock later the orders are due again.
+            await fixture.clock.advance(by: .seconds(30))
+            await waitUntil("the second cycle") { fixture.said.all.count == 2 }
+            #expect(fixture.said.all[1].contains("fetched 3 of 3 orders"), "\(fixture.said.all)")
+            trigger.triggerGracefulShutdown()
+            let outcome = try await run.value
+            #expect(outcome.cycles == 2 && outcome.stoppedBySignal)
+        }
+        #expect(try await fixture.store.pollers(seenWithin: 3_600).isEmpty, "a poller that stops retires")
+        #expect(try await fixture.store.watchlist().allSatisfy { $0.attempts == 2 })
+        await fixture.stop()
+    }
+
+    @Test func anOrderAddedWhileThePollerSleepsEndsTheSleep() async throws {
+        let fixture = try await JobsFixture.make(orders: 2)
+        let job = fixture.job(interval: 600)
+        try await testGracefulShutdown { trigger in
+            let run = Task { try await job.run() }
+            await waitUntil("the first cycle") { fixture.said.all.count == 1 }
+            _ = try await fixture.store.add([TrackedOrder(referenceID: fixture.untrackedMovingOrder(), addedAt: fixture.now())])
+            // One second of its clock: it asks, finds an order waiting, and fetches it (not the
+            // other two, due in ten minutes).
+            await fixture.clock.advance(by: .seconds(1))
+            await waitUntil("a cycle for the order added") { fixture.said.all.count == 2 }
+            #expect(fixture.said.all[1].contains("fetched 1 of 3 orders"), "\(fixture.said.all)")
+            trigger.triggerGracefulShutdown()
+            _ = try await run.value
+        }
+        await fixture.stop()
+    }
+
+    /// SIGTERM: no order is started after it, and those in flight finish and are stored whole.
+    @Test func aGracefulShutdownLetsTheOrdersInFlightFinishAndStartsNoOther() async throws {
+        let fixture = try await JobsFixture.make(orders: 40, latency: LatencySpec(fixedMilliseconds: 300, jitterMilliseconds: 0), concurrency: 2)
+        let job = fixture.job(interval: 30)
+        let outcome = try await testGracefulShutdown { trigger in
+            let run = Task { try await job.run() }
+            await waitUntil("a lookup in flight") { !fixture.harness.simulator.receivedRequests().isEmpty }
+            trigger.triggerGracefulShutdown()
+            return try await run.value
+        }
+        let rows = try await fixture.store.watchlist()
+        let fetched = rows.filter { $0.fetchedAt != nil }
+        let summary = try #require(outcome.last)
+        #expect(outcome.stoppedBySignal && outcome.cycles == 1)
+        #expect(summary.orders == fetched.count && summary.interrupted == 0, "those in flight finished and were stored")
+        #expect(fetched.count > 0 && fetched.count < 40, "\(fetched.count) fetched: none started after the shutdown")
+        #expect(rows.allSatisfy { $0.failure == nil }, "nothing failed")
+        #expect(rows.filter { $0.fetchedAt == nil }.allSatisfy { $0.attempts == 0 }, "the others untouched")
+        #expect(try await fixture.store.pollers(seenWithin: 3_600).isEmpty)
+        await fixture.stop()
+    }
+
+    /// The lifecycle's grace ran out: the orders in flight are cut short and nothing is written
+    /// for them, neither a report nor a failure.
+    @Test func aCancelledCycleWritesNothingForTheOrdersItCutShort() async throws {
+        let fixture = try await JobsFixture.make(orders: 6, latency: LatencySpec(fixedMilliseconds: 5_000, jitterMilliseconds: 0), concurrency: 8)
+        let job = fixture.job(interval: 30)
+        let run = Task { try await job.run() }
+        await waitUntil("every lookup in flight") { fixture.harness.simulator.receivedRequests().count >= 6 }
+        run.cancel()
+        _ = try? await run.value
+        let rows = try await fixture.store.watchlist()
+        #expect(rows.allSatisfy { $0.fetchedAt == nil && $0.failure == nil && $0.attempts == 0 }, "\(rows.map(\.attempts))")
+        #expect(try await fixture.store.pollers(seenWithin: 3_600).isEmpty, "retired though cancelled")
+        await fixture.stop()
+    }
+}
