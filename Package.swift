@@ -176,6 +176,11 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: ["RefundSimulator", "RefundKit"]
         ),
+        // The model's values: the poll schedule kept order by order against PollPlan, seeded.
+        .testTarget(
+            name: "WatchlistModelTests",
+            dependencies: ["WatchlistModel", "RefundModel", "TestReports"]
+        ),
         // The jobs in-process: the poller, its claims and its shutdown on a test clock, against the
         // simulator over loopback; export files.
         .testTarget(

@@ -79,19 +79,22 @@ enum StatusLine {
     /// when the rest is due, in wall-clock time.
     static func schedule(_ state: DashboardState, nextRound: Date) -> String {
         let untilRound = max(0, nextRound.timeIntervalSince(state.wall).rounded(.up))
-        guard let plan = state.plan else { return " · next in \(Format.interval(untilRound))" }
+        guard state.loaded else { return " · next in \(Format.interval(untilRound))" }
+        let schedule = state.schedule
         func wallTime(until date: Date?) -> String {
             Format.interval(max(untilRound, (date.map { $0.timeIntervalSince(state.now) } ?? 0) / state.clockRate).rounded(.up))
         }
         var text = ""
-        let dueAtRound = plan.dueCount(by: state.now.addingTimeInterval((untilRound + state.interval / 2) * state.clockRate))
+        let dueAtRound = schedule.dueCount(by: state.now.addingTimeInterval((untilRound + state.interval / 2) * state.clockRate))
+        let waiting = schedule.waiting(after: state.now)
+        let settled = schedule.settled(after: state.now)
         if dueAtRound > 0 {
             text += " · \(Format.count(dueAtRound)) due in \(Format.interval(untilRound))"
-        } else if plan.waiting > 0 {
-            text += " · next due in \(wallTime(until: plan.nextWaiting))"
+        } else if waiting.count > 0 {
+            text += " · next due in \(wallTime(until: waiting.next))"
         }
-        if plan.settled > 0 { text += " · \(Format.count(plan.settled)) settled, next in \(wallTime(until: plan.nextSettled))" }
-        if plan.archived > 0 { text += " · \(Format.count(plan.archived)) archived" }
+        if settled.count > 0 { text += " · \(Format.count(settled.count)) settled, next in \(wallTime(until: settled.next))" }
+        if schedule.archived > 0 { text += " · \(Format.count(schedule.archived)) archived" }
         return text.isEmpty ? " · nothing due" : text
     }
 

@@ -125,7 +125,10 @@ public struct DashboardState: Sendable {
     /// The data's clock: ages and overdue checks (the simulator's fast clock in demo mode).
     public var now: Date {
         get { index.now }
-        set { index.setNow(newValue) }
+        set {
+            index.setNow(newValue)
+            schedule.advance(to: newValue)
+        }
     }
     /// Real time: when to refresh next, how long a flash stays. The same as `now` outside the demo.
     public var wall: Date
@@ -151,7 +154,7 @@ public struct DashboardState: Sendable {
     public var rule: OverdueRule
 
     // Refreshing
-    public var interval: TimeInterval
+    public var interval: TimeInterval { didSet { reschedule() } }
     public var paused = false
     /// `--no-fetch`: nothing is fetched or written here; what other processes store shows up.
     public var readOnly = false
@@ -168,13 +171,13 @@ public struct DashboardState: Sendable {
     public var nextRefresh: Date?
     /// Seconds of `now` per second of `wall` (60 in the demo), so that intervals on the wall
     /// clock and due times on the data's clock agree.
-    public var clockRate: Double = 1
+    public var clockRate: Double = 1 { didSet { reschedule() } }
     /// `settled_interval` and `archive_after`, on the data's clock.
-    public var settledInterval: TimeInterval = PollPolicy.defaultSettledInterval
-    public var archiveAfter: TimeInterval = PollPolicy.defaultArchiveAfter
-    /// The schedule as of `planAt` (wall clock), for the status line; refreshed each second.
-    public var plan: PollPlan?
-    public var planAt: Date?
+    public var settledInterval: TimeInterval = PollPolicy.defaultSettledInterval { didSet { reschedule() } }
+    public var archiveAfter: TimeInterval = PollPolicy.defaultArchiveAfter { didSet { reschedule() } }
+    /// When each order is due, kept up to date with the rows and the clock: what the status line
+    /// shows and what a round fetches.
+    public private(set) var schedule = PollSchedule(policy: PollPolicy())
 
     /// When each order is due: `interval` on the wall clock is `interval × clockRate` on the data's.
     public var pollPolicy: PollPolicy {
@@ -216,6 +219,7 @@ public struct DashboardState: Sendable {
         self.themeName = themeName
         self.demo = demo
         nextRefresh = self.wall
+        schedule = PollSchedule(policy: pollPolicy)
     }
 
     public var frame: Frame {
@@ -239,12 +243,30 @@ public struct DashboardState: Sendable {
     /// Set while the rows are only the first page (`watchlistPage`): the whole watchlist's counts.
     public var pageTotals: WatchlistTotals?
 
-    public mutating func setRows(_ rows: [WatchedOrder]) { index.setRows(rows) }
+    public mutating func setRows(_ rows: [WatchedOrder]) {
+        index.setRows(rows)
+        schedule.reset(rows, policy: pollPolicy, now: now)
+    }
 
     /// One order's new row after a fetch: moved to its new place without sorting the others.
-    public mutating func replaceRow(_ row: WatchedOrder) { index.replace(row) }
+    public mutating func replaceRow(_ row: WatchedOrder) {
+        guard let id = row.order.id, index.row(id: id) != nil else { return }
+        index.replace(row)
+        schedule.update(row, now: now)
+    }
+
     /// Other processes' changes: these ids' rows as stored now (an id without a row is gone).
-    public mutating func applyChanges(_ ids: Set<Int64>, rows: [WatchedOrder]) { index.apply(ids, rows: rows) }
+    public mutating func applyChanges(_ ids: Set<Int64>, rows: [WatchedOrder]) {
+        index.apply(ids, rows: rows)
+        for id in ids { schedule.remove(id) }
+        for row in rows { schedule.update(row, now: now) }
+    }
+
+    /// The policy changed (`+`, `-`): every order's due time again.
+    private mutating func reschedule() {
+        guard schedule.policy != pollPolicy else { return }
+        schedule.reset(rows, policy: pollPolicy, now: now)
+    }
 
     public func row(id: Int64) -> WatchedOrder? { index.row(id: id) }
     public var visibleCount: Int { index.count }

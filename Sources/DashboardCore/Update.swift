@@ -49,9 +49,6 @@ public enum Dashboard {
             if state.loaded, !state.paused, !state.readOnly, !state.pollersRun, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
                 return startRefresh(&state, orders: dueOrders(state))
             }
-            if state.loaded, !state.isRefreshing, (state.planAt.map { wall.timeIntervalSince($0) >= 1 || wall < $0 } ?? true) {
-                replan(&state)
-            }
             return []
         case .resize(let size):
             state.size = size
@@ -69,7 +66,6 @@ public enum Dashboard {
         case .rowsChanged(let ids, let rows):
             state.applyChanges(ids, rows: rows)
             for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
-            replan(&state)
             closeRemovedOrders(&state)
             clampCursor(&state)
             // An order open on screen shows its new report and history.
@@ -104,8 +100,7 @@ public enum Dashboard {
             if state.inFlight.isEmpty {
                 state.lastRefresh = state.wall
                 state.nextRefresh = state.wall.addingTimeInterval(state.interval)
-                replan(&state)
-            }
+                }
             clampCursor(&state)
             return effects
         case .unreadable(let id, let row, let message):
@@ -158,7 +153,6 @@ public enum Dashboard {
             return PromptComponent.tracked(added, alreadyTracked: alreadyTracked, &state)
         case .untracked(let referenceID, let ids):
             state.applyChanges(ids, rows: [])
-            replan(&state)
             closeRemovedOrders(&state)
             clampCursor(&state)
             state.flash = Flash(message: "removed \(referenceID) from the watchlist", isError: false, at: state.wall)
@@ -189,7 +183,6 @@ public enum Dashboard {
             state.nextRefresh = state.lastRefresh!.addingTimeInterval(state.interval)
         }
         state.loaded = true
-        replan(&state)
         // An order removed (here or by `track remove` elsewhere) cannot stay open.
         closeRemovedOrders(&state)
         clampCursor(&state)
@@ -207,16 +200,11 @@ public enum Dashboard {
         }
     }
 
-    /// The orders a round fetches: those due now, and those due within half an interval (rows
-    /// fetched in one round fall due together, a moment apart, and go in the same next round).
+    /// The orders a round fetches, in the order added: those due now, and those due within half
+    /// an interval (rows fetched in one round fall due together, a moment apart, and go in the
+    /// same next round).
     static func dueOrders(_ state: DashboardState) -> [TrackedOrder] {
-        let policy = state.pollPolicy
-        return PollPlan(state.rows, policy: policy, now: state.now, ahead: policy.interval / 2).due
-    }
-
-    static func replan(_ state: inout DashboardState) {
-        state.plan = PollPlan(state.rows, policy: state.pollPolicy, now: state.now)
-        state.planAt = state.wall
+        state.schedule.due(by: state.now.addingTimeInterval(state.pollPolicy.interval / 2)).sorted().compactMap { state.row(id: $0)?.order }
     }
 
     /// Starts fetching `orders` here (those not in flight already).

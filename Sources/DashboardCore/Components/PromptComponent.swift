@@ -123,7 +123,6 @@ enum PromptComponent {
     /// looked-up order into the tracked one, fetch them.
     static func tracked(_ rows: [WatchedOrder], alreadyTracked: [String], _ state: inout DashboardState) -> [Effect] {
         state.applyChanges(Set(rows.compactMap(\.order.id)), rows: rows)
-        Dashboard.replan(&state)
         let added = rows.map(\.order)
         var parts: [String] = []
         if !added.isEmpty {

@@ -1,0 +1,205 @@
+import Foundation
+import RefundModel
+
+/// The watchlist's poll schedule kept up to date order by order, for a screen that shows it every
+/// second: what `PollPlan` says of the watchlist at any moment, without working out every order's
+/// due time each time (10,000 orders: a few milliseconds a second, most of an idle dashboard's
+/// CPU). An order's row changing costs a binary search; the clock moving costs nothing, except
+/// when an order settled long ago becomes archived.
+///
+/// Each order is waiting (it can still change soon, its last fetch failed, it was never fetched
+/// or someone asked for it), settled (it waits for nothing more) or archived (settled longer
+/// than `archiveAfter`), with the time it is due, as `PollPolicy` says.
+public struct PollSchedule: Sendable {
+    public private(set) var policy: PollPolicy
+    /// Settled longer than `archive_after`: not polled.
+    public private(set) var archived = 0
+
+    fileprivate struct Slot: Comparable, Sendable {
+        var date: Date
+        var id: Int64
+        static func < (a: Slot, b: Slot) -> Bool { a.date != b.date ? a.date < b.date : a.id < b.id }
+    }
+
+    private enum Kind: Sendable {
+        case waiting, settled, archived
+    }
+
+    private struct Entry: Sendable {
+        var kind: Kind
+        var due: Date
+        /// When it becomes archived by the clock alone (nil: never, or already).
+        var archivesAt: Date?
+    }
+
+    private var entries: [Int64: Entry] = [:]
+    private var waiting = SortedSlots()
+    private var settled = SortedSlots()
+    private var archiving = SortedSlots()
+
+    public init(policy: PollPolicy) { self.policy = policy }
+
+    /// The schedule of `rows` at `now`.
+    public init(_ rows: [WatchedOrder], policy: PollPolicy, now: Date) {
+        self.policy = policy
+        reset(rows, now: now)
+    }
+
+    /// Every order again (the watchlist read whole, or a new policy).
+    public mutating func reset(_ rows: [WatchedOrder], policy: PollPolicy? = nil, now: Date) {
+        if let policy { self.policy = policy }
+        entries = [:]
+        archived = 0
+        var waiting: [Slot] = [], settled: [Slot] = [], archiving: [Slot] = []
+        for row in rows {
+            guard let id = row.order.id else { continue }
+            let entry = classify(row, now: now)
+            entries[id] = entry
+            switch entry.kind {
+            case .waiting: waiting.append(Slot(date: entry.due, id: id))
+            case .settled: settled.append(Slot(date: entry.due, id: id))
+            case .archived: archived += 1
+            }
+            if let at = entry.archivesAt { archiving.append(Slot(date: at, id: id)) }
+        }
+        self.waiting = SortedSlots(waiting.sorted())
+        self.settled = SortedSlots(settled.sorted())
+        self.archiving = SortedSlots(archiving.sorted())
+    }
+
+    /// One order's row as it is now (fetched, changed by another process, added).
+    public mutating func update(_ row: WatchedOrder, now: Date) {
+        guard let id = row.order.id else { return }
+        remove(id)
+        let entry = classify(row, now: now)
+        entries[id] = entry
+        insert(entry, id: id)
+    }
+
+    /// An order no longer on the watchlist.
+    public mutating func remove(_ id: Int64) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        switch entry.kind {
+        case .waiting: waiting.remove(Slot(date: entry.due, id: id))
+        case .settled: settled.remove(Slot(date: entry.due, id: id))
+        case .archived: archived -= 1
+        }
+        if let at = entry.archivesAt { archiving.remove(Slot(date: at, id: id)) }
+    }
+
+    /// The clock moved to `now`: orders settled longer than `archiveAfter` by then are archived.
+    public mutating func advance(to now: Date) {
+        while let first = archiving.first, first.date <= now {
+            archiving.removeFirst()
+            guard var entry = entries[first.id] else { continue }
+            switch entry.kind {
+            case .waiting: waiting.remove(Slot(date: entry.due, id: first.id))
+            case .settled: settled.remove(Slot(date: entry.due, id: first.id))
+            case .archived: continue
+            }
+            entry.kind = .archived
+            entry.archivesAt = nil
+            entries[first.id] = entry
+            archived += 1
+        }
+    }
+
+    private mutating func insert(_ entry: Entry, id: Int64) {
+        switch entry.kind {
+        case .waiting: waiting.insert(Slot(date: entry.due, id: id))
+        case .settled: settled.insert(Slot(date: entry.due, id: id))
+        case .archived: archived += 1
+        }
+        if let at = entry.archivesAt { archiving.insert(Slot(date: at, id: id)) }
+    }
+
+    /// As `PollPlan`: archived when settled longer than `archiveAfter` (unless asked for); else
+    /// settled or waiting, due when `WatchedOrder.due` says.
+    private func classify(_ row: WatchedOrder, now: Date) -> Entry {
+        if row.requestedAt != nil {
+            // Asked for: due now, whatever else.
+            return Entry(kind: .waiting, due: .distantPast, archivesAt: nil)
+        }
+        switch row.due(policy, now: now) {
+        case .archived:
+            return Entry(kind: .archived, due: .distantFuture, archivesAt: nil)
+        case .at(let date):
+            let archivesAt = row.summary?.settledAt.map { $0.addingTimeInterval(policy.archiveAfter) }
+            let kind: Kind = row.summary?.settledAt != nil && row.failures == 0 ? .settled : .waiting
+            return Entry(kind: kind, due: date, archivesAt: archivesAt)
+        }
+    }
+
+    // MARK: - What it says at a moment
+
+    /// Orders due by `date`, waiting or settled.
+    public func dueCount(by date: Date) -> Int {
+        waiting.count(through: date) + settled.count(through: date)
+    }
+
+    /// The orders due by `date`, soonest first.
+    public func due(by date: Date) -> [Int64] {
+        (waiting.prefix(through: date) + settled.prefix(through: date)).sorted().map(\.id)
+    }
+
+    /// Orders that can still change soon and are not due at `now`, and when the first is due.
+    public func waiting(after now: Date) -> (count: Int, next: Date?) {
+        (waiting.count - waiting.count(through: now), waiting.first(after: now)?.date)
+    }
+
+    /// Settled orders not due at `now`, and when the first is due.
+    public func settled(after now: Date) -> (count: Int, next: Date?) {
+        (settled.count - settled.count(through: now), settled.first(after: now)?.date)
+    }
+
+    /// Everything not archived.
+    public var polled: Int { waiting.count + settled.count }
+}
+
+extension PollSchedule {
+    /// Slots kept sorted, for binary searches.
+    fileprivate struct SortedSlots: Sendable {
+        private(set) var items: [Slot]
+
+        init(_ sorted: [Slot] = []) { items = sorted }
+
+        var count: Int { items.count }
+        var first: Slot? { items.first }
+
+        /// The position of the first slot not before `slot`.
+        private func position(of slot: Slot) -> Int {
+            var low = 0, high = items.count
+            while low < high {
+                let middle = (low + high) / 2
+                if items[middle] < slot { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+
+        /// The number of slots dated `date` or earlier.
+        func count(through date: Date) -> Int {
+            var low = 0, high = items.count
+            while low < high {
+                let middle = (low + high) / 2
+                if items[middle].date <= date { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+
+        func prefix(through date: Date) -> ArraySlice<Slot> { items.prefix(count(through: date)) }
+
+        func first(after date: Date) -> Slot? {
+            let index = count(through: date)
+            return index < items.count ? items[index] : nil
+        }
+
+        mutating func insert(_ slot: Slot) { items.insert(slot, at: position(of: slot)) }
+
+        mutating func remove(_ slot: Slot) {
+            let index = position(of: slot)
+            if index < items.count, items[index] == slot { items.remove(at: index) }
+        }
+
+        mutating func removeFirst() { items.removeFirst() }
+    }
+}
