@@ -105,7 +105,7 @@ let package = Package(
         ),
         .target(
             name: "CursesTerminal",
-            dependencies: ["DashboardCore", "CNCurses"]
+            dependencies: ["DashboardCore", "RefundModel", "CNCurses"]
         ),
         .executableTarget(
             name: "refundwatch",
@@ -191,6 +191,11 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        // The curses backend in-process, on files instead of a terminal.
+        .testTarget(
+            name: "CursesTerminalTests",
+            dependencies: ["CursesTerminal", "CNCurses", "DashboardCore"]
         ),
         // The dashboard as values: no simulator, no network, no binary.
         .testTarget(

@@ -10,6 +10,9 @@
 // Swift 6 refuses ncurses' global variables (not concurrency-safe) and does not import
 // function-like macros, so the few the dashboard needs are wrapped here.
 static inline WINDOW *rw_stdscr(void) { return stdscr; }
+/* The C library's stdout and stdin, which Swift 6 refuses as shared mutable state. */
+static inline FILE *rw_stdout(void) { return stdout; }
+static inline FILE *rw_stdin(void) { return stdin; }
 static inline int rw_lines(void) { return LINES; }
 static inline int rw_cols(void) { return COLS; }
 static inline int rw_colors(void) { return COLORS; }

@@ -1,6 +1,7 @@
 import CNCurses
 import DashboardCore
 import Foundation
+import RefundModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,11 @@ import Glibc
 /// The only code that calls ncurses. Not thread-safe, like ncurses itself: create it, draw and
 /// read keys on one thread, and call `restore()` on every way out (it is safe to call twice).
 public final class CursesTerminal: Terminal {
+    /// This terminal's curses screen, deleted after `endwin` in `restore`: a screen left behind
+    /// keeps the descriptor it writes to, and anything that later ends it again (another
+    /// `endwin`) writes the terminal's restore sequence into whatever file has that descriptor
+    /// by then (it once did: into a database opened after the screen's file was closed).
+    private let screen: OpaquePointer
     private var last: Screen?
     private var palette: Palette
     private var restored = false
@@ -16,9 +22,14 @@ public final class CursesTerminal: Terminal {
     /// wait after ESC (the default second makes Esc feel broken), colours from `theme` unless
     /// `NO_COLOR` is set, and clicks and the wheel reported unless `mouse` is false (the terminal
     /// then keeps the mouse for selecting text).
-    public init(theme: Theme, noColor: Bool, mouse: Bool = true) {
+    public init(theme: Theme, noColor: Bool, mouse: Bool = true) throws(CursesError) {
         setlocale(LC_ALL, "")
-        initscr()
+        // `initscr` with the screen kept, and a failure said instead of exiting the process.
+        guard let screen = newterm(nil, rw_stdout(), rw_stdin()) else {
+            throw CursesError(terminal: ProcessInfo.processInfo.environment["TERM"])
+        }
+        self.screen = screen
+        set_term(screen)
         palette = Palette(theme: theme, noColor: noColor)
         setUp()
         _ = rw_mouse(mouse ? 1 : 0)
@@ -26,9 +37,11 @@ public final class CursesTerminal: Terminal {
 
     /// Curses writing to `output` as an xterm-256color of `size` cells, reading keys from `input`:
     /// for benchmarks, which time frames and count the bytes they write without a terminal.
-    public init(theme: Theme, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>, size: Size) {
+    public init(theme: Theme, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>, size: Size) throws(CursesError) {
         setlocale(LC_ALL, "")
-        set_term(newterm("xterm-256color", output, input))
+        guard let screen = newterm("xterm-256color", output, input) else { throw CursesError(terminal: "xterm-256color") }
+        self.screen = screen
+        set_term(screen)
         resizeterm(Int32(size.height), Int32(size.width))
         palette = Palette(theme: theme, noColor: false)
         setUp()
@@ -150,12 +163,26 @@ public final class CursesTerminal: Terminal {
         return kinds[rw_mouse_event(&x, &y)].map { .mouse(MouseEvent($0, x: Int(x), y: Int(y))) }
     }
 
-    /// Leaves curses: the normal screen comes back with the cursor and echo as they were.
+    /// Leaves curses: the normal screen comes back with the cursor and echo as they were, and the
+    /// curses screen is deleted, so that nothing of it is left to write anywhere later.
     public func restore() {
         guard !restored else { return }
         restored = true
         curs_set(1)
         endwin()
+        delscreen(screen)
+    }
+}
+
+/// Curses could not start on this terminal.
+public struct CursesError: Error, CustomStringConvertible, Sendable {
+    public var terminal: String?
+
+    public var description: String {
+        guard let terminal, !terminal.isEmpty else {
+            return "cannot start the dashboard: TERM is not set. Set it to your terminal's type (for example TERM=xterm-256color)."
+        }
+        return "cannot start the dashboard on a terminal of type \"\(terminal.terminalSafe)\" (TERM): this system's terminal database does not know it. Try TERM=xterm-256color."
     }
 }
 

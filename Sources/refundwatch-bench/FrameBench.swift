@@ -35,7 +35,7 @@ struct FrameBench {
             fclose(input)
             unlink(outputPath)
         }
-        let terminal = CursesTerminal(theme: .builtIn, output: output, input: input, size: size)
+        let terminal = try CursesTerminal(theme: .builtIn, output: output, input: input, size: size)
         defer { terminal.restore() }
         func written(_ body: () -> Void) -> Int {
             fflush(output)

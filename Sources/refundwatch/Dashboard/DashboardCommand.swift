@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CursesTerminal
 import DashboardCore
 import RefundJobs
 import RefundKit
@@ -46,7 +47,13 @@ struct DashboardCommand: AsyncParsableCommand {
             flash = [flash, "\(error.description) — using the default theme"].compactMap { $0 }.joined(separator: " · ")
         }
         let loop = DashboardLoop(session: session, theme: chosen, noColor: ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false, flash: flash)
-        await loop.run()
+        do {
+            try await loop.run()
+        } catch let error as CursesError {
+            await session.close()
+            standardError("refundwatch: \(error.description)")
+            throw ExitStatus.badInput.exitCode
+        }
         await session.close()
     }
 }

@@ -43,21 +43,30 @@ final class DashboardLoop: @unchecked Sendable {
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
-    func run() async {
-        try? await Lifecycle.run { await self.runUntilStopped() }
+    /// Runs until `q` or a signal; throws when curses cannot start on this terminal.
+    func run() async throws {
+        try await Lifecycle.run { try await self.runUntilStopped() }
     }
 
-    private func runUntilStopped() async {
+    private func runUntilStopped() async throws {
         // The store is read whole for damage (`SQLiteStore.verify`) beside the first load; the
         // first page is shown before it ends, but the whole watchlist (and so any refresh, and any
         // write) only once it passed.
         let store = session.store
         let effects = DashboardEffects(session: session, verification: Task.detached { try await store.verify() })
         let stop = self.stop
+        let started = Mutex<CursesError?>(nil)
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
-                    let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                    let terminal: CursesTerminal
+                    do throws(CursesError) {
+                        terminal = try CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                    } catch {
+                        started.withLock { $0 = error }
+                        done.resume()
+                        return
+                    }
                     defer { terminal.restore() }
                     let clock = session.clock
                     let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
@@ -72,5 +81,6 @@ final class DashboardLoop: @unchecked Sendable {
         }
         // The subscriptions and the effects still running end with the dashboard.
         await effects.stop()
+        if let error = started.withLock({ $0 }) { throw error }
     }
 }
