@@ -327,25 +327,28 @@ struct ScratchFolder: ~Copyable {
         #expect(missing?.problem.contains("does not exist") == true)
     }
 
-    @Test func aReadOnlyDatabaseSaysToCheckPermissions() throws {
+    @Test func aReadOnlyDatabaseSaysToCheckPermissions() async throws {
         let scratch = try ScratchFolder()
         let path = scratch.file("ro.sqlite")
         _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
-        // root writes through file modes; the immutable attribute stops even root.
-        let protect = getuid() == 0 ? chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
-        defer { if getuid() == 0 { _ = chattr("-i", path) } }
-        if protect {
-            try expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
-        } else {
-            // No way to take write access away here: check what SQLite's read-only answer becomes.
-            let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
-            #expect(error.kind == .readOnly)
+        // root writes through file modes; the immutable attribute stops even root (and is taken off
+        // after, awaited, or the scratch folder could not be removed).
+        let root = getuid() == 0
+        let protect = root ? await chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
+        try await scoped(path, stop: { if root { _ = await chattr("-i", $0) } }) { path in
+            if protect {
+                try expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
+            } else {
+                // No way to take write access away here: check what SQLite's read-only answer becomes.
+                let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
+                #expect(error.kind == .readOnly)
+            }
         }
     }
 
     /// `chattr FLAG path`; false when the file system or the process's capabilities refuse it.
-    func chattr(_ flag: String, _ path: String) -> Bool {
-        ((try? Spawn.run("/usr/bin/chattr", [flag, path]))?.status ?? 1) == 0
+    func chattr(_ flag: String, _ path: String) async -> Bool {
+        ((try? await ProcessRunner.run(ProcessCommand("/usr/bin/chattr", [flag, path], timeout: .seconds(30))))?.status ?? 1) == 0
     }
 
     @Test func theDemoPathIsNeverTheRealOne() {
