@@ -47,7 +47,7 @@ struct Tmux {
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
                  _ condition: (String) async throws -> Bool) async throws -> String {
-        try await TestSupport.waitFor("the screen shows \(what)", timeout: timeout, sourceLocation: sourceLocation,
+        try await TestSupport.waitFor("the screen: \(what)", timeout: timeout, sourceLocation: sourceLocation,
                                       describe: { $0 }, read: { try await screen() }, until: condition)
     }
 

@@ -12,7 +12,8 @@ package struct ProcessCommand: Sendable, CustomStringConvertible {
     /// a test starts and stops itself (`withProcess`), how long it may live.
     package var timeout: Duration
     /// Texts a failure's message never shows (a secret typed on a command line): each is written
-    /// as `[redacted]`. The environment's values are never shown, only their names.
+    /// as `[redacted]`, as is the value of any variable of the environment whose name says it holds
+    /// a secret (KEY, TOKEN, SECRET, PASS in it: PGPASSWORD, RW_TEST_KALEYRA_KEY).
     package var redacted: [String]
     /// A terminal's descriptor (a pseudo-terminal's other end) for stdin, stdout and stderr, in
     /// place of pipes: the program then sees a terminal, and whoever holds the terminal's first
@@ -37,10 +38,10 @@ package struct ProcessCommand: Sendable, CustomStringConvertible {
         ([executable] + arguments).map { redact(Self.shellWord($0)) }.joined(separator: " ")
     }
 
-    /// `text` with every redacted string, and every value of the environment's variables, replaced.
+    /// `text` with every redacted string, and every secret value of the environment, replaced.
     package func redact(_ text: String) -> String {
         var out = text
-        let hidden = redacted + environment.values.filter { $0.count >= 6 }
+        let hidden = redacted + environment.secretValues
         for secret in hidden where !secret.isEmpty { out = out.replacingOccurrences(of: secret, with: "[redacted]") }
         return out
     }
@@ -60,12 +61,13 @@ package enum ProcessEnvironment: Sendable {
     /// Exactly these variables, and no others.
     case only([String: String])
 
-    /// The values this environment sets, which failure messages never show.
-    var values: [String] {
-        switch self {
-        case .inherited(let changes): changes.values.compactMap { $0 }
-        case .only(let variables): Array(variables.values)
+    /// The values of the variables it sets whose names say they hold a secret.
+    var secretValues: [String] {
+        let set: [(String, String)] = switch self {
+        case .inherited(let changes): changes.compactMap { name, value in value.map { (name, $0) } }
+        case .only(let variables): variables.map { ($0.key, $0.value) }
         }
+        return set.filter { name, _ in ["KEY", "TOKEN", "SECRET", "PASS"].contains { name.uppercased().contains($0) } }.map(\.1)
     }
 }
 
