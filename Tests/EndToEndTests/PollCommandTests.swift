@@ -13,7 +13,9 @@ import TestSupport
     @Test func onceRunsOneCycleWithTrackRefreshsExitCodes() async throws {
         try await withSimulator(await Harness.start(maxAttempts: 1)) { harness in
             let space = try Workspace()
-            let config = try writeConfiguration(harness)
+            // An hour between fetches: on a loaded machine the steps below can take more than the
+            // default 30 s, and an order fetched at the start would be due again by the end.
+            let config = try writeConfiguration(harness, refreshInterval: 3600)
             let common = ["--db", space.db, "--config", config]
             let empty = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
             #expect(empty.status == 0)

@@ -155,7 +155,7 @@ import TestSupport
         try await withSimulator { harness in
             let space = try Workspace()
             // The catalogue's settled refund settled days before today: with archive_after = 3d it is archived.
-            let config = try writeConfiguration(harness, extra: "archive_after = \"3d\"")
+            let config = try writeConfiguration(harness, extra: "archive_after = \"3d\"", refreshInterval: 3600)
             let env = secretEnvironment().merging(space.environment) { $1 }
             let common = ["--db", space.db, "--config", config]
             let active = harness.order(.refundInProgress), settled = harness.order(.settled)
