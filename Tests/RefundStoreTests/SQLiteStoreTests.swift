@@ -331,18 +331,17 @@ struct ScratchFolder: ~Copyable {
         let scratch = try ScratchFolder()
         let path = scratch.file("ro.sqlite")
         _ = try SQLiteStore.open(at: path).add([order("ORD-1")])
-        // root writes through file modes; the immutable attribute stops even root (and is taken off
-        // after, awaited, or the scratch folder could not be removed).
+        // root writes through file modes; the immutable attribute stops even root (taken off after, awaited).
         let root = getuid() == 0
         let protect = root ? await chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
         try await scoped(path, stop: { if root { _ = await chattr("-i", $0) } }) { path in
-            if protect {
-                try expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
-            } else {
+            guard protect else {
                 // No way to take write access away here: check what SQLite's read-only answer becomes.
                 let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
                 #expect(error.kind == .readOnly)
+                return
             }
+            try expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
         }
     }
 

@@ -32,7 +32,7 @@ package enum CLIRunner {
     /// Starts the binary, runs `body` beside it (to feed its stdin slowly, signal it, wait for what
     /// it writes), then stops it (SIGTERM, then SIGKILL) unless it has ended, and waits for its
     /// end, whether `body` returned or threw. Its stdin stays open until `closeInput()`.
-    package static func withProcess<T>(_ arguments: [String], environment extra: [String: String] = [:], lifetime: Double = 300,
+    package static func withProcess<T>(_ arguments: [String], environment extra: [String: String] = [:], lifetime: Double = 600,
                                        _ body: (RunningProcess) async throws -> T) async throws -> T {
         try await ProcessRunner.withProcess(command(arguments, environment: extra, input: .open, timeout: lifetime), body)
     }
