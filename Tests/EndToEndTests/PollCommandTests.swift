@@ -71,7 +71,9 @@ import TestSupport
 
     @Test func aDashboardAndAPollerAcrossThreeTokenLifetimesShareTheTokenAndTheData() async throws {
         // The simulator's clock is the real one here, so PayU's created_at agrees with refundwatch's.
-        try await withSimulator(await Harness.start(tokenLifetime: 2, startDate: nil)) { harness in
+        // Tokens live 10 s, renewed at 90%: a second of room for a PayU call made just before the
+        // renewal to arrive in time on a loaded machine (2 s lifetimes left 0.2 s, and were refused).
+        try await withSimulator(await Harness.start(tokenLifetime: 10, startDate: nil)) { harness in
             try await withTmux(width: 120, height: 30) { tmux in
                 let space = try Workspace(folder: tmux.folder)
                 let config = try writeConfiguration(harness, oauth: true, refreshInterval: 1)
@@ -82,7 +84,7 @@ import TestSupport
                 try await tmux.keys("export \(secrets); \(CLIRunner.executable.path) --db \(space.db) --config \(config)", enter: true)
                 let (screen, last) = try await CLIRunner.withProcess(["poll", "--db", space.db, "--config", config], environment: space.environment) { poller in
                     let screen = try await tmux.waitFor("4 orders") { $0.contains("4 orders") && ($0.contains("updated ") || $0.contains("live · ")) }
-                    // Three token lifetimes of two seconds each: three tokens asked for.
+                    // Three token lifetimes: three tokens asked for.
                     try await waitUntil("three token requests (three lifetimes)") { harness.simulator.tokenRequestCount() >= 3 }
                     // The poller fetches; the dashboard, seeing its heartbeat, shows what it stores.
                     let last = try await tmux.waitFor("live with 1 poller after a cycle") { $0.contains("4 orders") && $0.contains("live · 1 poller · last cycle") }

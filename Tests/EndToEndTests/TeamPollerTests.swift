@@ -17,7 +17,7 @@ import TestSupport
         /// Waits until the watchlist is as `condition` says and returns its rows; a wait that never
         /// comes true fails the test at the caller's line, with what the rows were.
         @discardableResult
-        func waitFor(_ condition: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
+        func waitFor(_ condition: String, timeout: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
                      _ holds: ([WatchedOrder]) -> Bool) async throws -> [WatchedOrder] {
             try await TestSupport.waitFor(condition, timeout: timeout, sourceLocation: sourceLocation,
                                           describe: { rows in "\(rows.count) rows, \(rows.filter { $0.fetchedAt != nil }.count) fetched" },

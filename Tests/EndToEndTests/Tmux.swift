@@ -45,7 +45,7 @@ struct Tmux {
     /// Waits until the screen satisfies `condition` and returns that screen. If it never does within
     /// `timeout`, the test fails at the caller's line, naming `what` and showing the last screen.
     @discardableResult
-    func waitFor(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+    func waitFor(_ what: String, timeout: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
                  _ condition: (String) async throws -> Bool) async throws -> String {
         try await TestSupport.waitFor("the screen: \(what)", timeout: timeout, sourceLocation: sourceLocation,
                                       describe: { $0 }, read: { try await screen() }, until: condition)

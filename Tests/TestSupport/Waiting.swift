@@ -17,7 +17,7 @@ package struct WaitFailed: Error, CustomStringConvertible {
 ///
 /// The timeout is generous on purpose (the suite runs in parallel on a busy two-core machine): it
 /// bounds a failure, it is never what a test measures.
-package func waitFor<Value>(_ condition: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(100),
+package func waitFor<Value>(_ condition: String, timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(100),
                             sourceLocation: SourceLocation = #_sourceLocation,
                             describe: (Value) -> String = { "\($0)" },
                             read: () async throws -> Value, until holds: (Value) async throws -> Bool) async throws -> Value {
@@ -36,7 +36,7 @@ package func waitFor<Value>(_ condition: String, timeout: Duration = .seconds(30
 }
 
 /// Waits until `holds()` is true, as `waitFor` does, with nothing to show but the condition.
-package func waitUntil(_ condition: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(100),
+package func waitUntil(_ condition: String, timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(100),
                        sourceLocation: SourceLocation = #_sourceLocation, _ holds: () async throws -> Bool) async throws {
     _ = try await waitFor(condition, timeout: timeout, every: interval, sourceLocation: sourceLocation, describe: { _ in "(false)" },
                           read: { () }, until: { _ in try await holds() })
