@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only: TestClock, for everything that waits.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        // Tests and the bench: starting programs and waiting for them.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // The domain model: orders, transactions, refunds, money, statuses, the joined report and
@@ -137,6 +139,8 @@ let package = Package(
                 "CursesTerminal",
                 // `team`: PostgreSQL on a private server, as the tests run it.
                 "TestPostgres",
+                // The dashboard in a pseudo-terminal, curl, pollers: started as the tests start programs.
+                "ProcessRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -147,16 +151,24 @@ let package = Package(
             dependencies: ["RefundModel"],
             path: "Tests/TestReports"
         ),
-        // A private PostgreSQL server in a temporary folder (initdb, pg_ctl), and `Spawn` that runs
-        // helper programs: for the tests and the bench's `team` scenario; Foundation only.
+        // Runs programs (the built binary, tmux, initdb, pg_ctl, psql, curl) on swift-subprocess, each
+        // run with a timeout: for the tests and the bench.
+        .target(
+            name: "ProcessRunner",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            path: "Tests/ProcessRunner"
+        ),
+        // A private PostgreSQL server in a temporary folder (initdb, pg_ctl): for the tests and the
+        // bench's `team` scenario.
         .target(
             name: "TestPostgres",
+            dependencies: ["ProcessRunner"],
             path: "Tests/TestPostgres"
         ),
-        // A simulator harness, the response fixtures, and runners for the built binary and helper programs.
+        // A simulator harness, the response fixtures, a runner for the built binary, waits that fail.
         .target(
             name: "TestSupport",
-            dependencies: ["RefundKit", "RefundSimulator", "TestPostgres"],
+            dependencies: ["RefundKit", "RefundSimulator", "TestPostgres", "ProcessRunner"],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
@@ -174,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["RefundSimulator", "RefundKit"]
+            dependencies: ["RefundSimulator", "RefundKit", "ProcessRunner", "TestSupport"]
         ),
         // The model's values: the poll schedule kept order by order against PollPlan, seeded.
         .testTarget(

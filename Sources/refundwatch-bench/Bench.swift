@@ -50,7 +50,7 @@ struct Bench: AsyncParsableCommand {
                                       verdict: String(format: "refundwatch is %.1f× faster ", baseline.seconds / hundred) + verdict(baseline.seconds / hundred >= 10)))
             }
             if chosen.contains(.decode) {
-                results += try DecodeBench(bodies: baseline.bodies, folder: work, seconds: quick ? 1 : 3).run()
+                results += try await DecodeBench(bodies: baseline.bodies, folder: work, seconds: quick ? 1 : 3).run()
             }
         }
         if chosen.contains(.frame) {
@@ -63,7 +63,7 @@ struct Bench: AsyncParsableCommand {
             let bench = DashboardProcessBench(binary: binary, database: database, folder: work, orders: orders,
                                               startRuns: chosen.contains(.startup) ? (quick ? 3 : 7) : 1,
                                               idleSeconds: chosen.contains(.idle) ? (quick ? 10 : 60) : 1)
-            results += try bench.run()
+            results += try await bench.run()
         }
         if chosen.contains(.day) {
             results += try await DayBench(orders: orders).run()

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessRunner
 
 // The pseudo-terminal calls are X/Open extensions that glibc's module map hides; declared here.
 @_silgen_name("posix_openpt") private func c_posix_openpt(_ flags: Int32) -> Int32
@@ -8,48 +9,59 @@ import Foundation
 
 /// `refundwatch` (the dashboard) in a pseudo-terminal of 200x50, as a person would start it: the
 /// bench reads what it draws, times when things appear, and reads its memory and CPU from /proc.
+/// The process is started by `ProcessRunner` with the terminal as its stdin, stdout and stderr
+/// (swift-subprocess makes no pseudo-terminal; this opens one and reads its first end).
 final class DashboardProcess: @unchecked Sendable {
-    let pid: pid_t
     let started: Double
+    private let running: RunningProcess
     private let master: Int32
     private let lock = NSLock()
     private var output: [UInt8] = []
     private var seen: [String: Double] = [:]
     private var watched: [String]
-    private var reader: Thread?
 
-    /// Starts `binary arguments` with the pseudo-terminal as stdin, stdout and stderr.
-    init(binary: String, arguments: [String], environment: [String: String], watch: [String]) throws {
-        master = c_posix_openpt(O_RDWR | O_NOCTTY)
+    var pid: pid_t { running.pid ?? 0 }
+
+    /// Starts `binary arguments` in a new pseudo-terminal, runs `body` with it, then quits it (q,
+    /// then SIGTERM, then SIGKILL) unless it has ended, and waits for its end.
+    static func with<T>(binary: String, arguments: [String], environment: [String: String], watch: [String],
+                        _ body: (DashboardProcess) async throws -> T) async throws -> T {
+        let master = c_posix_openpt(O_RDWR | O_NOCTTY)
         guard master >= 0, c_grantpt(master) == 0, c_unlockpt(master) == 0, let name = c_ptsname(master) else {
             throw BenchError("cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
         }
-        let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
-        guard slave >= 0 else { throw BenchError("cannot open \(String(cString: name))") }
-        watched = watch
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, slave, fd) }
-        posix_spawn_file_actions_addclose(&actions, master)
-        posix_spawn_file_actions_addclose(&actions, slave)
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let terminal = open(String(cString: name), O_RDWR | O_NOCTTY)
+        guard terminal >= 0 else {
+            close(master)
+            throw BenchError("cannot open \(String(cString: name))")
         }
-        var child: pid_t = 0
-        started = monotonicSeconds()
-        let status = posix_spawn(&child, binary, &actions, nil, argv, envp)
-        close(slave)
-        guard status == 0 else { throw BenchError("cannot start \(binary): \(String(cString: strerror(status)))") }
-        pid = child
-        let thread = Thread { [self] in readLoop() }
-        thread.start()
-        reader = thread
+        let started = monotonicSeconds()
+        // An hour at most: every scenario ends its dashboards long before.
+        let command = ProcessCommand(binary, arguments, environment: .only(environment), timeout: .seconds(3_600), terminal: terminal)
+        do {
+            let result = try await ProcessRunner.withProcess(command) { running in
+                // Started: only the dashboard holds the terminal now, so its end closes it.
+                close(terminal)
+                let process = DashboardProcess(running: running, master: master, started: started, watch: watch)
+                return try await body(process)
+            }
+            close(master)
+            return result
+        } catch {
+            close(master)
+            throw error
+        }
     }
 
+    private init(running: RunningProcess, master: Int32, started: Double, watch: [String]) {
+        self.running = running
+        self.master = master
+        self.started = started
+        watched = watch
+        Thread { [self] in readLoop() }.start()
+    }
+
+    /// Reads what the dashboard draws until the terminal closes (a blocking read, on a thread of its own).
     private func readLoop() {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -67,11 +79,11 @@ final class DashboardProcess: @unchecked Sendable {
     }
 
     /// Seconds from start until `marker` was first drawn, waiting up to `timeout`.
-    func waitFor(_ marker: String, timeout: Double = 30) throws -> Double {
+    func waitFor(_ marker: String, timeout: Double = 30) async throws -> Double {
         let deadline = monotonicSeconds() + timeout
         while monotonicSeconds() < deadline {
             if let at = lock.withLock({ seen[marker] }) { return at - started }
-            usleep(2_000)
+            try await Task.sleep(for: .milliseconds(2))
         }
         throw BenchError("\"\(marker)\" never appeared within \(timeout) s; the screen's last bytes: \(lock.withLock { String(decoding: output.suffix(400), as: UTF8.self) })")
     }
@@ -103,21 +115,15 @@ final class DashboardProcess: @unchecked Sendable {
         return ((Double(fields[11]) ?? .nan) + (Double(fields[12]) ?? .nan)) / ticks
     }
 
-    /// Quits with q (SIGTERM if that does not work) and returns the exit status.
+    /// Quits with q (SIGTERM if it has not ended five seconds later) and returns the exit status.
     @discardableResult
-    func quit() -> Int32 {
+    func quit() async throws -> Int32 {
         send("q")
-        var status: Int32 = 0
-        for _ in 0..<500 {
-            if waitpid(pid, &status, WNOHANG) == pid { return status }
-            usleep(10_000)
-        }
-        kill(pid, SIGTERM)
-        waitpid(pid, &status, 0)
-        return status
+        let deadline = monotonicSeconds() + 5
+        while !running.hasEnded && monotonicSeconds() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        running.signal(SIGTERM)
+        return try await running.exit().status
     }
-
-    deinit { close(master) }
 }
 
 /// Start-up, memory and idle CPU of the dashboard over a watchlist of `orders` orders.
@@ -151,28 +157,30 @@ struct DashboardProcessBench {
         return path
     }
 
-    func run() throws -> [Result] {
+    func run() async throws -> [Result] {
         let config = try configuration()
         let arguments = ["--db", database, "--config", config]
         let loaded = "\(orders) orders"
         var firstFrame = Samples(), watchlist = Samples()
         for _ in 0..<startRuns {
-            let process = try DashboardProcess(binary: binary, arguments: arguments, environment: environment, watch: [" refundwatch ", loaded])
-            firstFrame.add(try process.waitFor(" refundwatch "))
-            watchlist.add(try process.waitFor(loaded))
-            process.quit()
+            try await DashboardProcess.with(binary: binary, arguments: arguments, environment: environment, watch: [" refundwatch ", loaded]) { process in
+                firstFrame.add(try await process.waitFor(" refundwatch "))
+                watchlist.add(try await process.waitFor(loaded))
+                try await process.quit()
+            }
         }
 
-        let process = try DashboardProcess(binary: binary, arguments: arguments, environment: environment, watch: [loaded])
-        _ = try process.waitFor(loaded)
-        sleep(2)
-        let memory = process.memory()
-        let before = process.cpuSeconds()
-        let start = monotonicSeconds()
-        usleep(useconds_t(idleSeconds * 1_000_000))
-        let cpu = process.cpuSeconds() - before
-        let elapsed = monotonicSeconds() - start
-        let status = process.quit()
+        let (memory, cpu, elapsed, status) = try await DashboardProcess.with(binary: binary, arguments: arguments, environment: environment, watch: [loaded]) { process in
+            _ = try await process.waitFor(loaded)
+            try await Task.sleep(for: .seconds(2))
+            let memory = process.memory()
+            let before = process.cpuSeconds()
+            let start = monotonicSeconds()
+            try await Task.sleep(for: .seconds(idleSeconds))
+            let cpu = process.cpuSeconds() - before
+            let elapsed = monotonicSeconds() - start
+            return (memory, cpu, elapsed, try await process.quit())
+        }
         guard status == 0 else { throw BenchError("the dashboard exited with status \(status)") }
         let perMinute = cpu * 60 / elapsed
         var results = [

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessRunner
 import RefundKit
 
 /// Payment-status and refund-status bodies decoded on one core, as the clients decode them, against
@@ -8,7 +9,7 @@ struct DecodeBench {
     let folder: String
     let seconds: Double
 
-    func run() throws -> [Result] {
+    func run() async throws -> [Result] {
         let names = try FileManager.default.contentsOfDirectory(atPath: bodies).sorted()
         let allPayments = try names.filter { $0.hasPrefix("k-") }.map { (String($0.dropFirst(2).dropLast(5)), try Data(contentsOf: URL(fileURLWithPath: "\(bodies)/\($0)"))) }
         let allRefunds = try names.filter { $0.hasPrefix("p-") }.map { (String($0.dropFirst(2).dropLast(5)), try Data(contentsOf: URL(fileURLWithPath: "\(bodies)/\($0)"))) }
@@ -25,7 +26,7 @@ struct DecodeBench {
         guard !payments.isEmpty, !refunds.isEmpty else { throw BenchError("no bodies in \(bodies)") }
         let swiftPayments = try rate(payments) { _ = try WireDecoding.payment($0.1, referenceID: $0.0) }
         let swiftRefunds = try rate(refunds) { _ = try WireDecoding.refundRecords($0.1, payuID: $0.0) }
-        let python = try pythonRates()
+        let python = try await pythonRates()
         func line(_ kind: String, _ swift: (Double, Double), _ python: (Double, Double), target: String, met: Bool) -> Result {
             Result(scenario: "decode", measure: kind, median: String(format: "%.0f bodies/s", swift.0),
                    spread: String(format: "%.1f MB/s", swift.1 / 1e6), target: target,
@@ -55,7 +56,7 @@ struct DecodeBench {
         return (perSecond.median * Double(items.count), perSecond.median * bytes)
     }
 
-    func pythonRates() throws -> (payments: (Double, Double), refunds: (Double, Double)) {
+    func pythonRates() async throws -> (payments: (Double, Double), refunds: (Double, Double)) {
         let script = "\(folder)/decode.py"
         try """
             import glob, json, statistics, sys, time
@@ -76,11 +77,10 @@ struct DecodeBench {
             for kind in ('k', 'p'):
                 print(*rate(sys.argv[1] + '/' + kind + '-*.json', seconds))
             """.write(toFile: script, atomically: false, encoding: .utf8)
-        let output = "\(folder)/decode-python.txt"
-        guard try runProcess("/usr/bin/env", ["python3", script, "\(folder)/decode-input", "\(seconds)"], output: output) == 0 else {
-            throw BenchError("python3 \(script) failed")
-        }
-        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
+        let python = try await ProcessRunner.run(ProcessCommand("/usr/bin/env", ["python3", script, "\(folder)/decode-input", "\(seconds)"],
+                                                                timeout: .seconds(600)))
+        guard python.status == 0 else { throw BenchError("python3 \(script) failed: \(python.stderr)") }
+        let lines = python.stdout.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
         guard lines.count == 2, lines.allSatisfy({ $0.count == 2 }) else { throw BenchError("python3 printed something unexpected: \(lines)") }
         return ((lines[0][0], lines[0][1]), (lines[1][0], lines[1][1]))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessRunner
 import RefundJobs
 import RefundKit
 import RefundSimulator
@@ -70,8 +71,12 @@ struct CurlBaseline {
         var options = SimulatorOptions()
         options.orders = orders
         options.latency = LatencySpec(fixedMilliseconds: RefreshBench.latency, jitterMilliseconds: 0)
-        let simulator = try await RunningSimulator.start(options)
-        defer { Task { await simulator.stop() } }
+        return try await scoped(try await RunningSimulator.start(options), stop: { await $0.stop() }) { simulator in
+            try await loop(simulator)
+        }
+    }
+
+    private func loop(_ simulator: RunningSimulator) async throws -> (seconds: Double, requests: Int, bodies: String) {
         let credentials = simulator.options.credentials
         let bodies = "\(folder)/bodies-\(orders)"
         try? FileManager.default.removeItem(atPath: bodies)
@@ -96,29 +101,12 @@ struct CurlBaseline {
         try script.write(toFile: scriptPath, atomically: false, encoding: .utf8)
         let before = simulator.requestCounts()
         let start = monotonicSeconds()
-        let status = try runProcess("/bin/bash", [scriptPath])
+        let loop = try await ProcessRunner.run(ProcessCommand("/bin/bash", [scriptPath], timeout: .seconds(1_800)))
         let elapsed = monotonicSeconds() - start
-        guard status == 0 else { throw BenchError("the curl loop failed (exit \(status)); the script is \(scriptPath)") }
+        guard loop.status == 0 else { throw BenchError("the curl loop failed (exit \(loop.status)): \(loop.stderr); the script is \(scriptPath)") }
         let after = simulator.requestCounts()
-        await simulator.stop()
         return (elapsed, after.kaleyra - before.kaleyra + after.payu - before.payu, bodies)
     }
 }
 
 func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-
-/// Runs a program to the end on this thread (posix_spawn + waitpid) and returns its exit status.
-func runProcess(_ path: String, _ arguments: [String], output: String? = nil) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    if let output { posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
-    let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw BenchError("cannot run \(path): \(String(cString: strerror(spawned)))") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status >> 8) & 0xFF
-}

@@ -4,6 +4,7 @@ import RefundSimulator
 import RefundStore
 import WatchlistModel
 import TestPostgres
+import ProcessRunner
 
 /// `team`: a team's watchlist of 100,000 orders in PostgreSQL (on a private server in a temporary
 /// folder) and in SQLite. The dashboard's start to its first screen and to the whole watchlist,
@@ -31,33 +32,34 @@ struct TeamBench {
         let large = try await BenchStore.file(orders: Self.orders, folder: folder)
         print(String(format: "team: %d orders in SQLite ready in %.1f s", Self.orders, monotonicSeconds() - started))
 
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        _ = try server.psql("CREATE DATABASE team")
-        // Filling it is not what is measured: commits without waiting for the disk. What is
-        // measured on it does not depend on that: the dashboards only read, and a change is timed
-        // from its commit. The pollers' databases commit as usual.
-        _ = try server.psql("ALTER DATABASE team SET synchronous_commit = off")
-        let url = server.url(database: "team")
-        let secrets = ["PGPASSWORD": server.password]
-        let team = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: secrets)
-        started = monotonicSeconds()
-        let counts = try await StoreCopy.copy(from: try await SQLiteStore.open(at: large), to: team)
-        print(String(format: "team: copied %d orders and %d history rows into PostgreSQL in %.1f s", counts.ordersCopied, counts.historyCopied,
-                     monotonicSeconds() - started))
+        return try await withPostgres { server in
+            try await server.psql("CREATE DATABASE team")
+            // Filling it is not what is measured: commits without waiting for the disk. What is
+            // measured on it does not depend on that: the dashboards only read, and a change is timed
+            // from its commit. The pollers' databases commit as usual.
+            try await server.psql("ALTER DATABASE team SET synchronous_commit = off")
+            let url = server.url(database: "team")
+            let secrets = ["PGPASSWORD": server.password]
+            let team = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: secrets)
+            return try await scoped(team, stop: { await $0.close() }) { team in
+                started = monotonicSeconds()
+                let counts = try await StoreCopy.copy(from: try await SQLiteStore.open(at: large), to: team)
+                print(String(format: "team: copied %d orders and %d history rows into PostgreSQL in %.1f s", counts.ordersCopied, counts.historyCopied,
+                             monotonicSeconds() - started))
 
-        results += try startup("SQLite, 1,000 orders", arguments: ["--db", small], orders: 1_000, environment: [:])
-        results += try startup("SQLite, 100,000 orders", arguments: ["--db", large], orders: Self.orders, environment: [:])
-        results += try startup("PostgreSQL, 100,000 orders", arguments: ["--db", url], orders: Self.orders, environment: secrets)
-        results += try await notifyToScreen(team, url: url, environment: secrets)
-        results += try await pollers(server)
-        await team.close()
-        return results
+                results += try await startup("SQLite, 1,000 orders", arguments: ["--db", small], orders: 1_000, environment: [:])
+                results += try await startup("SQLite, 100,000 orders", arguments: ["--db", large], orders: Self.orders, environment: [:])
+                results += try await startup("PostgreSQL, 100,000 orders", arguments: ["--db", url], orders: Self.orders, environment: secrets)
+                results += try await notifyToScreen(team, url: url, environment: secrets)
+                results += try await pollers(server)
+                return results
+            }
+        }
     }
 
     // MARK: - Start-up and memory
 
-    func startup(_ name: String, arguments: [String], orders: Int, environment extra: [String: String]) throws -> [Result] {
+    func startup(_ name: String, arguments: [String], orders: Int, environment extra: [String: String]) async throws -> [Result] {
         let bench = dashboards
         let config = try bench.configuration()
         let environment = bench.environment.merging(extra) { $1 }
@@ -65,14 +67,15 @@ struct TeamBench {
         var first = Samples(), whole = Samples()
         var memory: (resident: Double, peak: Double) = (.nan, .nan)
         for run in 0..<runs {
-            let process = try DashboardProcess(binary: binary, arguments: arguments + ["--config", config], environment: environment, watch: [header, loaded])
-            first.add(try process.waitFor(header))
-            whole.add(try process.waitFor(loaded, timeout: 60))
-            if run == runs - 1 {
-                sleep(1)
-                memory = process.memory()
+            try await DashboardProcess.with(binary: binary, arguments: arguments + ["--config", config], environment: environment, watch: [header, loaded]) { process in
+                first.add(try await process.waitFor(header))
+                whole.add(try await process.waitFor(loaded, timeout: 60))
+                if run == runs - 1 {
+                    try await Task.sleep(for: .seconds(1))
+                    memory = process.memory()
+                }
+                try await process.quit()
             }
-            process.quit()
         }
         return [
             Result(scenario: "team", measure: "\(name): start to first screen", median: first.milliseconds.median, spread: first.milliseconds.spread,
@@ -103,29 +106,30 @@ struct TeamBench {
         let letters = Array("ABCEFGHJKLMNPQSTUVWXYZ")
         let markers = (0..<notifies).map { n in String((0..<13).map { letters[(n + $0 % 2) % letters.count] }) }
         let ids = markers.map { "0" + $0 }
-        let process = try DashboardProcess(binary: binary, arguments: ["--db", url, "--config", config],
-                                           environment: bench.environment.merging(extra) { $1 }, watch: ["live · 1 poller"] + markers)
-        _ = try process.waitFor("live · 1 poller", timeout: 60)
         var latency = Samples()
         var early = 0
-        let now = Date()
-        for (n, (id, marker)) in zip(ids, markers).enumerated() {
-            guard let order = try await team.add([TrackedOrder(referenceID: id, addedAt: now)]).added.first, let orderID = order.id else {
-                throw BenchError("could not add \(id)")
+        try await DashboardProcess.with(binary: binary, arguments: ["--db", url, "--config", config],
+                                        environment: bench.environment.merging(extra) { $1 }, watch: ["live · 1 poller"] + markers) { process in
+            _ = try await process.waitFor("live · 1 poller", timeout: 60)
+            let now = Date()
+            for (n, (id, marker)) in zip(ids, markers).enumerated() {
+                guard let order = try await team.add([TrackedOrder(referenceID: id, addedAt: now)]).added.first, let orderID = order.id else {
+                    throw BenchError("could not add \(id)")
+                }
+                try await Task.sleep(for: .milliseconds(800))
+                // Drawn already (it should not be: an order never fetched sorts last): not timed, counted.
+                if process.hasDrawn(marker) {
+                    early += 1
+                    continue
+                }
+                _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rule: OverdueRule())
+                let committed = monotonicSeconds() - process.started
+                let drawn = try await process.waitFor(marker, timeout: 10)
+                latency.add(drawn - committed)
+                try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: false, lease: 60)
             }
-            try await Task.sleep(for: .milliseconds(800))
-            // Drawn already (it should not be: an order never fetched sorts last): not timed, counted.
-            if process.hasDrawn(marker) {
-                early += 1
-                continue
-            }
-            _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rule: OverdueRule())
-            let committed = monotonicSeconds() - process.started
-            let drawn = try process.waitFor(marker, timeout: 10)
-            latency.add(drawn - committed)
-            try await team.beat(poller: "bench", host: "bench", pid: Int(getpid()), cycleEnded: false, lease: 60)
+            try await process.quit()
         }
-        process.quit()
         try await team.retire(poller: "bench")
         _ = try await team.remove(referenceIDs: ids)
         return [Result(scenario: "team", measure: "a poller's write to the row on screen (NOTIFY)", median: latency.milliseconds.median,
@@ -158,76 +162,47 @@ struct TeamBench {
         options.latency = LatencySpec(fixedMilliseconds: 50, jitterMilliseconds: 0)
         options.rateLimits = RateLimitSpec(perSecond: [.kaleyra: Double(Self.accountLimit), .payu: Double(Self.accountLimit)])
         let simulator = try await RunningSimulator.start(options)
-        defer { Task { await simulator.stop() } }
-        let config = folder + "/team-poll.toml"
-        try simulator.demoConfigurationTOML()
-            .replacingOccurrences(of: "max_requests_per_second = \(Self.accountLimit)", with: "max_requests_per_second = \(Self.budgetPerPoller)")
-            .replacingOccurrences(of: "refresh_interval = 30", with: "refresh_interval = 3600")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let environment = ["HOME": folder, "XDG_STATE_HOME": folder + "/state", "XDG_CONFIG_HOME": folder + "/config",
-                           "PGPASSWORD": server.password, "PATH": "/usr/bin:/bin"]
-        var results: [Result] = []
-        var single: Double?
-        for count in [1, 2, 4] {
-            let database = "poll\(count)"
-            _ = try server.psql("CREATE DATABASE \(database)")
-            let url = server.url(database: database)
-            let ids = simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
-            guard try runWithInput(binary, ["track", "add", "-", "--db", url, "--config", config], input: ids, environment: environment) == 0 else {
-                throw BenchError("track add into \(database) failed")
+        return try await scoped(simulator, stop: { await $0.stop() }) { simulator in
+            let config = folder + "/team-poll.toml"
+            try simulator.demoConfigurationTOML()
+                .replacingOccurrences(of: "max_requests_per_second = \(Self.accountLimit)", with: "max_requests_per_second = \(Self.budgetPerPoller)")
+                .replacingOccurrences(of: "refresh_interval = 30", with: "refresh_interval = 3600")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let environment = ["HOME": folder, "XDG_STATE_HOME": folder + "/state", "XDG_CONFIG_HOME": folder + "/config",
+                               "PGPASSWORD": server.password, "PATH": "/usr/bin:/bin"]
+            var results: [Result] = []
+            var single: Double?
+            for count in [1, 2, 4] {
+                let database = "poll\(count)"
+                try await server.psql("CREATE DATABASE \(database)")
+                let url = server.url(database: database)
+                let ids = simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
+                let add = try await ProcessRunner.run(ProcessCommand(binary, ["track", "add", "-", "--db", url, "--config", config],
+                                                                     environment: .only(environment), input: .text(ids), timeout: .seconds(600)))
+                guard add.status == 0 else { throw BenchError("track add into \(database) failed: \(add.stderr)") }
+                let before = simulator.requestCounts()
+                let start = monotonicSeconds()
+                let poll = ProcessCommand(binary, ["poll", "--once", "--quiet", "--db", url, "--config", config], environment: .only(environment),
+                                          timeout: .seconds(1_800))
+                // Their exit statuses are not the measure: a poller the account's limit slowed may end 7.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<count { group.addTask { _ = try await ProcessRunner.run(poll) } }
+                    try await group.waitForAll()
+                }
+                let seconds = monotonicSeconds() - start
+                let after = simulator.requestCounts()
+                let lookups = after.kaleyra - before.kaleyra
+                let fetched = Int(try await server.psql("SELECT count(*) FROM order_state WHERE fetched_at IS NOT NULL", database: database)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+                let rate = Double(fetched) / seconds
+                if count == 1 { single = rate }
+                let scaling = single.map { String(format: "%.2f× one poller", rate / $0) } ?? "reference"
+                results.append(Result(scenario: "team", measure: "\(count) poller\(count == 1 ? "" : "s"), \(pollOrders) due orders, \(Self.budgetPerPoller)/s each",
+                                      median: String(format: "%.1f s", seconds), spread: String(format: "%.0f orders/s", rate),
+                                      target: "scales until the account's \(Self.accountLimit)/s binds",
+                                      verdict: "\(scaling); \(fetched) stored, \(lookups) lookups" + (lookups == pollOrders ? "" : " (some twice)")))
             }
-            let before = simulator.requestCounts()
-            let start = monotonicSeconds()
-            let processes = try (0..<count).map { _ in
-                try spawn(binary, ["poll", "--once", "--quiet", "--db", url, "--config", config], environment: environment)
-            }
-            for pid in processes {
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-            }
-            let seconds = monotonicSeconds() - start
-            let after = simulator.requestCounts()
-            let lookups = after.kaleyra - before.kaleyra
-            let fetched = Int(try server.psql("SELECT count(*) FROM order_state WHERE fetched_at IS NOT NULL", database: database)
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-            let rate = Double(fetched) / seconds
-            if count == 1 { single = rate }
-            let scaling = single.map { String(format: "%.2f× one poller", rate / $0) } ?? "reference"
-            results.append(Result(scenario: "team", measure: "\(count) poller\(count == 1 ? "" : "s"), \(pollOrders) due orders, \(Self.budgetPerPoller)/s each",
-                                  median: String(format: "%.1f s", seconds), spread: String(format: "%.0f orders/s", rate),
-                                  target: "scales until the account's \(Self.accountLimit)/s binds",
-                                  verdict: "\(scaling); \(fetched) stored, \(lookups) lookups" + (lookups == pollOrders ? "" : " (some twice)")))
+            return results
         }
-        return results
-    }
-
-    /// Starts `path arguments` with `stdin` (a file) as its input, its output thrown away.
-    private func spawn(_ path: String, _ arguments: [String], environment: [String: String], stdin: String = "/dev/null") throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard status == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(status)))") }
-        return pid
-    }
-
-    /// Runs `path arguments` with `input` on its stdin; its exit status.
-    private func runWithInput(_ path: String, _ arguments: [String], input: String, environment: [String: String]) throws -> Int32 {
-        let file = folder + "/input-\(UUID().uuidString)"
-        try input.write(toFile: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        var status: Int32 = 0
-        waitpid(try spawn(path, arguments, environment: environment, stdin: file), &status, 0)
-        return (status >> 8) & 0xFF
     }
 }

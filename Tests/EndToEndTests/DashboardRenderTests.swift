@@ -16,21 +16,23 @@ import TestSupport
     /// A watchlist of catalogue orders fetched from a simulator at its fixed start date.
     static func state(size: Size) async throws -> DashboardState {
         setlocale(LC_ALL, "C.UTF-8")
-        let harness = try await Harness.start()
         let fixed = Date(timeIntervalSince1970: 1_795_000_000)
-        let service = RefundService(configuration: harness.configuration, now: { fixed })
         let store = try await SQLiteStore.inMemory()
-        let added = try await store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
-        var details: [Int64: Detail] = [:]
-        for order in added {
-            let report = try await service.report(referenceID: order.referenceID)
-            _ = try await store.record(report, orderID: order.id!, rule: OverdueRule())
-            details[order.id!] = await Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
+        let details = try await withSimulator { harness in
+            let service = RefundService(configuration: harness.configuration, now: { fixed })
+            return try await scoped(service, stop: { await $0.shutdown() }) { service in
+                let added = try await store.add(orders.map { TrackedOrder(referenceID: $0, label: $0 == "ORD-20261009-2760" ? "escalated" : nil, addedAt: fixed) }).added
+                var details: [Int64: Detail] = [:]
+                for order in added {
+                    let report = try await service.report(referenceID: order.referenceID)
+                    _ = try await store.record(report, orderID: order.id!, rule: OverdueRule())
+                    details[order.id!] = await Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
+                }
+                let failed = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s.")
+                try await store.recordFailure(failed, at: fixed.addingTimeInterval(90), orderID: added[2].id!)
+                return details
+            }
         }
-        let failed = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s.")
-        try await store.recordFailure(failed, at: fixed.addingTimeInterval(90), orderID: added[2].id!)
-        await service.shutdown()
-        await harness.simulator.stop()
 
         let now = fixed.addingTimeInterval(120)
         var state = DashboardState(now: now, size: size, interval: 30)
@@ -42,19 +44,27 @@ import TestSupport
         return state
     }
 
-    func expectSnapshot(_ screen: Screen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    /// Compares `screen` with `Snapshots/NAME.txt` (its text) and, with `styles`, with
+    /// `Snapshots/NAME.styles.txt` (each cell's role, bold and reverse: `Screen.styledText`), so
+    /// that a cell drawn in the wrong role fails as a wrong word does.
+    func expectSnapshot(_ screen: Screen, _ name: String, styles: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try expectFile(screen.text + "\n", name + ".txt", sourceLocation: sourceLocation)
+        if styles { try expectFile(screen.styledText + "\n", name + ".styles.txt", sourceLocation: sourceLocation) }
+    }
+
+    func expectFile(_ actual: String, _ file: String, sourceLocation: SourceLocation) throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
-        let file = folder.appendingPathComponent(name + ".txt")
-        let actual = screen.text + "\n"
+        let path = folder.appendingPathComponent(file)
+        let actualPath = folder.appendingPathComponent(file.replacingOccurrences(of: ".txt", with: ".actual.txt"))
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try actual.write(to: file, atomically: true, encoding: .utf8)
+            try actual.write(to: path, atomically: true, encoding: .utf8)
             return
         }
-        let expected = try String(contentsOf: file, encoding: .utf8)
+        let expected = try String(contentsOf: path, encoding: .utf8)
         if actual != expected {
-            try? actual.write(to: folder.appendingPathComponent(name + ".actual.txt"), atomically: true, encoding: .utf8)
+            try? actual.write(to: actualPath, atomically: true, encoding: .utf8)
         }
-        #expect(actual == expected, "\(name) differs; the drawn screen is in Snapshots/\(name).actual.txt", sourceLocation: sourceLocation)
+        #expect(actual == expected, "\(file) differs; what was drawn is in Snapshots/\(actualPath.lastPathComponent)", sourceLocation: sourceLocation)
     }
 
     /// Opens the 2760 order, its transaction and its second refund.
@@ -76,11 +86,11 @@ import TestSupport
         for depth in 0...3 {
             var state = base
             drill(&state, depth: depth)
-            try await expectSnapshot(Dashboard.render(state), "\(names[depth])-\(width)x\(height)")
+            try expectSnapshot(Dashboard.render(state), "\(names[depth])-\(width)x\(height)", styles: true)
         }
         var help = base
         _ = Dashboard.update(&help, .key(.character("?")))
-        try await expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
+        try expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
     }
 
     @Test func aTerminalTooSmallSaysSo() async throws {
@@ -117,5 +127,24 @@ import TestSupport
         #expect(screen[0, overdueRow].style.role == .overdue)
         #expect(Theme.builtIn.look(.overdue) == RoleLook(.index(5), bold: true))
         #expect(screen[5, failingRow].style == Style(.selection, reverse: true))
+    }
+
+    /// The STATE cell of a row is drawn in the role of its refunds: pending while one is on its
+    /// way, good once all are done. (The styled snapshots hold every cell; this names the cells a
+    /// person reads the colour of.)
+    @Test func theStateCellIsDrawnInTheRoleOfTheRowsRefunds() async throws {
+        let screen = Dashboard.render(try await Self.state(size: Size(width: 120, height: 40)))
+        let lines = screen.lines
+        let header = try #require(lines.firstIndex { $0.contains("REFERENCE") && $0.contains("STATE") })
+        // The header is ASCII: its characters are its columns.
+        let column = try #require(lines[header].range(of: "STATE")).lowerBound.utf16Offset(in: lines[header])
+        func stateCell(_ referenceID: String) throws -> (text: String, style: Style) {
+            let row = try #require(lines.firstIndex { $0.contains(referenceID) }, "no row for \(referenceID)")
+            return ((column..<column + 6).map { screen[$0, row].text }.joined(), screen[column, row].style)
+        }
+        let done = try stateCell("ORD-20261103-5963")
+        #expect(done.text == "1 done" && done.style == Style(.good), "\(done)")
+        let queued = try stateCell("ORD-20261002-9464")
+        #expect(queued.text == "1 queu" && queued.style == Style(.pending), "\(queued)")
     }
 }

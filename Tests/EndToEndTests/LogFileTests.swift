@@ -16,18 +16,20 @@ import TestSupport
         let ids: [String]
     }
 
-    /// A simulator with `orders` orders and two watchlists holding all of them.
-    func setUp(orders: Int) async throws -> Setup {
-        let harness = try await Harness.start(orders: orders)
-        let config = try writeConfiguration(harness)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-log-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder + "/state", withIntermediateDirectories: true)
-        let ids = harness.simulator.catalogue.orders.map(\.referenceID)
-        for db in ["a", "b"] {
-            let add = try await CLIRunner.run(["track", "add", "-", "--db", "\(folder)/\(db).sqlite"], stdin: ids.joined(separator: "\n") + "\n")
-            #expect(add.status == 0, "\(add.stderr)")
+    /// A simulator with `orders` orders and two watchlists holding all of them, for `body`; the
+    /// simulator is stopped after it, awaited.
+    func withSetup(orders: Int, _ body: (Setup) async throws -> Void) async throws {
+        try await withSimulator(await Harness.start(orders: orders)) { harness in
+            let config = try writeConfiguration(harness)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-log-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: folder + "/state", withIntermediateDirectories: true)
+            let ids = harness.simulator.catalogue.orders.map(\.referenceID)
+            for db in ["a", "b"] {
+                let add = try await CLIRunner.run(["track", "add", "-", "--db", "\(folder)/\(db).sqlite"], stdin: ids.joined(separator: "\n") + "\n")
+                #expect(add.status == 0, "\(add.stderr)")
+            }
+            try await body(Setup(harness: harness, config: config, folder: folder, ids: ids))
         }
-        return Setup(harness: harness, config: config, folder: folder, ids: ids)
     }
 
     /// Two `track refresh` processes at once, each on its own watchlist, both logging to one file.
@@ -40,43 +42,43 @@ import TestSupport
 
     @Test func twoProcessesAppendEveryLineWhole() async throws {
         // 600 orders make about 1,000 requests a refresh: one log line each.
-        let setup = try await setUp(orders: 600)
-        defer { Task { await setup.harness.simulator.stop() } }
-        setup.harness.simulator.clearReceivedRequests()
-        let before = setup.harness.simulator.requestCounts()
-        try await refreshTwiceAtOnce(setup)
-        let after = setup.harness.simulator.requestCounts()
-        let requests = (after.kaleyra - before.kaleyra) + (after.payu - before.payu)
-        #expect(requests >= 2_000, "only \(requests) requests")
+        try await withSetup(orders: 600) { setup in
+            setup.harness.simulator.clearReceivedRequests()
+            let before = setup.harness.simulator.requestCounts()
+            try await refreshTwiceAtOnce(setup)
+            let after = setup.harness.simulator.requestCounts()
+            let requests = (after.kaleyra - before.kaleyra) + (after.payu - before.payu)
+            #expect(requests >= 2_000, "only \(requests) requests")
 
-        let log = try String(contentsOfFile: setup.folder + "/state/refundwatch/refundwatch.log", encoding: .utf8)
-        #expect(log.hasSuffix("\n"))
-        let lines = log.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        let broken = lines.filter { (try? Self.requestLine.wholeMatch(in: String($0))) == nil }
-        #expect(broken.isEmpty, "\(broken.count) lines are not whole, e.g. \(broken.prefix(2))")
-        #expect(lines.count == requests, "\(lines.count) lines for \(requests) requests")
-        #expect(!FileManager.default.fileExists(atPath: setup.folder + "/state/refundwatch/refundwatch.log.1"))
+            let log = try String(contentsOfFile: setup.folder + "/state/refundwatch/refundwatch.log", encoding: .utf8)
+            #expect(log.hasSuffix("\n"))
+            let lines = log.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            let broken = lines.filter { (try? Self.requestLine.wholeMatch(in: String($0))) == nil }
+            #expect(broken.isEmpty, "\(broken.count) lines are not whole, e.g. \(broken.prefix(2))")
+            #expect(lines.count == requests, "\(lines.count) lines for \(requests) requests")
+            #expect(!FileManager.default.fileExists(atPath: setup.folder + "/state/refundwatch/refundwatch.log.1"))
+        }
     }
 
     @Test func theLogIsRotatedAtItsLimitKeepingTwoOlderFiles() async throws {
-        let setup = try await setUp(orders: 300)
-        defer { Task { await setup.harness.simulator.stop() } }
-        let limit = 40_000
-        try await refreshTwiceAtOnce(setup, environment: ["REFUNDWATCH_LOG_MAX_BYTES": "\(limit)"])
-        let base = setup.folder + "/state/refundwatch/refundwatch.log"
-        var kept = 0
-        for suffix in ["", ".1", ".2"] {
-            let text = try String(contentsOfFile: base + suffix, encoding: .utf8)
-            let lines = text.split(separator: "\n")
-            kept += lines.count
-            #expect(text.hasSuffix("\n"))
-            #expect(lines.allSatisfy { (try? Self.requestLine.wholeMatch(in: String($0))) != nil }, "a broken line in refundwatch.log\(suffix)")
-            // A file passes the limit by at most the lines written while another process rotated.
-            #expect(text.utf8.count < limit + 4_096, "refundwatch.log\(suffix) is \(text.utf8.count) bytes")
+        try await withSetup(orders: 300) { setup in
+            let limit = 40_000
+            try await refreshTwiceAtOnce(setup, environment: ["REFUNDWATCH_LOG_MAX_BYTES": "\(limit)"])
+            let base = setup.folder + "/state/refundwatch/refundwatch.log"
+            var kept = 0
+            for suffix in ["", ".1", ".2"] {
+                let text = try String(contentsOfFile: base + suffix, encoding: .utf8)
+                let lines = text.split(separator: "\n")
+                kept += lines.count
+                #expect(text.hasSuffix("\n"))
+                #expect(lines.allSatisfy { (try? Self.requestLine.wholeMatch(in: String($0))) != nil }, "a broken line in refundwatch.log\(suffix)")
+                // A file passes the limit by at most the lines written while another process rotated.
+                #expect(text.utf8.count < limit + 4_096, "refundwatch.log\(suffix) is \(text.utf8.count) bytes")
+            }
+            #expect(kept > 100)
+            #expect(!FileManager.default.fileExists(atPath: base + ".3"))
+            let mode = try FileManager.default.attributesOfItem(atPath: base)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
         }
-        #expect(kept > 100)
-        #expect(!FileManager.default.fileExists(atPath: base + ".3"))
-        let mode = try FileManager.default.attributesOfItem(atPath: base)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
     }
 }

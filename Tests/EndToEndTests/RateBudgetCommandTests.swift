@@ -12,34 +12,34 @@ import TestSupport
     /// flight at that moment arrive within a few milliseconds).
     @Test(arguments: [18.0, 40.0])
     func fiveHundredDueOrdersWithinTheAccountsLimitAreAllStored(budget: Double) async throws {
-        let harness = try await Harness.start(orders: 500, rateLimits: try RateLimitSpec.parse("kaleyra=20/s"))
-        defer { Task { await harness.stop() } }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-budget-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let config = try writeConfiguration(harness, kaleyraBudget: budget)
-        let environment = secretEnvironment().merging(["XDG_STATE_HOME": folder + "/state"]) { $1 }
-        let common = ["--db", folder + "/watch.sqlite", "--config", config]
-        let ids = harness.simulator.catalogue.orders.map(\.referenceID)
-        let add = try await CLIRunner.run(["track", "add", "-"] + common, environment: environment, stdin: ids.joined(separator: "\n"))
-        #expect(add.status == 0, "\(add.stderr)")
+        try await withSimulator(await Harness.start(orders: 500, rateLimits: try RateLimitSpec.parse("kaleyra=20/s"))) { harness in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-budget-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let config = try writeConfiguration(harness, kaleyraBudget: budget)
+            let environment = secretEnvironment().merging(["XDG_STATE_HOME": folder + "/state"]) { $1 }
+            let common = ["--db", folder + "/watch.sqlite", "--config", config]
+            let ids = harness.simulator.catalogue.orders.map(\.referenceID)
+            let add = try await CLIRunner.run(["track", "add", "-"] + common, environment: environment, stdin: ids.joined(separator: "\n"))
+            #expect(add.status == 0, "\(add.stderr)")
 
-        let refresh = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: environment, timeout: 180)
-        #expect(refresh.status == 0, "\(refresh.stderr)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(refresh.stdout.utf8)) as? [String: Any])
-        #expect(summary["orders"] as? Int == 500)
-        #expect(summary["failed"] as? Int == 0, "every order is stored")
+            let refresh = try await CLIRunner.run(["track", "refresh", "--json"] + common, environment: environment, timeout: 180)
+            #expect(refresh.status == 0, "\(refresh.stderr)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(refresh.stdout.utf8)) as? [String: Any])
+            #expect(summary["orders"] as? Int == 500)
+            #expect(summary["failed"] as? Int == 0, "every order is stored")
 
-        let refused = harness.simulator.overBudgetRequests(.kaleyra)
-        if budget <= 20 {
-            #expect(refused.count == 0, "within the account's limit: never throttled")
-            return
+            let refused = harness.simulator.overBudgetRequests(.kaleyra)
+            if budget <= 20 {
+                #expect(refused.count == 0, "within the account's limit: never throttled")
+                return
+            }
+            #expect(!refused.isEmpty, "the budget of 40/s is over the account's 20/s: the account throttles")
+            if let first = refused.first {
+                let late = refused.filter { $0 - first > .milliseconds(250) }
+                #expect(late.count == 0, "\(refused.count) over-budget requests, some after the first 429 had been answered")
+            }
+            let log = (try? String(contentsOfFile: folder + "/state/refundwatch/refundwatch.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("Kaleyra asked us to slow down: every request to it waits 1 s"))
         }
-        #expect(!refused.isEmpty, "the budget of 40/s is over the account's 20/s: the account throttles")
-        if let first = refused.first {
-            let late = refused.filter { $0 - first > .milliseconds(250) }
-            #expect(late.count == 0, "\(refused.count) over-budget requests, some after the first 429 had been answered")
-        }
-        let log = (try? String(contentsOfFile: folder + "/state/refundwatch/refundwatch.log", encoding: .utf8)) ?? ""
-        #expect(log.contains("Kaleyra asked us to slow down: every request to it waits 1 s"))
     }
 }

@@ -5,42 +5,25 @@ import TestSupport
 
 /// `refundwatch simulate` as a person uses it: start it, read what it prints, use that.
 @Suite struct SimulateCommandTests {
-    /// Starts `simulate`, waits for its banner, and returns the process and what it printed.
-    private func startSimulate(_ arguments: [String]) throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = CLIRunner.executable
-        process.arguments = ["simulate"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var banner = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while !String(decoding: banner, as: UTF8.self).contains("Serving; Ctrl-C stops."), Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner.append(chunk)
-        }
-        return (process, String(decoding: banner, as: UTF8.self))
-    }
-
     @Test func printsWhatToTryAndAConfigurationThatWorks() async throws {
-        let (process, banner) = try startSimulate(["--port", "0", "--speed", "60"])
-        defer { process.terminate() }
-        #expect(banner.contains("Kaleyra base URL:      http://127.0.0.1:"))
-        #expect(banner.contains("/apilayer/partner/refunds/status"))
-        #expect(banner.contains("curl -s -H 'api-key: "))
-        for scenario in Scenario.allCases { #expect(banner.contains("  \(scenario.rawValue) "), "no ids for \(scenario)") }
+        try await CLIRunner.withProcess(["simulate", "--port", "0", "--speed", "60"]) { simulate in
+            try await simulate.waitForOutput(containing: "Serving; Ctrl-C stops.")
+            let banner = simulate.stdout
+            #expect(banner.contains("Kaleyra base URL:      http://127.0.0.1:"))
+            #expect(banner.contains("/apilayer/partner/refunds/status"))
+            #expect(banner.contains("curl -s -H 'api-key: "))
+            for scenario in Scenario.allCases { #expect(banner.contains("  \(scenario.rawValue) "), "no ids for \(scenario)") }
 
-        // The configuration it prints is the one `lookup --config` reads.
-        let start = try #require(banner.range(of: "refresh_interval = ")).lowerBound
-        let end = try #require(banner.range(of: "Serving; Ctrl-C stops.")).lowerBound
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-sim-\(UUID()).toml").path
-        try String(banner[start..<end]).write(toFile: path, atomically: true, encoding: .utf8)
-        let id = try #require(Catalogue(seed: 42).orders(in: .multipleRefunds).first?.referenceID)
-        let lookup = try await CLIRunner.run(["lookup", "--config", path, id])
-        #expect(lookup.status == 0, "stderr: \(lookup.stderr)")
-        #expect(lookup.stdout.hasPrefix("Order \(id)\n"))
+            // The configuration it prints is the one `lookup --config` reads.
+            let start = try #require(banner.range(of: "refresh_interval = ")).lowerBound
+            let end = try #require(banner.range(of: "Serving; Ctrl-C stops.")).lowerBound
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-sim-\(UUID()).toml").path
+            try String(banner[start..<end]).write(toFile: path, atomically: true, encoding: .utf8)
+            let id = try #require(Catalogue(seed: 42).orders(in: .multipleRefunds).first?.referenceID)
+            let lookup = try await CLIRunner.run(["lookup", "--config", path, id])
+            #expect(lookup.status == 0, "stderr: \(lookup.stderr)")
+            #expect(lookup.stdout.hasPrefix("Order \(id)\n"))
+        }
     }
 
     @Test func badOptionsAreRefusedWithTheSyntax() async throws {

@@ -78,16 +78,3 @@ final class Said: Sendable {
     func add(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
 }
-
-/// Waits until `condition` holds, for at most `seconds` of real time; records an issue naming
-/// `what` when it never does. Real time bounds only how long a broken test hangs: nothing is
-/// measured by it.
-func waitUntil(_ what: String, seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation,
-               _ condition: () async throws -> Bool) async rethrows {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    Issue.record("waited \(Int(seconds)) s for \(what), in vain", sourceLocation: sourceLocation)
-}

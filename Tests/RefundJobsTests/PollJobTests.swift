@@ -34,12 +34,12 @@ import WatchlistModel
         let job = fixture.job(interval: 30, poller: "test-poller")
         try await testGracefulShutdown { trigger in
             let run = Task { try await job.run() }
-            await waitUntil("the first cycle") { fixture.said.all.count == 1 }
+            try await waitUntil("the first cycle") { fixture.said.all.count == 1 }
             #expect(fixture.said.all[0].contains("3 new") && fixture.said.all[0].hasSuffix("next due in 30s"), "\(fixture.said.all)")
             #expect(try await fixture.store.pollers(seenWithin: 3_600).map(\.id) == ["test-poller"], "a running poller beats")
             // Thirty seconds on its clock later the orders are due again.
             await fixture.clock.advance(by: .seconds(30))
-            await waitUntil("the second cycle") { fixture.said.all.count == 2 }
+            try await waitUntil("the second cycle") { fixture.said.all.count == 2 }
             #expect(fixture.said.all[1].contains("fetched 3 of 3 orders"), "\(fixture.said.all)")
             trigger.triggerGracefulShutdown()
             let outcome = try await run.value
@@ -55,12 +55,12 @@ import WatchlistModel
         let job = fixture.job(interval: 600)
         try await testGracefulShutdown { trigger in
             let run = Task { try await job.run() }
-            await waitUntil("the first cycle") { fixture.said.all.count == 1 }
+            try await waitUntil("the first cycle") { fixture.said.all.count == 1 }
             _ = try await fixture.store.add([TrackedOrder(referenceID: fixture.untrackedMovingOrder(), addedAt: fixture.now())])
             // One second of its clock: it asks, finds an order waiting, and fetches it (not the
             // other two, due in ten minutes).
             await fixture.clock.advance(by: .seconds(1))
-            await waitUntil("a cycle for the order added") { fixture.said.all.count == 2 }
+            try await waitUntil("a cycle for the order added") { fixture.said.all.count == 2 }
             #expect(fixture.said.all[1].contains("fetched 1 of 3 orders"), "\(fixture.said.all)")
             trigger.triggerGracefulShutdown()
             _ = try await run.value
@@ -74,7 +74,7 @@ import WatchlistModel
         let job = fixture.job(interval: 30)
         let outcome = try await testGracefulShutdown { trigger in
             let run = Task { try await job.run() }
-            await waitUntil("a lookup in flight") { !fixture.harness.simulator.receivedRequests().isEmpty }
+            try await waitUntil("a lookup in flight") { !fixture.harness.simulator.receivedRequests().isEmpty }
             trigger.triggerGracefulShutdown()
             return try await run.value
         }
@@ -96,7 +96,7 @@ import WatchlistModel
         let fixture = try await JobsFixture.make(orders: 6, latency: LatencySpec(fixedMilliseconds: 5_000, jitterMilliseconds: 0), concurrency: 8)
         let job = fixture.job(interval: 30)
         let run = Task { try await job.run() }
-        await waitUntil("every lookup in flight") { fixture.harness.simulator.receivedRequests().count >= 6 }
+        try await waitUntil("every lookup in flight") { fixture.harness.simulator.receivedRequests().count >= 6 }
         run.cancel()
         _ = try? await run.value
         let rows = try await fixture.store.watchlist()

@@ -4,6 +4,7 @@ import RefundKit
 @testable import RefundStore
 import WatchlistModel
 import TestReports
+import TestSupport
 
 /// A dashboard reads the watchlist, then starts watching what other processes write: what was
 /// written between the two is told first (`watchChanges(after:)`). Without the mark, a file's
@@ -14,18 +15,18 @@ import TestReports
 
     @Test(arguments: StoreBackend.shared)
     func writesBetweenTheReadAndTheWatchAreToldFirst(_ backend: StoreBackend) async throws {
-        let (writer, reader, cleanup) = try await backend.makeTwo()
-        defer { cleanup() }
-        let id = try #require(try await writer.add([TrackedOrder(referenceID: "ORD-1", addedAt: t0)]).added.first?.id)
+        try await backend.withTwo { writer, reader in
+            let id = try #require(try await writer.add([TrackedOrder(referenceID: "ORD-1", addedAt: t0)]).added.first?.id)
 
-        // Read at a mark, then another process writes before the watch begins.
-        let mark = try await reader.externalChanges()
-        _ = try await reader.watchlist()
-        _ = try await writer.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule())
-        let heard = Heard()
-        let watcher = Task { try await reader.watchChanges(after: mark) { await heard.add($0) } }
-        let told = await heard.waitFor(seconds: 10) { !$0.isEmpty }
-        watcher.cancel()
-        #expect(told.first == .everything, "the write before the watch is read whole: \(told)")
+            // Read at a mark, then another process writes before the watch begins.
+            let mark = try await reader.externalChanges()
+            _ = try await reader.watchlist()
+            _ = try await writer.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule())
+            let heard = Heard()
+            let watcher = Task { try await reader.watchChanges(after: mark) { await heard.add($0) } }
+            defer { watcher.cancel() }
+            let told = try await waitFor("a change told", read: { await heard.changes }, until: { !$0.isEmpty })
+            #expect(told.first == .everything, "the write before the watch is read whole: \(told)")
+        }
     }
 }

@@ -95,42 +95,42 @@ import RefundKit
 /// A private PostgreSQL server: connecting, and each way connecting fails, said for a person.
 @Suite struct PostgresConnectionTests {
     @Test func connectsAndEachFailureNamesTheServerNotThePassword() async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let url = server.url()
-        let good = try PostgresLocation(url: url, environment: [:])
-        let version = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": server.password])
-        #expect(version.hasPrefix("1"), "server_version: \(version)")
+        try await withPostgres { server in
+            let url = server.url()
+            let good = try PostgresLocation(url: url, environment: [:])
+            let version = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": server.password])
+            #expect(version.hasPrefix("1"), "server_version: \(version)")
 
-        do {
-            _ = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": "wrong-TESTSECRET"])
-            Issue.record("a wrong password was accepted")
-        } catch {
-            #expect(error.kind == .authentication)
-            #expect(error.description == "database \(good.description): the server refused the password of user refundwatch. Set the right one in PGPASSWORD or ~/.pgpass (host:port:database:user:password, mode 0600).")
-            #expect(!error.description.contains("wrong-TESTSECRET") && !error.description.contains(server.password))
-        }
-        do {
-            _ = try await PostgresConnector.serverVersion(good, environment: ["HOME": "/nonexistent"])
-            Issue.record("no password was accepted")
-        } catch {
-            #expect(error.kind == .authentication)
-            #expect(error.description.contains("the server asks for a password and none is set"), "\(error)")
-        }
-        let missing = try PostgresLocation(url: server.url(database: "nowhere"), environment: [:])
-        do {
-            _ = try await PostgresConnector.serverVersion(missing, environment: ["PGPASSWORD": server.password])
-            Issue.record("a missing database was accepted")
-        } catch {
-            #expect(error.description.hasSuffix("the server has no database nowhere. Create it (createdb nowhere) or fix the URL's database name."), "\(error)")
-        }
-        server.stop()
-        do {
-            _ = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": server.password])
-            Issue.record("a stopped server answered")
-        } catch {
-            #expect(error.kind == .unreachable)
-            #expect(error.description.contains("Is the server running, with its socket in \(server.folder)?"), "\(error)")
+            do throws(StoreError) {
+                _ = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": "wrong-TESTSECRET"])
+                Issue.record("a wrong password was accepted")
+            } catch {
+                #expect(error.kind == .authentication)
+                #expect(error.description == "database \(good.description): the server refused the password of user refundwatch. Set the right one in PGPASSWORD or ~/.pgpass (host:port:database:user:password, mode 0600).")
+                #expect(!error.description.contains("wrong-TESTSECRET") && !error.description.contains(server.password))
+            }
+            do throws(StoreError) {
+                _ = try await PostgresConnector.serverVersion(good, environment: ["HOME": "/nonexistent"])
+                Issue.record("no password was accepted")
+            } catch {
+                #expect(error.kind == .authentication)
+                #expect(error.description.contains("the server asks for a password and none is set"), "\(error)")
+            }
+            let missing = try PostgresLocation(url: server.url(database: "nowhere"), environment: [:])
+            do throws(StoreError) {
+                _ = try await PostgresConnector.serverVersion(missing, environment: ["PGPASSWORD": server.password])
+                Issue.record("a missing database was accepted")
+            } catch {
+                #expect(error.description.hasSuffix("the server has no database nowhere. Create it (createdb nowhere) or fix the URL's database name."), "\(error)")
+            }
+            await server.stop()
+            do throws(StoreError) {
+                _ = try await PostgresConnector.serverVersion(good, environment: ["PGPASSWORD": server.password])
+                Issue.record("a stopped server answered")
+            } catch {
+                #expect(error.kind == .unreachable)
+                #expect(error.description.contains("Is the server running, with its socket in \(server.folder)?"), "\(error)")
+            }
         }
     }
 }
@@ -141,59 +141,59 @@ import RefundKit
     typealias B = ReportBuilder
 
     @Test func someoneElsesOrANewerDatabaseIsRefusedAndLeftUntouched() async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let environment = ["PGPASSWORD": server.password]
-        try server.psql("CREATE DATABASE other")
-        try server.psql("CREATE TABLE invoices (id int)", database: "other")
-        let other = try PostgresLocation(url: server.url(database: "other"), environment: [:])
-        do {
-            _ = try await PostgresStore.open(other, environment: environment)
-            Issue.record("someone else's database was opened")
-        } catch {
-            #expect(error.kind == .notRefundwatch)
-            #expect(error.description == "database \(other.description): this database is not one of refundwatch's (it holds other tables). It was left untouched. Create an empty database for refundwatch (createdb refundwatch) and name it in the URL.")
-        }
-        #expect(try server.psql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'", database: "other") == "invoices\n")
+        try await withPostgres { server in
+            let environment = ["PGPASSWORD": server.password]
+            try await server.psql("CREATE DATABASE other")
+            try await server.psql("CREATE TABLE invoices (id int)", database: "other")
+            let other = try PostgresLocation(url: server.url(database: "other"), environment: [:])
+            do throws(StoreError) {
+                _ = try await PostgresStore.open(other, environment: environment)
+                Issue.record("someone else's database was opened")
+            } catch {
+                #expect(error.kind == .notRefundwatch)
+                #expect(error.description == "database \(other.description): this database is not one of refundwatch's (it holds other tables). It was left untouched. Create an empty database for refundwatch (createdb refundwatch) and name it in the URL.")
+            }
+            #expect(try await server.psql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'", database: "other") == "invoices\n")
 
-        try server.psql("CREATE DATABASE watchlist")
-        let ours = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
-        let store = try await PostgresStore.open(ours, environment: environment)
-        _ = try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)])
-        await store.close()
-        let reopened = try await PostgresStore.open(ours, environment: environment)
-        #expect(try await reopened.count() == 1, "opening again keeps what is there")
-        await reopened.close()
-        try server.psql("UPDATE refundwatch_meta SET value = '99' WHERE key = 'schema_version'", database: "watchlist")
-        do {
-            _ = try await PostgresStore.open(ours, environment: environment)
-            Issue.record("a newer database was opened")
-        } catch {
-            #expect(error.kind == .newerSchema)
-            #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to 2). It was left untouched. Upgrade refundwatch."))
+            try await server.psql("CREATE DATABASE watchlist")
+            let ours = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
+            let store = try await PostgresStore.open(ours, environment: environment)
+            _ = try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)])
+            await store.close()
+            let reopened = try await PostgresStore.open(ours, environment: environment)
+            #expect(try await reopened.count() == 1, "opening again keeps what is there")
+            await reopened.close()
+            try await server.psql("UPDATE refundwatch_meta SET value = '99' WHERE key = 'schema_version'", database: "watchlist")
+            do throws(StoreError) {
+                _ = try await PostgresStore.open(ours, environment: environment)
+                Issue.record("a newer database was opened")
+            } catch {
+                #expect(error.kind == .newerSchema)
+                #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to 2). It was left untouched. Upgrade refundwatch."))
+            }
         }
     }
 
     @Test func twoProcessesRecordingOneOrderWriteItsHistoryOnce() async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let environment = ["PGPASSWORD": server.password]
-        try server.psql("CREATE DATABASE watchlist")
-        let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
-        let first = try await PostgresStore.open(place, environment: environment)
-        let second = try await PostgresStore.open(place, environment: environment)
-        let id = try #require(try await first.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)]).added.first?.id)
-        let report = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: B.created)
-        async let a = first.record(report, orderID: id, rule: OverdueRule())
-        async let b = second.record(report, orderID: id, rule: OverdueRule())
-        let outcomes = try await [a, b]
-        #expect(outcomes.filter { $0?.isFirstFetch == true }.count == 1, "one of them saw the other's report")
-        #expect(try await first.history(orderID: id).map(\.change) == OrderChange.between(nil, report))
-        // Each sees the other's writes as another process's, and not its own.
-        let seen = try await first.externalChanges()
-        _ = try await second.add([TrackedOrder(referenceID: "ORD-2", addedAt: B.created)])
-        #expect(try await first.externalChanges() != seen)
-        await first.close()
-        await second.close()
+        try await withPostgres { server in
+            let environment = ["PGPASSWORD": server.password]
+            try await server.psql("CREATE DATABASE watchlist")
+            let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
+            let first = try await PostgresStore.open(place, environment: environment)
+            let second = try await PostgresStore.open(place, environment: environment)
+            let id = try #require(try await first.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)]).added.first?.id)
+            let report = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: B.created)
+            async let a = first.record(report, orderID: id, rule: OverdueRule())
+            async let b = second.record(report, orderID: id, rule: OverdueRule())
+            let outcomes = try await [a, b]
+            #expect(outcomes.filter { $0?.isFirstFetch == true }.count == 1, "one of them saw the other's report")
+            #expect(try await first.history(orderID: id).map(\.change) == OrderChange.between(nil, report))
+            // Each sees the other's writes as another process's, and not its own.
+            let seen = try await first.externalChanges()
+            _ = try await second.add([TrackedOrder(referenceID: "ORD-2", addedAt: B.created)])
+            #expect(try await first.externalChanges() != seen)
+            await first.close()
+            await second.close()
+        }
     }
 }

@@ -331,21 +331,23 @@ struct ScratchFolder: ~Copyable {
         let scratch = try ScratchFolder()
         let path = scratch.file("ro.sqlite")
         _ = try await SQLiteStore.open(at: path).add([order("ORD-1")])
-        // root writes through file modes; the immutable attribute stops even root.
-        let protect = getuid() == 0 ? chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
-        defer { if getuid() == 0 { _ = chattr("-i", path) } }
-        if protect {
+        // root writes through file modes; the immutable attribute stops even root (taken off after, awaited).
+        let root = getuid() == 0
+        let protect = root ? await chattr("+i", path) : (try? FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)) != nil
+        try await scoped(path, stop: { if root { _ = await chattr("-i", $0) } }) { path in
+            guard protect else {
+                // No way to take write access away here: check what SQLite's read-only answer becomes.
+                let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
+                #expect(error.kind == .readOnly)
+                return
+            }
             try await expectRefused(path, kind: .readOnly, mentioning: ["read-only", "ls -l", "--db"])
-        } else {
-            // No way to take write access away here: check what SQLite's read-only answer becomes.
-            let error = StoreFile.storeError(DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), file: path)
-            #expect(error.kind == .readOnly)
         }
     }
 
     /// `chattr FLAG path`; false when the file system or the process's capabilities refuse it.
-    func chattr(_ flag: String, _ path: String) -> Bool {
-        ((try? Spawn.run("/usr/bin/chattr", [flag, path]))?.status ?? 1) == 0
+    func chattr(_ flag: String, _ path: String) async -> Bool {
+        ((try? await ProcessRunner.run(ProcessCommand("/usr/bin/chattr", [flag, path], timeout: .seconds(30))))?.status ?? 1) == 0
     }
 
     @Test func theDemoPathIsNeverTheRealOne() {

@@ -103,7 +103,7 @@ import TestSupport
     }
 
     func postgres(_ server: PostgresServer, database: String) async throws -> PostgresStore {
-        try server.psql("CREATE DATABASE \(database)")
+        try await server.psql("CREATE DATABASE \(database)")
         return try await PostgresStore.open(try PostgresLocation(url: server.url(database: database), environment: [:]),
                                             environment: ["PGPASSWORD": server.password])
     }
@@ -113,96 +113,96 @@ import TestSupport
         let source = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
         #expect(rows == 8 + 3 + 7, "A: 4 first seen and 4 changes; B: 3 first seen; D: 7 first seen")
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let team = try await postgres(server, database: "team")
-        let back = try await SQLiteStore.open(at: scratch.file("back.sqlite"))
+        try await withPostgres { server in
+            let team = try await postgres(server, database: "team")
+            let back = try await SQLiteStore.open(at: scratch.file("back.sqlite"))
 
-        // Two orders a page: three pages for five orders.
-        let there = try await StoreCopy.copy(from: source, to: team, pageSize: 2)
-        #expect(there == CopyCounts(ordersCopied: 5, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
-        let andBack = try await StoreCopy.copy(from: team, to: back)
-        #expect(andBack == there)
+            // Two orders a page: three pages for five orders.
+            let there = try await StoreCopy.copy(from: source, to: team, pageSize: 2)
+            #expect(there == CopyCounts(ordersCopied: 5, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
+            let andBack = try await StoreCopy.copy(from: team, to: back)
+            #expect(andBack == there)
 
-        let original = try await seen(source)
-        #expect(original.count == 5)
-        #expect(original.map(\.row.order.referenceID) == ["ORD-A", "ORD-B", "ORD-C", "ORD-D", "ORD-A"])
-        #expect(original[1].row.failures == 2 && original[1].row.failure != nil && original[2].row.attemptedAt == nil)
-        #expect(original[3].row.order.label == "vip: ₹ \"refund\"" && original[3].row.order.paymentConfigID == "cfg-7")
-        // Field for field: the watchlist, every report and every history row.
-        let returned = try await seen(back)
-        #expect(returned == original)
-        for (mine, theirs) in zip(original, returned) {
-            #expect(mine.row == theirs.row)
-            #expect(mine.report == theirs.report)
-            #expect(mine.history == theirs.history)
+            let original = try await seen(source)
+            #expect(original.count == 5)
+            #expect(original.map(\.row.order.referenceID) == ["ORD-A", "ORD-B", "ORD-C", "ORD-D", "ORD-A"])
+            #expect(original[1].row.failures == 2 && original[1].row.failure != nil && original[2].row.attemptedAt == nil)
+            #expect(original[3].row.order.label == "vip: ₹ \"refund\"" && original[3].row.order.paymentConfigID == "cfg-7")
+            // Field for field: the watchlist, every report and every history row.
+            let returned = try await seen(back)
+            #expect(returned == original)
+            for (mine, theirs) in zip(original, returned) {
+                #expect(mine.row == theirs.row)
+                #expect(mine.report == theirs.report)
+                #expect(mine.history == theirs.history)
+            }
+            #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
+
+            // Again, both ways: nothing more is written.
+            let nothing = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 5, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
+            #expect(try await StoreCopy.copy(from: source, to: team) == nothing)
+            #expect(try await StoreCopy.copy(from: team, to: back) == nothing)
+            #expect(try await StoreCopy.copy(from: back, to: team) == nothing)
+            #expect(try await seen(back) == original)
+            #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
+            #expect(try await server.psql("SELECT count(*) FROM history", database: "team") == "\(rows)\n")
+            #expect(try await server.psql("SELECT count(*) FROM tracked_order", database: "team") == "5\n")
+            await team.close()
         }
-        #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
-
-        // Again, both ways: nothing more is written.
-        let nothing = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 5, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
-        #expect(try await StoreCopy.copy(from: source, to: team) == nothing)
-        #expect(try await StoreCopy.copy(from: team, to: back) == nothing)
-        #expect(try await StoreCopy.copy(from: back, to: team) == nothing)
-        #expect(try await seen(back) == original)
-        #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
-        #expect(try server.psql("SELECT count(*) FROM history", database: "team") == "\(rows)\n")
-        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "5\n")
-        await team.close()
     }
 
     @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func aTargetKeepsItsLaterStateTakesTheSourcesLaterOneAndGainsTheHistoryItLacks(_ backend: StoreBackend) async throws {
         let source: any CopyableStore = try await SQLiteStore.inMemory()
-        let (made, cleanup) = try await backend.make()
-        defer { cleanup() }
-        let target = try #require(made as? any CopyableStore)
-        let rule = OverdueRule()
-        let queued = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: t0)
-        let done = B.order([B.transaction("t", refunds: [B.refund("r", status: .success, payu: B.record("r", status: .success, arn: "ARN-1"))])],
-                           fetchedAt: t0.addingTimeInterval(300))
+        try await backend.withStore { made in
+            let target = try #require(made as? any CopyableStore)
+            let rule = OverdueRule()
+            let queued = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: t0)
+            let done = B.order([B.transaction("t", refunds: [B.refund("r", status: .success, payu: B.record("r", status: .success, arn: "ARN-1"))])],
+                               fetchedAt: t0.addingTimeInterval(300))
 
-        let mine = try await source.add([TrackedOrder(referenceID: "ORD-OLD-HERE", addedAt: t0), TrackedOrder(referenceID: "ORD-NEW-HERE", addedAt: t0),
-                                         TrackedOrder(referenceID: "ORD-FAILED-SINCE", addedAt: t0)]).added.compactMap(\.id)
-        let theirs = try await target.add([TrackedOrder(referenceID: "ORD-OLD-HERE", label: "theirs", addedAt: t0 - 60),
-                                           TrackedOrder(referenceID: "ORD-NEW-HERE", label: "theirs", addedAt: t0 - 60),
-                                           TrackedOrder(referenceID: "ORD-FAILED-SINCE", label: "theirs", addedAt: t0 - 60)]).added.compactMap(\.id)
-        // ORD-OLD-HERE: the source saw it done after the target last saw it queued.
-        _ = try await source.record(queued, orderID: mine[0], rule: rule)
-        _ = try await source.record(done, orderID: mine[0], rule: rule)
-        _ = try await target.record(queued, orderID: theirs[0], rule: rule)
-        // ORD-NEW-HERE: the other way round.
-        _ = try await source.record(queued, orderID: mine[1], rule: rule)
-        _ = try await target.record(queued, orderID: theirs[1], rule: rule)
-        _ = try await target.record(done, orderID: theirs[1], rule: rule)
-        // ORD-FAILED-SINCE: both saw it done; the source's fetch failed after that.
-        _ = try await source.record(done, orderID: mine[2], rule: rule)
-        try await source.recordFailure(ReportedError(RefundWatchError.timeout(.payu, seconds: 8)), at: t0.addingTimeInterval(400), orderID: mine[2])
-        _ = try await target.record(done, orderID: theirs[2], rule: rule)
+            let mine = try await source.add([TrackedOrder(referenceID: "ORD-OLD-HERE", addedAt: t0), TrackedOrder(referenceID: "ORD-NEW-HERE", addedAt: t0),
+                                             TrackedOrder(referenceID: "ORD-FAILED-SINCE", addedAt: t0)]).added.compactMap(\.id)
+            let theirs = try await target.add([TrackedOrder(referenceID: "ORD-OLD-HERE", label: "theirs", addedAt: t0 - 60),
+                                               TrackedOrder(referenceID: "ORD-NEW-HERE", label: "theirs", addedAt: t0 - 60),
+                                               TrackedOrder(referenceID: "ORD-FAILED-SINCE", label: "theirs", addedAt: t0 - 60)]).added.compactMap(\.id)
+            // ORD-OLD-HERE: the source saw it done after the target last saw it queued.
+            _ = try await source.record(queued, orderID: mine[0], rule: rule)
+            _ = try await source.record(done, orderID: mine[0], rule: rule)
+            _ = try await target.record(queued, orderID: theirs[0], rule: rule)
+            // ORD-NEW-HERE: the other way round.
+            _ = try await source.record(queued, orderID: mine[1], rule: rule)
+            _ = try await target.record(queued, orderID: theirs[1], rule: rule)
+            _ = try await target.record(done, orderID: theirs[1], rule: rule)
+            // ORD-FAILED-SINCE: both saw it done; the source's fetch failed after that.
+            _ = try await source.record(done, orderID: mine[2], rule: rule)
+            try await source.recordFailure(ReportedError(RefundWatchError.timeout(.payu, seconds: 8)), at: t0.addingTimeInterval(400), orderID: mine[2])
+            _ = try await target.record(done, orderID: theirs[2], rule: rule)
 
-        let before = try await seen(target)
-        let sourceSeen = try await seen(source)
-        let counts = try await StoreCopy.copy(from: source, to: target)
-        // The first sightings are there already (4 rows queued, 5 done); ORD-OLD-HERE's change to
-        // done (status, PayU status, ARN) only the source has.
-        #expect(counts == CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 2, historyCopied: 3, historyAlreadyThere: 4 + 4 + 5))
-        let after = try await seen(target)
-        #expect(after.map(\.row.order) == before.map(\.row.order), "the target's own rows stay: its labels and times added")
-        // Updated: the source's state, whole.
-        for index in [0, 2] {
-            var expected = sourceSeen[index].row
-            expected.order = before[index].row.order
-            #expect(toTheMicrosecond([Seen(row: after[index].row, report: after[index].report, history: [])])
-                    == toTheMicrosecond([Seen(row: expected, report: sourceSeen[index].report, history: [])]))
+            let before = try await seen(target)
+            let sourceSeen = try await seen(source)
+            let counts = try await StoreCopy.copy(from: source, to: target)
+            // The first sightings are there already (4 rows queued, 5 done); ORD-OLD-HERE's change to
+            // done (status, PayU status, ARN) only the source has.
+            #expect(counts == CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 2, historyCopied: 3, historyAlreadyThere: 4 + 4 + 5))
+            let after = try await seen(target)
+            #expect(after.map(\.row.order) == before.map(\.row.order), "the target's own rows stay: its labels and times added")
+            // Updated: the source's state, whole.
+            for index in [0, 2] {
+                var expected = sourceSeen[index].row
+                expected.order = before[index].row.order
+                #expect(toTheMicrosecond([Seen(row: after[index].row, report: after[index].report, history: [])])
+                        == toTheMicrosecond([Seen(row: expected, report: sourceSeen[index].report, history: [])]))
+            }
+            #expect(after[0].report == sourceSeen[0].report && after[0].report?.transactions.first?.refunds.first?.payu?.bankARN == "ARN-1")
+            #expect(after[2].row.failures == 1 && after[2].row.failure?.error.service == .payu && after[2].row.summary != nil)
+            // Kept: the target's later state.
+            #expect(after[1].row == before[1].row && after[1].report == before[1].report && after[1].row.summary?.arnPresent == 1)
+            #expect(after[0].history.map(\.change) == sourceSeen[0].history.map(\.change), "the target's history gained the rows it lacked")
+            #expect(after[1].history == before[1].history, "nothing the target did not have")
+            #expect(try await StoreCopy.copy(from: source, to: target)
+                    == CopyCounts(ordersCopied: 0, ordersAlreadyThere: 3, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: 7 + 4 + 5))
         }
-        #expect(after[0].report == sourceSeen[0].report && after[0].report?.transactions.first?.refunds.first?.payu?.bankARN == "ARN-1")
-        #expect(after[2].row.failures == 1 && after[2].row.failure?.error.service == .payu && after[2].row.summary != nil)
-        // Kept: the target's later state.
-        #expect(after[1].row == before[1].row && after[1].report == before[1].report && after[1].row.summary?.arnPresent == 1)
-        #expect(after[0].history.map(\.change) == sourceSeen[0].history.map(\.change), "the target's history gained the rows it lacked")
-        #expect(after[1].history == before[1].history, "nothing the target did not have")
-        #expect(try await StoreCopy.copy(from: source, to: target)
-                == CopyCounts(ordersCopied: 0, ordersAlreadyThere: 3, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: 7 + 4 + 5))
     }
 
     @Test func aCopyStoppedPartWayIsFinishedByRunningItAgain() async throws {
@@ -233,32 +233,32 @@ import TestSupport
     /// A time PostgreSQL keeps to the microsecond is kept to the millisecond in a file: a copy into
     /// the file and back, or run again, still finds every row and state it wrote.
     @Test func timesFinerThanAFileKeepsAreFoundAgainToTheMillisecond() async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let team = try await postgres(server, database: "team")
-        let fine = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
-        let id = try #require(try await team.add([TrackedOrder(referenceID: "ORD-FINE", addedAt: fine)]).added.first?.id)
-        _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
-        try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
-        let scratch = try ScratchFolder()
-        let mine = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
+        try await withPostgres { server in
+            let team = try await postgres(server, database: "team")
+            let fine = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
+            let id = try #require(try await team.add([TrackedOrder(referenceID: "ORD-FINE", addedAt: fine)]).added.first?.id)
+            _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
+            try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
+            let scratch = try ScratchFolder()
+            let mine = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
 
-        let rows = try await team.history(orderID: id).count
-        #expect(rows == 3)
-        #expect(try await StoreCopy.copy(from: team, to: mine)
-                == CopyCounts(ordersCopied: 1, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
-        // Kept to the millisecond, rounded: .123456 is .123, and 60.123856 is 60.124.
-        func milliseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) } }
-        let row = try await #require(try mine.watchlist().first)
-        #expect(milliseconds(row.order.addedAt) == 1_795_000_000_123 && milliseconds(row.fetchedAt) == 1_795_000_000_123)
-        #expect(milliseconds(row.attemptedAt) == 1_795_000_060_124)
-        await #expect(milliseconds(try mine.history(orderID: 1).first?.seenAt) == 1_795_000_000_123)
-        let again = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
-        #expect(try await StoreCopy.copy(from: team, to: mine) == again)
-        #expect(try await StoreCopy.copy(from: mine, to: team) == again)
-        #expect(try await team.history(orderID: id).count == rows)
-        #expect(try await mine.history(orderID: 1).count == rows)
-        await team.close()
+            let rows = try await team.history(orderID: id).count
+            #expect(rows == 3)
+            #expect(try await StoreCopy.copy(from: team, to: mine)
+                    == CopyCounts(ordersCopied: 1, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows, historyAlreadyThere: 0))
+            // Kept to the millisecond, rounded: .123456 is .123, and 60.123856 is 60.124.
+            func milliseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) } }
+            let row = try await #require(try mine.watchlist().first)
+            #expect(milliseconds(row.order.addedAt) == 1_795_000_000_123 && milliseconds(row.fetchedAt) == 1_795_000_000_123)
+            #expect(milliseconds(row.attemptedAt) == 1_795_000_060_124)
+            await #expect(milliseconds(try mine.history(orderID: 1).first?.seenAt) == 1_795_000_000_123)
+            let again = CopyCounts(ordersCopied: 0, ordersAlreadyThere: 1, ordersUpdated: 0, historyCopied: 0, historyAlreadyThere: rows)
+            #expect(try await StoreCopy.copy(from: team, to: mine) == again)
+            #expect(try await StoreCopy.copy(from: mine, to: team) == again)
+            #expect(try await team.history(orderID: id).count == rows)
+            #expect(try await mine.history(orderID: 1).count == rows)
+            await team.close()
+        }
     }
 
     /// What a store holds is copied as it is stored: an error category or a history field this
@@ -267,36 +267,36 @@ import TestSupport
     /// truncate it to the one before).
     @Test(arguments: [StoreBackend.sqliteFile, .postgres])
     func whatASourceStoredIsCopiedAsStored(_ backend: StoreBackend) async throws {
-        let (made, cleanup) = try await backend.make()
-        defer { cleanup() }
-        let target = try #require(made as? any CopyableStore)
-        // The binary fraction just below 1_795_000_000.123456: PostgresNIO would write .123455.
-        let time = Date(timeIntervalSinceReferenceDate: Date(timeIntervalSince1970: 1_795_000_000.123_456).timeIntervalSinceReferenceDate.nextDown)
-        let copy = OrderCopy(
-            order: TrackedOrder(id: 41, referenceID: "ORD-RAW", phoneNumberID: "919000000002", label: "raw", addedAt: time),
-            state: OrderCopy.State(report: Data(#"{"not": "a report this version reads"}"#.utf8), summaryJSON: Data("{}".utf8), summary: nil,
-                                   fetchedAt: nil, changedAt: nil, attemptedAt: time, errorCategory: "quota_exceeded", errorService: "future-service",
-                                   errorMessage: "a message", failedAt: time, failures: 7),
-            history: [OrderCopy.HistoryRow(seenAt: time, transactionID: nil, refundID: "r", field: "future_field", oldValue: nil, newValue: "x"),
-                      OrderCopy.HistoryRow(seenAt: time, transactionID: nil, refundID: "r", field: "future_field", oldValue: nil, newValue: "x")])
-        #expect(try await target.absorb(copy) == AbsorbOutcome(order: .added, historyCopied: 2, historyAlreadyThere: 0))
-        #expect(try await target.absorb(copy) == AbsorbOutcome(order: .alreadyThere, historyCopied: 0, historyAlreadyThere: 2))
+        try await backend.withStore { made in
+            let target = try #require(made as? any CopyableStore)
+            // The binary fraction just below 1_795_000_000.123456: PostgresNIO would write .123455.
+            let time = Date(timeIntervalSinceReferenceDate: Date(timeIntervalSince1970: 1_795_000_000.123_456).timeIntervalSinceReferenceDate.nextDown)
+            let copy = OrderCopy(
+                order: TrackedOrder(id: 41, referenceID: "ORD-RAW", phoneNumberID: "919000000002", label: "raw", addedAt: time),
+                state: OrderCopy.State(report: Data(#"{"not": "a report this version reads"}"#.utf8), summaryJSON: Data("{}".utf8), summary: nil,
+                                       fetchedAt: nil, changedAt: nil, attemptedAt: time, errorCategory: "quota_exceeded", errorService: "future-service",
+                                       errorMessage: "a message", failedAt: time, failures: 7),
+                history: [OrderCopy.HistoryRow(seenAt: time, transactionID: nil, refundID: "r", field: "future_field", oldValue: nil, newValue: "x"),
+                          OrderCopy.HistoryRow(seenAt: time, transactionID: nil, refundID: "r", field: "future_field", oldValue: nil, newValue: "x")])
+            #expect(try await target.absorb(copy) == AbsorbOutcome(order: .added, historyCopied: 2, historyAlreadyThere: 0))
+            #expect(try await target.absorb(copy) == AbsorbOutcome(order: .alreadyThere, historyCopied: 0, historyAlreadyThere: 2))
 
-        let stored = try #require(try await target.copyOrders(afterID: 0, limit: 10).first)
-        let kept = backend == .postgres ? Date(timeIntervalSince1970: 1_795_000_000.123_456) : Date(timeIntervalSince1970: 1_795_000_000.123)
-        func microseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } }
-        #expect(microseconds(stored.order.addedAt) == microseconds(kept))
-        #expect(microseconds(stored.state?.attemptedAt) == microseconds(kept) && microseconds(stored.state?.failedAt) == microseconds(kept))
-        #expect(stored.history.map { microseconds($0.seenAt) } == [microseconds(kept), microseconds(kept)])
-        var expected = copy
-        expected.order.id = stored.order.id
-        expected.order.addedAt = stored.order.addedAt
-        expected.state?.attemptedAt = stored.state?.attemptedAt
-        expected.state?.failedAt = stored.state?.failedAt
-        for index in expected.history.indices { expected.history[index].seenAt = stored.history[index].seenAt }
-        #expect(stored == expected)
-        let row = try #require(try await target.watchlist().first)
-        #expect(row.failures == 7 && row.failure?.error.message == "a message" && row.summary == nil)
+            let stored = try #require(try await target.copyOrders(afterID: 0, limit: 10).first)
+            let kept = backend == .postgres ? Date(timeIntervalSince1970: 1_795_000_000.123_456) : Date(timeIntervalSince1970: 1_795_000_000.123)
+            func microseconds(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } }
+            #expect(microseconds(stored.order.addedAt) == microseconds(kept))
+            #expect(microseconds(stored.state?.attemptedAt) == microseconds(kept) && microseconds(stored.state?.failedAt) == microseconds(kept))
+            #expect(stored.history.map { microseconds($0.seenAt) } == [microseconds(kept), microseconds(kept)])
+            var expected = copy
+            expected.order.id = stored.order.id
+            expected.order.addedAt = stored.order.addedAt
+            expected.state?.attemptedAt = stored.state?.attemptedAt
+            expected.state?.failedAt = stored.state?.failedAt
+            for index in expected.history.indices { expected.history[index].seenAt = stored.history[index].seenAt }
+            #expect(stored == expected)
+            let row = try #require(try await target.watchlist().first)
+            #expect(row.failures == 7 && row.failure?.error.message == "a message" && row.summary == nil)
+        }
     }
 
     @Test func theSourceMustExist() async throws {
@@ -306,11 +306,11 @@ import TestSupport
         FileManager.default.createFile(atPath: scratch.file("empty.sqlite"), contents: Data())
         await #expect(throws: StoreError.self) { try await SQLiteStore.openExisting(at: scratch.file("empty.sqlite")) }
         #expect(try FileManager.default.attributesOfItem(atPath: scratch.file("empty.sqlite"))[.size] as? Int == 0, "left empty")
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        try server.psql("CREATE DATABASE empty")
-        let place = try PostgresLocation(url: server.url(database: "empty"), environment: [:])
-        await #expect(throws: StoreError.self) { try await PostgresStore.openExisting(place, environment: ["PGPASSWORD": server.password]) }
-        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: "empty") == "0\n", "left untouched")
+        try await withPostgres { server in
+            try await server.psql("CREATE DATABASE empty")
+            let place = try PostgresLocation(url: server.url(database: "empty"), environment: [:])
+            await #expect(throws: StoreError.self) { try await PostgresStore.openExisting(place, environment: ["PGPASSWORD": server.password]) }
+            #expect(try await server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: "empty") == "0\n", "left untouched")
+        }
     }
 }

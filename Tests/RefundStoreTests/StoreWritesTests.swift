@@ -67,8 +67,10 @@ import TestReports
     /// copied, as it was written, never relabelled as another field.
     @Test(arguments: StoreBackend.allCases)
     func aHistoryFieldThisVersionDoesNotKnowIsKeptAsItIs(_ backend: StoreBackend) async throws {
-        let (store, cleanup) = try await backend.make()
-        defer { cleanup() }
+        try await backend.withStore { store in try await keepsAnUnknownField(store) }
+    }
+
+    func keepsAnUnknownField(_ store: any WatchlistStore) async throws {
         let id = try #require(try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: t0)]).added.first?.id)
         let row = OrderCopy.HistoryRow(seenAt: t0, transactionID: "t1", refundID: "r1", field: "refund_reason", oldValue: nil, newValue: "duplicate")
         switch store {

@@ -1,12 +1,13 @@
 import Foundation
 
-/// Runs the built `refundwatch` binary the way a person or a script would.
-package struct CLIResult {
-    package var status: Int32
-    package var stdout: String
-    package var stderr: String
-}
+@_exported import ProcessRunner
 
+/// What a run of the binary printed and how it ended (`status` is the exit code).
+package typealias CLIResult = ProcessOutcome
+
+/// Runs the built `refundwatch` binary the way a person or a script would, through `ProcessRunner`:
+/// each run has a timeout, and one that outlives it fails with the command, what it had printed
+/// and how long it ran.
 package enum CLIRunner {
     /// The `refundwatch` executable beside the test bundle (SwiftPM builds it for EndToEndTests,
     /// which depends on the executable target), else in the package's `.build/debug`.
@@ -22,95 +23,39 @@ package enum CLIRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs the binary to the end. The waiting happens on a thread of its own, never on one of Swift
-    /// concurrency's few cooperative threads (the simulators these tests start answer on those) nor
-    /// on Dispatch's global queue (on two cores it runs two blocking items at a time, and the pipe
-    /// readers queued behind two waiting runs would never start).
-    package static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: Double = 60) async throws -> CLIResult {
-        try await withCheckedThrowingContinuation { continuation in
-            blockingThread {
-                continuation.resume(with: Result { try runBlocking(arguments, environment: extra, stdin: stdin, timeout: timeout) })
-            }
-        }
+    /// Runs the binary to its end, `stdin` its input (none: end of file at once).
+    package static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil,
+                            timeout: Double = 60) async throws -> CLIResult {
+        try await ProcessRunner.run(command(arguments, environment: extra, input: stdin.map { .text($0) } ?? .none, timeout: timeout))
     }
 
-    private static func runBlocking(_ arguments: [String], environment extra: [String: String], stdin: String?, timeout: Double) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment(extra)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            blockingThread {
-                input.fileHandleForWriting.write(Data(stdin.utf8))
-                try? input.fileHandleForWriting.close()
-            }
-        }
-        return try collect(process, out: out, err: err, arguments: arguments, timeout: timeout)
+    /// Starts the binary, runs `body` beside it (to feed its stdin slowly, signal it, wait for what
+    /// it writes), then stops it (SIGTERM, then SIGKILL) unless it has ended, and waits for its
+    /// end, whether `body` returned or threw. Its stdin stays open until `closeInput()`.
+    package static func withProcess<T>(_ arguments: [String], environment extra: [String: String] = [:], lifetime: Double = 600,
+                                       _ body: (RunningProcess) async throws -> T) async throws -> T {
+        try await ProcessRunner.withProcess(command(arguments, environment: extra, input: .open, timeout: lifetime), body)
     }
 
-    /// Starts the binary with a pipe on stdin and returns at once, for tests that feed it slowly
-    /// or kill it part way.
-    package static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (process: Process, stdin: FileHandle) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment(extra)
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return (process, input.fileHandleForWriting)
+    /// The binary with the test environment: the tester's own, with India's time zone, no
+    /// configuration of the tester's, scratch folders for configuration and logs, and `extra`.
+    package static func command(_ arguments: [String], environment extra: [String: String], input: ProcessInput, timeout: Double) -> ProcessCommand {
+        ProcessCommand(executable.path, arguments, environment: .inherited(changing: environment(extra)), input: input,
+                       timeout: .milliseconds(Int(timeout * 1_000)), redacted: TestSecrets.all)
     }
 
-    package static func environment(_ extra: [String: String]) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["TZ"] = "Asia/Kolkata"
-        environment["REFUNDWATCH_CONFIG"] = nil
-        environment["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-no-config-\(UUID())").path
-        // Logs go to a scratch folder, never the tester's own ~/.local/state.
-        environment["XDG_STATE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("rw-state-\(UUID())").path
-        for (key, value) in extra { environment[key] = value }
-        return environment
+    /// The variables set or removed for a run: `extra` last, so a test can override any of them.
+    package static func environment(_ extra: [String: String]) -> [String: String?] {
+        var changes: [String: String?] = [
+            "TZ": "Asia/Kolkata",
+            "REFUNDWATCH_CONFIG": nil,
+            "XDG_CONFIG_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("rw-no-config-\(UUID())").path,
+            // Logs go to a scratch folder, never the tester's own ~/.local/state.
+            "XDG_STATE_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("rw-state-\(UUID())").path,
+        ]
+        for (key, value) in extra { changes[key] = value }
+        return changes
     }
-
-    private static func collect(_ process: Process, out: Pipe, err: Pipe, arguments: [String], timeout: Double) throws -> CLIResult {
-        // Read both pipes while the process runs so a large output cannot block it.
-        let outData = LockedData()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            blockingThread {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
-            }
-        }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            throw CLIError.timedOut(arguments)
-        }
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData.get(), as: UTF8.self),
-                         stderr: String(decoding: errData.get(), as: UTF8.self))
-    }
-
-    package enum CLIError: Error { case timedOut([String]) }
-}
-
-final class LockedData: @unchecked Sendable {
-    private var data = Data()
-    private let lock = NSLock()
-    func set(_ value: Data) { lock.withLock { data = value } }
-    func get() -> Data { lock.withLock { data } }
 }
 
 /// A configuration file for `--config`, pointing at a harness's simulator.
@@ -157,23 +102,4 @@ package func writeConfiguration(_ harness: Harness, apiKey: String = TestSecrets
 /// The environment the files above name.
 package func secretEnvironment(apiKey: String = TestSecrets.apiKey) -> [String: String] {
     ["RW_TEST_KALEYRA_KEY": apiKey, "RW_TEST_PAYU_TOKEN": TestSecrets.bearerToken, "RW_TEST_PAYU_REFRESH": TestSecrets.refreshToken]
-}
-
-extension Process {
-    /// `waitUntilExit()` on a thread of its own: called on a Swift concurrency thread it spins that
-    /// thread's run loop and was seen never to return.
-    package func exited() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            blockingThread {
-                self.waitUntilExit()
-                continuation.resume()
-            }
-        }
-    }
-}
-
-/// Runs `body` on a new thread: for work that blocks (waiting for a process, reading a pipe).
-package func blockingThread(_ body: @escaping @Sendable () -> Void) {
-    let thread = Thread(block: body)
-    thread.start()
 }

@@ -1,6 +1,7 @@
 import Foundation
 import RefundKit
 import RefundSimulator
+import ProcessRunner
 
 /// Secrets used by every test that talks to a simulator. Distinct, greppable strings, so a test can
 /// prove none of them reached any output or error text.
@@ -106,6 +107,23 @@ package struct Harness {
             }
         }
     }
+}
+
+/// Starts a simulator harness (`start`, e.g. `Harness.start(orders: 120)`), runs `body` with it,
+/// then stops the simulator, awaited, whether `body` returned or threw.
+package func withSimulator<T>(_ start: @autoclosure () async throws -> Harness, _ body: (Harness) async throws -> T) async throws -> T {
+    try await scoped(try await start(), stop: { await $0.stop() }, body)
+}
+
+/// `withSimulator` with a harness of the default options.
+package func withSimulator<T>(_ body: (Harness) async throws -> T) async throws -> T {
+    try await withSimulator(try await Harness.start(), body)
+}
+
+/// Starts a bare simulator with `options`, runs `body` with it, then stops it, awaited, whether
+/// `body` returned or threw.
+package func withSimulator<T>(options: SimulatorOptions, _ body: (RunningSimulator) async throws -> T) async throws -> T {
+    try await scoped(try await RunningSimulator.start(options), stop: { await $0.stop() }, body)
 }
 
 /// A loopback port with nothing listening on it.
