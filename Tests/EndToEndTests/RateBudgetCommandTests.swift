@@ -40,6 +40,6 @@ import TestSupport
             #expect(late.count == 0, "\(refused.count) over-budget requests, some after the first 429 had been answered")
         }
         let log = (try? String(contentsOfFile: folder + "/state/refundwatch/refundwatch.log", encoding: .utf8)) ?? ""
-        #expect(log.contains("Kaleyra asked us to slow down: every request to it waits 1 s"))
+        #expect(log.contains("Kaleyra asked us to slow down: every request to it waits 1s"))
     }
 }
