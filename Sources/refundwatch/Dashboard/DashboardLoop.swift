@@ -57,11 +57,16 @@ final class DashboardLoop: @unchecked Sendable {
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
-                    let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
-                    defer { terminal.restore() }
-                    let clock = session.clock
-                    let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
-                    runner.run(until: { stop.isSet })
+                    // The terminal is given back before the command is told the loop ended: the
+                    // process exits soon after (at once with nothing to close), and an exit before
+                    // `restore` would leave the terminal on the dashboard's screen.
+                    do {
+                        let terminal = CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                        defer { terminal.restore() }
+                        let clock = session.clock
+                        let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
+                        runner.run(until: { stop.isSet })
+                    }
                     done.resume()
                 }
                 thread.name = "refundwatch-ui"
