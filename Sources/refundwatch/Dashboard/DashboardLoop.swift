@@ -33,13 +33,13 @@ final class DashboardLoop: @unchecked Sendable {
         self.theme = theme
         self.noColor = noColor
         state = DashboardState(now: session.clock(), wall: Date(), size: Size(width: 80, height: 24), interval: session.interval,
-                               rule: session.refresher.rule, themeName: theme.name, demo: session.demo)
-        let configuration = session.environment.service.configuration
-        state.mouse = configuration.mouse
+                               rule: session.rule, themeName: theme.name, demo: session.demo)
+        let settings = session.settings
+        state.mouse = settings.mouse
         state.readOnly = session.readOnly
         state.clockRate = session.demo ? DemoWatchlist.speed : 1
-        state.settledInterval = configuration.settledInterval
-        state.archiveAfter = configuration.archiveAfter
+        state.settledInterval = settings.settledInterval
+        state.archiveAfter = settings.archiveAfter
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
@@ -148,7 +148,12 @@ struct DashboardEffects: EffectPerformer {
         case .quit, .switchTheme, .copy:
             break
         case .lookup(let id, let referenceID):
-            let service = session.environment.service
+            // A read-only dashboard asks for no lookup (`Dashboard.update` drops it); without a
+            // service there is nothing to ask.
+            guard let service = session.environment?.service else {
+                post(.lookedUp(id, report: nil, error: Self.noService))
+                return
+            }
             Task.detached {
                 do throws(RefundWatchError) {
                     post(.lookedUp(id, report: try await service.report(referenceID: referenceID), error: nil))
@@ -178,7 +183,7 @@ struct DashboardEffects: EffectPerformer {
                 }
             }
         case .export(let orderIDs, let path):
-            let (rule, now) = (session.refresher.rule, session.clock())
+            let (rule, now) = (session.rule, session.clock())
             Task.detached {
                 do {
                     let file = try await ExportFile.load(store: store, orderIDs: orderIDs, rule: rule, now: now, format: ExportFormat(path: path))
@@ -232,8 +237,10 @@ struct DashboardEffects: EffectPerformer {
                 }
             }
         case .refresh(let orders):
-            let refresher = session.refresher
-            let service = session.environment.service
+            guard let refresher = session.refresher, let service = session.environment?.service else {
+                post(.refreshFailed(orders.compactMap(\.id), message: Self.noService.message))
+                return
+            }
             // While the refresh runs, the status line learns of pauses the APIs ask for (a pause
             // is exactly when no result arrives to carry the news).
             let watcher = Task.detached {
@@ -265,6 +272,12 @@ struct DashboardEffects: EffectPerformer {
             }
         }
     }
+}
+
+extension DashboardEffects {
+    /// What a fetch asked of a dashboard without a service (`--no-fetch`) comes back with.
+    static let noService = ReportedError(category: .configuration, service: nil,
+                                         message: "read-only (--no-fetch): nothing is fetched here; run refundwatch without --no-fetch, or refundwatch poll, to fetch")
 }
 
 /// Changes told by the store and not read yet, merged: a burst of NOTIFYs is read as one.

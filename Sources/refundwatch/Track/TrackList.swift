@@ -22,14 +22,15 @@ struct TrackList: AsyncParsableCommand {
     func run() async throws {
         let rows: [WatchedOrder]
         let now: Date
+        let policy: PollPolicy
         do {
+            policy = try source.settings().pollPolicy
             let store = try await source.openStore()
             rows = try await store.watchlist()
             now = try await source.clock(store)()
         } catch {
             throw report(error)
         }
-        let policy = source.pollPolicy()
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now, policy: policy)) + Data("\n".utf8))
         } else {
