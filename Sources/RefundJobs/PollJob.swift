@@ -82,7 +82,8 @@ public struct PollJob: Sendable {
                     if !once { try await poller.beat(store, cycleEnded: true) }
                     if cycle.fetched > 0 || once {
                         let line = cycle.line(rate: rate)
-                        logger.info("\(line)")
+                        // A quiet poller's log is where a failure, or PayU gone missing, is seen.
+                        logger.log(level: cycle.hadProblems ? .warning : .info, "\(line)")
                         say(line)
                     }
                     outcome.last = cycle.summary
