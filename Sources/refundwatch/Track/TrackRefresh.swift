@@ -79,7 +79,7 @@ struct TrackRefresh: AsyncParsableCommand {
                                      overdue: overdue)
         summary.plannedAt = plannedAt
         if let problems = summary.problemsLine {
-            // Cron mails stdout to nobody: the log is where a failure, or PayU gone missing, is seen later.
+            // A refresh run by cron is read later, if at all: the log keeps a failure, or PayU gone missing.
             Logger(label: "refundwatch.refresh").warning("\(problems)")
         }
         if json {
