@@ -242,13 +242,7 @@ public enum Dashboard {
 
 /// Numbers in the dashboard's words.
 public enum Format {
-    public static func interval(_ seconds: TimeInterval) -> String {
-        let s = Int(seconds)
-        if s < 60 { return "\(s)s" }
-        if s < 3_600 { return s % 60 == 0 ? "\(s / 60)m" : "\(s / 60)m \(s % 60)s" }
-        if s < 172_800 { return "\((s + 1_800) / 3_600)h" }
-        return "\((s + 43_200) / 86_400)d"
-    }
+    public static func interval(_ seconds: TimeInterval) -> String { DurationText.short(seconds) }
 
     /// 9812 as "9,812".
     public static func count(_ value: Int) -> String { groupedCount(value) }

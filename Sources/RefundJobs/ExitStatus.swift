@@ -15,6 +15,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case network = 8
     case database = 9
     case mixedFailures = 10
+    case partialFailure = 11
 
     public init(_ category: ErrorCategory) {
         switch category {
@@ -41,6 +42,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .network: "network trouble: timeout, connection refused, DNS"
         case .database: "database: the watchlist file cannot be opened, read or written"
         case .mixedFailures: "track refresh: fetches failed for different reasons (each is listed)"
+        case .partialFailure: "partly failed: WhatsApp's side was fetched, PayU's side of a transaction was not (the reason is shown)"
         }
     }
 

@@ -7,6 +7,8 @@ import WatchlistModel
 public struct PollCycle: Sendable {
     public var summary: RefreshSummary?
     public var fetched: Int { summary?.orders ?? 0 }
+    /// Some order failed, or was stored without PayU's side: the cycle's line is a warning.
+    public var hadProblems: Bool { summary?.problemsLine != nil }
     /// The plan after the cycle: what is due next, and when.
     public var after: PollPlan
     /// When the cycle ended, on the data's clock.
@@ -55,19 +57,19 @@ public struct PollCycle: Sendable {
         return min(interval, max(1, until))
     }
 
-    /// "fetched 4 of 9,816 orders in 1.2 s: 1 changed, 0 failed · next due in 18s"
+    /// "fetched 4 of 9,816 orders in 1.2 s: 1 changed, 0 failed · next due in 18s"; a failure and
+    /// an order stored without PayU's side are named with the first reason:
+    /// "…: 0 changed, 1 failed (first: ORD-1: …), 2 partly failed: PayU could not be asked (first: ORD-2: …)".
     public func line(rate: Double) -> String {
         var text: String
         if let summary, summary.orders > 0 {
             var parts = ["\(summary.changedOrders) changed"]
             if summary.firstFetched > 0 { parts.append("\(summary.firstFetched) new") }
-            parts.append("\(summary.failures.count) failed")
+            parts.append(summary.failedText)
+            if let partly = summary.partlyFailedText { parts.append(partly) }
             let interrupted = summary.interrupted
             if interrupted > 0 { parts.append("\(interrupted) cut short by the stop") }
             text = "fetched \(summary.orders) of \(summary.tracked) orders in \(String(format: "%.1f", summary.seconds)) s: \(parts.joined(separator: ", "))"
-            if let first = summary.failures.first {
-                text += " (first: \(first.referenceID): \(first.message))"
-            }
         } else if summary != nil {
             text = "the orders due were taken by other pollers"
         } else if after.polled + after.archived == 0 {

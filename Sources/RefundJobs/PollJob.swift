@@ -73,7 +73,8 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
                     if !once { try await poller.beat(store, cycleEnded: true) }
                     if cycle.fetched > 0 || once {
                         let line = cycle.line(rate: rate)
-                        logger.info("\(line)")
+                        // A quiet poller's log is where a failure, or PayU gone missing, is seen.
+                        logger.log(level: cycle.hadProblems ? .warning : .info, "\(line)")
                         say(line)
                     }
                     outcome.last = cycle.summary

@@ -67,6 +67,8 @@ public struct RefreshSummary: Sendable, Encodable {
     public var seconds: Double
     public var changes: [Change] = []
     public var failures: [Failure] = []
+    /// Orders fetched and stored without PayU's side.
+    public var partial: [PartialFailure] = []
     /// Cut short by a stop signal (`poll`): nothing written.
     public var interrupted = 0
 
@@ -82,6 +84,7 @@ public struct RefreshSummary: Sendable, Encodable {
             switch result.outcome {
             case .recorded(let recorded):
                 fetched += 1
+                if let missing = PartialFailure(referenceID: result.order.referenceID, report: recorded.report) { partial.append(missing) }
                 if recorded.isFirstFetch {
                     firstFetched += 1
                 } else if !recorded.changes.isEmpty {
@@ -100,11 +103,35 @@ public struct RefreshSummary: Sendable, Encodable {
         }
     }
 
-    /// nil when every fetch worked; the failures' common kind, or "mixed".
+    /// nil when every fetch worked; the failures' common kind, or "mixed"; when none failed but some
+    /// were stored without PayU's side, `partialFailure`.
     public var exitStatus: ExitStatus? {
         let kinds = Set(failures.map(\.status))
-        guard let first = kinds.first else { return nil }
+        guard let first = kinds.first else { return partial.isEmpty ? nil : .partialFailure }
         return kinds.count == 1 ? first : .mixedFailures
+    }
+
+    /// "1 failed (first: ORD-1: Kaleyra had a server error …)": the count, and the first reason.
+    public var failedText: String {
+        "\(failures.count) failed" + (failures.first.map { " (first: \($0.referenceID): \($0.message))" } ?? "")
+    }
+
+    /// "2 partly failed: PayU could not be asked", or nil when every order stored had both sides.
+    public var partlyFailedCount: String? {
+        guard !partial.isEmpty else { return nil }
+        return "\(partial.count) partly failed: \(Set(partial.map(\.service)).sorted().joined(separator: " and ")) could not be asked"
+    }
+
+    /// "2 partly failed: PayU could not be asked (first: ORD-1: PayU refused to renew …)", or nil.
+    public var partlyFailedText: String? {
+        guard let count = partlyFailedCount, let first = partial.first else { return nil }
+        return count + " (first: \(first.referenceID): \(first.message))"
+    }
+
+    /// One line for the log when something failed or partly failed, else nil.
+    public var problemsLine: String? {
+        guard !failures.isEmpty || !partial.isEmpty else { return nil }
+        return "refreshed \(orders) of \(plural(tracked, "order")): " + ([failedText] + [partlyFailedText].compactMap { $0 }).joined(separator: ", ")
     }
 
     static let shownLines = 40
@@ -118,6 +145,7 @@ public struct RefreshSummary: Sendable, Encodable {
         var parts = ["\(changedOrders) changed"]
         if firstFetched > 0 { parts.append("\(firstFetched) fetched for the first time") }
         parts += ["\(failures.count) failed", "\(overdue) overdue"]
+        if let partlyFailedCount { parts.append(partlyFailedCount) }
         let what = orders == tracked ? plural(orders, "order") : "\(orders) of \(plural(tracked, "order"))"
         var out = "Refreshed \(what) in \(String(format: "%.1f", seconds)) s: \(parts.joined(separator: ", ")).\n"
         if orders < tracked { out += "Not due: \(later).\n" }
@@ -137,6 +165,13 @@ public struct RefreshSummary: Sendable, Encodable {
                 out += "  \(failure.referenceID.terminalSafe)  \(failure.message.terminalSafe)\n"
             }
             if failures.count > Self.shownLines { out += "  … and \(failures.count - Self.shownLines) more (refundwatch track list shows each)\n" }
+        }
+        if !partial.isEmpty {
+            out += "\nPartly failed (WhatsApp's side is stored; PayU's could not be fetched, its earlier answer is kept where there was one):\n"
+            for missing in partial.prefix(Self.shownLines) {
+                out += "  \(missing.referenceID.terminalSafe)  \(missing.message.terminalSafe)\n"
+            }
+            if partial.count > Self.shownLines { out += "  … and \(partial.count - Self.shownLines) more (refundwatch track list shows each)\n" }
         }
         return out
     }
@@ -159,8 +194,8 @@ public struct RefreshSummary: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case tracked, notDue = "not_due", archived
-        case orders, fetched, firstFetched = "first_fetched", changedOrders = "changed_orders", failed, overdue
-        case seconds = "duration_seconds", changes, failures
+        case orders, fetched, firstFetched = "first_fetched", changedOrders = "changed_orders", failed, partlyFailed = "partly_failed", overdue
+        case seconds = "duration_seconds", changes, failures, partial
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,10 +208,12 @@ public struct RefreshSummary: Sendable, Encodable {
         try c.encode(firstFetched, forKey: .firstFetched)
         try c.encode(changedOrders, forKey: .changedOrders)
         try c.encode(failures.count, forKey: .failed)
+        try c.encode(partial.count, forKey: .partlyFailed)
         try c.encode(overdue, forKey: .overdue)
         try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
         try c.encode(changes, forKey: .changes)
         try c.encode(failures, forKey: .failures)
+        try c.encode(partial, forKey: .partial)
     }
 }
 

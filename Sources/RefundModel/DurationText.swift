@@ -23,12 +23,25 @@ public enum DurationText {
         return value * scale
     }
 
-    /// A duration the way refundwatch prints one: "45s", "18m", "5h", "3d", rounded to its unit.
+    /// A duration the way refundwatch prints one, in every place (lists, status lines, summaries,
+    /// error messages, the log): at most two units, the most significant first, the second left out
+    /// when it is zero. "500ms" (under a second), "45s", "1m 30s", "18m", "3h 12m", "2d 4h".
+    /// From a second up it is whole seconds, and the smaller of the two units is rounded to the
+    /// nearest (3h 12m 40s is "3h 13m"), so that 90 seconds read "1m 30s" wherever they are shown.
     public static func short(_ seconds: Double) -> String {
-        let s = max(0, seconds)
-        if s < 60 { return "\(Int(s.rounded(.up)))s" }
-        if s < 3600 { return "\(Int((s / 60).rounded()))m" }
-        if s < 86_400 * 2 { return "\(Int((s / 3600).rounded()))h" }
-        return "\(Int((s / 86_400).rounded()))d"
+        // Far beyond any duration refundwatch meets (30,000 years), and safe to turn into an Int.
+        let s = seconds.isNaN ? 0 : min(max(0, seconds), 1e12)
+        if s > 0, s < 0.9995 { return "\(max(1, Int((s * 1000).rounded())))ms" }
+        let whole = Int(s.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return pair(whole / 60, "m", whole % 60, "s") }
+        let minutes = Int((s / 60).rounded())
+        if minutes < 24 * 60 { return pair(minutes / 60, "h", minutes % 60, "m") }
+        let hours = Int((s / 3600).rounded())
+        return pair(hours / 24, "d", hours % 24, "h")
+    }
+
+    private static func pair(_ large: Int, _ largeUnit: String, _ small: Int, _ smallUnit: String) -> String {
+        small == 0 ? "\(large)\(largeUnit)" : "\(large)\(largeUnit) \(small)\(smallUnit)"
     }
 }

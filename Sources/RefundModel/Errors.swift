@@ -176,7 +176,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         case .payuUnknownTransaction(let payuID, let description):
             return "PayU has no refunds for payu_id \(payuID) (\(description)). The transaction may not be a PayU one, or not yet visible to PayU."
         case .rateLimited(let service, let retryAfter):
-            let wait = retryAfter.map { "try again in \(ErrorText.duration($0))" } ?? "wait a minute and try again"
+            let wait = retryAfter.map { "try again in \(DurationText.short($0))" } ?? "wait a minute and try again"
             return "\(service.rawValue) is rate limiting requests; \(wait)."
         case .server(let service, let status, let message):
             let said = message.map { ": \(ErrorText.clipped($0))" } ?? ""
@@ -192,7 +192,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
                 return "\(service.rawValue) answered HTTP \(status) with a body that is not the expected JSON (\(ErrorText.clipped(detail))). Try again; if it persists, report it."
             }
         case .timeout(let service, let seconds):
-            return "\(service.rawValue) did not answer within \(ErrorText.duration(seconds)). Check your network, or raise request_timeout in the configuration."
+            return "\(service.rawValue) did not answer within \(DurationText.short(seconds)). Check your network, or raise request_timeout in the configuration."
         case .connectionRefused(let service, let host):
             return "Could not connect to \(service.rawValue) at \(host): connection refused. Check the URL in your configuration and that the service is up."
         case .network(let service, let host, let detail):
@@ -221,12 +221,5 @@ package enum ErrorText {
     package static func clipped(_ text: String, limit: Int = 160) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
-    }
-
-    package static func duration(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-        if seconds < 90 { return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds) }
-        let minutes = Int((seconds / 60).rounded(.up))
-        return "\(minutes) min"
     }
 }

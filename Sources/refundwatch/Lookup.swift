@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RefundJobs
 import RefundKit
 import WatchlistModel
@@ -8,7 +9,12 @@ import RefundSimulator
 struct Lookup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look up one order: the payment, its transactions, and each refund with WhatsApp's and PayU's sides joined.",
-        discussion: ExitStatus.helpText
+        discussion: """
+        The order is printed even when PayU could not be asked for a transaction (its reason is shown \
+        in place of the bank details); the exit status is then 11, partly failed.
+
+        \(ExitStatus.helpText)
+        """
     )
 
     @Argument(help: "The order's reference id, as sent in the WhatsApp order_details message.")
@@ -48,11 +54,13 @@ struct Lookup: AsyncParsableCommand {
             } else {
                 printText(LookupText.render(order), terminator: "")
             }
-            // Exit status 0 says the order was found; say on stderr that part of it is missing.
-            let missing = order.transactions.filter { $0.payuError != nil }.count
-            if missing > 0 {
-                let what = missing == 1 ? "1 transaction" : "\(missing) transactions"
-                standardError("refundwatch: warning: PayU could not be asked for \(what); its bank details are missing (the reason is in the output).")
+            // The order was found, but PayU's side of it is missing: a partial failure, with an exit
+            // status of its own, so that a script can tell it from a whole answer.
+            if let missing = PartialFailure(referenceID: referenceID, report: order) {
+                let what = plural(missing.transactions, "transaction")
+                standardError("refundwatch: partly failed: \(missing.service) could not be asked for \(what); its bank details are missing (the reason is in the output).")
+                Logger(label: "refundwatch.lookup").warning("\(referenceID): partly failed: \(missing.service) could not be asked for \(what): \(missing.message)")
+                throw ExitStatus.partialFailure.exitCode
             }
         }
     }

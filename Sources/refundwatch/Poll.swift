@@ -33,7 +33,9 @@ struct Poll: AsyncParsableCommand {
         does not beat: dashboards go on fetching between its runs.
 
         Exit status: 0 when stopped by a signal. With --once, as 'track refresh': 0 when every fetch \
-        worked, else the failures' kind.
+        worked, else the failures' kind, or 11 when none failed but PayU's side of some order could \
+        not be fetched (the cycle's line and the log say which; a cycle with failures or partial \
+        failures is logged as a warning).
 
         \(ExitStatus.helpText)
         """

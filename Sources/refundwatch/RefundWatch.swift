@@ -23,6 +23,7 @@ struct RefundWatch: AsyncParsableCommand {
     /// usage errors (64) become 2, "bad input", like every other tool's usage error.
     static func main() async {
         LogFile.bootstrap()
+        TerminalLocale.useUTF8()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RefundJobs
 import RefundKit
 import WatchlistModel
@@ -18,4 +21,15 @@ func printText(_ text: String, terminator: String = "\n") {
 /// server or a file sent shows its control characters visibly.
 func standardError(_ line: String) {
     FileHandle.standardError.write(Data((line.terminalSafe + "\n").utf8))
+}
+
+/// `wcwidth`, which `DisplayWidth` measures with, knows the widths of non-ASCII characters only
+/// under a UTF-8 locale; a process starts in the "C" locale. refundwatch writes UTF-8 whatever the
+/// locale, so it takes the user's character type when that is UTF-8, else C.UTF-8 (always there
+/// with glibc). Only `LC_CTYPE`: numbers and dates keep their format.
+enum TerminalLocale {
+    static func useUTF8() {
+        setlocale(LC_CTYPE, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
+    }
 }

@@ -130,8 +130,8 @@ private func record(_ key: String, requestID: String? = nil, token: String? = ni
     }
 
     @Test func rateLimitedSaysHowLongToWait() {
-        #expect(RefundWatchError.rateLimited(.kaleyra, retryAfter: 120).message.contains("2 min"))
-        #expect(RefundWatchError.rateLimited(.payu, retryAfter: 30).message.contains("30 s"))
+        #expect(RefundWatchError.rateLimited(.kaleyra, retryAfter: 120).message.contains("try again in 2m."))
+        #expect(RefundWatchError.rateLimited(.payu, retryAfter: 30).message.contains("try again in 30s."))
         #expect(RefundWatchError.rateLimited(.kaleyra, retryAfter: nil).message.contains("wait a minute"))
         #expect(RefundWatchError.rateLimited(.kaleyra, retryAfter: 120).category == .rateLimited)
     }
@@ -158,7 +158,7 @@ private func record(_ key: String, requestID: String? = nil, token: String? = ni
     }
 
     @Test func networkAndServerCategories() {
-        #expect(RefundWatchError.timeout(.payu, seconds: 0.5).message.contains("500 ms"))
+        #expect(RefundWatchError.timeout(.payu, seconds: 0.5).message.contains("did not answer within 500ms."))
         #expect(RefundWatchError.timeout(.payu, seconds: 20).category == .network)
         #expect(RefundWatchError.server(.payu, status: 500, message: "PayU Internal Server Error").message.contains("HTTP 500"))
         #expect(RefundWatchError.orderNotFound(referenceID: "ORD-1").category == .notFound)

@@ -53,7 +53,7 @@ import TestSupport
         let elapsed = clock.now - started
         await harness.stop()
         #expect(error == .rateLimited(.kaleyra, retryAfter: 120))
-        #expect(error?.message.contains("2 min") == true)
+        #expect(error?.message.contains("try again in 2m.") == true)
         #expect(elapsed < .seconds(5))
     }
 

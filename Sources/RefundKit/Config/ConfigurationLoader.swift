@@ -20,7 +20,29 @@ public struct ConfigurationLoader: Sendable {
         return base + "/refundwatch/config.toml"
     }
 
+    /// Everything, for talking to the APIs: each secret is read here (from the file, or from the
+    /// environment variable its `_env` key names), and one that is missing is refused.
     public func load(explicit: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let (file, table) = try read(explicit: explicit)
+        var configuration = try build(table, file: file)
+        configuration.warnings += Self.warnings(file: file, table: table)
+        return configuration
+    }
+
+    /// Only what reading the watchlist needs (`WatchlistSettings`): `[kaleyra]` and `[payu]` are not
+    /// read, so no secret is needed, and a missing one is no error here.
+    public func loadSettings(explicit: String?) throws(ConfigurationError) -> WatchlistSettings {
+        let (file, table) = try read(explicit: explicit)
+        var settings = try ConfigurationBuilder(reader: reader(table, file: file)).settings(source: file)
+        settings.warnings += Self.warnings(file: file, table: table)
+        return settings
+    }
+
+    public func parse(_ text: String, file: String?) throws(ConfigurationError) -> RefundConfiguration {
+        try build(Self.table(text, file: file), file: file)
+    }
+
+    private func read(explicit: String?) throws(ConfigurationError) -> (file: String, table: TOMLTable) {
         let file = path(explicit: explicit)
         guard FileManager.default.fileExists(atPath: file) else {
             throw ConfigurationError(file: file, key: nil, problem: "no such file. Create it (README.md, \"Configuration\", shows every key), pass --config FILE, or try --demo to use the built-in simulator.")
@@ -31,21 +53,19 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(file: file, key: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription)).")
         }
-        let table = try Self.table(text, file: file)
-        var configuration = try build(table, file: file)
-        if let warning = Self.permissionWarning(file: file, inlineSecrets: Self.inlineSecrets(in: table)) {
-            configuration.warnings.append(warning)
-        }
-        return configuration
+        return (file, try Self.table(text, file: file))
     }
 
-    public func parse(_ text: String, file: String?) throws(ConfigurationError) -> RefundConfiguration {
-        try build(Self.table(text, file: file), file: file)
+    private static func warnings(file: String, table: TOMLTable) -> [String] {
+        permissionWarning(file: file, inlineSecrets: inlineSecrets(in: table)).map { [$0] } ?? []
+    }
+
+    private func reader(_ table: TOMLTable, file: String?) -> TableReader {
+        TableReader(table: table, prefix: "", file: file, environment: environment)
     }
 
     private func build(_ table: TOMLTable, file: String?) throws(ConfigurationError) -> RefundConfiguration {
-        let reader = TableReader(table: table, prefix: "", file: file, environment: environment)
-        return try ConfigurationBuilder(reader: reader).build(source: file)
+        try ConfigurationBuilder(reader: reader(table, file: file)).build(source: file)
     }
 
     private static func table(_ text: String, file: String?) throws(ConfigurationError) -> TOMLTable {
@@ -97,14 +117,38 @@ private extension String {
 private struct ConfigurationBuilder {
     let reader: TableReader
 
-    func build(source: String?) throws(ConfigurationError) -> RefundConfiguration {
-        let interval = try reader.duration("refresh_interval", range: 1...86_400) ?? 30
-        let settledInterval = try reader.duration("settled_interval", range: 60...(30 * 86_400)) ?? PollPolicy.defaultSettledInterval
-        let archiveAfter = try reader.duration("archive_after", range: 3600...(3650 * 86_400)) ?? PollPolicy.defaultArchiveAfter
-        if settledInterval < interval {
-            throw reader.error("settled_interval", "\(DurationText.short(settledInterval)) is shorter than refresh_interval (\(DurationText.short(interval))); settled orders are polled less often, not more")
+    /// The top-level keys: none of them is a secret.
+    func settings(source: String?) throws(ConfigurationError) -> WatchlistSettings {
+        var settings = WatchlistSettings()
+        settings.source = source
+        settings.refreshInterval = try reader.duration("refresh_interval", range: 1...86_400) ?? settings.refreshInterval
+        settings.settledInterval = try reader.duration("settled_interval", range: 60...(30 * 86_400)) ?? settings.settledInterval
+        settings.archiveAfter = try reader.duration("archive_after", range: 3600...(3650 * 86_400)) ?? settings.archiveAfter
+        if settings.settledInterval < settings.refreshInterval {
+            throw reader.error("settled_interval", "\(DurationText.short(settings.settledInterval)) is shorter than refresh_interval (\(DurationText.short(settings.refreshInterval))); settled orders are polled less often, not more")
         }
-        let overdueHours = try reader.number("arn_overdue_business_hours", range: 1...10_000) ?? OverdueRule.defaultBusinessHours
+        settings.arnOverdueBusinessHours = try reader.number("arn_overdue_business_hours", range: 1...10_000) ?? settings.arnOverdueBusinessHours
+        if let url = try reader.string("database_url") {
+            let lower = url.lowercased()
+            guard lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") else {
+                throw reader.error("database_url", "expected a PostgreSQL URL such as \"postgres://user@host:5432/refundwatch\" (a SQLite file is given with --db FILE)")
+            }
+            // user:password@ before the host: refused, as ps and anyone reading the file would see it.
+            let afterScheme = url[url.range(of: "://")!.upperBound...]
+            let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
+            let userHasPassword = authority.lastIndex(of: "@").map { authority[..<$0].contains(":") } ?? false
+            if userHasPassword || url.lowercased().contains("password=") {
+                throw reader.error("database_url", "holds a password; remove it and set PGPASSWORD (e.g. in the service's environment file) or use ~/.pgpass")
+            }
+            settings.databaseURL = url
+        }
+        settings.theme = try reader.string("theme")
+        settings.mouse = try reader.bool("mouse") ?? true
+        return settings
+    }
+
+    func build(source: String?) throws(ConfigurationError) -> RefundConfiguration {
+        let settings = try settings(source: source)
         let concurrency = try reader.integer("concurrency", range: 1...256) ?? 8
         let requestTimeout = try reader.number("request_timeout", range: 0.1...600) ?? 20
         let connectTimeout = try reader.number("connect_timeout", range: 0.1...120) ?? min(5, requestTimeout)
@@ -118,25 +162,13 @@ private struct ConfigurationBuilder {
             .kaleyra: try kaleyraTable.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.kaleyraDefault,
             .payu: try payuTable?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
         ]
-        var configuration = RefundConfiguration(source: source, refreshInterval: interval, arnOverdueBusinessHours: overdueHours, http: http, kaleyra: kaleyra, payu: payu)
-        configuration.settledInterval = settledInterval
-        configuration.archiveAfter = archiveAfter
-        if let url = try reader.string("database_url") {
-            let lower = url.lowercased()
-            guard lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") else {
-                throw reader.error("database_url", "expected a PostgreSQL URL such as \"postgres://user@host:5432/refundwatch\" (a SQLite file is given with --db FILE)")
-            }
-            // user:password@ before the host: refused, as ps and anyone reading the file would see it.
-            let afterScheme = url[url.range(of: "://")!.upperBound...]
-            let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
-            let userHasPassword = authority.lastIndex(of: "@").map { authority[..<$0].contains(":") } ?? false
-            if userHasPassword || url.lowercased().contains("password=") {
-                throw reader.error("database_url", "holds a password; remove it and set PGPASSWORD (e.g. in the service's environment file) or use ~/.pgpass")
-            }
-            configuration.databaseURL = url
-        }
-        configuration.theme = try reader.string("theme")
-        configuration.mouse = try reader.bool("mouse") ?? true
+        var configuration = RefundConfiguration(source: source, refreshInterval: settings.refreshInterval, arnOverdueBusinessHours: settings.arnOverdueBusinessHours,
+                                                http: http, kaleyra: kaleyra, payu: payu)
+        configuration.settledInterval = settings.settledInterval
+        configuration.archiveAfter = settings.archiveAfter
+        configuration.databaseURL = settings.databaseURL
+        configuration.theme = settings.theme
+        configuration.mouse = settings.mouse
         return configuration
     }
 

@@ -123,7 +123,7 @@ public final class HTTPTransport: Sendable {
                 if request.isThrottled(response) {
                     let asked = RetryAfter.seconds(response.header("retry-after")) ?? RetryAfter.regainAccess(response.header("x-business-use-case-usage"))
                     let pause = await gate?.throttled(retryAfter: asked) ?? asked ?? backoff(attempt: attempt)
-                    logger.warning("\(service.rawValue) asked us to slow down: every request to it waits \(ErrorText.duration(pause))")
+                    logger.warning("\(service.rawValue) asked us to slow down: every request to it waits \(DurationText.short(pause))")
                     if attempt >= settings.maxAttempts || !fits(pause, before: deadline) { return response }
                     // With a budget, the gate holds the retry (and every other request) back.
                     retryWait = gate == nil ? pause : 0

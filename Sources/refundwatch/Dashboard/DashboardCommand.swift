@@ -37,8 +37,8 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch {
             throw report(error)
         }
-        var flash: String? = session.environment.service.configuration.warnings.first.map { "warning: " + $0 }
-        let themeName = theme ?? session.environment.service.configuration.theme ?? "default"
+        var flash: String? = session.settings.warnings.first.map { "warning: " + $0 }
+        let themeName = theme ?? session.settings.theme ?? "default"
         let chosen: Theme
         switch ThemeFiles.load(themeName) {
         case .success(let loaded): chosen = loaded
@@ -58,17 +58,23 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 }
 
-/// What the dashboard runs against: the store, the service, the clock, and in demo mode the
-/// simulator (a fresh in-memory watchlist each time, its clock 60 times real time, an order
-/// failing now and then).
+/// What the dashboard runs against: the store, the configuration's settings, the clock, and the
+/// service with its refresher (in demo mode with the simulator: a fresh in-memory watchlist each
+/// time, its clock 60 times real time, an order failing now and then). A `--no-fetch` dashboard
+/// on a user's watchlist has no service: it fetches nothing, so it needs no API credential, and
+/// only the settings that are not secret are read (`WatchlistSettings`).
 struct DashboardSession: Sendable {
     let store: any WatchlistStore
-    let environment: ServiceEnvironment
-    let refresher: WatchlistRefresher
+    let settings: WatchlistSettings
+    /// nil for a `--no-fetch` dashboard on a user's watchlist.
+    let environment: ServiceEnvironment?
+    let refresher: WatchlistRefresher?
     let clock: @Sendable () -> Date
-    let interval: TimeInterval
     let demo: Bool
     var readOnly = false
+
+    var interval: TimeInterval { demo ? DemoWatchlist.interval : settings.refreshInterval }
+    var rule: OverdueRule { refresher?.rule ?? settings.overdueRule }
 
     static func start(source: StoreSource, readOnly: Bool = false) async throws -> DashboardSession {
         if source.demo {
@@ -81,9 +87,15 @@ struct DashboardSession: Sendable {
             let clock: @Sendable () -> Date = { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
             let environment = try await source.api.makeEnvironment(demoOptions: options, now: clock, demoAttempts: 1,
                                                                    demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
-            let refresher = WatchlistRefresher(store: store, service: environment.service, rule: environment.service.configuration.overdueRule, now: clock)
-            return DashboardSession(store: store, environment: environment, refresher: refresher, clock: clock, interval: DemoWatchlist.interval, demo: true,
-                                    readOnly: readOnly)
+            let configuration = environment.service.configuration
+            let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule, now: clock)
+            return DashboardSession(store: store, settings: configuration.watchlistSettings, environment: environment, refresher: refresher,
+                                    clock: clock, demo: true, readOnly: readOnly)
+        }
+        if readOnly {
+            let settings = try source.settings()
+            let store = try await source.openStore(verifyingEveryPage: false)
+            return DashboardSession(store: store, settings: settings, environment: nil, refresher: nil, clock: { Date() }, demo: false, readOnly: true)
         }
         // Reading a large file whole for damage runs beside the first load instead of before the
         // first frame (DashboardLoop waits for it before showing rows, so nothing is written first).
@@ -91,11 +103,11 @@ struct DashboardSession: Sendable {
         let environment = try await source.makeEnvironment(store: store)
         let configuration = environment.service.configuration
         let refresher = WatchlistRefresher(store: store, service: environment.service, rule: configuration.overdueRule)
-        return DashboardSession(store: store, environment: environment, refresher: refresher, clock: { Date() },
-                                interval: configuration.refreshInterval, demo: false, readOnly: readOnly)
+        return DashboardSession(store: store, settings: configuration.watchlistSettings, environment: environment, refresher: refresher,
+                                clock: { Date() }, demo: false, readOnly: readOnly)
     }
 
     func close() async {
-        await environment.close()
+        await environment?.close()
     }
 }

@@ -86,7 +86,12 @@ final class DashboardEffects: EffectPerformer, Sendable {
                 }
             }
         case .lookup(let id, let referenceID):
-            let service = session.environment.service
+            // A read-only dashboard asks for no lookup (`Dashboard.update` builds none); without a
+            // service there is nothing to ask.
+            guard let service = session.environment?.service else {
+                post(.lookedUp(id, report: nil, error: Self.noService))
+                return
+            }
             start {
                 do throws(RefundWatchError) {
                     post(.lookedUp(id, report: try await service.report(referenceID: referenceID), error: nil))
@@ -115,7 +120,7 @@ final class DashboardEffects: EffectPerformer, Sendable {
                 }
             }
         case .export(let orderIDs, let path):
-            let (rule, now) = (session.refresher.rule, session.clock())
+            let (rule, now) = (session.rule, session.clock())
             start {
                 do {
                     let file = try await ExportFile.load(store: store, orderIDs: orderIDs, rule: rule, now: now, format: ExportFormat(path: path))
@@ -149,7 +154,10 @@ final class DashboardEffects: EffectPerformer, Sendable {
                 }
             }
         case .refresh(let orders):
-            let refresher = session.refresher
+            guard let refresher = session.refresher else {
+                post(.refreshFailed(orders.compactMap(\.id), message: Self.noService.message))
+                return
+            }
             start {
                 do throws(StoreError) {
                     _ = try await refresher.refresh(orders) { result, _ in
@@ -186,7 +194,7 @@ final class DashboardEffects: EffectPerformer, Sendable {
         case .slowdowns:
             // A pause is exactly when no fetch result arrives to carry the news, so it is looked
             // at on its own.
-            let service = session.environment.service
+            guard let service = session.environment?.service else { return }
             var shown: [RateSlowdown] = []
             while !Task.isCancelled {
                 let now = await service.slowdowns()
@@ -272,4 +280,10 @@ final class PendingChanges: Sendable {
     func take() -> StoreChange? { change.withLock { change in defer { change = nil }; return change } }
 
     func finish() { signal.finish() }
+}
+
+extension DashboardEffects {
+    /// What a fetch asked of a dashboard without a service (`--no-fetch`) comes back with.
+    static let noService = ReportedError(category: .configuration, service: nil,
+                                         message: "read-only (--no-fetch): nothing is fetched here; run refundwatch without --no-fetch, or refundwatch poll, to fetch")
 }

@@ -33,13 +33,13 @@ final class DashboardLoop: @unchecked Sendable {
         self.theme = theme
         self.noColor = noColor
         state = DashboardState(now: session.clock(), wall: Date(), size: Size(width: 80, height: 24), interval: session.interval,
-                               rule: session.refresher.rule, themeName: theme.name, demo: session.demo)
-        let configuration = session.environment.service.configuration
-        state.mouse = configuration.mouse
+                               rule: session.rule, themeName: theme.name, demo: session.demo)
+        let settings = session.settings
+        state.mouse = settings.mouse
         state.readOnly = session.readOnly
         state.clockRate = session.demo ? DemoWatchlist.speed : 1
-        state.settledInterval = configuration.settledInterval
-        state.archiveAfter = configuration.archiveAfter
+        state.settledInterval = settings.settledInterval
+        state.archiveAfter = settings.archiveAfter
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
@@ -59,18 +59,18 @@ final class DashboardLoop: @unchecked Sendable {
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
-                    let terminal: CursesTerminal
+                    // The terminal is given back before the command is told the loop ended: the
+                    // process exits soon after (at once with nothing to close), and an exit before
+                    // `restore` would leave the terminal on the dashboard's screen.
                     do throws(CursesError) {
-                        terminal = try CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                        let terminal = try CursesTerminal(theme: theme, noColor: noColor, mouse: state.mouse)
+                        defer { terminal.restore() }
+                        let clock = session.clock
+                        let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
+                        runner.run(until: { stop.isSet })
                     } catch {
                         started.withLock { $0 = error }
-                        done.resume()
-                        return
                     }
-                    defer { terminal.restore() }
-                    let clock = session.clock
-                    let runner = DashboardRunner(state: state, terminal: terminal, performer: effects, clock: { (clock(), Date()) })
-                    runner.run(until: { stop.isSet })
                     done.resume()
                 }
                 thread.name = "refundwatch-ui"

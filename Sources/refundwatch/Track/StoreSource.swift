@@ -22,19 +22,27 @@ struct StoreSource: ParsableArguments {
         }
     }
 
-    /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
-    /// database is seeded with catalogue orders the first time.
     /// The watchlist named by `--db`, else `$REFUNDWATCH_DATABASE_URL`, else the configuration's
-    /// `database_url`, else the default SQLite file. The demo always uses its own.
+    /// `database_url`, else the default SQLite file (nil). The demo always uses its own.
     func chosenDatabase(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         if let db { return db }
         guard !demo else { return nil }
         if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
-        let loader = ConfigurationLoader(environment: environment)
-        guard FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return nil }
-        return try loader.load(explicit: api.config).databaseURL
+        return try settings(environment: environment).databaseURL
     }
 
+    /// What the commands that only read or edit the watchlist need from the configuration: no API
+    /// credential, so they work where the secrets are not set (`WatchlistSettings`). The defaults
+    /// when there is no configuration file, and in the demo.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WatchlistSettings {
+        guard !demo else { return WatchlistSettings() }
+        let loader = ConfigurationLoader(environment: environment)
+        guard FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return WatchlistSettings() }
+        return try loader.loadSettings(explicit: api.config)
+    }
+
+    /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
+    /// database is seeded with catalogue orders the first time.
     func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
         let db = try chosenDatabase()
         if let db, PostgresLocation.isURL(db) {
@@ -73,19 +81,4 @@ struct StoreSource: ParsableArguments {
         guard demo, let epoch = try await DemoWatchlist.epoch(of: store) else { return { Date() } }
         return { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
     }
-
-    /// The poll schedule: the configuration's intervals, or the defaults when there is no
-    /// configuration to read (list reads only the store).
-    func pollPolicy() -> PollPolicy {
-        guard !demo, let configuration = try? ConfigurationLoader().load(explicit: api.config) else { return PollPolicy() }
-        return configuration.pollPolicy
-    }
-
-    /// The overdue rule: the configuration's `arn_overdue_business_hours`, or the default when no
-    /// configuration is needed (list, history and export read only the store).
-    func overdueRule() -> OverdueRule {
-        guard !demo, let configuration = try? ConfigurationLoader().load(explicit: api.config) else { return OverdueRule() }
-        return configuration.overdueRule
-    }
 }
-

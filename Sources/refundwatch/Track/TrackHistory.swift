@@ -59,9 +59,10 @@ enum HistoryText {
             return out + "  No history yet: it has not been fetched. Run: refundwatch track refresh\n"
         }
         let subjects = entries.map { $0.change.subject.terminalSafe }
-        let width = subjects.map(\.count).max() ?? 0
+        // In terminal columns, as `track list` measures (an id from outside may hold wide characters).
+        let width = subjects.map(TextTable.width).max() ?? 0
         for (entry, subject) in zip(entries, subjects) {
-            out += "  \(block.time(entry.seenAt))  \(subject.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.change.words.terminalSafe)\n"
+            out += "  \(block.time(entry.seenAt))  \(TextTable.padded(subject, to: width))  \(entry.change.words.terminalSafe)\n"
         }
         return out
     }

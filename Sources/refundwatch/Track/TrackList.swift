@@ -22,14 +22,15 @@ struct TrackList: AsyncParsableCommand {
     func run() async throws {
         let rows: [WatchedOrder]
         let now: Date
+        let policy: PollPolicy
         do {
+            policy = try source.settings().pollPolicy
             let store = try await source.openStore()
             rows = try await store.watchlist()
             now = try await source.clock(store)()
         } catch {
             throw report(error)
         }
-        let policy = source.pollPolicy()
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now, policy: policy)) + Data("\n".utf8))
         } else {
@@ -44,6 +45,8 @@ struct WatchlistTotals: Encodable {
     var refundsPending = 0
     var overdue = 0
     var failing = 0
+    /// Orders whose stored fetch lacks PayU's side of a transaction (PayU could not be asked).
+    var partlyFailing = 0
     var neverFetched = 0
 
     init(_ rows: [WatchedOrder], now: Date) {
@@ -52,18 +55,20 @@ struct WatchlistTotals: Encodable {
             refundsPending += row.summary?.pendingRefunds ?? 0
             overdue += row.summary?.overdueCount(at: now) ?? 0
             if row.failure != nil { failing += 1 }
+            if (row.summary?.payuErrors ?? 0) > 0 { partlyFailing += 1 }
             if row.fetchedAt == nil { neverFetched += 1 }
         }
     }
 
     var line: String {
         var parts = [plural(orders, "order"), "\(refundsPending) refunds pending", "\(overdue) overdue", "\(failing) failing"]
+        if partlyFailing > 0 { parts.append("\(partlyFailing) partly failing (PayU could not be asked)") }
         if neverFetched > 0 { parts.append("\(neverFetched) never fetched (run: refundwatch track refresh)") }
         return parts.joined(separator: " · ")
     }
 
     enum CodingKeys: String, CodingKey {
-        case orders, refundsPending = "refunds_pending", overdue, failing, neverFetched = "never_fetched"
+        case orders, refundsPending = "refunds_pending", overdue, failing, partlyFailing = "partly_failing", neverFetched = "never_fetched"
     }
 }
 
@@ -96,6 +101,10 @@ enum WatchlistText {
             var notes: [String] = []
             if let failure = row.failure {
                 notes.append("  ↳ last fetch failed \(Age.text(since: failure.at, now: now)): \(failure.error.message)")
+            }
+            if let payuErrors = summary?.payuErrors, payuErrors > 0 {
+                notes.append("  ↳ partly failed: PayU could not be asked for \(plural(payuErrors, "transaction")) in the fetch shown; "
+                             + "its bank details may be out of date (refundwatch lookup \(row.order.referenceID) shows why)")
             }
             table.add([
                 row.order.referenceID,
@@ -150,7 +159,7 @@ struct WatchlistListing: Encodable {
         enum CodingKeys: String, CodingKey {
             case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
             case addedAt = "added_at", fetchedAt = "fetched_at", ageSeconds = "age_seconds", paymentStatus = "payment_status"
-            case amount, transactions, refunds, arn, overdue, stale, lastError = "last_error"
+            case amount, transactions, refunds, arn, overdue, stale, lastError = "last_error", partial
             case settledAt = "settled_at", archived, nextDueAt = "next_due_at"
         }
 
@@ -172,6 +181,13 @@ struct WatchlistListing: Encodable {
             try c.encode(summary?.overdueCount(at: now), forKey: .overdue)
             try c.encode(order.isStale, forKey: .stale)
             try c.encode(order.failure.map(FailureJSON.init), forKey: .lastError)
+            // The stored summary counts the transactions PayU could not be asked for; the reasons
+            // are in the stored report, which a list does not read.
+            if let payuErrors = summary?.payuErrors, payuErrors > 0 {
+                try c.encode(PartialJSON(service: Service.payu.rawValue, transactions: payuErrors), forKey: .partial)
+            } else {
+                try c.encodeNil(forKey: .partial)
+            }
             try c.encode(summary?.settledAt.map(Timestamp.known), forKey: .settledAt)
             try c.encode(due == .archived, forKey: .archived)
             if case .at(let date) = due { try c.encode(Timestamp.known(max(date, order.order.addedAt)), forKey: .nextDueAt) }
@@ -200,6 +216,12 @@ struct WatchlistListing: Encodable {
         try c.encode(totals, forKey: .totals)
         try c.encode(orders, forKey: .orders)
     }
+}
+
+/// An order whose stored fetch lacks PayU's side: `{"service": "PayU", "transactions": 1}`.
+struct PartialJSON: Encodable {
+    var service: String
+    var transactions: Int
 }
 
 struct FailureJSON: Encodable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RefundJobs
 import RefundKit
 import WatchlistModel
@@ -15,8 +16,10 @@ struct TrackRefresh: AsyncParsableCommand {
         settled), every settled_interval (6h) once it waits for nothing more, and not at all once \
         settled longer than archive_after (14d); a failed fetch backs off 1, 2, 4 ... intervals. \
         An order whose fetch fails keeps its last good report; the failure is stored and shown by \
-        'track list'. Exit status: 0 when every fetch worked; otherwise the status of the failures' \
-        kind (5 authentication, 7 server, 8 network, ...), or 10 when they failed for different reasons.
+        'track list'. An order whose WhatsApp side was fetched but PayU's side of a transaction was not \
+        (PayU refused its token, say) is stored, and counted as partly failed. Exit status: 0 when every \
+        fetch worked; otherwise the status of the failures' kind (5 authentication, 7 server, 8 network, \
+        ...), or 10 when they failed for different reasons; 11 when none failed but some partly failed.
         """
     )
 
@@ -75,6 +78,10 @@ struct TrackRefresh: AsyncParsableCommand {
         var summary = RefreshSummary(results: results, tracked: tracked, plan: all ? nil : plan, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                      overdue: overdue)
         summary.plannedAt = plannedAt
+        if let problems = summary.problemsLine {
+            // A refresh run by cron is read later, if at all: the log keeps a failure, or PayU gone missing.
+            Logger(label: "refundwatch.refresh").warning("\(problems)")
+        }
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(summary) + Data("\n".utf8))
         } else {

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The part of `config.toml` that reading and showing the watchlist needs: where the watchlist is,
+/// how often orders are polled, when a refund is overdue, how the dashboard looks. None of it is a
+/// secret, and none of it comes from `[kaleyra]` or `[payu]`.
+///
+/// `track list`, `track history`, `export`, `track add`, `track remove` and a `--no-fetch`
+/// dashboard read only these, so they work where the API credentials are not set: a team's
+/// support staff read the shared watchlist with the team's file and no API key. The secrets are
+/// read (and a missing one refused) only when an API client is made (`ConfigurationLoader.load`).
+public struct WatchlistSettings: Sendable, Hashable {
+    /// Where it was read from, for messages; nil for the defaults.
+    public var source: String?
+    /// `refresh_interval`: how often an order that can still change soon is fetched (30 s).
+    public var refreshInterval: Double = 30
+    /// `settled_interval`: how often an order that waits for nothing more is fetched (6 h).
+    public var settledInterval: Double = PollPolicy.defaultSettledInterval
+    /// `archive_after`: an order settled this long is no longer polled (14 days).
+    public var archiveAfter: Double = PollPolicy.defaultArchiveAfter
+    /// `arn_overdue_business_hours`: a refund with no ARN after this many business hours is overdue.
+    public var arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours
+    /// `database_url`: the team's PostgreSQL database; nil for the SQLite file of one person.
+    public var databaseURL: String?
+    /// `theme`: the dashboard's theme by name; nil for the default.
+    public var theme: String?
+    /// `mouse`: whether the dashboard takes clicks and the wheel.
+    public var mouse = true
+    /// What a person should fix about the file although it works (see `RefundConfiguration.warnings`).
+    public var warnings: [String] = []
+
+    /// The defaults, for when there is no configuration file.
+    public init() {}
+
+    public var overdueRule: OverdueRule { OverdueRule(businessHours: arnOverdueBusinessHours) }
+
+    public var pollPolicy: PollPolicy { PollPolicy(interval: refreshInterval, settledInterval: settledInterval, archiveAfter: archiveAfter) }
+}
+
+extension RefundConfiguration {
+    /// This configuration's settings that need no secret.
+    public var watchlistSettings: WatchlistSettings {
+        var settings = WatchlistSettings()
+        settings.source = source
+        settings.refreshInterval = refreshInterval
+        settings.settledInterval = settledInterval
+        settings.archiveAfter = archiveAfter
+        settings.arnOverdueBusinessHours = arnOverdueBusinessHours
+        settings.databaseURL = databaseURL
+        settings.theme = theme
+        settings.mouse = mouse
+        settings.warnings = warnings
+        return settings
+    }
+}
