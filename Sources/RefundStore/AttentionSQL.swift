@@ -70,7 +70,8 @@ enum AttentionSQL {
                COALESCE(sum(\(pendingStages)), 0) AS pending,
                COALESCE(sum((SELECT count(*) FROM json_each('[' || replace(s.arn_deadlines, ' ', ',') || ']') WHERE value < :now)), 0) AS overdue,
                COALESCE(sum(CASE WHEN \(fetchFailed) THEN 1 ELSE 0 END), 0) AS failing,
-               COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0) AS never_fetched
+               COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0) AS never_fetched,
+               COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0) AS partly_failing
         FROM tracked_order t LEFT JOIN order_state s INDEXED BY order_state_attention ON s.order_id = t.id
         """
     static let postgresTotals = """
@@ -78,7 +79,8 @@ enum AttentionSQL {
                COALESCE(sum(\(pendingStages)), 0)::bigint AS pending,
                COALESCE(sum((SELECT count(*) FROM unnest(string_to_array(NULLIF(s.arn_deadlines, ''), ' ')) AS d WHERE d::float8 < $1)), 0)::bigint AS overdue,
                COALESCE(sum(CASE WHEN \(fetchFailed) THEN 1 ELSE 0 END), 0)::bigint AS failing,
-               COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0)::bigint AS never_fetched
+               COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0)::bigint AS never_fetched,
+               COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0)::bigint AS partly_failing
         FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id
         """
 }

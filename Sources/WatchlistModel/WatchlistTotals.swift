@@ -13,13 +13,16 @@ public struct WatchlistTotals: Sendable, Hashable, Encodable {
     public var failing = 0
     /// Orders never fetched successfully.
     public var neverFetched = 0
+    /// Orders whose last good fetch lacks PayU's side of a transaction (PayU could not be asked).
+    public var partlyFailing = 0
 
-    public init(orders: Int = 0, pending: Int = 0, overdue: Int = 0, failing: Int = 0, neverFetched: Int = 0) {
+    public init(orders: Int = 0, pending: Int = 0, overdue: Int = 0, failing: Int = 0, neverFetched: Int = 0, partlyFailing: Int = 0) {
         self.orders = orders
         self.pending = pending
         self.overdue = overdue
         self.failing = failing
         self.neverFetched = neverFetched
+        self.partlyFailing = partlyFailing
     }
 
     /// The counts of `rows` at `now` (the data's clock).
@@ -36,9 +39,10 @@ public struct WatchlistTotals: Sendable, Hashable, Encodable {
         overdue += sign * (row.summary?.overdueCount(at: now) ?? 0)
         if row.failure != nil { failing += sign }
         if row.fetchedAt == nil { neverFetched += sign }
+        if (row.summary?.payuErrors ?? 0) > 0 { partlyFailing += sign }
     }
 
     enum CodingKeys: String, CodingKey {
-        case orders, pending = "refunds_pending", overdue, failing, neverFetched = "never_fetched"
+        case orders, pending = "refunds_pending", overdue, failing, neverFetched = "never_fetched", partlyFailing = "partly_failing"
     }
 }

@@ -38,7 +38,11 @@ import WatchlistModel
                 for f in 0..<fetches {
                     let refunds = (0..<Int.random(in: 0...3, using: &random)).map { Self.refund("r\(n)-\($0)", &random) }
                     let status: PaymentStatus = Int.random(in: 0..<10, using: &random) == 0 ? .pending : .captured
-                    let report = B.order([B.transaction("t\(n)", refunds: refunds)], status: status, fetchedAt: B.created.addingTimeInterval(Double(n * 60 + f)))
+                    var report = B.order([B.transaction("t\(n)", refunds: refunds)], status: status, fetchedAt: B.created.addingTimeInterval(Double(n * 60 + f)))
+                    if Int.random(in: 0..<8, using: &random) == 0 {
+                        // PayU could not be asked: the order is partly failing.
+                        report.transactions[0].payuError = ReportedError(category: .server, service: .payu, message: "PayU answered 503")
+                    }
                     _ = try await store.record(report, orderID: id, rule: OverdueRule())
                 }
                 if Int.random(in: 0..<6, using: &random) == 0 {
@@ -59,7 +63,7 @@ import WatchlistModel
                 #expect(page.rows == expected, "the rows themselves, seed \(seed)")
                 let totals = WatchlistTotals(rows, now: now)
                 #expect(page.totals == totals, "orders, pending, overdue, failing, never fetched; seed \(seed), now \(now)")
-                #expect(totals.neverFetched > 0 && totals.failing > 0, "the seed covers those counts, seed \(seed)")
+                #expect(totals.neverFetched > 0 && totals.failing > 0 && totals.partlyFailing > 0, "the seed covers those counts, seed \(seed)")
                 #expect(totals.overdue > 0 || now == B.created, "some refunds overdue by then: the test covers that rank, seed \(seed)")
             }
             #expect(try await store.firstPage(limit: 1_000, now: B.created).rows.count == 160)

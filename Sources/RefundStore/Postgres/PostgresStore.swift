@@ -241,7 +241,8 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
                 let r = row.makeRandomAccess()
                 page.totals = WatchlistTotals(orders: Int(try r["orders"].decode(Int64.self)), pending: Int(try r["pending"].decode(Int64.self)),
                                               overdue: Int(try r["overdue"].decode(Int64.self)), failing: Int(try r["failing"].decode(Int64.self)),
-                                              neverFetched: Int(try r["never_fetched"].decode(Int64.self)))
+                                              neverFetched: Int(try r["never_fetched"].decode(Int64.self)),
+                                              partlyFailing: Int(try r["partly_failing"].decode(Int64.self)))
             }
             return page
         }

@@ -294,7 +294,7 @@ public final class SQLiteStore: WatchlistStore, Sendable {
             let totals = try Row.fetchOne(db, sql: AttentionSQL.sqliteTotals, arguments: ["now": now.timeIntervalSince1970])
             return WatchlistPage(rows: rows, totals: WatchlistTotals(orders: totals?["orders"] ?? 0, pending: totals?["pending"] ?? 0,
                                                                      overdue: totals?["overdue"] ?? 0, failing: totals?["failing"] ?? 0,
-                                                                     neverFetched: totals?["never_fetched"] ?? 0))
+                                                                     neverFetched: totals?["never_fetched"] ?? 0, partlyFailing: totals?["partly_failing"] ?? 0))
         }
     }
 

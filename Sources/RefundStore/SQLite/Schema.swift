@@ -30,6 +30,9 @@ enum Schema {
         migrator.registerMigration("v5: the dashboard's first screen") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6: partly failing orders counted from the index") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -171,6 +174,15 @@ enum Schema {
     /// own: the ranking reads these few columns for every order, and in the table they sit behind
     /// each order's report (a few kilobytes, in overflow pages), so that reading them there reads
     /// the whole file (100,000 orders: 600 MB); the index is a few megabytes.
+    /// `payu_errors` joins the first screen's index, so that its counts (`WatchlistTotals`) include
+    /// the orders stored without PayU's side without reading each report's pages.
+    static let v6 = """
+        DROP INDEX "order_state_attention";
+        CREATE INDEX "order_state_attention" ON "order_state"(
+            "order_id", "payment_status", "stage_failed", "stage_pending", "stage_queued", "stage_in_progress", "stage_no_arn_yet",
+            "arn_deadlines", "error_message", "failed_at", "changed_at", "payu_errors");
+        """
+
     static let v5 = """
         CREATE INDEX "order_state_attention" ON "order_state"(
             "order_id", "payment_status", "stage_failed", "stage_pending", "stage_queued", "stage_in_progress", "stage_no_arn_yet",

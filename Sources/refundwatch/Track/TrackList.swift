@@ -39,36 +39,13 @@ struct TrackList: AsyncParsableCommand {
     }
 }
 
-/// The totals a watchlist header shows.
-struct WatchlistTotals: Encodable {
-    var orders = 0
-    var refundsPending = 0
-    var overdue = 0
-    var failing = 0
-    /// Orders whose stored fetch lacks PayU's side of a transaction (PayU could not be asked).
-    var partlyFailing = 0
-    var neverFetched = 0
-
-    init(_ rows: [WatchedOrder], now: Date) {
-        orders = rows.count
-        for row in rows {
-            refundsPending += row.summary?.pendingRefunds ?? 0
-            overdue += row.summary?.overdueCount(at: now) ?? 0
-            if row.failure != nil { failing += 1 }
-            if (row.summary?.payuErrors ?? 0) > 0 { partlyFailing += 1 }
-            if row.fetchedAt == nil { neverFetched += 1 }
-        }
-    }
-
+extension WatchlistTotals {
+    /// The totals line under `track list`'s table.
     var line: String {
-        var parts = [plural(orders, "order"), "\(refundsPending) refunds pending", "\(overdue) overdue", "\(failing) failing"]
+        var parts = [plural(orders, "order"), "\(pending) refunds pending", "\(overdue) overdue", "\(failing) failing"]
         if partlyFailing > 0 { parts.append("\(partlyFailing) partly failing (PayU could not be asked)") }
         if neverFetched > 0 { parts.append("\(neverFetched) never fetched (run: refundwatch track refresh)") }
         return parts.joined(separator: " · ")
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case orders, refundsPending = "refunds_pending", overdue, failing, partlyFailing = "partly_failing", neverFetched = "never_fetched"
     }
 }
 
