@@ -20,31 +20,23 @@ struct StoreSource: ParsableArguments {
         if let db, db.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--db needs a file name.")
         }
+        if let db { try DatabaseChoice.checkArgument(db, option: "--db") }
     }
 
-    /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
-    /// database is seeded with catalogue orders the first time.
     /// The watchlist named by `--db`, else `$REFUNDWATCH_DATABASE_URL`, else the configuration's
-    /// `database_url`, else the default SQLite file. The demo always uses its own.
+    /// `database_url`; nil for the default SQLite file. The demo always uses its own.
     func chosenDatabase(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         if let db { return db }
         guard !demo else { return nil }
-        if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
-        let loader = ConfigurationLoader(environment: environment)
-        guard FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return nil }
-        return try loader.load(explicit: api.config).databaseURL
+        return try DatabaseChoice.configured(config: api.config, environment: environment)
     }
 
+    /// Opens the watchlist `chosenDatabase` names, else the default (demo) SQLite file, whose folder
+    /// is created. A demo database is seeded with catalogue orders the first time.
     func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
         let db = try chosenDatabase()
         if let db, PostgresLocation.isURL(db) {
-            let place: PostgresLocation
-            do {
-                place = try PostgresLocation(url: db)
-            } catch {
-                throw StoreError(.cannotOpen, file: "--db", problem: "\(error.description).")
-            }
-            let store = try await PostgresStore.open(place)
+            let store = try await PostgresStore.open(try DatabaseChoice.location(db, fromArgument: self.db != nil, config: api.config))
             if demo { try await DemoWatchlist.seedIfNew(store) }
             return store
         }
@@ -89,3 +81,45 @@ struct StoreSource: ParsableArguments {
     }
 }
 
+
+/// Which watchlist a command uses, and what a wrong PostgreSQL URL is: a bad argument when the
+/// user typed it (`--db`, `--from`, `--to`: exit status 2), a configuration error when it came
+/// from `REFUNDWATCH_DATABASE_URL` or `database_url` (exit status 3). A URL that holds a password
+/// is refused either way, before anything connects.
+enum DatabaseChoice {
+    /// `$REFUNDWATCH_DATABASE_URL`, else `database_url` in the configuration file (when there is
+    /// one); nil for the default SQLite file.
+    static func configured(config: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
+        let loader = ConfigurationLoader(environment: environment)
+        guard FileManager.default.fileExists(atPath: loader.path(explicit: config)) else { return nil }
+        return try loader.load(explicit: config).databaseURL
+    }
+
+    /// Refuses a URL given on the command line that cannot name a database, as a usage error.
+    static func checkArgument(_ text: String, option: String) throws {
+        guard PostgresLocation.isURL(text) else { return }
+        do {
+            _ = try PostgresLocation(url: text)
+        } catch {
+            throw ValidationError("\(option): \(error.description).")
+        }
+    }
+
+    /// The database a URL names; its problem as a configuration error when the URL came from the
+    /// environment or the configuration file rather than the command line.
+    static func location(_ text: String, fromArgument: Bool, config: String?,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresLocation {
+        do {
+            return try PostgresLocation(url: text, environment: environment)
+        } catch {
+            // `validate()` refuses such an argument first; this keeps the message if one slips by.
+            if fromArgument { throw StoreError(.cannotOpen, file: "--db", problem: "\(error.description).") }
+            if let fromEnvironment = environment["REFUNDWATCH_DATABASE_URL"], !fromEnvironment.isEmpty {
+                throw ConfigurationError(file: "REFUNDWATCH_DATABASE_URL", key: nil, problem: "\(error.description).")
+            }
+            throw ConfigurationError(file: ConfigurationLoader(environment: environment).path(explicit: config), key: "database_url",
+                                     problem: "\(error.description).")
+        }
+    }
+}
