@@ -216,7 +216,9 @@ extension StoreBackend {
         try await Task.sleep(for: .milliseconds(1_100))
         #expect(try await b.pollers(seenWithin: 1).isEmpty, "not seen within the last second")
         try await a.retire(poller: "host-1:101")
-        #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-2:202"])
+        // Within a wide window: this checks what retiring removes, not how fast a loaded machine gets here.
+        let remaining = try await b.pollers(seenWithin: 600).map(\.id)
+        #expect(remaining == ["host-2:202"], "after host-1 retired: \(remaining)")
     }
 
     @Test(arguments: StoreBackend.allCases)
