@@ -14,16 +14,16 @@ public enum Scope: Sendable, Hashable {
     case watchlist
 }
 
-/// One key binding: the keys, what they do, where, and the words the `?` overlay and the README
-/// show. The table below is the only list of keys: dispatch, the overlay and the README's table
-/// come from it (a test checks the README).
+/// One key binding: the keys, what they do, where, and the words the `?` overlay and
+/// docs/keys.md show. The table below is the only list of keys: dispatch, the overlay and
+/// docs/keys.md come from it (GeneratedDocsTests keeps that file equal to `markdown`).
 public struct KeyBinding: Sendable {
     public let keys: [Key]
     public let command: Command
     public let scope: Scope
     /// A few words for the overlay (at most 22 columns, so that two columns fit in 80).
     public let help: String
-    /// The README's fuller sentence, when the few words are not enough.
+    /// docs/keys.md's fuller sentence, when the few words are not enough.
     public let detail: String?
 
     init(_ keys: [Key], _ command: Command, _ help: String, scope: Scope = .everywhere, detail: String? = nil) {
@@ -83,7 +83,7 @@ public enum KeyBindings {
                    detail: "quit (also Ctrl-C, SIGTERM, SIGHUP: the terminal is restored on every way out)"),
     ]
 
-    /// What the mouse does, for the overlay and the README.
+    /// What the mouse does, for the overlay and docs/keys.md.
     public static let mouse: [(what: String, does: String)] = [
         ("click", "select"),
         ("2× click", "open"),
@@ -107,7 +107,7 @@ public enum KeyBindings {
         return table
     }()
 
-    /// The README's key table, made from the bindings.
+    /// The key table of docs/keys.md, made from the bindings.
     public static var markdown: String {
         var lines = ["| key | does |", "|---|---|"]
         for binding in all {
@@ -120,7 +120,7 @@ public enum KeyBindings {
 }
 
 extension Key {
-    /// The key as the help and the README name it.
+    /// The key as the help and docs/keys.md name it.
     public var name: String {
         switch self {
         case .character(" "): "Space"

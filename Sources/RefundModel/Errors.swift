@@ -166,7 +166,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         case .orderNotFound(let id):
             return "No WhatsApp payment found for reference id \(ErrorText.quoted(id)). Check the id, and that it was sent with this phone number and payment configuration."
         case .payuTokenRejected:
-            return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env, or let refundwatch renew it with [payu.oauth] (README.md, \"PayU tokens\")."
+            return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env, or let refundwatch renew it with [payu.oauth] (docs/configuration.md, \"PayU tokens\")."
         case .payuTokenRenewal(let failure):
             return failure.message
         case .payuHashRejected:

@@ -1,5 +1,5 @@
 /// Turns `CatalogueSpecs` into concrete orders: ids, amounts and gateway values drawn from the
-/// seed in a fixed order, so a seed always yields the same catalogue (and the README's ids).
+/// seed in a fixed order, so a seed always yields the same catalogue (and the ids README.md and docs/ quote).
 struct CatalogueBuilder {
     struct Result {
         var orders: [CatalogueOrder]

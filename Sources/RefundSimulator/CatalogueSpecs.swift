@@ -1,6 +1,6 @@
 /// The hand-written shape of the catalogue: which orders exist, what happens to them and when.
 /// Ids, amounts and gateway values are filled in from the seed by `CatalogueBuilder`; the
-/// timings here are fixed so they can be documented (README) and relied on in tests.
+/// timings here are fixed so they can be documented (README.md, docs/) and relied on in tests.
 ///
 /// Times are simulated minutes relative to the start of the run (negative = before it).
 /// With `--speed 60` one simulated minute passes per real second.
@@ -258,7 +258,7 @@ enum CatalogueSpecs {
         OrderSpec(scenario: .canceledPayment, status: "canceled", shape: .failedOnly, paidAt: -hour,
                   story: "Payment status \"canceled\" after one failed attempt"),
 
-        // Untrusted text (kept last, so the ids above stay what the README quotes)
+        // Untrusted text (kept last, so the ids above stay what README.md and docs/ quote)
         OrderSpec(scenario: .hostileText, shape: .failedThenPaid, paidAt: -5 * hour,
                   refunds: [done(created: -3 * hour, at: -2 * hour, arn: 20, settle: 80)], hostile: true,
                   story: "PayU UPI, escapes in notes, receipt, udf1-4, the gateway error, the refund id and PayU's fields; ARN at +20m"),

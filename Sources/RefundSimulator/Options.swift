@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything that shapes one simulator run. The defaults give a quiet, fault-free server on a
-/// free local port whose catalogue is the one the README quotes (seed 42).
+/// free local port whose catalogue is the one README.md and docs/ quote (seed 42).
 public struct SimulatorOptions: Sendable {
     public var host: String
     /// 0 asks the system for a free port; read the chosen one from `RunningSimulator.port`.

@@ -47,13 +47,13 @@ struct PayUToken: AsyncParsableCommand {
         let file = configuration.source ?? "the configuration"
         guard let payu = environment.service.payu else {
             await environment.close()
-            standardError("refundwatch: \(file) has no [payu] table, so PayU is not asked and there is no token. Add [payu] (README.md, \"Configuration\").")
+            standardError("refundwatch: \(file) has no [payu] table, so PayU is not asked and there is no token. Add [payu] (docs/configuration.md).")
             throw ExitCode(ExitStatus.configuration.rawValue)
         }
         guard let tokens = payu.tokens else {
             await environment.close()
             if renew {
-                standardError("refundwatch: --renew needs [payu.oauth] in \(file); a fixed bearer_token cannot be renewed by refundwatch. Add [payu.oauth] with client_id and refresh_token_env (README.md, \"PayU tokens\").")
+                standardError("refundwatch: --renew needs [payu.oauth] in \(file); a fixed bearer_token cannot be renewed by refundwatch. Add [payu.oauth] with client_id and refresh_token_env (docs/configuration.md, \"PayU tokens\").")
                 throw ExitCode(ExitStatus.configuration.rawValue)
             }
             printText("""

@@ -205,13 +205,6 @@ import TestReports
         #expect(state.overlay == nil)
     }
 
-    @Test func theReadmeKeyTableIsTheBindingTable() throws {
-        var root = URL(fileURLWithPath: #filePath)
-        while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains(KeyBindings.markdown + "\n"), "README.md's key table differs from KeyBindings; it should read:\n\(KeyBindings.markdown)")
-    }
-
     // MARK: - Mouse
 
     @Test func clicksSelectOpenScrollAndGoBack() {

@@ -97,7 +97,7 @@ import TestSupport
             await server.stop()
             let down = try await CLIRunner.run(["db", "copy", "--from", space.db, "--to", url], environment: environment)
             #expect(down.status == 9)
-            #expect(down.stderr.contains("\(shown): cannot connect") && down.stderr.contains("Is the server running, with its socket in \(server.folder)?"),
+            #expect(down.stderr.contains("\(shown): cannot connect: there is no folder \(server.folder) for the server's socket. Is the server running"),
                     "\(down.stderr)")
             for result in [wrong, noSource, down] {
                 #expect(!result.stdout.contains(server.password) && !result.stderr.contains(server.password))
@@ -136,5 +136,45 @@ import TestSupport
             order.filter { key, _ in !key.contains("age") && !key.contains("due") }
         }
         return String(decoding: try JSONSerialization.data(withJSONObject: orders, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// `--config` as every other command takes it: a side left out is the configured watchlist
+    /// (`database_url`, else `REFUNDWATCH_DATABASE_URL`), so a person's file goes into the team's
+    /// database with `--from` alone.
+    @Test func aSideLeftOutIsTheConfiguredWatchlist() async throws {
+        try await withPostgres { server in
+            try await server.psql("CREATE DATABASE team")
+            try await withSimulator { harness in
+                let space = try StateWorkspace()
+                let url = server.url(database: "team")
+                let shown = "postgres://refundwatch@/team?host=\(server.folder)"
+                let config = try writeConfiguration(harness, extra: "database_url = \"\(url)\"")
+                let environment = space.environment.merging(["PGPASSWORD": server.password]) { $1 }
+                let add = try await CLIRunner.run(["track", "add", "ORD-20261009-2760", "--db", space.db], environment: environment)
+                #expect(add.status == 0, "\(add.stderr)")
+
+                let into = try await CLIRunner.run(["db", "copy", "--from", space.db, "--config", config], environment: environment)
+                #expect(into.status == 0, "\(into.stderr)")
+                #expect(into.stdout == "copied 1 order (0 already there, 0 updated) and 0 history rows (0 already there) from \(space.db) to \(shown)\n")
+                #expect(try await server.psql("SELECT count(*) FROM tracked_order", database: "team") == "1\n")
+
+                let back = space.folder + "/back.sqlite"
+                let out = try await CLIRunner.run(["db", "copy", "--to", back], environment: environment.merging(["REFUNDWATCH_DATABASE_URL": url]) { $1 })
+                #expect(out.status == 0, "\(out.stderr)")
+                #expect(out.stdout == "copied 1 order (0 already there, 0 updated) and 0 history rows (0 already there) from \(shown) to \(back)\n")
+
+                let neither = try await CLIRunner.run(["db", "copy", "--config", config], environment: environment)
+                #expect(neither.status == 2)
+                #expect(neither.stderr.contains("Give --from, --to or both"), "\(neither.stderr)")
+
+                let withPassword = try await CLIRunner.run(["db", "copy", "--from", space.db, "--to", "postgres://refundwatch:pw-TESTSECRET@/team?host=\(server.folder)"],
+                                                           environment: environment)
+                #expect(withPassword.status == 2)
+                #expect(withPassword.stderr.hasPrefix("Error: --to: the URL holds a password"), "\(withPassword.stderr)")
+                for result in [into, out, neither, withPassword] {
+                    #expect(!result.stderr.contains("pw-TESTSECRET") && !result.stderr.contains(server.password) && !result.stdout.contains(server.password))
+                }
+            }
+        }
     }
 }

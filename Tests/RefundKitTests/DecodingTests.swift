@@ -326,7 +326,8 @@ private func record(_ fields: String) throws -> PayURefundRecord {
         #expect(throws: RefundWatchError.self) { try PayUResponse.decodeRecords(Data("[1, 2]".utf8), payuID: payuID) }
     }
 
-    @Test func hashMatchesTheReadmeVector() {
+    /// The digest `printf '8244519|403993715529606983|s3cr3t' | sha512sum` prints.
+    @Test func hashIsTheSHA512OfMerchantPayUIDAndSecret() {
         let hash = PayUHash.compute(merchantID: "8244519", payuID: "403993715529606983", clientSecret: "s3cr3t")
         #expect(hash == "e1be227e5d432fb483bd7bcdff5d654bc3b6dfe847612a7f4e488a44f6fd0a21c074388cfbca6cc2c1181cb1c9cb642f4fae216ab37896bb671d46c469ed3dd9")
         #expect(PayUHash.compute(merchantID: "8244519", payuID: "403993715529606983", clientSecret: "s3cr3T") != hash)

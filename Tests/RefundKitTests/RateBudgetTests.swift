@@ -12,7 +12,7 @@ import TestSupport
         let harness = try await Harness.start(rateLimits: try RateLimitSpec.parse("kaleyra=20/s"))
         var configuration = harness.configuration
         configuration.payu = nil
-        // A budget a little under the account's limit, as the README advises: the account's clock
+        // A budget a little under the account's limit, as docs/configuration.md advises: the account's clock
         // and ours, and the network between, never line up exactly.
         configuration.http.requestsPerSecond = [.kaleyra: 18]
         let service = RefundService(configuration: configuration)

@@ -45,7 +45,7 @@ public struct ConfigurationLoader: Sendable {
     private func read(explicit: String?) throws(ConfigurationError) -> (file: String, table: TOMLTable) {
         let file = path(explicit: explicit)
         guard FileManager.default.fileExists(atPath: file) else {
-            throw ConfigurationError(file: file, key: nil, problem: "no such file. Create it (README.md, \"Configuration\", shows every key), pass --config FILE, or try --demo to use the built-in simulator.")
+            throw ConfigurationError(file: file, key: nil, problem: "no such file. Create it (docs/configuration.md shows every key), pass --config FILE, or try --demo to use the built-in simulator.")
         }
         let text: String
         do {
@@ -80,7 +80,7 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Keys whose value is a secret when written in the file itself (the `_env` forms name a
-    /// variable instead, which is what the README recommends).
+    /// variable instead, which is what docs/configuration.md recommends).
     static let secretKeys: [(table: [String], key: String)] = [
         (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
         (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"),

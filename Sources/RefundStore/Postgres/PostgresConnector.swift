@@ -2,6 +2,7 @@ import Foundation
 import WatchlistModel
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 
@@ -92,17 +93,72 @@ public enum PostgresConnector {
             return StoreError(.cannotOpen, file: server, problem: "the server does not offer TLS, and sslmode=\(location.sslMode.rawValue) needs it. Enable TLS on the server, or (on a trusted network) use sslmode=prefer.")
         }
         if psql.code == .connectionError {
-            let detail = psql.underlying.map { String(describing: $0) } ?? "no answer"
-            let hint: String
-            switch location.endpoint {
-            case .socket(let folder, _): hint = "Is the server running, with its socket in \(folder)?"
-            case .tcp(let host, let port): hint = "Is the server running and reachable at \(host):\(port)?"
-            }
-            return StoreError(.unreachable, file: server, problem: "cannot connect (\(detail)). \(hint)")
+            return StoreError(.unreachable, file: server, problem: "cannot connect: " + connectionFailure(psql.underlying, location: location))
         }
         if !message.isEmpty {
             return StoreError(.other, file: server, problem: "the server says: \(message).")
         }
         return StoreError(.other, file: server, problem: "\(psql.code).")
+    }
+
+    /// Why the connection itself failed, in words, with what to check: never the system call NIO
+    /// names (`connect(descriptor:addr:size:)`) or an errno number, which tell a person nothing.
+    static func connectionFailure(_ underlying: (any Error)?, location: PostgresLocation) -> String {
+        let running = "Is the server running (systemctl status postgresql)"
+        switch location.endpoint {
+        case .socket(let folder, let port):
+            let socket = folder + "/.s.PGSQL.\(port)"
+            let check = "\(running), and is \(folder) the folder of its socket (unix_socket_directories in postgresql.conf; the URL names it with ?host=)?"
+            switch errno(of: underlying) {
+            case ENOENT?:
+                var isFolder: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+                    return "there is no folder \(folder) for the server's socket. \(check)"
+                }
+                return "there is no server socket \(socket). \(check)"
+            case ECONNREFUSED?:
+                return "nothing answers on the socket \(socket): the server is not running or is shutting down. \(check)"
+            case EACCES?, EPERM?:
+                return "this user may not use the socket \(socket) (permission denied). Ask the server's administrator for access, or connect over TCP (postgres://user@host/dbname)."
+            default:
+                return "\(reason(underlying)) on the socket \(socket). \(check)"
+            }
+        case .tcp(let host, let port):
+            let check = "\(running), and does it listen on \(host) port \(port) (listen_addresses and port in postgresql.conf)?"
+            if let lookup = underlying as? NIOConnectionError, lookup.connectionErrors.isEmpty, lookup.dnsAError != nil || lookup.dnsAAAAError != nil {
+                return "the host name \(host) cannot be found (DNS). Check the host in the URL."
+            }
+            if case ChannelError.connectTimeout? = underlying as? ChannelError {
+                return "\(host) port \(port) did not answer within \(location.connectTimeout.formatted()) s. Is the host right, and does a firewall let the port through? (connect_timeout=SECONDS in the URL waits longer.)"
+            }
+            switch errno(of: underlying) {
+            case ECONNREFUSED?:
+                return "\(host) refused the connection on port \(port). \(check)"
+            case ETIMEDOUT?:
+                return "\(host) port \(port) did not answer. Is the host right, and does a firewall let the port through?"
+            case ENETUNREACH?, EHOSTUNREACH?:
+                return "there is no route to \(host) from this machine. Check the host in the URL and the network."
+            default:
+                return "\(reason(underlying)) at \(host) port \(port). \(check)"
+            }
+        }
+    }
+
+    /// The system error behind a connection failure, from NIO's error or the first of its attempts.
+    private static func errno(of error: (any Error)?) -> CInt? {
+        if let io = error as? IOError { return io.errnoCode }
+        if let attempts = error as? NIOConnectionError { return attempts.connectionErrors.lazy.compactMap { errno(of: $0.error) }.first }
+        return nil
+    }
+
+    /// A failure no case above words: the system's own words for its errno ("network is down"),
+    /// else the error's type, so that a person can still search for it.
+    private static func reason(_ error: (any Error)?) -> String {
+        if let code = errno(of: error) {
+            let words = String(cString: strerror(code))
+            return words.prefix(1).lowercased() + words.dropFirst()
+        }
+        guard let error else { return "the connection failed" }
+        return "the connection failed (\(String(describing: type(of: error))))"
     }
 }

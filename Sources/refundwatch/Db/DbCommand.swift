@@ -25,8 +25,10 @@ struct DbCopy: AsyncParsableCommand {
         discussion: """
         Each of --from and --to is what --db takes: an SQLite file, or a PostgreSQL URL \
         (postgres://user@host:port/dbname; the password from PGPASSWORD or ~/.pgpass, never in the URL). \
-        The source must exist; a new SQLite file is created for --to, and a PostgreSQL database gets \
-        refundwatch's tables.
+        One of them may be left out: it is then the watchlist the other commands use, \
+        $REFUNDWATCH_DATABASE_URL, else database_url in the configuration (--config), else the default \
+        SQLite file. The source must exist; a new SQLite file is created for --to, and a PostgreSQL \
+        database gets refundwatch's tables.
 
         Running it again adds nothing twice: an order is the same when its reference id and lookup ids \
         are, a history row when its order, time and values are. When the target already has an order, \
@@ -37,30 +39,48 @@ struct DbCopy: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The watchlist to copy: an SQLite file, or postgres://user@host:port/dbname.", valueName: "FILE|URL"))
-    var from: String
+    @Option(help: ArgumentHelp("The watchlist to copy: an SQLite file, or postgres://user@host:port/dbname (default: the configured watchlist).", valueName: "FILE|URL"))
+    var from: String?
 
-    @Option(help: ArgumentHelp("Where to copy it: an SQLite file (created if new), or postgres://user@host:port/dbname.", valueName: "FILE|URL"))
-    var to: String
+    @Option(help: ArgumentHelp("Where to copy it: an SQLite file (created if new), or postgres://user@host:port/dbname (default: the configured watchlist).", valueName: "FILE|URL"))
+    var to: String?
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file, for database_url (default: $REFUNDWATCH_CONFIG, else $XDG_CONFIG_HOME/refundwatch/config.toml).", valueName: "FILE"))
+    var config: String?
 
     func validate() throws {
-        for (name, value) in [("--from", from), ("--to", to)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("\(name) needs an SQLite file or a postgres:// URL.")
+        guard from != nil || to != nil else {
+            throw ValidationError("Give --from, --to or both; one left out is the watchlist the other commands use ($REFUNDWATCH_DATABASE_URL, else database_url in the configuration, else the default SQLite file).")
         }
-        if let same = StoreIdentity.sameStore(from, to) {
+        for (name, value) in [("--from", from), ("--to", to)] {
+            guard let value else { continue }
+            if value.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("\(name) needs an SQLite file or a postgres:// URL.") }
+            try DatabaseChoice.checkArgument(value, option: name)
+        }
+        if let from, let to, let same = StoreIdentity.sameStore(from, to) {
             throw ValidationError("--from and --to name the same store (\(same)): copy it into another file or database.")
         }
     }
 
     func run() async throws {
         do {
-            let source = try await Self.open(from, option: "--from", mustExist: true)
-            let target = try await Self.open(to, option: "--to", mustExist: false)
+            let configured = try DatabaseChoice.configured(config: config) ?? StoreFile.defaultPath()
+            let (fromText, toText) = (from ?? configured, to ?? configured)
+            if let same = StoreIdentity.sameStore(fromText, toText) {
+                let left = from == nil ? "--from" : "--to"
+                standardError("refundwatch: --from and --to name the same store (\(same)): \(left), left out, is the configured watchlist. Give it too, naming another file or database.")
+                throw ExitStatus.badInput.exitCode
+            }
+            if to == nil, !PostgresLocation.isURL(toText) { try StoreFile.createDirectory(for: toText) }
+            let source = try await Self.open(fromText, option: "--from", given: from != nil, config: config, mustExist: true)
+            let target = try await Self.open(toText, option: "--to", given: to != nil, config: config, mustExist: false)
             let counts = try await StoreCopy.copy(from: source, to: target)
             for store in [source, target] {
                 if let store = store as? PostgresStore { await store.close() }
             }
             printText(Self.summary(counts, from: source.location, to: target.location))
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw report(error)
         }
@@ -76,13 +96,19 @@ struct DbCopy: AsyncParsableCommand {
 
     /// Opens a store as `--db` would. The source must exist already: a missing SQLite file, or a
     /// PostgreSQL database without refundwatch's tables, is an error rather than a new empty store.
-    static func open(_ text: String, option: String, mustExist: Bool) async throws -> any CopyableStore {
+    /// `given`: the user typed it (else it is the configured watchlist, whose URL problems are the
+    /// configuration's).
+    static func open(_ text: String, option: String, given: Bool, config: String?, mustExist: Bool) async throws -> any CopyableStore {
         if PostgresLocation.isURL(text) {
             let place: PostgresLocation
-            do {
-                place = try PostgresLocation(url: text)
-            } catch {
-                throw StoreError(.cannotOpen, file: option, problem: "\(error.description).")
+            if given {
+                do {
+                    place = try PostgresLocation(url: text)
+                } catch {
+                    throw StoreError(.cannotOpen, file: option, problem: "\(error.description).")
+                }
+            } else {
+                place = try DatabaseChoice.location(text, fromArgument: false, config: config)
             }
             return mustExist ? try await PostgresStore.openExisting(place) : try await PostgresStore.open(place)
         }

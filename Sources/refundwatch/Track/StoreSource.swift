@@ -20,15 +20,15 @@ struct StoreSource: ParsableArguments {
         if let db, db.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--db needs a file name.")
         }
+        if let db { try DatabaseChoice.checkArgument(db, option: "--db") }
     }
 
     /// The watchlist named by `--db`, else `$REFUNDWATCH_DATABASE_URL`, else the configuration's
-    /// `database_url`, else the default SQLite file (nil). The demo always uses its own.
+    /// `database_url`; nil for the default SQLite file. The demo always uses its own.
     func chosenDatabase(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         if let db { return db }
         guard !demo else { return nil }
-        if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
-        return try settings(environment: environment).databaseURL
+        return try DatabaseChoice.configured(config: api.config, environment: environment)
     }
 
     /// What the commands that only read or edit the watchlist need from the configuration: no API
@@ -41,18 +41,12 @@ struct StoreSource: ParsableArguments {
         return try loader.loadSettings(explicit: api.config)
     }
 
-    /// Opens the database: `--db`, else the default (demo) path, whose folder is created. A demo
-    /// database is seeded with catalogue orders the first time.
+    /// Opens the watchlist `chosenDatabase` names, else the default (demo) SQLite file, whose folder
+    /// is created. A demo database is seeded with catalogue orders the first time.
     func openStore(verifyingEveryPage: Bool = true) async throws -> any WatchlistStore {
         let db = try chosenDatabase()
         if let db, PostgresLocation.isURL(db) {
-            let place: PostgresLocation
-            do {
-                place = try PostgresLocation(url: db)
-            } catch {
-                throw StoreError(.cannotOpen, file: "--db", problem: "\(error.description).")
-            }
-            let store = try await PostgresStore.open(place)
+            let store = try await PostgresStore.open(try DatabaseChoice.location(db, fromArgument: self.db != nil, config: api.config))
             if demo { try await DemoWatchlist.seedIfNew(store) }
             return store
         }
@@ -80,5 +74,47 @@ struct StoreSource: ParsableArguments {
     func clock(_ store: any WatchlistStore) async throws -> @Sendable () -> Date {
         guard demo, let epoch = try await DemoWatchlist.epoch(of: store) else { return { Date() } }
         return { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
+    }
+}
+
+/// Which watchlist a command uses, and what a wrong PostgreSQL URL is: a bad argument when the
+/// user typed it (`--db`, `--from`, `--to`: exit status 2), a configuration error when it came
+/// from `REFUNDWATCH_DATABASE_URL` or `database_url` (exit status 3). A URL that holds a password
+/// is refused either way, before anything connects.
+enum DatabaseChoice {
+    /// `$REFUNDWATCH_DATABASE_URL`, else `database_url` in the configuration file (when there is
+    /// one); nil for the default SQLite file.
+    static func configured(config: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
+        let loader = ConfigurationLoader(environment: environment)
+        guard FileManager.default.fileExists(atPath: loader.path(explicit: config)) else { return nil }
+        return try loader.loadSettings(explicit: config).databaseURL
+    }
+
+    /// Refuses a URL given on the command line that cannot name a database, as a usage error.
+    static func checkArgument(_ text: String, option: String) throws {
+        guard PostgresLocation.isURL(text) else { return }
+        do {
+            _ = try PostgresLocation(url: text)
+        } catch {
+            throw ValidationError("\(option): \(error.description).")
+        }
+    }
+
+    /// The database a URL names; its problem as a configuration error when the URL came from the
+    /// environment or the configuration file rather than the command line.
+    static func location(_ text: String, fromArgument: Bool, config: String?,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresLocation {
+        do {
+            return try PostgresLocation(url: text, environment: environment)
+        } catch {
+            // `validate()` refuses such an argument first; this keeps the message if one slips by.
+            if fromArgument { throw StoreError(.cannotOpen, file: "--db", problem: "\(error.description).") }
+            if let fromEnvironment = environment["REFUNDWATCH_DATABASE_URL"], !fromEnvironment.isEmpty {
+                throw ConfigurationError(file: "REFUNDWATCH_DATABASE_URL", key: nil, problem: "\(error.description).")
+            }
+            throw ConfigurationError(file: ConfigurationLoader(environment: environment).path(explicit: config), key: "database_url",
+                                     problem: "\(error.description).")
+        }
     }
 }

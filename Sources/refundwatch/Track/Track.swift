@@ -7,8 +7,12 @@ import RefundStore
 
 struct Track: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The watchlist: orders tracked for days, their last known state and the history of every change, in SQLite.",
+        abstract: "The watchlist: orders tracked for days, their last known state and the history of every change.",
         discussion: """
+        The watchlist is kept in an SQLite file of your own ($XDG_DATA_HOME/refundwatch/refundwatch.sqlite) \
+        or in a team's PostgreSQL database: --db FILE|URL, else $REFUNDWATCH_DATABASE_URL, else \
+        database_url in the configuration, else that file.
+
         Try it: refundwatch track refresh --demo && refundwatch track list --demo
 
         \(ExitStatus.helpText)
