@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: TestClock, so that what waits (the request budget, token lifetimes, poller
+        // heartbeats and leases) is stepped by the test instead of raced against real time.
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         // The domain model: orders, transactions, refunds, money, statuses, the joined report and
@@ -151,23 +154,31 @@ let package = Package(
             name: "TestPostgres",
             path: "Tests/TestPostgres"
         ),
-        // A simulator harness, the response fixtures, and runners for the built binary and helper programs.
+        // A simulator harness, the response fixtures, runners for the built binary and helper
+        // programs, and waits for tests that move a clock of their own.
         .target(
             name: "TestSupport",
-            dependencies: ["RefundKit", "RefundSimulator", "TestPostgres"],
+            dependencies: [
+                "RefundKit", "RefundSimulator", "TestPostgres",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
 
         .testTarget(
             name: "RefundKitTests",
-            dependencies: ["RefundKit", "RefundModel", "RefundSimulator", "TestSupport", "TestReports"]
+            dependencies: [
+                "RefundKit", "RefundModel", "RefundSimulator", "TestSupport", "TestReports",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]
         ),
         .testTarget(
             name: "RefundStoreTests",
             dependencies: [
                 "RefundKit", "WatchlistModel", "RefundStore", "TestSupport", "TestReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Clocks", package: "swift-clocks"),
             ]
         ),
         .testTarget(
