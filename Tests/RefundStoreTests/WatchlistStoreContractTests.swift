@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Testing
 import RefundKit
@@ -44,23 +45,24 @@ extension StoreBackend {
     static let shared: [StoreBackend] = [.sqliteFile, .postgres]
 
     /// Two handles on one fresh store, as two processes would have: one file opened twice, or two
-    /// connection pools to one database.
-    func makeTwo() async throws -> (first: any WatchlistStore, second: any WatchlistStore, cleanup: @Sendable () -> Void) {
+    /// connection pools to one database. `clock`: the time both reckon pollers' leases and
+    /// heartbeats by (nil: the machine's, or the server's).
+    func makeTwo(clock: (@Sendable () -> Date)? = nil) async throws -> (first: any WatchlistStore, second: any WatchlistStore, cleanup: @Sendable () -> Void) {
         switch self {
         case .sqliteMemory:
             throw CancellationError()  // an in-memory database is one process's: not in `shared`
         case .sqliteFile:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-contract-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return (try SQLiteStore.open(at: folder + "/w.sqlite"), try SQLiteStore.open(at: folder + "/w.sqlite"),
+            return (try SQLiteStore.open(at: folder + "/w.sqlite", clock: clock), try SQLiteStore.open(at: folder + "/w.sqlite", clock: clock),
                     { try? FileManager.default.removeItem(atPath: folder) })
         case .postgres:
             let server = try PostgresServer.start()
             do {
                 try server.psql("CREATE DATABASE watchlist")
                 let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
-                let first = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password])
-                let second = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password])
+                let first = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password], clock: clock)
+                let second = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password], clock: clock)
                 return (first, second, { server.stop() })
             } catch {
                 server.stop()
@@ -161,10 +163,16 @@ extension StoreBackend {
     }
 
     // MARK: - Pollers sharing the work
+    //
+    // Leases and heartbeats are reckoned on a test clock that both handles share, as two processes
+    // share the server's (or the machine's) clock: the test moves it past a lease's end instead of
+    // sleeping there, and every age is exact. It moves in whole seconds, which every backend
+    // stores exactly (SQLite keeps milliseconds).
 
     @Test(arguments: StoreBackend.shared)
     func anOrderIsClaimedByOnePollerUntilItsFetchIsStoredOrItsLeaseRunsOut(_ backend: StoreBackend) async throws {
-        let (a, b, cleanup) = try await backend.makeTwo()
+        let clock = TestClock<Duration>()
+        let (a, b, cleanup) = try await backend.makeTwo(clock: clock.wallTime(from: t0))
         defer { cleanup() }
         let ids = try await a.add((1...4).map { order("ORD-\($0)") }).added.compactMap(\.id)
         let read = try await b.watchlist()
@@ -180,41 +188,56 @@ extension StoreBackend {
         #expect(fresh[0].attempts == read[0].attempts + 1)
         #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == [ids[0]])
 
-        // B retires, giving order 1 back; A takes it with orders 2 to 4 it holds, on a short
-        // lease, and dies: once its leases run out, B takes all four.
+        // B retires, giving order 1 back; A takes it with orders 2 to 4 it holds, on a 3 s lease,
+        // and dies: once its leases run out, B takes all four.
         try await a.retire(poller: "B")
-        // (Three seconds: on a loaded machine the next claim may come a second later.)
         #expect(try await a.claim(fresh, poller: "A", lease: 3).map(\.id) == ids)
         #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty)
-        try await Task.sleep(for: .milliseconds(3_500))
+        #expect(try await b.waitingCount() == 0, "orders 2 to 4 were never fetched, but A holds them")
+        await clock.advance(by: .seconds(3))
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "the lease's last moment is still A's")
+        await clock.advance(by: .seconds(1))
+        #expect(try await b.waitingCount() == 3, "A's leases ran out: the three never fetched wait for a poller")
         #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == ids)
 
-        // A heartbeat keeps a poller's leases alive past their first expiry.
+        // A heartbeat keeps a poller's leases alive past their first expiry, for as long as the
+        // lease it gives.
         try await b.retire(poller: "B")
-        // (Claimed for 2 s, the beat makes it a minute: past the 2 s, the leases hold. A loaded
-        // machine can only make the beat later, never the check sooner.)
         #expect(try await a.claim(fresh, poller: "A", lease: 2).count == 4)
+        await clock.advance(by: .seconds(1))
         try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 60)
-        try await Task.sleep(for: .milliseconds(2_500))
-        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "A beat, so its leases hold")
+        await clock.advance(by: .seconds(2))
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "past the claim's 2 s, A beat, so its leases hold")
+        await clock.advance(by: .seconds(58))
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "the beat's 60 s are not over")
+        await clock.advance(by: .seconds(1))
+        #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == ids, "a minute after A's last beat")
     }
 
     @Test(arguments: StoreBackend.shared)
     func pollersAreSeenByTheirHeartbeatsAndGoneWhenTheyRetire(_ backend: StoreBackend) async throws {
-        let (a, b, cleanup) = try await backend.makeTwo()
+        let clock = TestClock<Duration>()
+        let (a, b, cleanup) = try await backend.makeTwo(clock: clock.wallTime(from: t0))
         defer { cleanup() }
         #expect(try await b.pollers(seenWithin: 15).isEmpty)
         try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
         try await a.beat(poller: "host-2:202", host: "host-2", pid: 202, cycleEnded: true, lease: 30)
+        await clock.advance(by: .seconds(4))
         let seen = try await b.pollers(seenWithin: 15)
         #expect(seen.map(\.id) == ["host-1:101", "host-2:202"])
         #expect(seen.map(\.pid) == [101, 202] && seen.map(\.host) == ["host-1", "host-2"])
         #expect(seen[0].sinceCycle == nil, "no cycle ended yet")
-        #expect(try #require(seen[1].sinceCycle) < 5 && seen[1].sinceBeat < 5)
-        try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
-        #expect(try await b.pollers(seenWithin: 15)[1].sinceCycle != nil, "a beat without a cycle keeps the last cycle's time")
-        try await Task.sleep(for: .milliseconds(1_100))
+        #expect(seen.map(\.sinceBeat) == [4, 4] && seen[1].sinceCycle == 4)
+        try await a.beat(poller: "host-2:202", host: "host-2", pid: 202, cycleEnded: false, lease: 30)
+        let again = try await b.pollers(seenWithin: 15)[1]
+        #expect(again.sinceBeat == 0 && again.sinceCycle == 4, "a beat without a cycle keeps the last cycle's time")
+
+        // Seen within a window: a beat exactly its length ago counts, an older one does not.
+        await clock.advance(by: .seconds(1))
+        #expect(try await b.pollers(seenWithin: 1).map(\.id) == ["host-2:202"])
+        await clock.advance(by: .seconds(1))
         #expect(try await b.pollers(seenWithin: 1).isEmpty, "not seen within the last second")
+        #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-1:101", "host-2:202"])
         try await a.retire(poller: "host-1:101")
         #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-2:202"])
     }
@@ -246,15 +269,24 @@ extension StoreBackend {
     func anotherProcesssWritesAreToldAsTheyHappenAndOurOwnAreNot(_ backend: StoreBackend) async throws {
         let (a, b, cleanup) = try await backend.makeTwo()
         defer { cleanup() }
-        let ids = try await a.add([order("ORD-1"), order("ORD-2"), order("ORD-3")]).added.compactMap(\.id)
-        let heard = Heard()
+        let ids = try await a.add([order("ORD-1"), order("ORD-2"), order("ORD-3"), order("ORD-PROBE")]).added.compactMap(\.id)
+        let probe = ids[3]
+        let heard = Heard(ignoring: .orders([probe]))
         let watcher = Task { try await b.watchChanges { await heard.add($0) } }
         defer { watcher.cancel() }
-        try await Task.sleep(for: .milliseconds(300))  // LISTEN in place
+        // Nothing is heard until the watcher listens: another process asks for a probe order until
+        // the watcher has heard it once. (PostgreSQL's word about the probe is left out of what is
+        // heard; a file's "something changed" cannot be told apart.)
+        try await eventually("the watcher hears another process's writes") {
+            try await a.requestFetch(orderIDs: [probe])
+            let heardSoFar = await heard.waitFor(seconds: 0.5, { !$0.isEmpty }, counting: true)
+            return !heardSoFar.isEmpty
+        }
+        await heard.clear()
 
         _ = try await b.record(B.order([], fetchedAt: t0), orderID: ids[0], rule: OverdueRule())
         _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[1], rule: OverdueRule())
-        let told = await heard.waitFor(seconds: 2) { !$0.isEmpty }
+        let told = await heard.waitFor(seconds: 60) { !$0.isEmpty }
         switch backend {
         case .postgres:
             #expect(told == [.orders([ids[1]])], "the order another process wrote, not the one we wrote")
@@ -263,7 +295,7 @@ extension StoreBackend {
         }
         await heard.clear()
         _ = try await a.remove(referenceIDs: ["ORD-3"])
-        let removal = await heard.waitFor(seconds: 2) { !$0.isEmpty }
+        let removal = await heard.waitFor(seconds: 60) { !$0.isEmpty }
         #expect(removal == [backend == .postgres ? .orders([ids[2]]) : .everything])
         #expect(try await b.watchedOrders(ids: [ids[2], ids[1], ids[0]]).map(\.order.id) == [ids[0], ids[1]], "a removed order is absent")
     }
@@ -272,15 +304,30 @@ extension StoreBackend {
 /// What a store's `watchChanges` told, for a test to wait on.
 actor Heard {
     private(set) var changes: [StoreChange] = []
-    func add(_ change: StoreChange) { changes.append(change) }
+    /// Heard, then left out of `changes`: the test's own probe.
+    private let ignored: StoreChange?
+    private var ignoredCount = 0
+
+    init(ignoring ignored: StoreChange? = nil) {
+        self.ignored = ignored
+    }
+
+    func add(_ change: StoreChange) {
+        if change == ignored { ignoredCount += 1 } else { changes.append(change) }
+    }
+
     func clear() { changes = [] }
 
-    /// Waits until `enough` holds (at most `seconds`); what was heard by then.
-    func waitFor(seconds: Double, _ enough: ([StoreChange]) -> Bool) async -> [StoreChange] {
+    /// Waits until `enough` holds, at most `seconds` (a generous bound: it returns as soon as
+    /// `enough` holds); what was heard by then. `counting`: the ignored changes count as heard.
+    func waitFor(seconds: Double, _ enough: ([StoreChange]) -> Bool, counting ignoredToo: Bool = false) async -> [StoreChange] {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while !enough(changes) && ContinuousClock.now < deadline {
+        func heard() -> [StoreChange] {
+            ignoredToo ? changes + Array(repeating: ignored!, count: ignoredCount) : changes
+        }
+        while !enough(heard()) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return changes
+        return heard()
     }
 }
