@@ -10,9 +10,9 @@ import TestSupport
 /// PostgreSQL server, and back.
 @Suite struct DbCopyCommandTests {
     @Test func aFileIsCopiedIntoPostgreSQLOnceWhateverTheNumberOfRunsAndBackIntoANewFile() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
-        try server.psql("CREATE DATABASE team")
+        try await server.run(sql: "CREATE DATABASE team")
         let harness = try await Harness.start()
         defer { Task { await harness.stop() } }
         let space = try StateWorkspace()
@@ -42,8 +42,8 @@ import TestSupport
         let again = try await CLIRunner.run(["db", "copy", "--from", space.db, "--to", url], environment: environment)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout == "copied 0 orders (3 already there, 0 updated) and 0 history rows (\(history) already there) from \(space.db) to \(shown)\n")
-        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "3\n")
-        #expect(try server.psql("SELECT count(*) FROM history", database: "team") == "\(history)\n")
+        #expect(try await server.run(sql: "SELECT count(*) FROM tracked_order", database: "team") == "3\n")
+        #expect(try await server.run(sql: "SELECT count(*) FROM history", database: "team") == "\(history)\n")
 
         // The team's database shows the same watchlist and history as the file.
         let list = try await CLIRunner.run(["track", "list", "--db", url], environment: environment)
@@ -74,9 +74,9 @@ import TestSupport
     }
 
     @Test func aTargetThatCannotBeOpenedExitsNineNamingTheServerNeverThePassword() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
-        try server.psql("CREATE DATABASE team")
+        try await server.run(sql: "CREATE DATABASE team")
         let space = try StateWorkspace()
         let environment = space.environment.merging(["PGPASSWORD": server.password]) { $1 }
         let add = try await CLIRunner.run(["track", "add", "ORD-20261009-2760", "--db", space.db], environment: environment)

@@ -6,9 +6,9 @@ import TestSupport
 /// `--db postgres://…` through the binary, on a private PostgreSQL server.
 @Suite struct PostgresCommandTests {
     @Test func theWatchlistOnPostgreSQLWorksAsOnAFileAndFailuresExitNine() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
-        try server.psql("CREATE DATABASE team")
+        try await server.run(sql: "CREATE DATABASE team")
         let harness = try await Harness.start()
         defer { Task { await harness.stop() } }
         let space = try StateWorkspace()
@@ -47,9 +47,9 @@ import TestSupport
     }
 
     @Test func theDatabaseComesFromDbElseTheEnvironmentElseTheConfiguration() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
-        try server.psql("CREATE DATABASE team")
+        try await server.run(sql: "CREATE DATABASE team")
         let harness = try await Harness.start()
         defer { Task { await harness.stop() } }
         let space = try StateWorkspace()
@@ -62,7 +62,7 @@ import TestSupport
         let add = try await CLIRunner.run(["track", "add", "ORD-20261009-2760", "--config", plain],
                                           environment: environment.merging(["REFUNDWATCH_DATABASE_URL": url]) { $1 })
         #expect(add.status == 0, "\(add.stderr)")
-        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "1\n")
+        #expect(try await server.run(sql: "SELECT count(*) FROM tracked_order", database: "team") == "1\n")
         // database_url in the configuration: the same database.
         let list = try await CLIRunner.run(["track", "list", "--config", withURL], environment: environment)
         #expect(list.stdout.contains("ORD-20261009-2760"), "\(list.stdout)\(list.stderr)")

@@ -15,9 +15,9 @@ import TestSupport
         let store: PostgresStore
 
         static func start() async throws -> TeamDatabase {
-            let server = try PostgresServer.start()
+            let server = try await PostgresServer.launch()
             do {
-                try server.psql("CREATE DATABASE team")
+                try await server.run(sql: "CREATE DATABASE team")
                 let url = server.url(database: "team")
                 let store = try await PostgresStore.open(try PostgresLocation(url: url, environment: [:]), environment: ["PGPASSWORD": server.password])
                 return TeamDatabase(server: server, url: url, store: store)
@@ -39,8 +39,8 @@ import TestSupport
         }
 
         /// History rows written twice: the same change of the same order seen twice.
-        func repeatedHistory() throws -> String {
-            try server.psql("""
+        func repeatedHistory() async throws -> String {
+            try await server.run(sql: """
                 SELECT order_id, transaction_id, refund_id, field, new_value FROM history
                 GROUP BY order_id, transaction_id, refund_id, field, old_value, new_value HAVING count(*) > 1
                 """, database: "team")
@@ -120,9 +120,9 @@ import TestSupport
         let (byOne, byTwo) = (Self.fetchedCount(one.log), Self.fetchedCount(two.log))
         #expect(byOne + byTwo == 120, "the pollers' logs: \(byOne) + \(byTwo)")
         #expect(byOne > 0 && byTwo > 0, "both did part of the work: \(byOne) and \(byTwo)")
-        #expect(try team.repeatedHistory().isEmpty)
+        #expect(try await team.repeatedHistory().isEmpty)
         #expect(try await team.store.pollers(seenWithin: 20).isEmpty, "a poller stopped by a signal leaves the list")
-        #expect(try team.server.psql("SELECT count(*) FROM tracked_order WHERE lease_owner IS NOT NULL", database: "team") == "0\n")
+        #expect(try await team.server.run(sql: "SELECT count(*) FROM tracked_order WHERE lease_owner IS NOT NULL", database: "team") == "0\n")
     }
 
     /// The dashboard on the team's database, as typed in a tmux shell (the password in the
@@ -203,7 +203,7 @@ import TestSupport
         #expect(started.filter { $0.fetchedAt != nil }.count >= 30, "the pollers never got going")
         kill(doomed.processIdentifier, SIGKILL)
         await doomed.exited()
-        let leased = try team.server.psql("SELECT count(*) FROM tracked_order WHERE lease_owner IS NOT NULL", database: "team")
+        let leased = try await team.server.run(sql: "SELECT count(*) FROM tracked_order WHERE lease_owner IS NOT NULL", database: "team")
         #expect(Int(leased.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 0, "the killed poller held leases")
 
         let rows = try await team.waitFor(90) { $0.allSatisfy { $0.fetchedAt != nil } }
@@ -213,7 +213,7 @@ import TestSupport
         await survivor.exited()
         #expect(survivor.terminationStatus == 0)
 
-        #expect(try team.repeatedHistory().isEmpty, "a history row written twice")
+        #expect(try await team.repeatedHistory().isEmpty, "a history row written twice")
         for row in rows {
             let report = try #require(try await team.store.report(orderID: row.order.id!))
             #expect(try await team.store.history(orderID: row.order.id!).map(\.change) == OrderChange.between(nil, report))

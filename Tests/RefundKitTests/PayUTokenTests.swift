@@ -22,10 +22,12 @@ import TestSupport
     }
 
     /// A service whose PayU calls use `[payu.oauth]`, timed by `now` (the simulator's clock unless
-    /// a test wants a client whose clock disagrees).
+    /// a test wants a client whose clock disagrees). Its calls' deadlines are on the harness's test
+    /// clock too: a hundred calls queued on a busy machine wait their turn, not a real deadline.
     private static func service(_ harness: Harness, cache: String?, now: (@Sendable () -> Date)? = nil) -> RefundService {
         let simulator = harness.simulator
-        return RefundService(configuration: harness.oauthConfiguration, tokenCacheDirectory: cache, now: now ?? { simulator.now() })
+        return RefundService(configuration: harness.oauthConfiguration, tokenCacheDirectory: cache, now: now ?? { simulator.now() },
+                             clock: harness.clock)
     }
 
     private static func payuID(_ harness: Harness) throws -> String {

@@ -95,7 +95,7 @@ import RefundKit
 /// A private PostgreSQL server: connecting, and each way connecting fails, said for a person.
 @Suite struct PostgresConnectionTests {
     @Test func connectsAndEachFailureNamesTheServerNotThePassword() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
         let url = server.url()
         let good = try PostgresLocation(url: url, environment: [:])
@@ -141,11 +141,11 @@ import RefundKit
     typealias B = ReportBuilder
 
     @Test func someoneElsesOrANewerDatabaseIsRefusedAndLeftUntouched() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
         let environment = ["PGPASSWORD": server.password]
-        try server.psql("CREATE DATABASE other")
-        try server.psql("CREATE TABLE invoices (id int)", database: "other")
+        try await server.run(sql: "CREATE DATABASE other")
+        try await server.run(sql: "CREATE TABLE invoices (id int)", database: "other")
         let other = try PostgresLocation(url: server.url(database: "other"), environment: [:])
         do {
             _ = try await PostgresStore.open(other, environment: environment)
@@ -154,9 +154,9 @@ import RefundKit
             #expect(error.kind == .notRefundwatch)
             #expect(error.description == "database \(other.description): this database is not one of refundwatch's (it holds other tables). It was left untouched. Create an empty database for refundwatch (createdb refundwatch) and name it in the URL.")
         }
-        #expect(try server.psql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'", database: "other") == "invoices\n")
+        #expect(try await server.run(sql: "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'", database: "other") == "invoices\n")
 
-        try server.psql("CREATE DATABASE watchlist")
+        try await server.run(sql: "CREATE DATABASE watchlist")
         let ours = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
         let store = try await PostgresStore.open(ours, environment: environment)
         _ = try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)])
@@ -164,7 +164,7 @@ import RefundKit
         let reopened = try await PostgresStore.open(ours, environment: environment)
         #expect(try await reopened.count() == 1, "opening again keeps what is there")
         await reopened.close()
-        try server.psql("UPDATE refundwatch_meta SET value = '99' WHERE key = 'schema_version'", database: "watchlist")
+        try await server.run(sql: "UPDATE refundwatch_meta SET value = '99' WHERE key = 'schema_version'", database: "watchlist")
         do {
             _ = try await PostgresStore.open(ours, environment: environment)
             Issue.record("a newer database was opened")
@@ -175,10 +175,10 @@ import RefundKit
     }
 
     @Test func twoProcessesRecordingOneOrderWriteItsHistoryOnce() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
         let environment = ["PGPASSWORD": server.password]
-        try server.psql("CREATE DATABASE watchlist")
+        try await server.run(sql: "CREATE DATABASE watchlist")
         let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
         let first = try await PostgresStore.open(place, environment: environment)
         let second = try await PostgresStore.open(place, environment: environment)

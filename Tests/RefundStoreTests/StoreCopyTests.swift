@@ -103,7 +103,7 @@ import TestSupport
     }
 
     func postgres(_ server: PostgresServer, database: String) async throws -> PostgresStore {
-        try server.psql("CREATE DATABASE \(database)")
+        try await server.run(sql: "CREATE DATABASE \(database)")
         return try await PostgresStore.open(try PostgresLocation(url: server.url(database: database), environment: [:]),
                                             environment: ["PGPASSWORD": server.password])
     }
@@ -113,7 +113,7 @@ import TestSupport
         let source = try SQLiteStore.open(at: scratch.file("mine.sqlite"))
         let rows = try await fill(source)
         #expect(rows == 8 + 3 + 7, "A: 4 first seen and 4 changes; B: 3 first seen; D: 7 first seen")
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
         let team = try await postgres(server, database: "team")
         let back = try SQLiteStore.open(at: scratch.file("back.sqlite"))
@@ -146,8 +146,8 @@ import TestSupport
         #expect(try await StoreCopy.copy(from: back, to: team) == nothing)
         #expect(try await seen(back) == original)
         #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(original))
-        #expect(try server.psql("SELECT count(*) FROM history", database: "team") == "\(rows)\n")
-        #expect(try server.psql("SELECT count(*) FROM tracked_order", database: "team") == "5\n")
+        #expect(try await server.run(sql: "SELECT count(*) FROM history", database: "team") == "\(rows)\n")
+        #expect(try await server.run(sql: "SELECT count(*) FROM tracked_order", database: "team") == "5\n")
         await team.close()
     }
 
@@ -233,7 +233,7 @@ import TestSupport
     /// A time PostgreSQL keeps to the microsecond is kept to the millisecond in a file: a copy into
     /// the file and back, or run again, still finds every row and state it wrote.
     @Test func timesFinerThanAFileKeepsAreFoundAgainToTheMillisecond() async throws {
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
         let team = try await postgres(server, database: "team")
         let fine = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
@@ -306,11 +306,11 @@ import TestSupport
         FileManager.default.createFile(atPath: scratch.file("empty.sqlite"), contents: Data())
         #expect(throws: StoreError.self) { try SQLiteStore.openExisting(at: scratch.file("empty.sqlite")) }
         #expect(try FileManager.default.attributesOfItem(atPath: scratch.file("empty.sqlite"))[.size] as? Int == 0, "left empty")
-        let server = try PostgresServer.start()
+        let server = try await PostgresServer.launch()
         defer { server.stop() }
-        try server.psql("CREATE DATABASE empty")
+        try await server.run(sql: "CREATE DATABASE empty")
         let place = try PostgresLocation(url: server.url(database: "empty"), environment: [:])
         await #expect(throws: StoreError.self) { try await PostgresStore.openExisting(place, environment: ["PGPASSWORD": server.password]) }
-        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: "empty") == "0\n", "left untouched")
+        #expect(try await server.run(sql: "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: "empty") == "0\n", "left untouched")
     }
 }

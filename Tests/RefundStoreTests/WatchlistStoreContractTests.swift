@@ -26,9 +26,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .sqliteMemory:
             return (try SQLiteStore.inMemory(), {})
         case .postgres:
-            let server = try PostgresServer.start()
+            let server = try await PostgresServer.launch()
             do {
-                try server.psql("CREATE DATABASE watchlist")
+                try await server.run(sql: "CREATE DATABASE watchlist")
                 let store = try await PostgresStore.open(try PostgresLocation(url: server.url(database: "watchlist"), environment: [:]),
                                                          environment: ["PGPASSWORD": server.password])
                 return (store, { server.stop() })
@@ -57,9 +57,9 @@ extension StoreBackend {
             return (try SQLiteStore.open(at: folder + "/w.sqlite", clock: clock), try SQLiteStore.open(at: folder + "/w.sqlite", clock: clock),
                     { try? FileManager.default.removeItem(atPath: folder) })
         case .postgres:
-            let server = try PostgresServer.start()
+            let server = try await PostgresServer.launch()
             do {
-                try server.psql("CREATE DATABASE watchlist")
+                try await server.run(sql: "CREATE DATABASE watchlist")
                 let place = try PostgresLocation(url: server.url(database: "watchlist"), environment: [:])
                 let first = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password], clock: clock)
                 let second = try await PostgresStore.open(place, environment: ["PGPASSWORD": server.password], clock: clock)
