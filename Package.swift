@@ -183,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["RefundSimulator", "RefundKit"]
+            dependencies: ["RefundSimulator", "RefundKit", .product(name: "Clocks", package: "swift-clocks")]
         ),
         // The dashboard as values: no simulator, no network, no binary.
         .testTarget(

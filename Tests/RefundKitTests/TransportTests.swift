@@ -12,19 +12,28 @@ import TestSupport
         harness.simulator.receivedRequests().filter { $0.rawPath.hasPrefix("/v1/") }.count
     }
 
+    // Retries wait on a test clock that the test moves to the end of each back-off: the call's
+    // deadline (10 s of that clock) is never near, however busy the machine.
+
     @Test func a503ThenA200Succeeds() async throws {
-        let harness = try await Harness.start(faults: try FaultSpec.parse("kaleyra:5xx=x1"))
+        let clock = WatchedClock()
+        let harness = try await Harness.start(faults: try FaultSpec.parse("kaleyra:5xx=x1"), clock: clock)
         let id = harness.order(.capturedNoRefunds)
-        let report = try await harness.withService { try await $0.report(referenceID: id) }
+        let report = try await clock.driving(Task { try await harness.withService { try await $0.report(referenceID: id) } }, "the lookup")
         #expect(report.referenceID == id)
         #expect(kaleyraRequests(harness) == 2)
         await harness.stop()
     }
 
     @Test func four503sFailWithTheServerErrorType() async throws {
-        let harness = try await Harness.start(faults: try FaultSpec.parse("kaleyra:5xx=x4"))
-        let error = try await harness.lookupError(harness.order(.capturedNoRefunds))
+        let clock = WatchedClock()
+        let harness = try await Harness.start(faults: try FaultSpec.parse("kaleyra:5xx=x4"), clock: clock)
+        let error = try await clock.driving(Task { try await harness.lookupError(harness.order(.capturedNoRefunds)) }, "the lookup")
         #expect(kaleyraRequests(harness) == 4)
+        // Back-off from 50 ms, doubling, each wait half fixed and half random (equal jitter).
+        let arrivals = kaleyraArrivals(harness)
+        let waits = zip(arrivals.dropFirst(), arrivals).map { $0 - $1 }
+        #expect(waits.count == 3 && (25...50).contains(waits[0]) && (50...100).contains(waits[1]) && (100...200).contains(waits[2]), "\(waits) ms")
         await harness.stop()
         guard case .server(.kaleyra, let status, _) = error else {
             Issue.record("expected a Kaleyra server error, got \(String(describing: error))")

@@ -101,3 +101,31 @@ package final class WatchedClock: Clock, @unchecked Sendable {
         await testClock.advance(by: duration)
     }
 }
+
+extension WatchedClock {
+    /// The outcome of `task`, moving the clock on to the end of each sleep that begins at most
+    /// `horizon` ahead (a retry's back-off) and never to a later one (a call's deadline, seconds
+    /// ahead), so that back-off passes in no real time. Throws `NeverHappened` (and cancels the
+    /// task) when it has not finished after `limit` seconds of real time.
+    package func driving<T: Sendable>(_ task: Task<T, any Error>, _ what: @autoclosure () -> String,
+                                      horizon: Duration = .seconds(1), within limit: Double = 60) async throws -> T {
+        let outcome = Outcome<T>()
+        let watcher = Task { outcome.set(await task.result) }
+        let deadline = ContinuousClock.now + .seconds(limit)
+        while outcome.value == nil {
+            guard ContinuousClock.now < deadline else {
+                task.cancel()
+                throw NeverHappened(description: "waited \(Int(limit)) s, yet never: \(what())")
+            }
+            let now = origin.duration(to: testClock.now)
+            if let next = wakeTimes.first(where: { $0 > now && $0 - now <= horizon }) {
+                await testClock.advance(to: origin.advanced(by: next))
+            } else {
+                await testClock.advance(by: .zero)
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        await watcher.value
+        return try outcome.value!.get()
+    }
+}
