@@ -26,7 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // Tests only: TestClock, for everything that waits.
+        // Tests only: TestClock, so that what waits (the request budget, token lifetimes, poller
+        // heartbeats and leases) is stepped by the test instead of raced against real time.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
         // Tests and the bench: starting programs and waiting for them.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
@@ -168,28 +169,36 @@ let package = Package(
             dependencies: ["ProcessRunner"],
             path: "Tests/TestPostgres"
         ),
-        // A simulator harness, the response fixtures, a runner for the built binary, waits that fail.
+        // A simulator harness, the response fixtures, a runner for the built binary, waits that fail,
+        // and waits for tests that move a clock of their own.
         .target(
             name: "TestSupport",
-            dependencies: ["RefundKit", "RefundSimulator", "TestPostgres", "ProcessRunner"],
+            dependencies: [
+                "RefundKit", "RefundSimulator", "TestPostgres", "ProcessRunner",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
 
         .testTarget(
             name: "RefundKitTests",
-            dependencies: ["RefundKit", "RefundModel", "RefundSimulator", "TestSupport", "TestReports"]
+            dependencies: [
+                "RefundKit", "RefundModel", "RefundSimulator", "TestSupport", "TestReports",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]
         ),
         .testTarget(
             name: "RefundStoreTests",
             dependencies: [
                 "RefundKit", "WatchlistModel", "RefundStore", "TestSupport", "TestReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Clocks", package: "swift-clocks"),
             ]
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["RefundSimulator", "RefundKit", "ProcessRunner", "TestSupport"]
+            dependencies: ["RefundSimulator", "RefundKit", "ProcessRunner", "TestSupport", .product(name: "Clocks", package: "swift-clocks")]
         ),
         // The model's values: the poll schedule kept order by order against PollPlan, seeded.
         .testTarget(

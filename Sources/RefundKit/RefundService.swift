@@ -13,10 +13,14 @@ public final class RefundService: Sendable {
     private let now: @Sendable () -> Date
 
     /// `tokenCacheDirectory`: where `[payu.oauth]` keeps its token cache (the state folder); nil
-    /// keeps tokens in memory only. `now` stamps reports and times token expiry.
-    public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// keeps tokens in memory only. `now` stamps reports and times token expiry. `clock` times
+    /// every wait of the HTTP layer (the request budget, back-off, deadlines): a test passes a
+    /// clock it moves itself.
+    public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }, clock: any Clock<Duration> = ContinuousClock()) {
         self.configuration = configuration
-        let transport = logger.map { HTTPTransport(settings: configuration.http, logger: $0) } ?? HTTPTransport(settings: configuration.http)
+        let transport = logger.map { HTTPTransport(settings: configuration.http, logger: $0, clock: clock) }
+            ?? HTTPTransport(settings: configuration.http, clock: clock)
         self.transport = transport
         kaleyra = KaleyraClient(settings: configuration.kaleyra, transport: transport)
         payu = configuration.payu.map { PayUClient(settings: $0, transport: transport, tokenCacheDirectory: tokenCacheDirectory, now: now) }

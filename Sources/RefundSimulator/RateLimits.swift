@@ -39,33 +39,37 @@ public struct RateLimitSpec: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A token bucket per limited API, on real time: it holds one second's worth of requests and
-/// refills at the rate. A request that finds it empty is over budget: answered 429 with the whole
-/// seconds until the next request would be allowed in `Retry-After`, and counted.
+/// A token bucket per limited API, on real time (or on the clock a test gave the simulator): it
+/// holds one second's worth of requests and refills at the rate. A request that finds it empty is
+/// over budget: answered 429 with the whole seconds until the next request would be allowed in
+/// `Retry-After`, and counted.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
-        var updated: ContinuousClock.Instant
+        /// Time since the simulator started.
+        var updated: Duration
     }
 
     private struct State {
         var buckets: [SimulatedAPI: Bucket] = [:]
-        var refused: [SimulatedAPI: [ContinuousClock.Instant]] = [:]
+        var refused: [SimulatedAPI: [Duration]] = [:]
     }
 
     let spec: RateLimitSpec
     private let state: Locked<State>
+    private let sinceStart: @Sendable () -> Duration
 
-    init(spec: RateLimitSpec) {
+    init(spec: RateLimitSpec, sinceStart: @escaping @Sendable () -> Duration) {
         self.spec = spec
-        let now = ContinuousClock.now
+        self.sinceStart = sinceStart
+        let now = sinceStart()
         state = Locked(State(buckets: spec.perSecond.mapValues { Bucket(tokens: max(1, $0), updated: now) }))
     }
 
     /// nil when the request is within budget; else the `Retry-After` seconds to answer with.
     func admit(_ api: SimulatedAPI) -> Int? {
         guard let rate = spec.perSecond[api] else { return nil }
-        let now = ContinuousClock.now
+        let now = sinceStart()
         return state.withLock { state -> Int? in
             var bucket = state.buckets[api] ?? Bucket(tokens: max(1, rate), updated: now)
             let elapsed = now - bucket.updated
@@ -81,8 +85,8 @@ final class RateLimiter: Sendable {
         }
     }
 
-    /// When each over-budget request arrived, by API.
-    func refusals(_ api: SimulatedAPI) -> [ContinuousClock.Instant] {
+    /// When each over-budget request arrived (time since the simulator started), by API.
+    func refusals(_ api: SimulatedAPI) -> [Duration] {
         state.withLock { $0.refused[api] ?? [] }
     }
 }

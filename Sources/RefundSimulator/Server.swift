@@ -111,11 +111,13 @@ public final class RunningSimulator: Sendable {
     /// Refuses every PayU refresh token from now on (a partner's access revoked).
     public func revokeRefreshTokens() { core.tokens.revokeRefreshTokens() }
 
-    /// The simulated clock: start date plus real elapsed time times `speed`.
+    /// The simulated clock: start date plus the time elapsed since start (real, or on the options'
+    /// `clock`) times `speed`, plus what `advanceClock(by:)` added.
     public func now() -> Date { core.now() }
 
-    /// When each request over the `rateLimits` budget of `api` arrived (answered 429).
-    public func overBudgetRequests(_ api: SimulatedAPI) -> [ContinuousClock.Instant] { core.rateLimiter.refusals(api) }
+    /// When each request over the `rateLimits` budget of `api` arrived (answered 429), as time
+    /// since the simulator started on its clock.
+    public func overBudgetRequests(_ api: SimulatedAPI) -> [Duration] { core.rateLimiter.refusals(api) }
 
     /// Moves the simulated clock forward by this many simulated seconds, at once: for tests that
     /// must see a refund move at an exact point, however slow the machine is.

@@ -17,7 +17,8 @@ final class SimulatorCore: Sendable {
     let rateLimiter: RateLimiter
     /// The simulated clock's anchor, floored to a whole second so timestamps are exact.
     let anchorEpoch: Int
-    private let startInstant: ContinuousClock.Instant
+    /// Time since start on the options' clock (real time unless a test gave its own).
+    private let sinceStart: @Sendable () -> Duration
     private let requests = Locked<[ReceivedRequest]>([])
     /// Every request since start (the log above keeps only the latest): what benchmarks count.
     private let counted = Locked<[SimulatedAPI: Int]>([:])
@@ -28,10 +29,10 @@ final class SimulatorCore: Sendable {
         self.options = options
         catalogue = Catalogue(seed: options.seed, size: options.orders)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
-        rateLimiter = RateLimiter(spec: options.rateLimits)
+        sinceStart = Self.stopwatch(options.clock ?? ContinuousClock())
+        rateLimiter = RateLimiter(spec: options.rateLimits, sinceStart: sinceStart)
         tokens = PayUTokenAuthority(credentials: options.credentials, lifetime: options.tokenLifetime, seed: options.seed)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
-        startInstant = ContinuousClock.now
         traceRandom = Locked(.stream(seed: options.seed, purpose: 0x7ACE))
     }
 
@@ -43,10 +44,20 @@ final class SimulatorCore: Sendable {
     /// Moves the simulated clock forward at once, whatever the speed.
     func advance(by seconds: Double) { advanced.withLock { $0 += max(0, seconds) } }
 
-    /// Simulated seconds since the anchor: `elapsedAtStart`, plus real elapsed time times `speed`,
-    /// plus what `advance(by:)` added.
+    /// Reads `clock` as the time elapsed since this call.
+    static func stopwatch(_ clock: any Clock<Duration>) -> @Sendable () -> Duration {
+        opened(clock)
+    }
+
+    private static func opened<C: Clock<Duration>>(_ clock: C) -> @Sendable () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
+    }
+
+    /// Simulated seconds since the anchor: `elapsedAtStart`, plus the time elapsed since start
+    /// (real, or on the test's clock) times `speed`, plus what `advance(by:)` added.
     func simulatedElapsed() -> Double {
-        let real = startInstant.duration(to: ContinuousClock.now)
+        let real = sinceStart()
         let seconds = Double(real.components.seconds) + Double(real.components.attoseconds) * 1e-18
         return options.elapsedAtStart + seconds * options.speed + advanced.withLock { $0 }
     }

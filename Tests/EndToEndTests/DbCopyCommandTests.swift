@@ -125,7 +125,7 @@ import TestSupport
             #expect(same.stdout.isEmpty)
         }
         // Nothing was written: still one order, no second copy of it.
-        await #expect(try SQLiteStore.open(at: space.db).count() == 1)
+        #expect(try await SQLiteStore.open(at: space.db).count() == 1)
     }
 
     /// The orders of `track list --json`, without what depends on the moment it runs (ages,

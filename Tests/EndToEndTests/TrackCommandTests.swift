@@ -253,7 +253,7 @@ import TestSupport
         #expect(added.reduce(0, +) + (others[1].stdout.hasPrefix("Added 1 order") ? 1 : 0) == 5_000)
         #expect(finished.allSatisfy { $0.status == 0 }, "\(finished.map(\.stderr))")
         let store = try await SQLiteStore.open(at: space.db)
-        await #expect(try store.count() == 5_000)
+        #expect(try await store.count() == 5_000)
         await #expect(Set(try store.trackedOrders().map(\.referenceID)).count == 5_000)
     }
 
@@ -279,7 +279,7 @@ import TestSupport
         let again = try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids.joined(separator: "\n"))
         #expect(again.status == 0)
         #expect(again.stdout.hasPrefix("Added 7,000 orders; 3,000 were already tracked (ORD-K-00000, "))
-        await #expect(try store.count() == 10_000)
+        #expect(try await store.count() == 10_000)
     }
 
     @Test func killedInTheMiddleOfARefreshEveryStoredOrderIsWhole() async throws {

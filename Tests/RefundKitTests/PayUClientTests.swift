@@ -78,8 +78,12 @@ import TestSupport
     }
 
     @Test func aPayUFailureKeepsTheWhatsAppData() async throws {
-        let harness = try await Harness.start(faults: try FaultSpec.parse("payu:5xx=1.0"))
-        let report = try await harness.withService { try await $0.report(referenceID: harness.order(.multipleRefunds)) }
+        // PayU's retries wait on a test clock, moved to the end of each back-off: only PayU's 5xx
+        // can end them, never the call's deadline on a busy machine.
+        let clock = WatchedClock()
+        let harness = try await Harness.start(faults: try FaultSpec.parse("payu:5xx=1.0"), clock: clock)
+        let report = try await clock.driving(Task { try await harness.withService { try await $0.report(referenceID: harness.order(.multipleRefunds)) } },
+                                             "the lookup")
         await harness.stop()
         let transaction = try #require(report.transactions.first { $0.payuQueried })
         #expect(!transaction.refunds.isEmpty)

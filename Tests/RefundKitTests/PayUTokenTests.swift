@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Testing
 @testable import RefundKit
@@ -7,16 +8,26 @@ import TestSupport
 
 /// `[payu.oauth]` against the simulator's token endpoint: renewal before expiry and on 401, one
 /// token request however many calls need it, rotation, the cache, and refusals.
+///
+/// The simulator runs on a test clock that only the test moves (`advanceClock(by:)`, or the clock
+/// itself), and the services read their time from the simulator: token times are exact, whatever
+/// the machine's load.
 @Suite struct PayUTokenTests {
+    private static func start(tokenLifetime: Int, clock: TestClock<Duration> = TestClock()) async throws -> Harness {
+        try await Harness.start(tokenLifetime: tokenLifetime, clock: clock)
+    }
+
     private static func temporaryFolder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("rw-tokens-\(UUID())").path
     }
 
     /// A service whose PayU calls use `[payu.oauth]`, timed by `now` (the simulator's clock unless
-    /// a test wants a client whose clock disagrees).
+    /// a test wants a client whose clock disagrees). Its calls' deadlines are on the harness's test
+    /// clock too: a hundred calls queued on a busy machine wait their turn, not a real deadline.
     private static func service(_ harness: Harness, cache: String?, now: (@Sendable () -> Date)? = nil) -> RefundService {
         let simulator = harness.simulator
-        return RefundService(configuration: harness.oauthConfiguration, tokenCacheDirectory: cache, now: now ?? { simulator.now() })
+        return RefundService(configuration: harness.oauthConfiguration, tokenCacheDirectory: cache, now: now ?? { simulator.now() },
+                             clock: harness.clock)
     }
 
     private static func payuID(_ harness: Harness) throws -> String {
@@ -29,7 +40,7 @@ import TestSupport
     }
 
     @Test func aHundredCallsAtExpiryCauseOneTokenRequest() async throws {
-        let harness = try await Harness.start(tokenLifetime: 60)
+        let harness = try await Self.start(tokenLifetime: 60)
         let service = Self.service(harness, cache: Self.temporaryFolder())
         let payu = try #require(service.payu)
         let payuID = try Self.payuID(harness)
@@ -47,7 +58,7 @@ import TestSupport
     }
 
     @Test func aHundredCallsRefusedWith401CauseOneTokenRequest() async throws {
-        let harness = try await Harness.start(tokenLifetime: 60)
+        let harness = try await Self.start(tokenLifetime: 60)
         // A client whose clock stands still believes its token is good: PayU's 401 is what tells it.
         let frozen = harness.simulator.now()
         let service = Self.service(harness, cache: nil, now: { frozen })
@@ -89,9 +100,7 @@ import TestSupport
     }
 
     @Test func renewsAtNinetyPercentKeepsTheNewestRefreshTokenAndSharesTheCache() async throws {
-        // The simulated clock all but stands still (a second per 1,000 real ones) and moves only by
-        // advanceClock, so that "85% of its life" stays 85% however slowly a loaded machine runs.
-        let harness = try await Harness.start(speed: 0.001, tokenLifetime: 100)
+        let harness = try await Self.start(tokenLifetime: 100)
         let cache = Self.temporaryFolder()
         let first = Self.service(harness, cache: cache)
         let payuID = try Self.payuID(harness)
@@ -129,43 +138,48 @@ import TestSupport
     }
 
     @Test func twoProcessesAcrossThreeLifetimesRenewOncePerLifetime() async throws {
-        // Real time, a 2 s lifetime: two services sharing one cache call PayU every 50 ms for
-        // three lifetimes and more.
-        let harness = try await Harness.start(tokenLifetime: 2)
+        // One time for the simulator and both services: 100 s tokens, and a clock the test moves
+        // 7 s at a time through three lifetimes and more. At every step the two services, sharing
+        // one cache as two processes would, call PayU at the same moment.
+        let clock = TestClock<Duration>()
+        let harness = try await Self.start(tokenLifetime: 100, clock: clock)
         let cache = Self.temporaryFolder()
         let services = [Self.service(harness, cache: cache), Self.service(harness, cache: cache)]
         let payuID = try Self.payuID(harness)
-        let deadline = ContinuousClock.now + .seconds(6.5)
-        let failures = await withTaskGroup(of: [String].self) { group in
-            for service in services {
-                group.addTask {
-                    var failures: [String] = []
-                    while ContinuousClock.now < deadline {
+        var failures: [String] = []
+        var renewedAt: [Int] = []
+        for second in stride(from: 0, through: 357, by: 7) {
+            let before = harness.simulator.tokenRequestCount()
+            failures += await withTaskGroup(of: String?.self) { group in
+                for service in services {
+                    group.addTask {
                         do throws(RefundWatchError) {
                             _ = try await service.payu!.refundStatus(payuID: payuID)
+                            return nil
                         } catch {
-                            failures.append(error.message)
+                            return "\(second) s: \(error.message)"
                         }
-                        try? await Task.sleep(for: .milliseconds(50))
                     }
-                    return failures
                 }
+                return await group.reduce(into: []) { if let failure = $1 { $0.append(failure) } }
             }
-            return await group.reduce(into: []) { $0 += $1 }
+            let requested = harness.simulator.tokenRequestCount() - before
+            if requested > 0 { renewedAt += Array(repeating: second, count: requested) }
+            await clock.advance(by: .seconds(7))
         }
         #expect(failures.isEmpty, "\(failures.count) failed: \(failures.first ?? "")")
-        let tokenRequests = harness.simulator.tokenRequestCount()
+        // Each token is renewed at 90% of its life (90 s), at the first step there or past it,
+        // by one of the two; the other adopts it from the cache.
+        #expect(renewedAt == [0, 91, 182, 273], "one token request per lifetime")
         let used = Set(Self.bearers(harness))
-        #expect(used.count == tokenRequests, "every token request gave a token that was used: \(tokenRequests) requests, \(used.count) tokens")
-        // Tokens created at a whole simulated second last 1 to 2 s: 6.5 s need 4 to 8 of them, or 3
-        // when a loaded machine leaves the callers idle across a renewal point.
-        #expect((3...8).contains(tokenRequests), "\(tokenRequests) token requests")
+        #expect(used.count == renewedAt.count, "every token requested was used: \(renewedAt.count) requests, \(used.count) tokens")
+        #expect(Self.bearers(harness).count == 2 * 52, "one PayU call per service per step, none refused")
         for service in services { await service.shutdown() }
         await harness.stop()
     }
 
     @Test func aRevokedRefreshTokenSaysWhatToDoAndTheWhatsAppSideStillReports() async throws {
-        let harness = try await Harness.start(tokenLifetime: 60)
+        let harness = try await Self.start(tokenLifetime: 60)
         let service = Self.service(harness, cache: Self.temporaryFolder())
         let order = harness.order(.multipleRefunds)
         let before = try await service.report(referenceID: order)
@@ -190,13 +204,13 @@ import TestSupport
     }
 
     @Test func forcedRenewalAndStatusNeverHoldTheToken() async throws {
-        let harness = try await Harness.start(tokenLifetime: 7199)
+        let harness = try await Self.start(tokenLifetime: 7199)
         let service = Self.service(harness, cache: nil)
         let tokens = try #require(service.payu?.tokens)
         #expect(await tokens.status().token == nil)
         let renewed = try await tokens.renew()
-        // created_at is a whole second of the server's clock, and the answer takes a moment.
-        #expect((7180...7199).contains(renewed.expiresAt.timeIntervalSince(renewed.obtainedAt)))
+        // created_at is a whole second of the simulator's clock, which stands still: all 7199 s.
+        #expect(renewed.expiresAt.timeIntervalSince(renewed.obtainedAt) == 7199)
         let status = await tokens.status()
         #expect(status.token?.expiresAt == renewed.expiresAt)
         #expect(status.cacheFile == nil)

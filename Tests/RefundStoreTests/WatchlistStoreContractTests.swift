@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Testing
 import RefundKit
@@ -38,18 +39,20 @@ extension StoreBackend {
     /// Runs `body` with two handles on one fresh store, as two processes would have them (one file
     /// opened twice, or two connection pools to one database), then closes both and removes what
     /// held the store, awaited, whether `body` returned or threw.
-    func withTwo(_ body: (any WatchlistStore, any WatchlistStore) async throws -> Void) async throws {
+    /// `clock`: the time both reckon pollers' leases and heartbeats by (nil: the machine's, or
+    /// the server's).
+    func withTwo(clock: (@Sendable () -> Date)? = nil, _ body: (any WatchlistStore, any WatchlistStore) async throws -> Void) async throws {
         switch self {
         case .sqliteMemory:
             throw CancellationError()  // an in-memory database is one process's: not in `shared`
         case .sqliteFile:
             try await withScratchFolder { folder in
-                try await body(try SQLiteStore.open(at: folder + "/w.sqlite"), try SQLiteStore.open(at: folder + "/w.sqlite"))
+                try await body(try await SQLiteStore.open(at: folder + "/w.sqlite", clock: clock), try await SQLiteStore.open(at: folder + "/w.sqlite", clock: clock))
             }
         case .postgres:
             try await withWatchlistDatabase { place, environment in
-                try await scoped(try await PostgresStore.open(place, environment: environment), stop: { await $0.close() }) { first in
-                    try await scoped(try await PostgresStore.open(place, environment: environment), stop: { await $0.close() }) { second in
+                try await scoped(try await PostgresStore.open(place, environment: environment, clock: clock), stop: { await $0.close() }) { first in
+                    try await scoped(try await PostgresStore.open(place, environment: environment, clock: clock), stop: { await $0.close() }) { second in
                         try await body(first, second)
                     }
                 }
@@ -168,7 +171,8 @@ extension StoreBackend {
 
     @Test(arguments: StoreBackend.shared)
     func anOrderIsClaimedByOnePollerUntilItsFetchIsStoredOrItsLeaseRunsOut(_ backend: StoreBackend) async throws {
-        try await backend.withTwo { a, b in
+        let clock = TestClock<Duration>()
+        try await backend.withTwo(clock: clock.wallTime(from: t0)) { a, b in
             let ids = try await a.add((1...4).map { order("ORD-\($0)") }).added.compactMap(\.id)
             let read = try await b.watchlist()
             #expect(try await a.claim(read, poller: "A", lease: 60).map(\.id) == ids)
@@ -183,45 +187,58 @@ extension StoreBackend {
             #expect(fresh[0].attempts == read[0].attempts + 1)
             #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == [ids[0]])
 
-            // B retires, giving order 1 back; A takes it with orders 2 to 4 it holds, on a short
-            // lease, and dies: once its leases run out, B takes all four.
+            // B retires, giving order 1 back; A takes it with orders 2 to 4 it holds, on a 3 s lease,
+            // and dies: once its leases run out, B takes all four.
             try await a.retire(poller: "B")
-            // (Three seconds: on a loaded machine the next claim may come a second later.)
             #expect(try await a.claim(fresh, poller: "A", lease: 3).map(\.id) == ids)
             #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty)
-            try await Task.sleep(for: .milliseconds(3_500))
+            #expect(try await b.waitingCount() == 0, "orders 2 to 4 were never fetched, but A holds them")
+            await clock.advance(by: .seconds(3))
+            #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "the lease's last moment is still A's")
+            await clock.advance(by: .seconds(1))
+            #expect(try await b.waitingCount() == 3, "A's leases ran out: the three never fetched wait for a poller")
             #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == ids)
 
-            // A heartbeat keeps a poller's leases alive past their first expiry.
+            // A heartbeat keeps a poller's leases alive past their first expiry, for as long as the
+            // lease it gives.
             try await b.retire(poller: "B")
-            // (Claimed for 2 s, the beat makes it a minute: past the 2 s, the leases hold. A loaded
-            // machine can only make the beat later, never the check sooner.)
             #expect(try await a.claim(fresh, poller: "A", lease: 2).count == 4)
+            await clock.advance(by: .seconds(1))
             try await a.beat(poller: "A", host: "h", pid: 1, cycleEnded: false, lease: 60)
-            try await Task.sleep(for: .milliseconds(2_500))
-            #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "A beat, so its leases hold")
+            await clock.advance(by: .seconds(2))
+            #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "past the claim's 2 s, A beat, so its leases hold")
+            await clock.advance(by: .seconds(58))
+            #expect(try await b.claim(fresh, poller: "B", lease: 60).isEmpty, "the beat's 60 s are not over")
+            await clock.advance(by: .seconds(1))
+            #expect(try await b.claim(fresh, poller: "B", lease: 60).map(\.id) == ids, "a minute after A's last beat")
         }
     }
 
     @Test(arguments: StoreBackend.shared)
     func pollersAreSeenByTheirHeartbeatsAndGoneWhenTheyRetire(_ backend: StoreBackend) async throws {
-        try await backend.withTwo { a, b in
+        let clock = TestClock<Duration>()
+        try await backend.withTwo(clock: clock.wallTime(from: t0)) { a, b in
             #expect(try await b.pollers(seenWithin: 15).isEmpty)
             try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
             try await a.beat(poller: "host-2:202", host: "host-2", pid: 202, cycleEnded: true, lease: 30)
+            await clock.advance(by: .seconds(4))
             let seen = try await b.pollers(seenWithin: 15)
             #expect(seen.map(\.id) == ["host-1:101", "host-2:202"])
             #expect(seen.map(\.pid) == [101, 202] && seen.map(\.host) == ["host-1", "host-2"])
             #expect(seen[0].sinceCycle == nil, "no cycle ended yet")
-            #expect(try #require(seen[1].sinceCycle) < 5 && seen[1].sinceBeat < 5)
-            try await a.beat(poller: "host-1:101", host: "host-1", pid: 101, cycleEnded: false, lease: 30)
-            #expect(try await b.pollers(seenWithin: 15)[1].sinceCycle != nil, "a beat without a cycle keeps the last cycle's time")
-            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(seen.map(\.sinceBeat) == [4, 4] && seen[1].sinceCycle == 4)
+            try await a.beat(poller: "host-2:202", host: "host-2", pid: 202, cycleEnded: false, lease: 30)
+            let again = try await b.pollers(seenWithin: 15)[1]
+            #expect(again.sinceBeat == 0 && again.sinceCycle == 4, "a beat without a cycle keeps the last cycle's time")
+
+            // Seen within a window: a beat exactly its length ago counts, an older one does not.
+            await clock.advance(by: .seconds(1))
+            #expect(try await b.pollers(seenWithin: 1).map(\.id) == ["host-2:202"])
+            await clock.advance(by: .seconds(1))
             #expect(try await b.pollers(seenWithin: 1).isEmpty, "not seen within the last second")
+            #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-1:101", "host-2:202"])
             try await a.retire(poller: "host-1:101")
-            // Retiring removes host-1 and only host-1. (Asked within an hour, not 15 s: host-2's last
-            // beat was before the pause above, and a loaded machine can stall this test longer.)
-            #expect(try await b.pollers(seenWithin: 3_600).map(\.id) == ["host-2:202"])
+            #expect(try await b.pollers(seenWithin: 15).map(\.id) == ["host-2:202"])
         }
     }
 

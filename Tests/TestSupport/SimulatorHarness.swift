@@ -32,12 +32,16 @@ package enum TestSecrets {
 package struct Harness {
     package let simulator: RunningSimulator
     package var configuration: RefundConfiguration
+    /// The clock the simulator runs on and `withService` gives its services: a test's own, or
+    /// real time (`ContinuousClock`).
+    package let clock: any Clock<Duration>
 
     package static func start(faults: FaultSpec = .none, latency: LatencySpec = .none, speed: Double = 1,
                       requestTimeout: Double = 10, maxAttempts: Int = 4, method: PayUMethod = .post,
                       orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199,
                       rateLimits: RateLimitSpec = .none,
-                      startDate: Date? = Date(timeIntervalSince1970: 1_795_000_000)) async throws -> Harness {
+                      startDate: Date? = Date(timeIntervalSince1970: 1_795_000_000),
+                      clock: (any Clock<Duration>)? = nil) async throws -> Harness {
         var options = SimulatorOptions()
         options.rateLimits = rateLimits
         options.tokenLifetime = tokenLifetime
@@ -49,6 +53,7 @@ package struct Harness {
         // A fixed Saturday in Nov 2026 unless a test needs the simulator's clock to be the real one
         // (nil): PayU's created_at then agrees with the clock of a refundwatch process.
         options.startDate = startDate
+        options.clock = clock
         let simulator = try await RunningSimulator.start(options)
         let credentials = simulator.options.credentials
         let http = HTTPSettings(connectTimeout: 2, requestTimeout: requestTimeout, maxAttempts: maxAttempts,
@@ -60,7 +65,7 @@ package struct Harness {
             payu: PayUSettings(refundStatusURL: simulator.payuRefundStatusURL, method: method, merchantID: credentials.merchantID,
                                resellerID: credentials.resellerID, clientSecret: Secret(credentials.clientSecret),
                                bearerToken: Secret(credentials.bearerToken)))
-        return Harness(simulator: simulator, configuration: configuration)
+        return Harness(simulator: simulator, configuration: configuration, clock: clock ?? ContinuousClock())
     }
 
     /// Runs `body` with a service over this harness's configuration, then closes both.
@@ -68,7 +73,7 @@ package struct Harness {
                                   _ body: (RefundService) async throws -> T) async throws -> T {
         var configuration = self.configuration
         configure(&configuration)
-        let service = RefundService(configuration: configuration)
+        let service = RefundService(configuration: configuration, clock: clock)
         do {
             let result = try await body(service)
             await service.shutdown()

@@ -60,16 +60,28 @@ struct TransportResponse: Sendable {
 /// (after the pause, when it fits in the deadline) and transport errors, with jittered exponential
 /// backoff; bounds the requests in flight; and keeps each API's request budget (`RateGate`): paced
 /// requests, and a pause for every request to an API that throttled one.
+///
+/// Every wait (the budget, back-off, Retry-After, a call's deadline) is on the injected `clock`, so
+/// that tests step through them on a clock of their own. The client's own connect and read
+/// timeouts stay on real time: they guard a socket, and bound a call even on a clock that stands
+/// still.
 public final class HTTPTransport: Sendable {
     public let settings: HTTPSettings
+    private let clock: ElapsedClock
+    private let wall: @Sendable () -> Date
     private let client: HTTPClient
     private let limiter: AsyncLimiter
     private let gates: [Service: RateGate]
     private let logger: Logger
     private static let maxBodyBytes = 8 * 1024 * 1024
 
-    public init(settings: HTTPSettings = HTTPSettings(), logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    /// `clock`: what every wait is timed on; `wall`: the time of day, for when a pause ends.
+    public init(settings: HTTPSettings = HTTPSettings(), logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() }),
+                clock: any Clock<Duration> = ContinuousClock(), wall: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
+        let clock = ElapsedClock(clock)
+        self.clock = clock
+        self.wall = wall
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(settings.connectTimeout * 1000)),
                                       read: .milliseconds(Int64(settings.requestTimeout * 1000)))
@@ -80,7 +92,7 @@ public final class HTTPTransport: Sendable {
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         limiter = AsyncLimiter(limit: settings.concurrency)
-        gates = settings.requestsPerSecond.reduce(into: [:]) { $0[$1.key] = RateGate(service: $1.key, requestsPerSecond: $1.value) }
+        gates = settings.requestsPerSecond.reduce(into: [:]) { $0[$1.key] = RateGate(service: $1.key, requestsPerSecond: $1.value, clock: clock, wall: wall) }
         self.logger = logger
     }
 
@@ -109,7 +121,7 @@ public final class HTTPTransport: Sendable {
         // The call's deadline starts when the budget first lets it go: a wait in the queue is not
         // the server being slow.
         await gate?.admit()
-        let deadline = ContinuousClock.now + .seconds(settings.requestTimeout)
+        let deadline = clock.now + .seconds(settings.requestTimeout)
         var attempt = 1
         while true {
             if attempt > 1 { await gate?.admit() }
@@ -121,7 +133,7 @@ public final class HTTPTransport: Sendable {
             case .success(let response):
                 logger.info("\(request.method) \(service.rawValue) \(request.host)\(request.logPath) -> \(response.status) in \(elapsed.formatted(.units(allowed: [.milliseconds]))) (attempt \(attempt))")
                 if request.isThrottled(response) {
-                    let asked = RetryAfter.seconds(response.header("retry-after")) ?? RetryAfter.regainAccess(response.header("x-business-use-case-usage"))
+                    let asked = RetryAfter.seconds(response.header("retry-after"), now: wall()) ?? RetryAfter.regainAccess(response.header("x-business-use-case-usage"))
                     let pause = await gate?.throttled(retryAfter: asked) ?? asked ?? backoff(attempt: attempt)
                     logger.warning("\(service.rawValue) asked us to slow down: every request to it waits \(DurationText.short(pause))")
                     if attempt >= settings.maxAttempts || !fits(pause, before: deadline) { return response }
@@ -142,14 +154,14 @@ public final class HTTPTransport: Sendable {
                 guard fits(wait, before: deadline) else { throw error }
                 retryWait = wait
             }
-            if retryWait! > 0 { try? await Task.sleep(for: .seconds(retryWait!)) }
+            if retryWait! > 0 { try? await clock.sleep(until: clock.now + .seconds(retryWait!)) }
             if Task.isCancelled { throw .timeout(service, seconds: settings.requestTimeout) }
             attempt += 1
         }
     }
 
-    private func fits(_ wait: Double, before deadline: ContinuousClock.Instant) -> Bool {
-        ContinuousClock.now + .seconds(wait) < deadline
+    private func fits(_ wait: Double, before deadline: Duration) -> Bool {
+        clock.now + .seconds(wait) < deadline
     }
 
     /// nil: the response is final. Otherwise seconds to wait before trying again.
@@ -167,8 +179,8 @@ public final class HTTPTransport: Sendable {
         return ceiling / 2 + Double.random(in: 0...(ceiling / 2))
     }
 
-    private func attemptOnce(_ request: TransportRequest, service: Service, deadline: ContinuousClock.Instant) async -> Result<TransportResponse, RefundWatchError> {
-        let remaining = deadline - ContinuousClock.now
+    private func attemptOnce(_ request: TransportRequest, service: Service, deadline: Duration) async -> Result<TransportResponse, RefundWatchError> {
+        let remaining = deadline - clock.now
         guard remaining > .zero else { return .failure(.timeout(service, seconds: settings.requestTimeout)) }
         var httpRequest = HTTPClientRequest(url: request.url)
         httpRequest.method = request.method
@@ -177,8 +189,8 @@ public final class HTTPTransport: Sendable {
         let timeoutSeconds = settings.requestTimeout
         let prepared = httpRequest
         do {
-            return .success(try await limiter.withSlot { [client] in
-                try await withDeadline(remaining) {
+            return .success(try await limiter.withSlot { [client, clock] in
+                try await withDeadline(deadline, on: clock) {
                     let response = try await client.execute(prepared, timeout: TimeAmount.nanoseconds(remaining.nanoseconds))
                     let body = try await response.body.collect(upTo: HTTPTransport.maxBodyBytes)
                     var headers: [String: String] = [:]
@@ -210,13 +222,13 @@ extension RefundWatchError {
     }
 }
 
-/// Runs `body`, cancelling it if it has not finished after `limit`. AHC's own deadline covers the
-/// response head; this also covers a body that starts and never finishes.
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+/// Runs `body`, cancelling it if it has not finished when `clock` reads `deadline`. AHC's own
+/// deadline covers the response head; this also covers a body that starts and never finishes.
+func withDeadline<T: Sendable>(_ deadline: Duration, on clock: ElapsedClock, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await clock.sleep(until: deadline)
             return nil
         }
         defer { group.cancelAll() }

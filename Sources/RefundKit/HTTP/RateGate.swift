@@ -9,37 +9,52 @@ import Foundation
 ///   throttling repeats. The pace is halved too (to no less than an eighth of the budget), since
 ///   the account's real limit is evidently lower than the budget, and it creeps back by a quarter
 ///   for every 30 s without throttling.
+///
+/// All of it is timed on the injected `clock`: `ContinuousClock` in a process, a clock the test
+/// moves in tests. `wall` only turns the end of a pause into a time of day for the status line.
 actor RateGate {
     nonisolated let service: Service
     nonisolated let configured: Double
+    private let clock: ElapsedClock
+    private let wall: @Sendable () -> Date
     private var rate: Double
-    private var nextSlot = ContinuousClock.now
-    private var pausedUntil: ContinuousClock.Instant?
-    private var resumeDate: Date?
-    private var lastThrottle: ContinuousClock.Instant?
-    private var lastIncrease = ContinuousClock.now
+    /// Instants on `clock`: the time elapsed since it was handed over.
+    private var nextSlot: Duration
+    private var pausedUntil: Duration?
+    private var lastThrottle: Duration?
+    private var lastIncrease: Duration
     private var consecutive = 0
     /// Throttled answers seen.
     private(set) var throttles = 0
+    /// Requests holding a slot they have not reached yet (for tests: each has its slot from the
+    /// moment it is counted here).
+    private(set) var waiting = 0
 
-    init(service: Service, requestsPerSecond: Double) {
+    init(service: Service, requestsPerSecond: Double, clock: ElapsedClock = ElapsedClock(ContinuousClock()),
+         wall: @escaping @Sendable () -> Date = { Date() }) {
         self.service = service
         configured = max(0.01, requestsPerSecond)
         rate = configured
+        self.clock = clock
+        self.wall = wall
+        nextSlot = clock.now
+        lastIncrease = clock.now
     }
 
     /// Waits for this request's turn: its slot in the pace, and the end of any pause.
     func admit() async {
+        waiting += 1
+        defer { waiting -= 1 }
         while true {
-            let now = ContinuousClock.now
+            let now = clock.now
             var slot = max(now, nextSlot)
             if let pausedUntil, pausedUntil > slot { slot = pausedUntil }
             nextSlot = slot + .seconds(1 / rate)
             guard slot > now else { return }
-            try? await Task.sleep(until: slot, clock: .continuous)
+            try? await clock.sleep(until: slot)
             if Task.isCancelled { return }
             // A pause that began while this request waited for its slot holds it back too.
-            if let pausedUntil, pausedUntil > ContinuousClock.now { continue }
+            if let pausedUntil, pausedUntil > clock.now { continue }
             return
         }
     }
@@ -47,7 +62,7 @@ actor RateGate {
     /// The API throttled a request. Returns how long every request to it now waits.
     @discardableResult
     func throttled(retryAfter: Double?) -> Double {
-        let now = ContinuousClock.now
+        let now = clock.now
         throttles += 1
         // Answers to requests that were already in flight when the pause began belong to the same
         // episode: they neither lengthen the pause nor slow the pace again.
@@ -58,7 +73,6 @@ actor RateGate {
         lastThrottle = now
         let wait = retryAfter.map { min(max($0, 0), 3600) } ?? min(60, pow(2, Double(consecutive - 1)))
         pausedUntil = now + .seconds(wait)
-        resumeDate = Date().addingTimeInterval(wait)
         nextSlot = max(nextSlot, now + .seconds(wait))
         rate = max(configured / 8, rate / 2)
         return wait
@@ -67,7 +81,7 @@ actor RateGate {
     /// An answer that was not throttled: the pace creeps back towards the budget.
     func succeeded() {
         guard rate < configured else { return }
-        let now = ContinuousClock.now
+        let now = clock.now
         let calmSince = max(lastThrottle ?? lastIncrease, lastIncrease)
         guard now - calmSince >= .seconds(30) else { return }
         rate = min(configured, rate * 1.25)
@@ -76,8 +90,9 @@ actor RateGate {
 
     /// When requests to this API resume, while a pause lasts.
     var pausedUntilDate: Date? {
-        guard let pausedUntil, pausedUntil > ContinuousClock.now else { return nil }
-        return resumeDate
+        let now = clock.now
+        guard let pausedUntil, pausedUntil > now else { return nil }
+        return wall().addingTimeInterval((pausedUntil - now).seconds)
     }
 
     /// Requests per second now (the budget, or less after throttling).

@@ -40,6 +40,10 @@ public struct PayUTokenStatus: Sendable {
 ///   in the cache and used next; an answer without one keeps the old.
 /// - A refusal (`invalid_grant`: the refresh token is expired, revoked or used) is remembered for
 ///   30 s, so calls fail fast with the same message instead of asking PayU again each.
+///
+/// Expiry, the renewal point and the remembered refusal are all reckoned on `now`, the clock the
+/// service was given (the demo's simulated one; a test's, which it moves itself), never on the
+/// machine's clock behind its back.
 public actor PayUTokenManager {
     public let settings: PayUOAuthSettings
     private let transport: HTTPTransport
@@ -48,7 +52,7 @@ public actor PayUTokenManager {
 
     private var current: PayUTokenCache.Entry?
     private var renewal: Task<Result<PayUTokenCache.Entry, RefundWatchError>, Never>?
-    private var failure: (error: RefundWatchError, until: ContinuousClock.Instant)?
+    private var failure: (error: RefundWatchError, until: Date)?
     /// Token requests this process sent.
     public private(set) var tokenRequests = 0
 
@@ -91,7 +95,7 @@ public actor PayUTokenManager {
 
     private func renewed(rejected: String?, force: Bool) async throws(RefundWatchError) -> PayUTokenCache.Entry {
         if let renewal { return try await renewal.value.get() }
-        if let failure, ContinuousClock.now < failure.until { throw failure.error }
+        if let failure, now() < failure.until { throw failure.error }
         let task = Task { await self.obtain(rejected: rejected, force: force) }
         renewal = task
         let result = await task.value
@@ -103,8 +107,8 @@ public actor PayUTokenManager {
             return entry
         case .failure(let error):
             // A refusal will not change by asking again; a network failure may, soon.
-            let pause: Duration = error.category == .authentication || error.category == .configuration ? .seconds(30) : .seconds(3)
-            failure = (error, ContinuousClock.now + pause)
+            let pause: TimeInterval = error.category == .authentication || error.category == .configuration ? 30 : 3
+            failure = (error, now().addingTimeInterval(pause))
             throw error
         }
     }
@@ -341,7 +345,8 @@ final class PayUTokenCache: Sendable {
 
     /// Runs `body` holding an exclusive lock on the cache, waited for without blocking a thread.
     /// Without a lock (the folder cannot be created) `body` runs anyway: tokens still work, only
-    /// the sharing between processes is lost.
+    /// the sharing between processes is lost. The wait is on real time: it is for another
+    /// process, which no injected clock moves.
     func withLock<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
         guard ensureDirectory() else { return await body() }
         let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

@@ -17,24 +17,31 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     private let logger = Logger(label: "refundwatch.postgres")
     /// This process, in `store_change`: another's writes change `externalChanges`, ours do not.
     private let writer = UUID().uuidString
+    /// The time pollers' leases, heartbeats and fetch requests are reckoned by, bound into the
+    /// queries; nil is the server's clock, so that machines whose clocks differ agree. A test
+    /// passes a clock it moves itself, to let a lease run out without waiting for it.
+    let clock: (@Sendable () -> Date)?
 
-    private init(location: String, client: PostgresClient, runner: Task<Void, Never>) {
+    private init(location: String, client: PostgresClient, runner: Task<Void, Never>, clock: (@Sendable () -> Date)?) {
         self.location = location
         self.client = client
         self.runner = runner
+        self.clock = clock
     }
 
     deinit { runner.cancel() }
 
     /// Connects, checks the database is refundwatch's and not newer, and creates or upgrades the
-    /// schema (under an advisory lock, so two processes starting together do it once).
-    public static func open(_ place: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StoreError) -> PostgresStore {
+    /// schema (under an advisory lock, so two processes starting together do it once). `clock`:
+    /// the time pollers' leases and heartbeats are reckoned by (nil: the server's).
+    public static func open(_ place: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            clock: (@Sendable () -> Date)? = nil) async throws(StoreError) -> PostgresStore {
         // One plain connection first: its failures are the clearest (wrong password, unreachable).
         _ = try await PostgresConnector.serverVersion(place, environment: environment)
         let client = PostgresClient(configuration: try clientConfiguration(place, environment: environment),
                                     backgroundLogger: Logger(label: "refundwatch.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
         let runner = Task { await client.run() }
-        let store = PostgresStore(location: place.description, client: client, runner: runner)
+        let store = PostgresStore(location: place.description, client: client, runner: runner, clock: clock)
         do {
             try await store.prepareSchema(place)
         } catch {

@@ -5,14 +5,18 @@ import WatchlistModel
 
 /// Pollers sharing the work on one SQLite file (several `refundwatch poll` on one machine): the
 /// same leases and heartbeats as on PostgreSQL, each a write transaction, so one claim waits for
-/// another and never takes the same order. Times are this machine's clock.
+/// another and never takes the same order. Times are this machine's clock, or the clock the store
+/// was opened with.
 extension SQLiteStore {
+    /// Now, for leases, heartbeats and fetch requests.
+    private var pollerNow: Date { clock?() ?? Date() }
+
     /// Pollers not seen for this long are forgotten (their leases ran out long before).
     static let forgetPollersAfter: TimeInterval = 3_600
 
     public func claim(_ candidates: [WatchedOrder], poller: String, lease: TimeInterval) async throws(StoreError) -> [TrackedOrder] {
         try await run { db in
-            let now = Date()
+            let now = self.pollerNow
             let until = now.addingTimeInterval(lease)
             let statement = try db.makeStatement(sql: """
                 UPDATE tracked_order SET lease_owner = ?, lease_until = ?
@@ -30,7 +34,7 @@ extension SQLiteStore {
 
     public func beat(poller: String, host: String, pid: Int, cycleEnded: Bool, lease: TimeInterval) async throws(StoreError) {
         try await run { db in
-            let now = Date()
+            let now = self.pollerNow
             try db.execute(sql: """
                 INSERT INTO poller (id, host, pid, started_at, beat_at, cycle_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET beat_at = excluded.beat_at, cycle_at = COALESCE(excluded.cycle_at, poller.cycle_at)
@@ -49,7 +53,7 @@ extension SQLiteStore {
 
     public func pollers(seenWithin: TimeInterval) async throws(StoreError) -> [PollerPresence] {
         try await read { db in
-            let now = Date()
+            let now = self.pollerNow
             return try Row.fetchAll(db, sql: "SELECT id, host, pid, beat_at, cycle_at FROM poller WHERE beat_at >= ? ORDER BY started_at, id",
                                     arguments: [now.addingTimeInterval(-seenWithin)]).map { row in
                 let beat: Date = row["beat_at"]
@@ -63,7 +67,7 @@ extension SQLiteStore {
     public func requestFetch(orderIDs: [Int64]) async throws(StoreError) {
         try await run { db in
             let statement = try db.makeStatement(sql: "UPDATE tracked_order SET requested_at = COALESCE(requested_at, ?) WHERE id = ?")
-            let now = Date()
+            let now = self.pollerNow
             for id in orderIDs { try statement.execute(arguments: [now, id]) }
         }
     }
@@ -73,7 +77,7 @@ extension SQLiteStore {
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM tracked_order
                 WHERE (requested_at IS NOT NULL OR attempts = 0) AND (lease_until IS NULL OR lease_until < ?)
-                """, arguments: [Date()]) ?? 0
+                """, arguments: [self.pollerNow]) ?? 0
         }
     }
 }

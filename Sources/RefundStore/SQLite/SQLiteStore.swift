@@ -18,10 +18,15 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// The file, or ":memory:".
     public let path: String
     let writer: any DatabaseWriter
+    /// The time pollers' leases, heartbeats and fetch requests are reckoned by; nil is this
+    /// machine's clock. A test passes a clock it moves itself, to let a lease run out without
+    /// waiting for it.
+    let clock: (@Sendable () -> Date)?
 
-    private init(path: String, writer: any DatabaseWriter) {
+    private init(path: String, writer: any DatabaseWriter, clock: (@Sendable () -> Date)?) {
         self.path = path
         self.writer = writer
+        self.clock = clock
     }
 
     /// Opens (or creates) the database at `path`. A file that is not refundwatch's, is damaged, is
@@ -30,21 +35,23 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// `verifyingEveryPage: false` leaves reading every page for damage (`verify()`, about 2 ms a
     /// megabyte) to the caller, who must call it before writing; a file that needs a migration is
     /// still read whole first. The dashboard does this to draw its first frame sooner.
-    public static func open(at path: String, verifyingEveryPage: Bool = true) async throws(StoreError) -> SQLiteStore {
+    ///
+    /// `clock`: the time pollers' leases and heartbeats are reckoned by (nil: this machine's).
+    public static func open(at path: String, verifyingEveryPage: Bool = true, clock: (@Sendable () -> Date)? = nil) async throws(StoreError) -> SQLiteStore {
         // Turning a new file into a WAL database takes a lock SQLite does not wait for: when another
         // process is creating the same file at that moment, try again shortly.
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await openOnce(at: path, verifyingEveryPage: verifyingEveryPage)
+                return try await openOnce(at: path, verifyingEveryPage: verifyingEveryPage, clock: clock)
             } catch where error.kind == .busy && attempt < 5 {
                 try? await Task.sleep(for: .milliseconds(100 * attempt))
             }
         }
     }
 
-    private static func openOnce(at path: String, verifyingEveryPage: Bool) async throws(StoreError) -> SQLiteStore {
+    private static func openOnce(at path: String, verifyingEveryPage: Bool, clock: (@Sendable () -> Date)?) async throws(StoreError) -> SQLiteStore {
         try StoreFile.checkBeforeOpening(path)
         try await inspect(path, verifyingEveryPage: verifyingEveryPage)
         var configuration = Configuration()
@@ -55,20 +62,21 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         } catch {
             throw StoreFile.storeError(error, file: path)
         }
-        let store = SQLiteStore(path: path, writer: pool)
+        let store = SQLiteStore(path: path, writer: pool, clock: clock)
         try await store.prepareSchema()
         return store
     }
 
-    /// A database that lives as long as the process: for tests and throwaway demos.
-    public static func inMemory() async throws(StoreError) -> SQLiteStore {
+    /// A database that lives as long as the process: for tests and throwaway demos. `clock` as
+    /// for `open(at:)`.
+    public static func inMemory(clock: (@Sendable () -> Date)? = nil) async throws(StoreError) -> SQLiteStore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue()
         } catch {
             throw StoreFile.storeError(error, file: ":memory:")
         }
-        let store = SQLiteStore(path: ":memory:", writer: queue)
+        let store = SQLiteStore(path: ":memory:", writer: queue, clock: clock)
         try await store.prepareSchema()
         return store
     }
