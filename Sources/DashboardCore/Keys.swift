@@ -70,7 +70,7 @@ public enum KeyBindings {
         KeyBinding([.character("y")], .copy, "copy id / ARN",
                    detail: "copy the selected reference id, transaction id, or refund's ARN (its id until PayU gives one) to the clipboard with OSC 52 (xterm, kitty, iTerm2, WezTerm, foot; in tmux set `set-clipboard on`)"),
         KeyBinding([.character("r")], .refresh, "refresh this",
-                   detail: "refresh what is on screen (concurrent, bounded; keys never wait for it); while pollers run, ask them to"),
+                   detail: "refresh what is on screen: on the watchlist the rows the filter shows (not archived ones), on an order's screens that order (concurrent, bounded; keys never wait for it); while pollers run, ask them to"),
         KeyBinding([.character("R")], .refreshAll, "refresh everything",
                    detail: "refresh everything; while pollers run, ask them to"),
         KeyBinding([.character("p")], .pause, "pause refreshing",
