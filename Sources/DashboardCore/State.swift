@@ -126,8 +126,14 @@ public struct DashboardState: Sendable {
     public var now: Date {
         get { index.now }
         set {
+            let before = index.now
             index.setNow(newValue)
-            schedule.advance(to: newValue)
+            if newValue < before {
+                // A clock set back: what was archived may not be yet.
+                schedule.reset(rows, now: newValue)
+            } else {
+                schedule.advance(to: newValue)
+            }
         }
     }
     /// Real time: when to refresh next, how long a flash stays. The same as `now` outside the demo.
@@ -250,16 +256,17 @@ public struct DashboardState: Sendable {
 
     /// One order's new row after a fetch: moved to its new place without sorting the others.
     public mutating func replaceRow(_ row: WatchedOrder) {
-        guard let id = row.order.id, index.row(id: id) != nil else { return }
+        guard let id = row.order.id, let old = index.row(id: id) else { return }
         index.replace(row)
-        schedule.update(row, now: now)
+        schedule.update(row, replacing: old, now: now)
     }
 
     /// Other processes' changes: these ids' rows as stored now (an id without a row is gone).
     public mutating func applyChanges(_ ids: Set<Int64>, rows: [WatchedOrder]) {
+        let old = ids.map { index.row(id: $0) }
         index.apply(ids, rows: rows)
-        for id in ids { schedule.remove(id) }
-        for row in rows { schedule.update(row, now: now) }
+        for row in old { schedule.update(nil, replacing: row, now: now) }
+        for row in rows { schedule.update(row, replacing: nil, now: now) }
     }
 
     /// The policy changed (`+`, `-`): every order's due time again.

@@ -5,7 +5,8 @@ import RefundModel
 /// second: what `PollPlan` says of the watchlist at any moment, without working out every order's
 /// due time each time (10,000 orders: a few milliseconds a second, most of an idle dashboard's
 /// CPU). An order's row changing costs a binary search; the clock moving costs nothing, except
-/// when an order settled long ago becomes archived.
+/// when an order settled long ago becomes archived. It keeps nothing per order but sorted slots
+/// (about 40 bytes an order), so the caller says which row an order had (`update`).
 ///
 /// Each order is waiting (it can still change soon, its last fetch failed, it was never fetched
 /// or someone asked for it), settled (it waits for nothing more) or archived (settled longer
@@ -25,17 +26,19 @@ public struct PollSchedule: Sendable {
         case waiting, settled, archived
     }
 
-    private struct Entry: Sendable {
+    /// Where an order is: nothing is kept per order but these slots (a watchlist of 100,000 orders
+    /// is the dashboard's memory), so that an order's old row says where to find it.
+    private struct Place {
         var kind: Kind
         var due: Date
         /// When it becomes archived by the clock alone (nil: never, or already).
         var archivesAt: Date?
     }
 
-    private var entries: [Int64: Entry] = [:]
     private var waiting = SortedSlots()
     private var settled = SortedSlots()
-    private var archiving = SortedSlots()
+    /// When orders become archived, with where each is until then (its kind and due time).
+    private var archiving: [(slot: Slot, kind: Kind, due: Date)] = []
 
     public init(policy: PollPolicy) { self.policy = policy }
 
@@ -45,88 +48,103 @@ public struct PollSchedule: Sendable {
         reset(rows, now: now)
     }
 
-    /// Every order again (the watchlist read whole, or a new policy).
+    /// Every order again (the watchlist read whole, a new policy, a clock set back).
     public mutating func reset(_ rows: [WatchedOrder], policy: PollPolicy? = nil, now: Date) {
         if let policy { self.policy = policy }
-        entries = [:]
         archived = 0
-        var waiting: [Slot] = [], settled: [Slot] = [], archiving: [Slot] = []
+        var waiting: [Slot] = [], settled: [Slot] = []
+        var archiving: [(slot: Slot, kind: Kind, due: Date)] = []
+        waiting.reserveCapacity(rows.count)
         for row in rows {
             guard let id = row.order.id else { continue }
-            let entry = classify(row, now: now)
-            entries[id] = entry
-            switch entry.kind {
-            case .waiting: waiting.append(Slot(date: entry.due, id: id))
-            case .settled: settled.append(Slot(date: entry.due, id: id))
+            let place = classify(row, now: now)
+            switch place.kind {
+            case .waiting: waiting.append(Slot(date: place.due, id: id))
+            case .settled: settled.append(Slot(date: place.due, id: id))
             case .archived: archived += 1
             }
-            if let at = entry.archivesAt { archiving.append(Slot(date: at, id: id)) }
+            if let at = place.archivesAt { archiving.append((Slot(date: at, id: id), place.kind, place.due)) }
         }
-        self.waiting = SortedSlots(waiting.sorted())
-        self.settled = SortedSlots(settled.sorted())
-        self.archiving = SortedSlots(archiving.sorted())
+        waiting.sort()
+        settled.sort()
+        archiving.sort { $0.slot < $1.slot }
+        self.waiting = SortedSlots(waiting)
+        self.settled = SortedSlots(settled)
+        self.archiving = archiving
     }
 
-    /// One order's row as it is now (fetched, changed by another process, added).
-    public mutating func update(_ row: WatchedOrder, now: Date) {
-        guard let id = row.order.id else { return }
-        remove(id)
-        let entry = classify(row, now: now)
-        entries[id] = entry
-        insert(entry, id: id)
-    }
-
-    /// An order no longer on the watchlist.
-    public mutating func remove(_ id: Int64) {
-        guard let entry = entries.removeValue(forKey: id) else { return }
-        switch entry.kind {
-        case .waiting: waiting.remove(Slot(date: entry.due, id: id))
-        case .settled: settled.remove(Slot(date: entry.due, id: id))
-        case .archived: archived -= 1
-        }
-        if let at = entry.archivesAt { archiving.remove(Slot(date: at, id: id)) }
+    /// One order's row changed (fetched, changed by another process), was added (`old` nil) or
+    /// removed (`new` nil). `old` is the row the schedule last had for it: it says where the order
+    /// was. The schedule must have been advanced to `now` (`advance(to:)`) as the clock moved.
+    public mutating func update(_ new: WatchedOrder?, replacing old: WatchedOrder?, now: Date) {
+        if let old, let id = old.order.id { take(classify(old, now: now), id: id) }
+        if let new, let id = new.order.id { put(classify(new, now: now), id: id) }
     }
 
     /// The clock moved to `now`: orders settled longer than `archiveAfter` by then are archived.
     public mutating func advance(to now: Date) {
-        while let first = archiving.first, first.date <= now {
-            archiving.removeFirst()
-            guard var entry = entries[first.id] else { continue }
-            switch entry.kind {
-            case .waiting: waiting.remove(Slot(date: entry.due, id: first.id))
-            case .settled: settled.remove(Slot(date: entry.due, id: first.id))
-            case .archived: continue
+        guard let first = archiving.first, first.slot.date <= now else { return }
+        let count = archiving.prefix { $0.slot.date <= now }.count
+        for (slot, kind, due) in archiving.prefix(count) {
+            switch kind {
+            case .waiting: waiting.remove(Slot(date: due, id: slot.id))
+            case .settled: settled.remove(Slot(date: due, id: slot.id))
+            case .archived: break
             }
-            entry.kind = .archived
-            entry.archivesAt = nil
-            entries[first.id] = entry
             archived += 1
+        }
+        archiving.removeFirst(count)
+    }
+
+    private mutating func put(_ place: Place, id: Int64) {
+        switch place.kind {
+        case .waiting: waiting.insert(Slot(date: place.due, id: id))
+        case .settled: settled.insert(Slot(date: place.due, id: id))
+        case .archived: archived += 1
+        }
+        if let at = place.archivesAt {
+            let slot = Slot(date: at, id: id)
+            archiving.insert((slot, place.kind, place.due), at: archivingPosition(of: slot))
         }
     }
 
-    private mutating func insert(_ entry: Entry, id: Int64) {
-        switch entry.kind {
-        case .waiting: waiting.insert(Slot(date: entry.due, id: id))
-        case .settled: settled.insert(Slot(date: entry.due, id: id))
-        case .archived: archived += 1
+    private mutating func take(_ place: Place, id: Int64) {
+        switch place.kind {
+        case .waiting: waiting.remove(Slot(date: place.due, id: id))
+        case .settled: settled.remove(Slot(date: place.due, id: id))
+        case .archived: archived -= 1
         }
-        if let at = entry.archivesAt { archiving.insert(Slot(date: at, id: id)) }
+        if let at = place.archivesAt {
+            let slot = Slot(date: at, id: id)
+            let index = archivingPosition(of: slot)
+            if index < archiving.count, archiving[index].slot == slot { archiving.remove(at: index) }
+        }
+    }
+
+    /// The position of the first archiving slot not before `slot`.
+    private func archivingPosition(of slot: Slot) -> Int {
+        var low = 0, high = archiving.count
+        while low < high {
+            let middle = (low + high) / 2
+            if archiving[middle].slot < slot { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// As `PollPlan`: archived when settled longer than `archiveAfter` (unless asked for); else
     /// settled or waiting, due when `WatchedOrder.due` says.
-    private func classify(_ row: WatchedOrder, now: Date) -> Entry {
+    private func classify(_ row: WatchedOrder, now: Date) -> Place {
         if row.requestedAt != nil {
             // Asked for: due now, whatever else.
-            return Entry(kind: .waiting, due: .distantPast, archivesAt: nil)
+            return Place(kind: .waiting, due: .distantPast, archivesAt: nil)
         }
         switch row.due(policy, now: now) {
         case .archived:
-            return Entry(kind: .archived, due: .distantFuture, archivesAt: nil)
+            return Place(kind: .archived, due: .distantFuture, archivesAt: nil)
         case .at(let date):
             let archivesAt = row.summary?.settledAt.map { $0.addingTimeInterval(policy.archiveAfter) }
             let kind: Kind = row.summary?.settledAt != nil && row.failures == 0 ? .settled : .waiting
-            return Entry(kind: kind, due: date, archivesAt: archivesAt)
+            return Place(kind: kind, due: date, archivesAt: archivesAt)
         }
     }
 
@@ -200,6 +218,5 @@ extension PollSchedule {
             if index < items.count, items[index] == slot { items.remove(at: index) }
         }
 
-        mutating func removeFirst() { items.removeFirst() }
     }
 }

@@ -63,14 +63,15 @@ import TestReports
             // Some rows change, one goes, one comes; the clock moves on.
             for _ in 0..<10 {
                 let index = Int.random(in: 0..<rows.count, using: &random)
+                let old = rows[index]
                 rows[index] = row(rows[index].order.id!, now: now, &random)
-                schedule.update(rows[index], now: now)
+                schedule.update(rows[index], replacing: old, now: now)
             }
             let gone = rows.remove(at: Int.random(in: 0..<rows.count, using: &random))
-            schedule.remove(gone.order.id!)
+            schedule.update(nil, replacing: gone, now: now)
             let added = row((rows.map { $0.order.id! }.max() ?? 0) + 1, now: now, &random)
             rows.append(added)
-            schedule.update(added, now: now)
+            schedule.update(added, replacing: nil, now: now)
             now = now.addingTimeInterval(Double(Int.random(in: 1...900, using: &random)))
             schedule.advance(to: now)
             expectSame(schedule, rows, policy: policy, now: now, seed: seed)

@@ -24,7 +24,7 @@ actor RateGate {
     private var lastThrottle: Duration?
     private var lastIncrease: Duration
     private var consecutive = 0
-    /// Throttled answers seen.
+    /// Throttled answers seen; also which pause a waiting request's slot was given before.
     private(set) var throttles = 0
     /// Requests holding a slot they have not reached yet (for tests: each has its slot from the
     /// moment it is counted here).
@@ -51,10 +51,14 @@ actor RateGate {
             if let pausedUntil, pausedUntil > slot { slot = pausedUntil }
             nextSlot = slot + .seconds(1 / rate)
             guard slot > now else { return }
+            let pausesBefore = throttles
             try? await clock.sleep(until: slot)
             if Task.isCancelled { return }
-            // A pause that began while this request waited for its slot holds it back too.
-            if let pausedUntil, pausedUntil > clock.now { continue }
+            // A pause that began while this request waited for its slot holds it back too, and
+            // once it is over the request takes a new slot in the pace: woken late (after the
+            // pause's end), going at once would send it beside the requests given the first
+            // slots after the pause.
+            if throttles != pausesBefore, let pausedUntil, slot < pausedUntil { continue }
             return
         }
     }
