@@ -47,6 +47,8 @@ public enum SortMode: String, Sendable, CaseIterable {
     case attention = "needs attention"
     case recent = "recently changed"
     case reference = "reference id"
+    /// The soonest deadline first (the latest late one leads); orders without one last.
+    case deadline = "deadline"
 
     public var next: SortMode {
         let all = SortMode.allCases
@@ -157,7 +159,7 @@ public struct DashboardState: Sendable {
     }
     /// A line being typed at the bottom (filter, look up, add, export) or a question waiting for y.
     public var prompt: Prompt?
-    public var rule: OverdueRule
+    public var rules: DeadlineRules
 
     // Refreshing
     public var interval: TimeInterval { didSet { reschedule() } }
@@ -216,12 +218,12 @@ public struct DashboardState: Sendable {
     /// The watchlist's row texts, kept between frames (see `RowTextCache`).
     let rowTexts = RowTextCache()
 
-    public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rule: OverdueRule = OverdueRule(), themeName: String = "default", demo: Bool = false) {
+    public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rules: DeadlineRules = DeadlineRules(), themeName: String = "default", demo: Bool = false) {
         index = WatchlistIndex(now: now)
         self.wall = wall ?? now
         self.size = size
         self.interval = interval
-        self.rule = rule
+        self.rules = rules
         self.themeName = themeName
         self.demo = demo
         nextRefresh = self.wall

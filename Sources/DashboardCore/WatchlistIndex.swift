@@ -10,7 +10,10 @@ public struct WatchlistIndex: Sendable {
     public private(set) var rows: [WatchedOrder] = []
     public private(set) var sort: SortMode = .attention
     /// Rows whose id, label, status, stage, ARN or fetch error contain this (any case) are shown.
+    /// Two words are conditions instead: `is:late` keeps orders past a deadline, `is:due` those
+    /// with a deadline within 24 hours (late ones included).
     public private(set) var filter = ""
+    private var query = WatchlistQuery("")
     /// The data's clock, for the overdue rule.
     public private(set) var now: Date
     /// Positions in `rows` of the rows shown, in the order shown.
@@ -38,6 +41,7 @@ public struct WatchlistIndex: Sendable {
     public mutating func setFilter(_ filter: String) {
         guard filter != self.filter else { return }
         self.filter = filter
+        query = WatchlistQuery(filter)
         rebuild()
     }
 
@@ -124,17 +128,23 @@ public struct WatchlistIndex: Sendable {
             return a.reference.utf8.lexicographicallyPrecedes(b.reference.utf8)
         case .reference:
             return a.reference.utf8.lexicographicallyPrecedes(b.reference.utf8)
+        case .deadline:
+            if a.deadline != b.deadline { return a.deadline < b.deadline }
+            return Attention.precedes(a, b)
         }
     }
 
-    /// When this row's next refund without an ARN becomes overdue, if that is still to come.
+    /// The next moment the clock alone changes this row's place or counts: a deadline passing,
+    /// or coming within the 24 hours `is:due` looks at.
     private func nextDeadline(_ row: WatchedOrder) -> Date? {
-        row.summary?.arnDeadlines.first { $0 >= now }
+        guard let deadlines = row.summary?.deadlines else { return nil }
+        let soon = deadlines.lazy.map { $0.due.addingTimeInterval(-WatchlistQuery.dueWithin) }.first { $0 >= self.now }
+        let passing = deadlines.lazy.map(\.due).first { $0 >= self.now }
+        return [soon, passing].compactMap { $0 }.min()
     }
 
     private func matchesFilter(_ row: WatchedOrder) -> Bool {
-        let needle = filter.trimmingCharacters(in: .whitespaces).lowercased()
-        return needle.isEmpty || Self.matches(row, needle)
+        query.matches(row, now: now)
     }
 
     static func matches(_ row: WatchedOrder, _ needle: String) -> Bool {
@@ -144,5 +154,36 @@ public struct WatchlistIndex: Sendable {
         }
         if let failure = row.failure { haystack += ["error", failure.error.message] }
         return haystack.contains { $0.lowercased().contains(needle) }
+    }
+}
+
+/// The watchlist filter as typed: words to look for, and the conditions `is:late` and `is:due`.
+struct WatchlistQuery: Sendable {
+    /// What `is:due` calls soon.
+    static let dueWithin: TimeInterval = 24 * 3600
+
+    var needle: String
+    var late = false
+    var due = false
+
+    init(_ text: String) {
+        var words: [Substring] = []
+        for word in text.split(separator: " ") {
+            switch word.lowercased() {
+            case "is:late": late = true
+            case "is:due": due = true
+            default: words.append(word)
+            }
+        }
+        needle = words.joined(separator: " ").lowercased()
+    }
+
+    func matches(_ row: WatchedOrder, now: Date) -> Bool {
+        if late || due {
+            guard let nearest = row.summary?.nearestDeadline?.due else { return false }
+            if late, !(nearest < now) { return false }
+            if due, !(nearest < now.addingTimeInterval(Self.dueWithin)) { return false }
+        }
+        return needle.isEmpty || WatchlistIndex.matches(row, needle)
     }
 }

@@ -22,13 +22,13 @@ public struct ExportFile: Sendable {
 
     /// `orderIDs` nil: the whole watchlist. Only the reports of the orders named are read, so one
     /// order's export does not depend on any other order's stored report.
-    public static func load(store: any WatchlistStore, orderIDs: [Int64]?, rule: OverdueRule, now: Date, format: ExportFormat) async throws -> ExportFile {
+    public static func load(store: any WatchlistStore, orderIDs: [Int64]?, rules: DeadlineRules, now: Date, format: ExportFormat) async throws -> ExportFile {
         let reports = if let orderIDs { try await store.reports(orderIDs: orderIDs) } else { try await store.reports() }
-        return try ExportFile(reports: reports, rule: rule, now: now, format: format)
+        return try ExportFile(reports: reports, rules: rules, now: now, format: format)
     }
 
-    public init(reports: [(order: TrackedOrder, report: OrderReport?)], rule: OverdueRule, now: Date, format: ExportFormat) throws {
-        let rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rule: rule, now: now) }
+    public init(reports: [(order: TrackedOrder, report: OrderReport?)], rules: DeadlineRules, now: Date, format: ExportFormat) throws {
+        let rows = reports.flatMap { ExportRow.rows(order: $0.order, report: $0.report, rules: rules, now: now) }
         data = format == .csv ? Data(ExportRow.csv(rows).utf8) : try JSONOutput.encode(rows) + Data("\n".utf8)
         refunds = rows.count
         orders = reports.count
@@ -87,11 +87,14 @@ struct ExportRow: Encodable {
     var valueDate: String?
     var refundMode: String?
     var stage: String?
+    /// The stage the refund's deadline is about (`DeadlineStage`), and when it is due.
+    var deadlineStage: String?
+    var deadline: Date?
     var overdue: Bool
     var refundCreated: Date?
     var fetchedAt: Date
 
-    static func rows(order: TrackedOrder, report: OrderReport?, rule: OverdueRule, now: Date) -> [ExportRow] {
+    static func rows(order: TrackedOrder, report: OrderReport?, rules: DeadlineRules, now: Date) -> [ExportRow] {
         guard let report else { return [] }
         var rows: [ExportRow] = []
         for transaction in report.transactions {
@@ -101,13 +104,17 @@ struct ExportRow: Encodable {
                     gateway: transaction.transaction.gateway.rawValue, refundID: refund?.id, amount: refund?.amount ?? payu?.amount,
                     whatsappStatus: refund?.status.rawValue, speed: refund?.speed?.rawValue, payuStatus: payu?.status?.rawValue,
                     arn: payu?.bankARN, settlementID: payu?.settlementID, amountSettled: payu?.amountSettled, utr: payu?.utr,
-                    valueDate: payu?.valueDate, refundMode: payu?.refundMode, stage: nil, overdue: false,
+                    valueDate: payu?.valueDate, refundMode: payu?.refundMode, stage: nil, deadlineStage: nil, deadline: nil, overdue: false,
                     refundCreated: refund?.created.date, fetchedAt: report.fetchedAt)
             }
             for joined in transaction.refunds {
                 var line = row(joined.refund, joined.payu)
                 line.stage = RefundStage(joined, in: transaction).rawValue
-                line.overdue = rule.isOverdue(joined, in: transaction, at: now)
+                if let deadline = rules.deadline(for: joined, in: transaction) {
+                    line.deadlineStage = deadline.stage.rawValue
+                    line.deadline = deadline.due
+                    line.overdue = deadline.isLate(at: now)
+                }
                 rows.append(line)
             }
             for record in transaction.unmatchedPayU {
@@ -119,12 +126,12 @@ struct ExportRow: Encodable {
 
     static let columns = ["reference_id", "label", "transaction_id", "gateway", "refund_id", "amount", "currency", "whatsapp_status",
                           "speed", "payu_status", "arn", "settlement_id", "amount_settled", "utr", "value_date", "refund_mode",
-                          "stage", "overdue", "refund_created", "fetched_at"]
+                          "stage", "deadline_stage", "deadline", "overdue", "refund_created", "fetched_at"]
 
     var csvFields: [String] {
         [referenceID, label ?? "", transactionID, gateway, refundID ?? "", amount?.plainString ?? "", amount?.currency ?? "",
          whatsappStatus ?? "", speed ?? "", payuStatus ?? "", arn ?? "", settlementID ?? "", amountSettled?.plainString ?? "",
-         utr ?? "", valueDate ?? "", refundMode ?? "", stage ?? "", overdue ? "yes" : "no",
+         utr ?? "", valueDate ?? "", refundMode ?? "", stage ?? "", deadlineStage ?? "", deadline.map(Timestamp.iso8601) ?? "", overdue ? "yes" : "no",
          refundCreated.map(Timestamp.iso8601) ?? "", Timestamp.iso8601(fetchedAt)]
     }
 
@@ -136,7 +143,7 @@ struct ExportRow: Encodable {
     enum CodingKeys: String, CodingKey {
         case referenceID = "reference_id", label, transactionID = "transaction_id", gateway, refundID = "refund_id", amount
         case whatsappStatus = "whatsapp_status", speed, payuStatus = "payu_status", arn, settlementID = "settlement_id"
-        case amountSettled = "amount_settled", utr, valueDate = "value_date", refundMode = "refund_mode", stage, overdue
+        case amountSettled = "amount_settled", utr, valueDate = "value_date", refundMode = "refund_mode", stage, deadlineStage = "deadline_stage", deadline, overdue
         case refundCreated = "refund_created", fetchedAt = "fetched_at"
     }
 
@@ -158,6 +165,8 @@ struct ExportRow: Encodable {
         try c.encode(valueDate, forKey: .valueDate)
         try c.encode(refundMode, forKey: .refundMode)
         try c.encode(stage, forKey: .stage)
+        try c.encode(deadlineStage, forKey: .deadlineStage)
+        try c.encode(deadline.map(Timestamp.known), forKey: .deadline)
         try c.encode(overdue, forKey: .overdue)
         try c.encode(refundCreated.map(Timestamp.known), forKey: .refundCreated)
         try c.encode(Timestamp.known(fetchedAt), forKey: .fetchedAt)

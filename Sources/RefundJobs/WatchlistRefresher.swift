@@ -29,13 +29,13 @@ public struct WatchlistRefresher: Sendable {
 
     public let store: any WatchlistStore
     public let service: RefundService
-    public let rule: OverdueRule
+    public let rules: DeadlineRules
     private let now: @Sendable () -> Date
 
-    public init(store: any WatchlistStore, service: RefundService, rule: OverdueRule, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any WatchlistStore, service: RefundService, rules: DeadlineRules, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.service = service
-        self.rule = rule
+        self.rules = rules
         self.now = now
     }
 
@@ -133,7 +133,7 @@ public struct WatchlistRefresher: Sendable {
         switch fetched {
         case .success(let report):
             do throws(StoreError) {
-                guard let recorded = try await store.record(report, orderID: id, rule: rule) else { return Result(order: order, outcome: .removed) }
+                guard let recorded = try await store.record(report, orderID: id, rules: rules) else { return Result(order: order, outcome: .removed) }
                 return Result(order: order, outcome: .recorded(recorded))
             } catch where error.kind == .unreadableReport {
                 return Result(order: order, outcome: .unreadable(error))

@@ -41,6 +41,16 @@ public enum DurationText {
         return pair(hours / 24, "d", hours % 24, "h")
     }
 
+    /// The largest unit only, rounded down: "45s", "18m", "3h", "2d". For narrow columns, where
+    /// "due in 6d" said of six days and twenty hours errs on the side of urgency.
+    public static func largestUnit(_ seconds: Double) -> String {
+        let s = seconds.isNaN ? 0 : Int(min(max(0, seconds), 1e12))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
+    }
+
     private static func pair(_ large: Int, _ largeUnit: String, _ small: Int, _ smallUnit: String) -> String {
         small == 0 ? "\(large)\(largeUnit)" : "\(large)\(largeUnit) \(small)\(smallUnit)"
     }

@@ -25,9 +25,9 @@ enum AttentionSQL {
     static func firstDeadlineBeforeNow(_ dialect: Dialect) -> String {
         switch dialect {
         case .sqlite:
-            "(s.arn_deadlines <> '' AND CAST(substr(s.arn_deadlines, 1, instr(s.arn_deadlines || ' ', ' ') - 1) AS REAL) < :now)"
+            "(s.deadlines <> '' AND CAST(substr(s.deadlines, 1, instr(s.deadlines || ' ', ' ') - 1) AS REAL) < :now)"
         case .postgres:
-            "(NULLIF(split_part(s.arn_deadlines, ' ', 1), '')::float8 < $1)"
+            "(NULLIF(split_part(s.deadlines, ' ', 1), '')::float8 < $1)"
         }
     }
 
@@ -68,7 +68,7 @@ enum AttentionSQL {
     static let sqliteTotals = """
         SELECT count(*) AS orders,
                COALESCE(sum(\(pendingStages)), 0) AS pending,
-               COALESCE(sum((SELECT count(*) FROM json_each('[' || replace(s.arn_deadlines, ' ', ',') || ']') WHERE value < :now)), 0) AS overdue,
+               COALESCE(sum((SELECT count(*) FROM json_each('[' || replace(s.deadlines, ' ', ',') || ']') WHERE value < :now)), 0) AS overdue,
                COALESCE(sum(CASE WHEN \(fetchFailed) THEN 1 ELSE 0 END), 0) AS failing,
                COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0) AS never_fetched,
                COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0) AS partly_failing
@@ -77,7 +77,7 @@ enum AttentionSQL {
     static let postgresTotals = """
         SELECT count(*)::bigint AS orders,
                COALESCE(sum(\(pendingStages)), 0)::bigint AS pending,
-               COALESCE(sum((SELECT count(*) FROM unnest(string_to_array(NULLIF(s.arn_deadlines, ''), ' ')) AS d WHERE d::float8 < $1)), 0)::bigint AS overdue,
+               COALESCE(sum((SELECT count(*) FROM unnest(string_to_array(NULLIF(s.deadlines, ''), ' ')) AS d WHERE d::float8 < $1)), 0)::bigint AS overdue,
                COALESCE(sum(CASE WHEN \(fetchFailed) THEN 1 ELSE 0 END), 0)::bigint AS failing,
                COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0)::bigint AS never_fetched,
                COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0)::bigint AS partly_failing

@@ -131,10 +131,10 @@ struct RecordWrite {
     let changedAt: Date?
     let isFirstFetch: Bool
 
-    init(fetched: OrderReport, previous: OrderReport?, rule: OverdueRule) {
+    init(fetched: OrderReport, previous: OrderReport?, rules: DeadlineRules) {
         report = fetched.keepingPayU(from: previous)
         changes = OrderChange.between(previous, report)
-        summary = OrderSummary(report, rule: rule)
+        summary = OrderSummary(report, rules: rules)
         changedAt = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
         isFirstFetch = previous == nil
     }

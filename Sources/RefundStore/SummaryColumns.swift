@@ -11,7 +11,7 @@ enum SummaryColumns {
     /// writes its own columns out literally, so a stage added later cannot change what v2 did.)
     static let names: [String] = [
         "payment_status", "amount", "amount_currency", "transaction_count", "refund_count", "refund_total", "refund_total_currency",
-    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "arn_deadlines", "payu_errors", "arns", "settled_at"]
+    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "deadlines", "deadline_stages", "payu_errors", "arns", "settled_at"]
 
     /// "stage_no_arn_yet" for `.awaitingARN` ("no ARN yet").
     static func stageColumn(_ stage: RefundStage) -> String {
@@ -25,9 +25,9 @@ enum SummaryColumns {
             .integer(summary.refundCount), .text(summary.refundTotal?.plainString), .text(summary.refundTotal?.currency),
         ]
         for stage in RefundStage.allCases { values.append(.integer(summary.stages[stage.rawValue] ?? 0)) }
-        let deadlines = summary.arnDeadlines.map { String($0.timeIntervalSince1970) }.joined(separator: " ")
+        let deadlines = encode(summary.deadlines)
         let arns = (summary.arns ?? []).map(escape).joined(separator: "\n")
-        values += [.integer(summary.arnPresent), .integer(summary.arnMissing), .text(deadlines), .integer(summary.payuErrors), .text(arns),
+        values += [.integer(summary.arnPresent), .integer(summary.arnMissing), .text(deadlines.times), .text(deadlines.stages), .integer(summary.payuErrors), .text(arns),
                    .time(summary.settledAt)]
         return values
     }
@@ -38,7 +38,7 @@ enum SummaryColumns {
     struct Positions {
         let paymentStatus, amount, amountCurrency, transactionCount, refundCount, refundTotal, refundTotalCurrency: Int?
         let stages: [(stage: RefundStage, position: Int?)]
-        let arnPresent, arnMissing, arnDeadlines, payuErrors, arns, settledAt: Int?
+        let arnPresent, arnMissing, deadlines, deadlineStages, payuErrors, arns, settledAt: Int?
 
         init(_ columns: ColumnPositions) {
             paymentStatus = columns["payment_status"]
@@ -51,7 +51,8 @@ enum SummaryColumns {
             stages = RefundStage.allCases.map { ($0, columns[SummaryColumns.stageColumn($0)]) }
             arnPresent = columns["arn_present"]
             arnMissing = columns["arn_missing"]
-            arnDeadlines = columns["arn_deadlines"]
+            deadlines = columns["deadlines"]
+            deadlineStages = columns["deadline_stages"]
             payuErrors = columns["payu_errors"]
             arns = columns["arns"]
             settledAt = columns["settled_at"]
@@ -71,26 +72,48 @@ enum SummaryColumns {
             let count: Int = value(position) ?? 0
             if count > 0 { stages[stage.rawValue] = count }
         }
-        let deadlines: String = value(p.arnDeadlines) ?? ""
+        let deadlines = decodeDeadlines(times: value(p.deadlines) ?? "", stages: value(p.deadlineStages))
         let arns: String = value(p.arns) ?? ""
         return OrderSummary(
             paymentStatus: paymentStatus, amount: money(p.amount, p.amountCurrency), transactionCount: value(p.transactionCount) ?? 0,
             refundCount: value(p.refundCount) ?? 0, refundTotal: money(p.refundTotal, p.refundTotalCurrency), stages: stages,
             arnPresent: value(p.arnPresent) ?? 0, arnMissing: value(p.arnMissing) ?? 0,
-            arnDeadlines: deadlines.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) },
+            deadlines: deadlines,
             payuErrors: value(p.payuErrors) ?? 0, arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(unescape),
             settledAt: value(p.settledAt))
     }
 
+    /// A summary's deadlines as two columns: `deadlines`, the times (seconds since 1970, a space
+    /// apart, soonest first: the first screen's SQL compares the first with the clock), and
+    /// `deadline_stages`, each one's stage and refund id ("arn\tREFUND-ID", the payment's with no
+    /// id), one a line in the same order.
+    static func encode(_ deadlines: [StageDeadline]) -> (times: String, stages: String) {
+        (deadlines.map { String($0.due.timeIntervalSince1970) }.joined(separator: " "),
+         deadlines.map { $0.stage.rawValue + ($0.refundID.map { "\t" + escape($0) } ?? "") }.joined(separator: "\n"))
+    }
+
+    /// The deadlines back; a row written before `deadline_stages` existed held only ARN deadlines.
+    static func decodeDeadlines(times: String, stages: String?) -> [StageDeadline] {
+        let dues = times.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) }
+        let lines = stages.map { $0.isEmpty ? [] : $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+        return dues.enumerated().map { index, due in
+            guard index < lines.count else { return StageDeadline(stage: .arn, due: due, refundID: nil) }
+            let parts = lines[index].split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            return StageDeadline(stage: DeadlineStage(rawValue: String(parts[0])) ?? .arn, due: due, refundID: parts.count > 1 ? unescape(parts[1]) : nil)
+        }
+    }
+
     /// ARNs are one a line; the rare "%" or line break inside one is written %25 / %0A.
     static func escape(_ arn: String) -> String {
-        guard arn.contains(where: { $0 == "%" || $0.isNewline }) else { return arn }
+        guard arn.contains(where: { $0 == "%" || $0.isNewline || $0 == "\t" }) else { return arn }
         return arn.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+            .replacingOccurrences(of: "\t", with: "%09")
     }
 
     static func unescape(_ line: Substring) -> String {
         guard line.contains("%") else { return String(line) }
-        return line.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%25", with: "%")
+        return line.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%09", with: "\t")
+            .replacingOccurrences(of: "%25", with: "%")
     }
 
     /// `s.payment_status, …` for a SELECT from `order_state s`.

@@ -51,9 +51,12 @@ public enum Attention: Int, Sendable, Hashable, CaseIterable, Comparable {
         /// `.distantPast` when the order never changed.
         public var changed: Date
         public var reference: String
+        /// The order's soonest deadline (`.distantFuture` when it has none), for the deadline sort.
+        public var deadline: Date
 
         public init(_ row: WatchedOrder, at now: Date) {
             tier = Attention(row, at: now)
+            deadline = row.summary?.nearestDeadline?.due ?? .distantFuture
             changed = row.changedAt ?? .distantPast
             reference = row.order.referenceID
         }

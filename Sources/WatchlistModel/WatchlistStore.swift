@@ -38,7 +38,7 @@ public protocol WatchlistStore: Sendable {
     func reports(orderIDs: [Int64]) async throws(StoreError) -> [(order: TrackedOrder, report: OrderReport?)]
     /// Stores a successful fetch with its summary and changes, in one transaction; nil when the
     /// order was removed meanwhile.
-    func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome?
+    func record(_ fetched: OrderReport, orderID: Int64, rules: DeadlineRules) async throws(StoreError) -> RecordOutcome?
     /// Stores a failed fetch; the last good report stays.
     func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError)
     func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry]

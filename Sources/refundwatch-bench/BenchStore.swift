@@ -22,7 +22,7 @@ enum BenchStore {
         let now = Date()
         let added = try await store.add((0..<orders).map { TrackedOrder(referenceID: referenceID($0), label: $0 % 7 == 0 ? "escalated" : nil, addedAt: now) }).added
         for (index, order) in added.enumerated() {
-            _ = try await store.record(report(index, fetchedAt: now), orderID: order.id!, rule: OverdueRule())
+            _ = try await store.record(report(index, fetchedAt: now), orderID: order.id!, rules: DeadlineRules())
         }
         try await store.setMetadata("bench-made", String(now.timeIntervalSince1970))
         return path

@@ -64,7 +64,7 @@ struct DayBench {
                 settlesAt = start.addingTimeInterval(16 * 3600 * random.unit())
             }
             let summary = OrderSummary(paymentStatus: "captured", amount: nil, transactionCount: 1, refundCount: 1, refundTotal: nil, stages: [:],
-                                       arnPresent: 0, arnMissing: 0, arnDeadlines: [], payuErrors: 0, arns: [], settledAt: settledAt)
+                                       arnPresent: 0, arnMissing: 0, deadlines: [], payuErrors: 0, arns: [], settledAt: settledAt)
             return Order(row: WatchedOrder(order: order, summary: summary, fetchedAt: fetchedAt), settlesAt: settlesAt, payu: payu)
         }
         let perFetch = watchlist.map { $0.payu ? 2 : 1 }

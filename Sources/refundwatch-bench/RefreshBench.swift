@@ -30,7 +30,7 @@ struct RefreshBench {
             let store = try await SQLiteStore.open(at: path)
             _ = try await store.add(simulator.catalogue.orders.map { TrackedOrder(referenceID: $0.referenceID, addedAt: Date()) })
             let orders = try await store.trackedOrders()
-            let refresher = WatchlistRefresher(store: store, service: service, rule: configuration.overdueRule)
+            let refresher = WatchlistRefresher(store: store, service: service, rules: configuration.deadlineRules)
             var seconds = Samples(), ratios = Samples()
             var requests = 0, failed = 0
             for _ in 0..<runs {

@@ -122,7 +122,7 @@ struct TeamBench {
                     early += 1
                     continue
                 }
-                _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rule: OverdueRule())
+                _ = try await team.record(report(id, status: .failed, at: now.addingTimeInterval(Double(n + 1))), orderID: orderID, rules: DeadlineRules())
                 let committed = monotonicSeconds() - process.started
                 let drawn = try await process.waitFor(marker, timeout: 10)
                 latency.add(drawn - committed)

@@ -29,9 +29,9 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         let export: ExportFile
         do {
-            let rule = try source.settings().overdueRule
+            let rules = try source.settings().deadlineRules
             let store = try await source.openStore()
-            export = try await ExportFile.load(store: store, orderIDs: nil, rule: rule, now: try await source.clock(store)(), format: chosenFormat)
+            export = try await ExportFile.load(store: store, orderIDs: nil, rules: rules, now: try await source.clock(store)(), format: chosenFormat)
         } catch {
             throw report(error)
         }

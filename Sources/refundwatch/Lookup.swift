@@ -52,7 +52,7 @@ struct Lookup: AsyncParsableCommand {
                 let data = try order.jsonData()
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
             } else {
-                printText(LookupText.render(order), terminator: "")
+                printText(LookupText.render(order, rules: environment.service.configuration.deadlineRules), terminator: "")
             }
             // The order was found, but PayU's side of it is missing: a partial failure, with an exit
             // status of its own, so that a script can tell it from a whole answer.

@@ -8,7 +8,8 @@ import WatchlistModel
 enum LookupText {
     static let missing = "—"
 
-    static func render(_ order: OrderReport, timeZone: TimeZone = .current) -> String {
+    /// Deadlines are judged at the moment of the fetch (`fetchedAt`).
+    static func render(_ order: OrderReport, rules: DeadlineRules = DeadlineRules(), timeZone: TimeZone = .current) -> String {
         var out = TextBlock(timeZone: timeZone)
         let payment = order.payment
         out.heading("Order \(order.referenceID)")
@@ -19,15 +20,18 @@ enum LookupText {
         for (key, value) in payment.notes.sorted(by: { $0.key < $1.key }) { out.field("Note", "\(key) = \(value)") }
         for field in payment.merchantFields where !field.value.isEmpty { out.field(field.name, field.value) }
         out.field("Fetched", out.time(order.fetchedAt))
+        if let deadline = rules.deadline(for: payment) {
+            out.field("Deadline", "payment \(deadline.standing(at: order.fetchedAt)) (\(rules.ruleText(.payment)))")
+        }
         if order.transactions.isEmpty {
             out.blank()
             out.line("No transactions: the customer has not tried to pay yet.")
         }
-        for report in order.transactions { render(report, into: &out) }
+        for report in order.transactions { render(report, rules: rules, now: order.fetchedAt, into: &out) }
         return out.text
     }
 
-    private static func render(_ report: TransactionReport, into out: inout TextBlock) {
+    private static func render(_ report: TransactionReport, rules: DeadlineRules, now: Date, into out: inout TextBlock) {
         let transaction = report.transaction
         out.blank()
         out.heading("Transaction \(transaction.id)")
@@ -48,7 +52,7 @@ enum LookupText {
         else if report.payuQueried { absentPayU = "no matching PayU record" }
         else if transaction.gateway == .payu { absentPayU = "not asked: no [payu] table in the configuration" }
         else { absentPayU = "not a PayU refund (\(transaction.gateway.rawValue))" }
-        for refund in report.refunds { render(refund, absentPayU: absentPayU, into: &out) }
+        for refund in report.refunds { render(refund, in: report, absentPayU: absentPayU, rules: rules, now: now, into: &out) }
         if !report.unmatchedPayU.isEmpty {
             out.blank()
             out.indented { block in
@@ -58,7 +62,8 @@ enum LookupText {
         }
     }
 
-    private static func render(_ joined: RefundReport, absentPayU: String, into out: inout TextBlock) {
+    private static func render(_ joined: RefundReport, in report: TransactionReport, absentPayU: String, rules: DeadlineRules, now: Date,
+                               into out: inout TextBlock) {
         let refund = joined.refund
         out.blank()
         out.indented { block in
@@ -67,13 +72,18 @@ enum LookupText {
             block.field("WhatsApp", refund.status.rawValue)
             block.field("Created", block.time(refund.created))
             block.field("Updated", block.time(refund.updated))
-            guard let payu = joined.payu else {
+            if let payu = joined.payu {
+                let how = joined.match.map { " (matched by \($0 == .amount ? "amount" : $0.rawValue.replacingOccurrences(of: "_", with: " ")))" } ?? ""
+                block.field("PayU", (payu.status?.rawValue ?? missing) + how)
+                renderBankFields(payu, into: &block)
+            } else {
                 block.field("PayU", absentPayU)
-                return
             }
-            let how = joined.match.map { " (matched by \($0 == .amount ? "amount" : $0.rawValue.replacingOccurrences(of: "_", with: " ")))" } ?? ""
-            block.field("PayU", (payu.status?.rawValue ?? missing) + how)
-            renderBankFields(payu, into: &block)
+            if let deadline = rules.deadline(for: joined, in: report) {
+                let rule = rules.ruleText(deadline.stage, instant: refund.speed == .instant)
+                block.field("Deadline", "\(deadline.stage.short) \(deadline.standing(at: now)) (\(rule))")
+            }
+            block.field("Customer", CustomerWords(joined, in: report, rules: rules, now: now).sentences.joined(separator: " "))
         }
     }
 

@@ -73,7 +73,7 @@ import TestReports
         changed.order.label = "desk 7"
         var report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .failed, payu: B.record("r1", status: .failure))])])
         report.payment.amount = Money(value: 123_456_700, offset: 100)
-        changed.summary = OrderSummary(report, rule: OverdueRule())
+        changed.summary = OrderSummary(report, rules: DeadlineRules())
         _ = Dashboard.update(&state, .fetched(1, row: changed, error: nil))
         let line = Dashboard.render(state).lines.first { $0.contains("ORD-1") } ?? ""
         #expect(line.contains("desk 7"), "\(line)")

@@ -52,6 +52,7 @@ import TestReports
         // Into its transaction and refund like any order; the refund page says why there is no timeline.
         _ = Dashboard.update(&state, .key(.enter))
         _ = Dashboard.update(&state, .key(.enter))
+        _ = Dashboard.update(&state, .key(.character("G")))
         #expect(Dashboard.render(state).text.contains("not tracked, so no history: a adds it to the watchlist"))
         _ = Dashboard.update(&state, .key(.escape))
         _ = Dashboard.update(&state, .key(.escape))
@@ -305,9 +306,13 @@ import TestReports
     @Test func anOrderBecomingOverdueMovesUpByTheClockAlone() {
         // ORD-9's refund is a day older than ORD-1's, so it is overdue first.
         let waiting = B.refund("r9", status: .success, created: t0.addingTimeInterval(-86_400), payu: B.record("r9", status: .success))
-        let summary = OrderSummary(B.order([B.transaction("t9", refunds: [waiting])]), rule: OverdueRule())
-        let deadline = try! #require(summary.arnDeadlines.first)
-        var state = loaded([row(1, "ORD-1", stage: .pending, arn: nil),
+        let summary = OrderSummary(B.order([B.transaction("t9", refunds: [waiting])]), rules: DeadlineRules())
+        let deadline = try! #require(summary.deadlines.first?.due)
+        // ORD-1's refund is in progress at PayU: its ARN is due a day after ORD-9's.
+        let inProgress = B.refund("r1", created: B.created, payu: B.record("r1", status: .inProgress))
+        let first = OrderSummary(B.order([B.transaction("t1", refunds: [inProgress])]), rules: DeadlineRules())
+        #expect(first.deadlines.map(\.stage) == [.arn] && first.deadlines[0].due > deadline)
+        var state = loaded([WatchedOrder(order: TrackedOrder(id: 1, referenceID: "ORD-1", addedAt: t0), summary: first, fetchedAt: t0, changedAt: t0),
                             WatchedOrder(order: TrackedOrder(id: 9, referenceID: "ORD-9", addedAt: t0), summary: summary, fetchedAt: t0)])
         state.now = deadline.addingTimeInterval(-60)
         _ = Dashboard.update(&state, .tick(now: deadline.addingTimeInterval(-60), wall: t0))

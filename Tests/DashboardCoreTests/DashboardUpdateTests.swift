@@ -129,7 +129,7 @@ import TestReports
             let refund = ReportBuilder.refund("r\(id)", status: .success, created: t0.addingTimeInterval(-daysAgo * day), payu: record)
             var transaction = ReportBuilder.transaction("t\(id)", refunds: [refund])
             transaction.transaction.updated = .known(t0.addingTimeInterval(-daysAgo * day))
-            let summary = OrderSummary(ReportBuilder.order([transaction]), rule: OverdueRule())
+            let summary = OrderSummary(ReportBuilder.order([transaction]), rules: DeadlineRules())
             return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0)
         }
         let rows = [row(1, "ORD-ACTIVE"), settled(2, "ORD-SETTLED", daysAgo: 2), settled(3, "ORD-ARCHIVED", daysAgo: 20),

@@ -15,7 +15,7 @@ enum Watchlists {
                     failure: Bool = false) -> WatchedOrder {
         let payu: PayURefundStatus = stage == .success || stage == .failed ? .success : .queued
         let refund = ReportBuilder.refund("r\(id)", status: stage, payu: ReportBuilder.record("r\(id)", status: payu, arn: arn))
-        let summary = OrderSummary(ReportBuilder.order([ReportBuilder.transaction("t\(id)", refunds: [refund])]), rule: OverdueRule())
+        let summary = OrderSummary(ReportBuilder.order([ReportBuilder.transaction("t\(id)", refunds: [refund])]), rules: DeadlineRules())
         let fetchFailure = failure ? FetchFailure(error: ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer"), at: t0) : nil
         return WatchedOrder(order: TrackedOrder(id: id, referenceID: reference, addedAt: t0), summary: summary, fetchedAt: t0,
                             changedAt: changedAt, failure: fetchFailure)

@@ -25,7 +25,7 @@ import TestSupport
                 var details: [Int64: Detail] = [:]
                 for order in added {
                     let report = try await service.report(referenceID: order.referenceID)
-                    _ = try await store.record(report, orderID: order.id!, rule: OverdueRule())
+                    _ = try await store.record(report, orderID: order.id!, rules: DeadlineRules())
                     details[order.id!] = await Detail(report: try store.report(orderID: order.id!), history: try store.history(orderID: order.id!))
                 }
                 let failed = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s.")

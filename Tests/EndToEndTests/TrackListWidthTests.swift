@@ -62,7 +62,7 @@ private func libcWcwidth(_ character: Int32) -> Int32
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.components(separatedBy: "\n")
         let header = Self.cells(lines[0])
-        #expect(header.map(\.text) == ["REFERENCE", "LABEL", "PAYMENT", "AMOUNT", "REFUNDS", "STATE", "ARN", "OVERDUE", "UPDATED"], "\(lines[0])")
+        #expect(header.map(\.text) == ["REFERENCE", "LABEL", "PAYMENT", "AMOUNT", "REFUNDS", "STATE", "ARN", "DEADLINE", "UPDATED"], "\(lines[0])")
         guard header.count == 9 else { return }
         let rows = lines.filter { $0.hasPrefix("ORD-W-") }
         #expect(rows.count == Self.labels.count, "\(list.stdout)")

@@ -36,7 +36,7 @@ func expectEveryStoredOrderWhole(_ db: String, sourceLocation: SourceLocation = 
         }
         stored += 1
         let report = try await #require(try store.report(orderID: id), sourceLocation: sourceLocation)
-        #expect(row.summary == OrderSummary(report, rule: OverdueRule()), sourceLocation: sourceLocation)
+        #expect(row.summary == OrderSummary(report, rules: DeadlineRules()), sourceLocation: sourceLocation)
         #expect(try await store.history(orderID: id).map(\.change) == OrderChange.between(nil, report), sourceLocation: sourceLocation)
     }
     return (stored, rows)

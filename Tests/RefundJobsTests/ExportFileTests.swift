@@ -16,7 +16,7 @@ import WatchlistModel
         let ids = try await store.add(["ORD-1", "ORD-2"].map { TrackedOrder(referenceID: $0, addedAt: B.created) }).added.compactMap(\.id)
         for (n, id) in ids.enumerated() {
             let refund = B.refund("r\(n)", status: .success, payu: B.record("r\(n)", status: .success, arn: "ARN\(n)"))
-            _ = try await store.record(B.order([B.transaction("t\(n)", refunds: [refund])]), orderID: id, rule: OverdueRule())
+            _ = try await store.record(B.order([B.transaction("t\(n)", refunds: [refund])]), orderID: id, rules: DeadlineRules())
         }
         return (store, ids)
     }
@@ -26,13 +26,13 @@ import WatchlistModel
     @Test func oneOrdersExportReadsOnlyItsReport() async throws {
         let (store, ids) = try await store()
         try await store.run { db in try db.execute(sql: "UPDATE order_state SET report = ? WHERE order_id = ?", arguments: [Data("{".utf8), ids[1]]) }
-        let file = try await ExportFile.load(store: store, orderIDs: [ids[0]], rule: OverdueRule(), now: B.created, format: .csv)
+        let file = try await ExportFile.load(store: store, orderIDs: [ids[0]], rules: DeadlineRules(), now: B.created, format: .csv)
         let text = String(decoding: file.data, as: UTF8.self)
         #expect(file.orders == 1 && file.refunds == 1)
         #expect(text.contains("ORD-1,") && text.contains("ARN0") && !text.contains("ORD-2"))
         // The whole watchlist's export names the order it cannot read.
         await #expect {
-            _ = try await ExportFile.load(store: store, orderIDs: nil, rule: OverdueRule(), now: B.created, format: .csv)
+            _ = try await ExportFile.load(store: store, orderIDs: nil, rules: DeadlineRules(), now: B.created, format: .csv)
         } throws: { error in
             (error as? StoreError)?.description.contains("the stored report of ORD-2 cannot be read") == true
         }
@@ -40,7 +40,7 @@ import WatchlistModel
 
     @Test func jsonHasOneObjectPerRefundWithBothSides() async throws {
         let (store, _) = try await store()
-        let file = try await ExportFile.load(store: store, orderIDs: nil, rule: OverdueRule(), now: B.created, format: .json)
+        let file = try await ExportFile.load(store: store, orderIDs: nil, rules: DeadlineRules(), now: B.created, format: .json)
         let rows = try #require(try JSONSerialization.jsonObject(with: file.data) as? [[String: Any]])
         #expect(rows.map { $0["reference_id"] as? String } == ["ORD-1", "ORD-2"])
         #expect(rows.map { $0["arn"] as? String } == ["ARN0", "ARN1"])

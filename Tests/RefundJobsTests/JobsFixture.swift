@@ -60,7 +60,7 @@ struct JobsFixture {
     var now: @Sendable () -> Date { Self.dataTime(clock, start: start, epoch: epoch) }
 
     func job(interval: Double = 30, once: Bool = false, poller: String? = nil) -> PollJob<TestClock<Duration>> {
-        let refresher = WatchlistRefresher(store: store, service: service, rule: OverdueRule(), now: now)
+        let refresher = WatchlistRefresher(store: store, service: service, rules: DeadlineRules(), now: now)
         let said = self.said
         return PollJob(store: store, refresher: refresher, policy: PollPolicy(interval: interval), interval: interval, now: now, clock: clock,
                        poller: Poller(lease: 30, id: poller), once: once, say: { said.add($0) })

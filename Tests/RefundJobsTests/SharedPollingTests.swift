@@ -18,7 +18,7 @@ import WatchlistModel
         let first = try await JobsFixture.make(orders: 30, latency: LatencySpec(fixedMilliseconds: 20, jitterMilliseconds: 10), concurrency: 2,
                                                store: try await SQLiteStore.open(at: folder + "/w.sqlite"))
         let secondStore = try await SQLiteStore.open(at: folder + "/w.sqlite")
-        let refresher = WatchlistRefresher(store: secondStore, service: first.service, rule: OverdueRule(), now: first.now)
+        let refresher = WatchlistRefresher(store: secondStore, service: first.service, rules: DeadlineRules(), now: first.now)
         let other = PollJob(store: secondStore, refresher: refresher, policy: PollPolicy(interval: 30), interval: 30, now: first.now,
                             clock: first.clock, poller: Poller(lease: 30, id: "B"), once: true)
         async let a = first.job(once: true, poller: "A").run()

@@ -83,14 +83,66 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(config.kaleyra.pod == nil)
         #expect(config.kaleyra.baseURL == "https://api.in.kaleyra.io")
         #expect(config.payu == nil)
-        #expect(config.arnOverdueBusinessHours == 72)
+        #expect(config.deadlineRules == DeadlineRules())
     }
 
     @Test func theOverdueThresholdIsConfigurable() throws {
         let config = try parse(variant("concurrency = 4", with: "concurrency = 4\narn_overdue_business_hours = 48"))
-        #expect(config.overdueRule.businessHours == 48)
+        #expect(config.deadlineRules.arn == 48 * 3600)
         let error = try #require(parseError(variant("concurrency = 4", with: "arn_overdue_business_hours = 0")))
         #expect(error.description == "test.toml: arn_overdue_business_hours: 0.0 is out of range; expected 1 to 10,000")
+    }
+
+    @Test func everyStageHasItsDeadlineInTheDeadlinesTable() throws {
+        let text = fullTOML.replacingOccurrences(of: "[kaleyra]", with: """
+            [deadlines]
+            payment_pending = "45m"
+            payu_queued = "2d"
+            bank_processing = "5d"
+            arn = "48h"
+            credit = "10d"
+            credit_instant = "4h"
+            holidays = ["2026-12-25", "2027-01-26"]
+
+            [kaleyra]
+            """)
+        let rules = try parse(text).deadlineRules
+        #expect(rules.paymentPending == 45 * 60 && rules.payuQueued == 2 * 86_400 && rules.bankProcessing == 5 * 86_400)
+        #expect(rules.arn == 48 * 3600 && rules.credit == 10 * 86_400 && rules.creditInstant == 4 * 3600)
+        #expect(rules.calendar.holidays == [BusinessCalendar.Day("2026-12-25")!, BusinessCalendar.Day("2027-01-26")!])
+        #expect(rules.calendar.timeZone == .india)
+    }
+
+    @Test func badDeadlinesSayWhatIsWrong() throws {
+        func error(_ table: String, top: String = "") -> String? {
+            parseError(top + fullTOML.replacingOccurrences(of: "[kaleyra]", with: "[deadlines]\n\(table)\n\n[kaleyra]"))?.description
+        }
+        #expect(error("arn = \"soon\"") == "test.toml: deadlines.arn: \"soon\" is not a duration; expected seconds or a number with s, m, h or d, e.g. 30s, 5m, 6h, 14d")
+        #expect(error("payu_queued = \"10m\"") == "test.toml: deadlines.payu_queued: 10m is out of range; expected 1h to 365d")
+        #expect(error("holidays = \"2026-12-25\"") == "test.toml: deadlines.holidays: expected a list of dates such as [\"2026-12-25\"], found string")
+        #expect(error("holidays = [\"2026-12-25\", \"25/12/2026\"]")
+                == "test.toml: deadlines.holidays: item 2 (\"25/12/2026\") is not a date; expected YYYY-MM-DD, e.g. \"2026-12-25\"")
+        #expect(error("arn = \"48h\"", top: "arn_overdue_business_hours = 24\n")
+                == "test.toml: arn_overdue_business_hours: is set and so is [deadlines] arn; keep one (arn = \"1d\" in [deadlines] says the same)")
+        #expect(error("holidays_file = \"/nonexistent/holidays.txt\"")
+                == "test.toml: deadlines.holidays_file: /nonexistent/holidays.txt cannot be read (no such file); write one date a line, e.g. 2026-12-25")
+    }
+
+    @Test func holidaysComeFromAFileBesideTheConfiguration() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-holidays-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "# RBI holidays, Mumbai\n2026-10-02  # Gandhi Jayanti\n\n2026-12-25\n".write(to: folder.appendingPathComponent("holidays.txt"), atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("config.toml").path
+        try fullTOML.replacingOccurrences(of: "[kaleyra]", with: "[deadlines]\nholidays = [\"2027-01-26\"]\nholidays_file = \"holidays.txt\"\n\n[kaleyra]")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let settings = try ConfigurationLoader(environment: [:]).loadSettings(explicit: config)
+        #expect(settings.deadlineRules.calendar.holidays.map(\.description).sorted() == ["2026-10-02", "2026-12-25", "2027-01-26"])
+        try "2026-10-02\nDiwali\n".write(to: folder.appendingPathComponent("holidays.txt"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError(file: config, key: "deadlines.holidays_file",
+                                           problem: "\(folder.path)/holidays.txt, line 2: \"Diwali\" is not a date; expected YYYY-MM-DD, e.g. 2026-12-25")) {
+            try ConfigurationLoader(environment: [:]).loadSettings(explicit: config)
+        }
     }
 
     @Test func theMouseIsOnUnlessTheFileSaysFalse() throws {

@@ -11,7 +11,7 @@ import TestReports
     private let day: TimeInterval = 86_400
 
     private func settled(_ transactions: [TransactionReport], status: PaymentStatus = .captured) -> Date? {
-        OrderSummary(B.order(transactions, status: status, fetchedAt: t0.addingTimeInterval(3 * day)), rule: OverdueRule()).settledAt
+        OrderSummary(B.order(transactions, status: status, fetchedAt: t0.addingTimeInterval(3 * day)), rules: DeadlineRules()).settledAt
     }
 
     @Test(arguments: [RefundStatus.pending, .success])

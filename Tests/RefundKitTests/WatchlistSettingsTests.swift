@@ -30,7 +30,7 @@ import RefundKit
         #expect(settings.source == path)
         #expect(settings.databaseURL == "postgres://desk@db.internal:5432/refunds")
         #expect(settings.pollPolicy.archiveAfter == 3 * 86_400 && settings.refreshInterval == 30)
-        #expect(settings.overdueRule == OverdueRule(businessHours: 24))
+        #expect(settings.deadlineRules == DeadlineRules(arnBusinessHours: 24))
         #expect(settings.theme == "mono" && settings.mouse == false)
         #expect(throws: ConfigurationError(file: path, key: "kaleyra.api_key_env",
                                            problem: "names the environment variable RW_UNSET_KALEYRA_KEY, which is not set or empty; export it, or put api_key in the file")) {

@@ -21,7 +21,7 @@ import TestSupport
             // Read at a mark, then another process writes before the watch begins.
             let mark = try await reader.externalChanges()
             _ = try await reader.watchlist()
-            _ = try await writer.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule())
+            _ = try await writer.record(B.order([], fetchedAt: t0), orderID: id, rules: DeadlineRules())
             let heard = Heard()
             let watcher = Task { try await reader.watchChanges(after: mark) { await heard.add($0) } }
             defer { watcher.cancel() }

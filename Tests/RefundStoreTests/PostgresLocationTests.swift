@@ -198,7 +198,7 @@ import RefundKit
                 Issue.record("a newer database was opened")
             } catch {
                 #expect(error.kind == .newerSchema)
-                #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to 2). It was left untouched. Upgrade refundwatch."))
+                #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to 3). It was left untouched. Upgrade refundwatch."))
             }
         }
     }
@@ -212,8 +212,8 @@ import RefundKit
             let second = try await PostgresStore.open(place, environment: environment)
             let id = try #require(try await first.add([TrackedOrder(referenceID: "ORD-1", addedAt: B.created)]).added.first?.id)
             let report = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: B.created)
-            async let a = first.record(report, orderID: id, rule: OverdueRule())
-            async let b = second.record(report, orderID: id, rule: OverdueRule())
+            async let a = first.record(report, orderID: id, rules: DeadlineRules())
+            async let b = second.record(report, orderID: id, rules: DeadlineRules())
             let outcomes = try await [a, b]
             #expect(outcomes.filter { $0?.isFirstFetch == true }.count == 1, "one of them saw the other's report")
             #expect(try await first.history(orderID: id).map(\.change) == OrderChange.between(nil, report))

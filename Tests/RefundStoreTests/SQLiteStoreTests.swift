@@ -61,14 +61,14 @@ struct ScratchFolder: ~Copyable {
         let store = try await SQLiteStore.inMemory()
         let id = try await #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: now)
-        let recorded = try await #require(try store.record(first, orderID: id, rule: OverdueRule()))
+        let recorded = try await #require(try store.record(first, orderID: id, rules: DeadlineRules()))
         #expect(recorded.isFirstFetch)
         #expect(recorded.changes.count == 4)
         #expect(try await store.report(orderID: id) == first)
 
         let later = now.addingTimeInterval(600)
         let second = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021"))])], fetchedAt: later)
-        let again = try await #require(try store.record(second, orderID: id, rule: OverdueRule()))
+        let again = try await #require(try store.record(second, orderID: id, rules: DeadlineRules()))
         #expect(!again.isFirstFetch)
         #expect(again.changes.map(\.field) == [.status, .payuStatus, .arn])
 
@@ -94,10 +94,11 @@ struct ScratchFolder: ~Copyable {
                                           B.refund("r3", status: .failed, payu: B.record("r3", status: .failure))]),
             B.transaction("t2", refunds: [B.refund("r4", payu: B.record("r4", status: .queued, arn: "74%0A\r\n1"))]),
         ], fetchedAt: now)
-        _ = try await store.record(report, orderID: ids[0], rule: OverdueRule())
+        _ = try await store.record(report, orderID: ids[0], rules: DeadlineRules())
         let rows = try await store.watchlist()
-        #expect(rows[0].summary == OrderSummary(report, rule: OverdueRule()))
-        #expect(rows[0].summary?.arnDeadlines.count == 1)
+        #expect(rows[0].summary == OrderSummary(report, rules: DeadlineRules()))
+        #expect(rows[0].summary?.deadlines.map(\.stage) == [.queued, .arn], "r4 is queued at PayU, r2 waits for its ARN")
+        #expect(rows[0].summary?.deadlines.map(\.refundID) == ["r4", "r2"])
         #expect(rows[0].summary?.arns == ["921125460021", "74%0A\r\n1"])
         #expect(rows[1].summary == nil)
         #expect(try await store.watchedOrder(id: ids[0])?.summary == rows[0].summary)
@@ -109,18 +110,21 @@ struct ScratchFolder: ~Copyable {
         let folder = try ScratchFolder()
         let path = folder.path + "/v1.sqlite"
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
-        let summary = OrderSummary(report, rule: OverdueRule())
+        let summary = OrderSummary(report, rules: DeadlineRules())
         do {
             let queue = try DatabaseQueue(path: path)
             try Schema.migrator.migrate(queue, upTo: "v1: watchlist, last reports, history")
             try await queue.write { db in
                 try db.execute(sql: "INSERT INTO tracked_order (id, reference_id, added_at) VALUES (1, 'ORD-TEST-0001', ?)", arguments: [now])
                 try db.execute(sql: "INSERT INTO order_state (order_id, report, summary, fetched_at) VALUES (1, ?, ?, ?)",
-                               arguments: [try report.jsonData(pretty: false), try JSONEncoder().encode(summary), now])
+                               arguments: [try report.jsonData(pretty: false), try versionOneJSON(summary), now])
             }
         }
         let store = try await SQLiteStore.open(at: path)
-        #expect(try await store.watchlist().first?.summary == summary)
+        // v1 kept ARN deadlines without their refunds: read back as ARN deadlines of no refund.
+        var expected = summary
+        expected.deadlines = summary.deadlines.map { StageDeadline(stage: .arn, due: $0.due, refundID: nil) }
+        #expect(try await store.watchlist().first?.summary == expected)
         #expect(try await store.watchlist().first?.summary?.arnMissing == 1)
     }
 
@@ -166,7 +170,8 @@ struct ScratchFolder: ~Copyable {
         #expect(first.stages == ["no ARN yet": 1, "in progress": 1, "settled": 1])
         #expect(first.arnPresent == 1)
         #expect(first.arnMissing == 1)
-        #expect(first.arnDeadlines == [Date(timeIntervalSince1970: 1_793_307_200.5)])
+        // Written before deadlines had stages: all were ARN deadlines, and read back as such.
+        #expect(first.deadlines == [StageDeadline(stage: .arn, due: Date(timeIntervalSince1970: 1_793_307_200.5), refundID: nil)])
         #expect(first.arns == ["ARN%1", "line\nbreak"])
         #expect(first.payuErrors == 0)
         // A summary from before ARNs were kept in it, an order never fetched, one whose only fetch failed.
@@ -196,8 +201,8 @@ struct ScratchFolder: ~Copyable {
         let added = try await store.add([order("ORD-TEST-0001"), order("ORD-TEST-0002")]).added
         let id = try #require(added[0].id)
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success))])], fetchedAt: now)
-        _ = try await store.record(report, orderID: id, rule: OverdueRule())
-        _ = try await store.record(report, orderID: try #require(added[1].id), rule: OverdueRule())
+        _ = try await store.record(report, orderID: id, rules: DeadlineRules())
+        _ = try await store.record(report, orderID: try #require(added[1].id), rules: DeadlineRules())
         let historyBefore = try await store.history(orderID: id)
         #expect(!historyBefore.isEmpty)
 
@@ -207,7 +212,7 @@ struct ScratchFolder: ~Copyable {
         let later = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "ARN1"))])],
                             fetchedAt: now.addingTimeInterval(60))
         await #expect {
-            _ = try await store.record(later, orderID: id, rule: OverdueRule())
+            _ = try await store.record(later, orderID: id, rules: DeadlineRules())
         } throws: { error in
             guard let error = error as? StoreError else { return false }
             return error.kind == .unreadableReport && error.description.contains("ORD-TEST-0001")
@@ -220,14 +225,14 @@ struct ScratchFolder: ~Copyable {
         await #expect(throws: StoreError.self) { _ = try await store.reports() }
         // The other order is untouched and still records.
         let otherID = try #require(added[1].id)
-        #expect(try await store.record(later, orderID: otherID, rule: OverdueRule())?.changes.map(\.field) == [.arn])
+        #expect(try await store.record(later, orderID: otherID, rules: DeadlineRules())?.changes.map(\.field) == [.arn])
     }
 
     @Test func aFailedFetchKeepsTheLastGoodReportAndIsShownUntilAFetchWorks() async throws {
         let store = try await SQLiteStore.inMemory()
         let id = try await #require(try store.add([order("ORD-TEST-0001")]).added.first?.id)
         let good = B.order([B.transaction("t1", refunds: [B.refund("r1")])], fetchedAt: now)
-        _ = try await store.record(good, orderID: id, rule: OverdueRule())
+        _ = try await store.record(good, orderID: id, rules: DeadlineRules())
         let error = ReportedError(category: .network, service: .kaleyra, message: "Kaleyra did not answer within 20 s")
         try await store.recordFailure(error, at: now.addingTimeInterval(60), orderID: id)
 
@@ -238,7 +243,7 @@ struct ScratchFolder: ~Copyable {
         #expect(row.summary?.refundCount == 1)
         #expect(try await store.report(orderID: id) == good)
 
-        _ = try await store.record(good, orderID: id, rule: OverdueRule())
+        _ = try await store.record(good, orderID: id, rules: DeadlineRules())
         row = try await #require(try store.watchlist().first)
         #expect(row.failure == nil)
     }
@@ -247,14 +252,14 @@ struct ScratchFolder: ~Copyable {
         let store = try await SQLiteStore.inMemory()
         let added = try await store.add([order("ORD-1"), order("ORD-2")]).added
         for entry in added {
-            _ = try await store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rule: OverdueRule())
+            _ = try await store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: now), orderID: entry.id!, rules: DeadlineRules())
         }
         #expect(try await store.remove(referenceIDs: ["ORD-1", "ORD-9"]) == ["ORD-1"])
         #expect(try await store.history(orderID: added[0].id!).isEmpty)
         #expect(try await store.report(orderID: added[0].id!) == nil)
         #expect(try await store.history(orderID: added[1].id!).count == 3)
         // Recording for an order removed meanwhile (by another process) writes nothing.
-        #expect(try await store.record(B.order([], fetchedAt: now), orderID: added[0].id!, rule: OverdueRule()) == nil)
+        #expect(try await store.record(B.order([], fetchedAt: now), orderID: added[0].id!, rules: DeadlineRules()) == nil)
     }
 
     // MARK: - Files that are not what they should be
@@ -370,10 +375,10 @@ struct ScratchFolder: ~Copyable {
         let ids = added.compactMap(\.id)
         let active = B.order([B.transaction("t", refunds: [B.refund("r", status: .pending)])], fetchedAt: t0)
         let settled = B.order([B.transaction("t", refunds: [B.refund("r", status: .failed)])], fetchedAt: t0)
-        _ = try await store.record(active, orderID: ids[0], rule: OverdueRule())
-        _ = try await store.record(settled, orderID: ids[1], rule: OverdueRule())
-        _ = try await store.record(settled, orderID: ids[2], rule: OverdueRule())
-        _ = try await store.record(active, orderID: ids[3], rule: OverdueRule())
+        _ = try await store.record(active, orderID: ids[0], rules: DeadlineRules())
+        _ = try await store.record(settled, orderID: ids[1], rules: DeadlineRules())
+        _ = try await store.record(settled, orderID: ids[2], rules: DeadlineRules())
+        _ = try await store.record(active, orderID: ids[3], rules: DeadlineRules())
         let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))
         try await store.recordFailure(error, at: t0.addingTimeInterval(40), orderID: ids[3])
         try await store.recordFailure(error, at: t0.addingTimeInterval(100), orderID: ids[3])
@@ -399,18 +404,18 @@ struct ScratchFolder: ~Copyable {
         #expect(early.settled == 2 && early.nextSettled == t0 + 6 * 3600)
 
         // A good fetch clears the failures.
-        _ = try await store.record(active, orderID: ids[3], rule: OverdueRule())
+        _ = try await store.record(active, orderID: ids[3], rules: DeadlineRules())
         rows = try await store.watchlist()
         #expect(rows[3].failures == 0)
 
         // An archived order fetched on request comes back when something moved: a new refund.
         let revived = B.order([B.transaction("t", refunds: [B.refund("r", status: .failed), B.refund("r2", status: .pending)])], fetchedAt: later)
-        _ = try await store.record(revived, orderID: ids[2], rule: OverdueRule())
+        _ = try await store.record(revived, orderID: ids[2], rules: DeadlineRules())
         let row = try await #require(try store.watchedOrder(id: ids[2]))
         #expect(row.summary?.settledAt == nil)
         #expect(row.due(policy, now: later) == .at(later + 30))
         // Fetched again with nothing new, an archived order stays archived.
-        _ = try await store.record(settled.with(fetchedAt: later), orderID: ids[1], rule: OverdueRule())
+        _ = try await store.record(settled.with(fetchedAt: later), orderID: ids[1], rules: DeadlineRules())
         #expect(try await store.watchedOrder(id: ids[1])?.due(policy, now: later) == .archived)
     }
 
@@ -439,4 +444,13 @@ private extension OrderReport {
         copy.fetchedAt = fetchedAt
         return copy
     }
+}
+
+/// A summary as the first release wrote it: ARN deadlines under `arn_deadlines`, as seconds
+/// since 2001 (Foundation's default date encoding), without stages or refund ids.
+private func versionOneJSON(_ summary: OrderSummary) throws -> Data {
+    var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)) as? [String: Any])
+    object["deadlines"] = nil
+    object["arn_deadlines"] = summary.deadlines.map { $0.due.timeIntervalSinceReferenceDate }
+    return try JSONSerialization.data(withJSONObject: object)
 }

@@ -81,22 +81,22 @@ import TestSupport
         ]).added
         let ids = added.compactMap(\.id)
         try #require(ids.count == 5)
-        let rule = OverdueRule()
+        let rules = DeadlineRules()
         // ORD-A: first seen queued, then refunded with an ARN and a settlement.
         _ = try await store.record(B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: t0),
-                                   orderID: ids[0], rule: rule)
+                                   orderID: ids[0], rules: rules)
         _ = try await store.record(B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success,
                                                                                       payu: B.record("r1", status: .success, arn: "921125460021", settlement: "S1"))])],
-                                           fetchedAt: t0.addingTimeInterval(600.456)), orderID: ids[0], rule: rule)
+                                           fetchedAt: t0.addingTimeInterval(600.456)), orderID: ids[0], rules: rules)
         // ORD-B: fetched once, then two failed fetches.
-        _ = try await store.record(B.order([B.transaction("t2", refunds: [B.refund("r2")])], fetchedAt: t0.addingTimeInterval(60)), orderID: ids[1], rule: rule)
+        _ = try await store.record(B.order([B.transaction("t2", refunds: [B.refund("r2")])], fetchedAt: t0.addingTimeInterval(60)), orderID: ids[1], rules: rules)
         let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))
         try await store.recordFailure(error, at: t0.addingTimeInterval(700.001), orderID: ids[1])
         try await store.recordFailure(error, at: t0.addingTimeInterval(900.999), orderID: ids[1])
         // ORD-D: two transactions, one of them not PayU's.
         _ = try await store.record(B.order([B.transaction("t3", refunds: [B.refund("r3", status: .success, payu: B.record("r3", status: .success, arn: "ARN-3"))]),
                                             B.transaction("t4", gateway: .razorpay, refunds: [B.refund("r4")])],
-                                           fetchedAt: t0.addingTimeInterval(120.5)), orderID: ids[3], rule: rule)
+                                           fetchedAt: t0.addingTimeInterval(120.5)), orderID: ids[3], rules: rules)
         var rows = 0
         for id in ids { rows += try await store.history(orderID: id).count }
         return rows
@@ -156,7 +156,7 @@ import TestSupport
         let source: any CopyableStore = try await SQLiteStore.inMemory()
         try await backend.withStore { made in
             let target = try #require(made as? any CopyableStore)
-            let rule = OverdueRule()
+            let rules = DeadlineRules()
             let queued = B.order([B.transaction("t", refunds: [B.refund("r", payu: B.record("r", status: .queued))])], fetchedAt: t0)
             let done = B.order([B.transaction("t", refunds: [B.refund("r", status: .success, payu: B.record("r", status: .success, arn: "ARN-1"))])],
                                fetchedAt: t0.addingTimeInterval(300))
@@ -167,17 +167,17 @@ import TestSupport
                                                TrackedOrder(referenceID: "ORD-NEW-HERE", label: "theirs", addedAt: t0 - 60),
                                                TrackedOrder(referenceID: "ORD-FAILED-SINCE", label: "theirs", addedAt: t0 - 60)]).added.compactMap(\.id)
             // ORD-OLD-HERE: the source saw it done after the target last saw it queued.
-            _ = try await source.record(queued, orderID: mine[0], rule: rule)
-            _ = try await source.record(done, orderID: mine[0], rule: rule)
-            _ = try await target.record(queued, orderID: theirs[0], rule: rule)
+            _ = try await source.record(queued, orderID: mine[0], rules: rules)
+            _ = try await source.record(done, orderID: mine[0], rules: rules)
+            _ = try await target.record(queued, orderID: theirs[0], rules: rules)
             // ORD-NEW-HERE: the other way round.
-            _ = try await source.record(queued, orderID: mine[1], rule: rule)
-            _ = try await target.record(queued, orderID: theirs[1], rule: rule)
-            _ = try await target.record(done, orderID: theirs[1], rule: rule)
+            _ = try await source.record(queued, orderID: mine[1], rules: rules)
+            _ = try await target.record(queued, orderID: theirs[1], rules: rules)
+            _ = try await target.record(done, orderID: theirs[1], rules: rules)
             // ORD-FAILED-SINCE: both saw it done; the source's fetch failed after that.
-            _ = try await source.record(done, orderID: mine[2], rule: rule)
+            _ = try await source.record(done, orderID: mine[2], rules: rules)
             try await source.recordFailure(ReportedError(RefundWatchError.timeout(.payu, seconds: 8)), at: t0.addingTimeInterval(400), orderID: mine[2])
-            _ = try await target.record(done, orderID: theirs[2], rule: rule)
+            _ = try await target.record(done, orderID: theirs[2], rules: rules)
 
             let before = try await seen(target)
             let sourceSeen = try await seen(source)
@@ -237,7 +237,7 @@ import TestSupport
             let team = try await postgres(server, database: "team")
             let fine = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
             let id = try #require(try await team.add([TrackedOrder(referenceID: "ORD-FINE", addedAt: fine)]).added.first?.id)
-            _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rule: OverdueRule())
+            _ = try await team.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: fine), orderID: id, rules: DeadlineRules())
             try await team.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: fine + 60.000_4, orderID: id)
             let scratch = try ScratchFolder()
             let mine = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))

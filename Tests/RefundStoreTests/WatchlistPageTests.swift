@@ -43,7 +43,7 @@ import WatchlistModel
                         // PayU could not be asked: the order is partly failing.
                         report.transactions[0].payuError = ReportedError(category: .server, service: .payu, message: "PayU answered 503")
                     }
-                    _ = try await store.record(report, orderID: id, rule: OverdueRule())
+                    _ = try await store.record(report, orderID: id, rules: DeadlineRules())
                 }
                 if Int.random(in: 0..<6, using: &random) == 0 {
                     let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))

@@ -98,12 +98,12 @@ extension StoreBackend {
             #expect(try await store.orders(referenceID: "ORD-2").count == 2)
 
             let id = try #require(first.added[0].id)
-            _ = try await store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: t0), orderID: id, rule: OverdueRule())
+            _ = try await store.record(B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: t0), orderID: id, rules: DeadlineRules())
             #expect(try await store.history(orderID: id).isEmpty == false)
             #expect(try await store.remove(referenceIDs: ["ORD-1", "ORD-9"]) == ["ORD-1"])
             #expect(try await store.history(orderID: id).isEmpty, "its history went with it")
             #expect(try await store.report(orderID: id) == nil)
-            #expect(try await store.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule()) == nil, "a removed order is not written")
+            #expect(try await store.record(B.order([], fetchedAt: t0), orderID: id, rules: DeadlineRules()) == nil, "a removed order is not written")
             #expect(try await store.watchlist().map(\.order.referenceID) == ["ORD-2", "ORD-2"])
         }
     }
@@ -113,20 +113,20 @@ extension StoreBackend {
         try await backend.withStore { store in
             let id = try #require(try await store.add([order("ORD-TEST-0001")]).added.first?.id)
             let first = B.order([B.transaction("t1", refunds: [B.refund("r1", payu: B.record("r1", status: .queued))])], fetchedAt: t0)
-            let recorded = try #require(try await store.record(first, orderID: id, rule: OverdueRule()))
+            let recorded = try #require(try await store.record(first, orderID: id, rules: DeadlineRules()))
             #expect(recorded.isFirstFetch && recorded.changes.count == 4)
             #expect(try await store.report(orderID: id) == first)
 
             let later = t0.addingTimeInterval(600)
             let second = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "921125460021", settlement: "S1"))])],
                                  fetchedAt: later)
-            let again = try #require(try await store.record(second, orderID: id, rule: OverdueRule()))
+            let again = try #require(try await store.record(second, orderID: id, rules: DeadlineRules()))
             #expect(again.changes.map(\.field) == [.status, .payuStatus, .arn, .settlementID])
             let history = try await store.history(orderID: id)
             #expect(history.count == 8)
             #expect(history.last?.seenAt == later)
             let row = try #require(try await store.watchedOrder(id: id))
-            #expect(row.summary == OrderSummary(second, rule: OverdueRule()))
+            #expect(row.summary == OrderSummary(second, rules: DeadlineRules()))
             #expect(row.summary?.settledAt == t0, "settled since the refund last moved")
             #expect(row.fetchedAt == later && row.changedAt == later && row.failure == nil && row.failures == 0)
             #expect(try await store.reports().map(\.report) == [second])
@@ -138,7 +138,7 @@ extension StoreBackend {
         try await backend.withStore { store in
             let id = try #require(try await store.add([order("ORD-1")]).added.first?.id)
             let report = B.order([B.transaction("t", refunds: [B.refund("r")])], fetchedAt: t0)
-            _ = try await store.record(report, orderID: id, rule: OverdueRule())
+            _ = try await store.record(report, orderID: id, rules: DeadlineRules())
             let error = ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20))
             try await store.recordFailure(error, at: t0 + 40, orderID: id)
             try await store.recordFailure(error, at: t0 + 100, orderID: id)
@@ -147,7 +147,7 @@ extension StoreBackend {
             #expect(row.failure?.error.message == error.message && row.failure?.at == t0 + 100)
             #expect(row.fetchedAt == t0 && row.summary != nil, "the last good data stays")
             #expect(row.due(PollPolicy(interval: 30), now: t0 + 100) == .at(t0 + 160))
-            _ = try await store.record(report, orderID: id, rule: OverdueRule())
+            _ = try await store.record(report, orderID: id, rules: DeadlineRules())
             #expect(try await store.watchlist().first?.failures == 0)
         }
     }
@@ -181,7 +181,7 @@ extension StoreBackend {
 
             // A stores order 1: its lease ends, and a claim made from the watchlist read before that
             // does not take it (it was fetched since), while one made from a fresh read does.
-            _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[0], rule: OverdueRule())
+            _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[0], rules: DeadlineRules())
             #expect(try await b.claim(read, poller: "B", lease: 60).isEmpty)
             let fresh = try await b.watchlist()
             #expect(fresh[0].attempts == read[0].attempts + 1)
@@ -247,7 +247,7 @@ extension StoreBackend {
         try await backend.withStore { store in
             let ids = try await store.add([order("ORD-1"), order("ORD-2")]).added.compactMap(\.id)
             #expect(try await store.waitingCount() == 2, "never fetched: a poller wakes for them")
-            for id in ids { _ = try await store.record(B.order([], fetchedAt: t0), orderID: id, rule: OverdueRule()) }
+            for id in ids { _ = try await store.record(B.order([], fetchedAt: t0), orderID: id, rules: DeadlineRules()) }
             #expect(try await store.waitingCount() == 0)
             let policy = PollPolicy(interval: 60)
             #expect(PollPlan(try await store.watchlist(), policy: policy, now: t0 + 1).due.isEmpty, "both fetched a second ago")
@@ -257,7 +257,7 @@ extension StoreBackend {
             let rows = try await store.watchlist()
             #expect(rows[1].requestedAt != nil && rows[0].requestedAt == nil)
             #expect(PollPlan(rows, policy: policy, now: t0 + 1).due.map(\.id) == [ids[1]], "asked for: due now")
-            _ = try await store.record(B.order([], fetchedAt: t0 + 2), orderID: ids[1], rule: OverdueRule())
+            _ = try await store.record(B.order([], fetchedAt: t0 + 2), orderID: ids[1], rules: DeadlineRules())
             #expect(try await store.waitingCount() == 0)
             #expect(try await store.watchlist()[1].requestedAt == nil)
         }
@@ -274,8 +274,8 @@ extension StoreBackend {
             try await scoped(watching, stop: { $0.cancel(); _ = await $0.result }) { _ in
                 try await untilListening(a, primer: ids[3], heard: heard)
 
-                _ = try await b.record(B.order([], fetchedAt: t0), orderID: ids[0], rule: OverdueRule())
-                _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[1], rule: OverdueRule())
+                _ = try await b.record(B.order([], fetchedAt: t0), orderID: ids[0], rules: DeadlineRules())
+                _ = try await a.record(B.order([], fetchedAt: t0), orderID: ids[1], rules: DeadlineRules())
                 let told = try await waitFor("a change told after the other handle's write", read: { await heard.changes }, until: { !$0.isEmpty })
                 switch backend {
                 case .postgres:
@@ -298,7 +298,7 @@ extension StoreBackend {
     private func untilListening(_ writer: any WatchlistStore, primer: Int64, heard: Heard,
                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
         for _ in 0..<6 {
-            _ = try await writer.record(B.order([], fetchedAt: t0), orderID: primer, rule: OverdueRule())
+            _ = try await writer.record(B.order([], fetchedAt: t0), orderID: primer, rules: DeadlineRules())
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
                 if await !heard.changes.isEmpty {

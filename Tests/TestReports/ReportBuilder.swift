@@ -1,13 +1,13 @@
 import Foundation
 import RefundModel
 
-/// Small reports built in code, for the pure tests of changes, summaries and the overdue rule.
+/// Small reports built in code, for the pure tests of changes, summaries and deadlines.
 package enum ReportBuilder {
     package static let created = Date(timeIntervalSince1970: 1_795_000_000)
 
     package static func refund(_ id: String, status: RefundStatus = .pending, paise: Int = 10_000, created: Date = created,
-                       payu: PayURefundRecord? = nil) -> RefundReport {
-        RefundReport(refund: Refund(id: id, amount: Money(value: Decimal(paise), offset: 100), speed: .normal, status: status,
+                       speed: RefundSpeed = .normal, payu: PayURefundRecord? = nil) -> RefundReport {
+        RefundReport(refund: Refund(id: id, amount: Money(value: Decimal(paise), offset: 100), speed: speed, status: status,
                                     created: .known(created), updated: .known(created)),
                      payu: payu, match: payu == nil ? nil : .requestID)
     }

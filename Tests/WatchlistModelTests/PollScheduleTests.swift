@@ -15,7 +15,7 @@ import TestReports
     func row(_ id: Int64, now: Date, _ random: inout SeededRandom) -> WatchedOrder {
         let order = TrackedOrder(id: id, referenceID: "ORD-\(id)", addedAt: t0)
         let fetched = now.addingTimeInterval(-Double(Int.random(in: 0...7_200, using: &random)))
-        var summary = OrderSummary(B.order([]), rule: OverdueRule())
+        var summary = OrderSummary(B.order([]), rules: DeadlineRules())
         switch Int.random(in: 0..<6, using: &random) {
         case 0: return WatchedOrder(order: order)  // never fetched
         case 1: summary.settledAt = nil  // can still change

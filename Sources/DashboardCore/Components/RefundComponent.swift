@@ -14,8 +14,9 @@ struct RefundComponent: Component {
         "refund " + RenderContext.short(c.transaction(orderID, transaction)?.refunds[safe: refund]?.refund.id ?? "?")
     }
 
-    /// The page laid out for a width: fields in one or two columns, a blank line, "Timeline",
-    /// its entries (or one line saying there are none).
+    /// The page laid out for a width: fields in one or two columns, a blank line, "Tell the
+    /// customer" and what to read out (wrapped to the width), a blank line, "Timeline", its
+    /// entries (or one line saying there are none).
     struct Page {
         var fields: Fields
         var placed: [Fields.Placed]
@@ -23,10 +24,13 @@ struct RefundComponent: Component {
         var columns: Int
         var columnWidth: Int
         var labelWidth: Int
+        var words: [String]
         var timeline: [HistoryEntry]
         var tracked: Bool
 
-        var lineCount: Int { fieldRows + 2 + max(1, timeline.count) }
+        /// The first line of the timeline's heading.
+        var timelineLine: Int { fieldRows + 3 + words.count }
+        var lineCount: Int { timelineLine + 1 + max(1, timeline.count) }
     }
 
     func page(_ c: RenderContext, width: Int) -> Page? {
@@ -36,8 +40,10 @@ struct RefundComponent: Component {
         let columnWidth = (width - 2) / columns
         let (placed, rows) = fields.place(columns: columns, columnWidth: columnWidth, maxRows: Int.max)
         let timeline = c.history(orderID).filter { $0.change.refundID == joined.refund.id && $0.change.transactionID == t.transaction.id }
+        let sentences = CustomerWords(joined, in: t, rules: c.state.rules, now: c.now).sentences
+        let words = sentences.flatMap { DisplayWidth.wrap($0, to: max(20, width - 4)) }
         return Page(fields: fields, placed: placed, fieldRows: rows, columns: columns, columnWidth: columnWidth,
-                    labelWidth: fields.labelWidth(columnWidth: columnWidth), timeline: timeline, tracked: c.isTracked(orderID))
+                    labelWidth: fields.labelWidth(columnWidth: columnWidth), words: words, timeline: timeline, tracked: c.isTracked(orderID))
     }
 
     func scroller(_ c: RenderContext, body: Rect) -> Scroller {
@@ -67,9 +73,11 @@ struct RefundComponent: Component {
         fields.add("WhatsApp", refund.status.rawValue, Style(StatusStyle.role(for: refund.status.rawValue)))
         fields.add("Created", c.time(refund.created))
         fields.add("Updated", c.time(refund.updated))
-        if let deadline = c.state.rule.arnDeadline(for: joined, in: t) {
-            let overdue = c.now > deadline
-            fields.add("ARN due", c.time(deadline) + (overdue ? "  OVERDUE" : ""), Style(overdue ? .overdue : .text, bold: overdue))
+        if let deadline = c.state.rules.deadline(for: joined, in: t) {
+            let late = deadline.isLate(at: c.now)
+            fields.add("Deadline", "\(deadline.stage.short) \(deadline.standing(at: c.now))  (\(c.time(deadline.due)))",
+                       Style(late ? .overdue : .text, bold: late))
+            fields.add("Rule", "\(c.state.rules.ruleText(deadline.stage, instant: refund.speed == .instant))", Style(.muted))
         }
         if let payu {
             fields.add("PayU status", payu.status?.rawValue ?? "—", Style(StatusStyle.role(for: payu.status?.rawValue ?? "")))
@@ -107,9 +115,13 @@ struct RefundComponent: Component {
                                      labelWidth: page.labelWidth, columnWidth: page.columnWidth, into: &screen)
                 }
             } else if line == page.fieldRows + 1 {
+                screen.put("Tell the customer", x: body.x + 2, y: y, style: Style(.header, bold: true))
+            } else if line > page.fieldRows + 1, line < page.timelineLine - 1 {
+                screen.put(page.words[line - page.fieldRows - 2], x: body.x + 2, y: y, style: .text, limit: body.width - 4)
+            } else if line == page.timelineLine {
                 screen.put("Timeline", x: body.x + 2, y: y, style: Style(.header, bold: true))
-            } else if line > page.fieldRows + 1 {
-                guard let entry = page.timeline[safe: line - page.fieldRows - 2] else {
+            } else if line > page.timelineLine {
+                guard let entry = page.timeline[safe: line - page.timelineLine - 1] else {
                     screen.put(page.tracked ? "nothing recorded yet" : "not tracked, so no history: a adds it to the watchlist", x: body.x + 2, y: y, style: Style(.muted))
                     continue
                 }

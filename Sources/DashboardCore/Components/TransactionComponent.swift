@@ -22,7 +22,7 @@ struct TransactionComponent: Component {
         .init(title: "VALUE DATE", width: 10, priority: 5),
         .init(title: "MODE", width: 14, priority: 7, flexible: true),
         .init(title: "CREATED", width: 19, priority: 2),
-        .init(title: "OVERDUE", width: 7, priority: 1),
+        .init(title: "DEADLINE", width: 15, priority: 1),
     ])
 
     func crumb(_ c: RenderContext) -> String {
@@ -99,7 +99,8 @@ struct TransactionComponent: Component {
         areas.fields.render(in: body, maxRows: areas.fieldRows, into: &screen)
         var rows = t.refunds.map { joined -> Table.Row in
             let payu = joined.payu
-            let overdue = c.state.rule.isOverdue(joined, in: t, at: c.now)
+            let deadline = c.state.rules.deadline(for: joined, in: t)
+            let overdue = deadline?.isLate(at: c.now) ?? false
             let stage = RefundStage(joined, in: t)
             return Table.Row(cells: [
                 (joined.refund.id, .text),
@@ -114,7 +115,7 @@ struct TransactionComponent: Component {
                 (payu?.valueDate ?? "—", .text),
                 (payu?.refundMode ?? "—", .text),
                 (c.time(joined.refund.created), .text),
-                (overdue ? "OVERDUE" : "", Style(.overdue, bold: true)),
+                (deadline?.compact(at: c.now) ?? "", overdue ? Style(.overdue, bold: true) : .text),
             ], marker: overdue ? ("▲", Style(.overdue, bold: true)) : (" ", .text))
         }
         for record in t.unmatchedPayU {

@@ -6,19 +6,19 @@ import WatchlistModel
 /// order, `y` copies its reference id, `e` writes the list as shown (filtered).
 struct WatchlistComponent: Component {
     /// Always: reference, amount, refunds, state and age (at 60 columns the state narrows to fit).
-    /// From about 70 columns the payment status; wider terminals add the label, ARN, overdue
-    /// count, transactions and the refunded total, in that order.
+    /// From about 75 columns the nearest deadline (red when late); wider terminals add the
+    /// payment status, the label, ARN, transactions and the refunded total, in that order.
     static let table = Table(columns: [
         .init(title: "REFERENCE", width: 18),
-        .init(title: "LABEL", width: 18, priority: 2),
-        .init(title: "PAYMENT", width: 9, priority: 1),
+        .init(title: "LABEL", width: 18, priority: 3),
+        .init(title: "PAYMENT", width: 9, priority: 2),
         .init(title: "AMOUNT", width: 13, rightAligned: true),
         .init(title: "TXN", width: 3, rightAligned: true, priority: 5),
         .init(title: "RFD", width: 3, rightAligned: true),
         .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 6),
         .init(title: "STATE", width: 16, flexible: true, minimumWidth: 9),
-        .init(title: "ARN", width: 9, priority: 3),
-        .init(title: "OVERDUE", width: 7, rightAligned: true, priority: 4),
+        .init(title: "ARN", width: 9, priority: 4),
+        .init(title: "DEADLINE", width: 15, priority: 1),
         .init(title: "UPDATED", width: 10),
     ])
 
@@ -112,7 +112,10 @@ struct WatchlistComponent: Component {
         }
         cells[0].1 = Style(.text, bold: unseen)
         if let summary, summary.arnMissing > 0 { cells[8].1 = Style(overdue > 0 ? .overdue : .pending) }
-        cells[9] = (overdue > 0 ? "\(overdue)" : "", Style(.overdue, bold: true))
+        if let deadline = summary?.nearestDeadline {
+            let late = deadline.isLate(at: c.now)
+            cells[9] = (deadline.compact(at: c.now), late ? Style(.overdue, bold: true) : Style(.muted))
+        }
         cells[10] = (updated, Style(watched.failure != nil ? .error : .muted))
         let marker: (String, Style)
         if watched.failure != nil {

@@ -145,8 +145,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var settledInterval: Double = PollPolicy.defaultSettledInterval
     /// `archive_after`: an order settled this long is no longer polled (14 days).
     public var archiveAfter: Double = PollPolicy.defaultArchiveAfter
-    /// `arn_overdue_business_hours`: a refund with no ARN after this many business hours is overdue.
-    public var arnOverdueBusinessHours: Double
+    /// `[deadlines]` (and `arn_overdue_business_hours`): when each stage of a refund is late.
+    public var deadlineRules = DeadlineRules()
     public var http: HTTPSettings
     public var kaleyra: KaleyraSettings
     /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
@@ -163,17 +163,14 @@ public struct RefundConfiguration: Sendable, Hashable {
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
 
-    public init(source: String? = nil, refreshInterval: Double = 30, arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours,
+    public init(source: String? = nil, refreshInterval: Double = 30,
                 http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
         self.source = source
         self.refreshInterval = refreshInterval
-        self.arnOverdueBusinessHours = arnOverdueBusinessHours
         self.http = http
         self.kaleyra = kaleyra
         self.payu = payu
     }
-
-    public var overdueRule: OverdueRule { OverdueRule(businessHours: arnOverdueBusinessHours) }
 
     public var pollPolicy: PollPolicy { PollPolicy(interval: refreshInterval, settledInterval: settledInterval, archiveAfter: archiveAfter) }
 }
@@ -186,7 +183,8 @@ extension RefundConfiguration: CustomStringConvertible {
             "refresh_interval = \(refreshInterval)",
             "settled_interval = \(settledInterval)",
             "archive_after = \(archiveAfter)",
-            "arn_overdue_business_hours = \(arnOverdueBusinessHours)",
+            "arn_overdue_business_hours = \(deadlineRules.arn / 3600)",
+            "[deadlines] holidays = \(deadlineRules.calendar.holidays.count)",
             "database_url = \(databaseURL ?? "none (the SQLite file)")",
             "theme = \(theme ?? "default")",
             "mouse = \(mouse)",

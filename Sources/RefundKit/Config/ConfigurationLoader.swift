@@ -127,7 +127,7 @@ private struct ConfigurationBuilder {
         if settings.settledInterval < settings.refreshInterval {
             throw reader.error("settled_interval", "\(DurationText.short(settings.settledInterval)) is shorter than refresh_interval (\(DurationText.short(settings.refreshInterval))); settled orders are polled less often, not more")
         }
-        settings.arnOverdueBusinessHours = try reader.number("arn_overdue_business_hours", range: 1...10_000) ?? settings.arnOverdueBusinessHours
+        settings.deadlineRules = try DeadlineSettings(reader: reader).rules()
         if let url = try reader.string("database_url") {
             let lower = url.lowercased()
             guard lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") else {
@@ -162,9 +162,10 @@ private struct ConfigurationBuilder {
             .kaleyra: try kaleyraTable.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.kaleyraDefault,
             .payu: try payuTable?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
         ]
-        var configuration = RefundConfiguration(source: source, refreshInterval: settings.refreshInterval, arnOverdueBusinessHours: settings.arnOverdueBusinessHours,
+        var configuration = RefundConfiguration(source: source, refreshInterval: settings.refreshInterval,
                                                 http: http, kaleyra: kaleyra, payu: payu)
         configuration.settledInterval = settings.settledInterval
+        configuration.deadlineRules = settings.deadlineRules
         configuration.archiveAfter = settings.archiveAfter
         configuration.databaseURL = settings.databaseURL
         configuration.theme = settings.theme

@@ -17,8 +17,9 @@ public struct WatchlistSettings: Sendable, Hashable {
     public var settledInterval: Double = PollPolicy.defaultSettledInterval
     /// `archive_after`: an order settled this long is no longer polled (14 days).
     public var archiveAfter: Double = PollPolicy.defaultArchiveAfter
-    /// `arn_overdue_business_hours`: a refund with no ARN after this many business hours is overdue.
-    public var arnOverdueBusinessHours: Double = OverdueRule.defaultBusinessHours
+    /// `[deadlines]` (and the older `arn_overdue_business_hours`): when each stage of a refund is
+    /// late, and the bank holidays business time leaves out.
+    public var deadlineRules = DeadlineRules()
     /// `database_url`: the team's PostgreSQL database; nil for the SQLite file of one person.
     public var databaseURL: String?
     /// `theme`: the dashboard's theme by name; nil for the default.
@@ -31,8 +32,6 @@ public struct WatchlistSettings: Sendable, Hashable {
     /// The defaults, for when there is no configuration file.
     public init() {}
 
-    public var overdueRule: OverdueRule { OverdueRule(businessHours: arnOverdueBusinessHours) }
-
     public var pollPolicy: PollPolicy { PollPolicy(interval: refreshInterval, settledInterval: settledInterval, archiveAfter: archiveAfter) }
 }
 
@@ -44,7 +43,7 @@ extension RefundConfiguration {
         settings.refreshInterval = refreshInterval
         settings.settledInterval = settledInterval
         settings.archiveAfter = archiveAfter
-        settings.arnOverdueBusinessHours = arnOverdueBusinessHours
+        settings.deadlineRules = deadlineRules
         settings.databaseURL = databaseURL
         settings.theme = theme
         settings.mouse = mouse

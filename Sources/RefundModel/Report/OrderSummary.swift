@@ -50,10 +50,11 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     public var stages: [String: Int]
     /// Refunds whose ARN PayU has given.
     public var arnPresent: Int
-    /// Refunds that wait for an ARN (the overdue rule applies to them).
+    /// Refunds that wait for an ARN: at PayU's queue, at the bank, or refunded without one.
     public var arnMissing: Int
-    /// When each refund waiting for an ARN becomes overdue; compare with the clock to count them.
-    public var arnDeadlines: [Date]
+    /// Each refund's deadline for the stage it is in, and the pending payment's, soonest first
+    /// (`DeadlineRules`); compare with the clock to count the late ones.
+    public var deadlines: [StageDeadline]
     /// Transactions whose PayU call failed in this fetch.
     public var payuErrors: Int
     /// The ARNs PayU has given, so a list can be searched by ARN (nil in summaries stored before it).
@@ -65,7 +66,7 @@ public struct OrderSummary: Sendable, Hashable, Codable {
 
     /// A summary as stored (the store keeps these numbers in columns of their own).
     public init(paymentStatus: String, amount: Money?, transactionCount: Int, refundCount: Int, refundTotal: Money?,
-                stages: [String: Int], arnPresent: Int, arnMissing: Int, arnDeadlines: [Date], payuErrors: Int, arns: [String]?,
+                stages: [String: Int], arnPresent: Int, arnMissing: Int, deadlines: [StageDeadline], payuErrors: Int, arns: [String]?,
                 settledAt: Date? = nil) {
         self.settledAt = settledAt
         self.paymentStatus = paymentStatus
@@ -76,12 +77,12 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         self.stages = stages
         self.arnPresent = arnPresent
         self.arnMissing = arnMissing
-        self.arnDeadlines = arnDeadlines
+        self.deadlines = deadlines
         self.payuErrors = payuErrors
         self.arns = arns
     }
 
-    public init(_ report: OrderReport, rule: OverdueRule) {
+    public init(_ report: OrderReport, rules: DeadlineRules) {
         paymentStatus = report.payment.status.rawValue
         amount = report.payment.amount
         transactionCount = report.transactions.count
@@ -90,7 +91,8 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         var totalKnown = true
         var stages: [String: Int] = [:]
         var present = 0
-        var deadlines: [Date] = []
+        var deadlines = rules.deadline(for: report.payment).map { [$0] } ?? []
+        var missing = 0
         var waiting = false
         var lastMove: Date?
         func moved(_ date: Date?) { if let date, date > (lastMove ?? .distantPast) { lastMove = date } }
@@ -119,15 +121,18 @@ public struct OrderSummary: Sendable, Hashable, Codable {
                 case .pending, .queued, .inProgress, .awaitingARN: waiting = true
                 }
                 if refund.payu?.bankARN != nil { present += 1 }
-                if let deadline = rule.arnDeadline(for: refund, in: transaction) { deadlines.append(deadline) }
+                if let deadline = rules.deadline(for: refund, in: transaction) {
+                    deadlines.append(deadline)
+                    if [.queued, .bank, .arn].contains(deadline.stage) { missing += 1 }
+                }
             }
         }
         refundCount = count
         refundTotal = totalKnown ? total : nil
         self.stages = stages
         arnPresent = present
-        arnMissing = deadlines.count
-        arnDeadlines = deadlines.sorted()
+        arnMissing = missing
+        self.deadlines = deadlines.sorted { $0.due < $1.due }
         payuErrors = report.transactions.filter { $0.payuError != nil }.count
         arns = report.transactions.flatMap { $0.refunds.compactMap(\.payu?.bankARN) + $0.unmatchedPayU.compactMap(\.bankARN) }
         switch report.payment.status {
@@ -148,10 +153,13 @@ public struct OrderSummary: Sendable, Hashable, Codable {
         return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
     }
 
-    /// Refunds without an ARN past their deadline at `now`.
+    /// Deadlines passed at `now`: refunds late for their stage, and a payment pending too long.
     public func overdueCount(at now: Date) -> Int {
-        arnDeadlines.prefix { $0 < now }.count
+        deadlines.prefix { $0.due < now }.count
     }
+
+    /// The soonest deadline (the most late one, when some are late).
+    public var nearestDeadline: StageDeadline? { deadlines.first }
 
     /// "1 queued, 2 done", attention first; "none" when the order has no refunds.
     public var stageSummary: String {
@@ -171,6 +179,6 @@ public struct OrderSummary: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case paymentStatus = "payment_status", amount, transactionCount = "transaction_count", refundCount = "refund_count"
         case refundTotal = "refund_total", stages, arnPresent = "arn_present", arnMissing = "arn_missing"
-        case arnDeadlines = "arn_deadlines", payuErrors = "payu_errors", arns, settledAt = "settled_at"
+        case deadlines, payuErrors = "payu_errors", arns, settledAt = "settled_at"
     }
 }

@@ -39,13 +39,14 @@ extension PostgresStore {
             let count = try integer(SummaryColumns.stageColumn(stage))
             if count > 0 { stages[stage.rawValue] = count }
         }
-        let deadlines = try row["arn_deadlines"].decode(String?.self) ?? ""
+        let deadlines = SummaryColumns.decodeDeadlines(times: try row["deadlines"].decode(String?.self) ?? "",
+                                                       stages: try row["deadline_stages"].decode(String?.self))
         let arns = try row["arns"].decode(String?.self) ?? ""
         return OrderSummary(
             paymentStatus: paymentStatus, amount: try money("amount", "amount_currency"), transactionCount: try integer("transaction_count"),
             refundCount: try integer("refund_count"), refundTotal: try money("refund_total", "refund_total_currency"), stages: stages,
             arnPresent: try integer("arn_present"), arnMissing: try integer("arn_missing"),
-            arnDeadlines: deadlines.split(separator: " ").compactMap { Double($0).map(Date.init(timeIntervalSince1970:)) },
+            deadlines: deadlines,
             payuErrors: try integer("payu_errors"),
             arns: arns.isEmpty ? [] : arns.split(separator: "\n", omittingEmptySubsequences: false).map(SummaryColumns.unescape),
             settledAt: try row["settled_at"].decode(Date?.self))

@@ -8,6 +8,7 @@ enum PostgresSchema {
     static let migrations: [(version: Int, name: String, sql: String)] = [
         (1, "watchlist, last reports, summaries, history, poll schedule", v1),
         (2, "pollers sharing the work", v2),
+        (3, "deadlines for every stage", v3),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -106,5 +107,12 @@ enum PostgresSchema {
             beat_at timestamptz NOT NULL,
             cycle_at timestamptz
         )
+        """
+
+    /// As the SQLite file's v7: `arn_deadlines` becomes `deadlines` (every stage's, not only the
+    /// ARN's), and `deadline_stages` says each one's stage and refund, one a line.
+    static let v3 = """
+        ALTER TABLE order_state RENAME COLUMN arn_deadlines TO deadlines;
+        ALTER TABLE order_state ADD COLUMN deadline_stages text
         """
 }

@@ -289,11 +289,11 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
 
     /// As `SQLiteStore.record`: `RecordWrite` decides what is written; the order's row is locked
     /// first, so that a second process recording it waits, then sees this report.
-    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome? {
+    public func record(_ fetched: OrderReport, orderID: Int64, rules: DeadlineRules) async throws(StoreError) -> RecordOutcome? {
         try await transaction { connection, logger in
             guard try await self.lockOrder(orderID, connection, logger) else { return nil }
             try await self.run(StoreSQL.markAttempted(.numbered), [.bigint(orderID)], connection, logger)
-            let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID), rule: rule)
+            let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID), rules: rules)
             try await self.run(StoreSQL.recordState(.numbered), [.bigint(orderID)] + write.stateValues(), connection, logger)
             for row in write.history {
                 try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + row, connection, logger)

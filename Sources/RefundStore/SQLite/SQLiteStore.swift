@@ -274,12 +274,12 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     ///
     /// A stored report that cannot be read stops this order here (`StoreError.unreadableReport`):
     /// taking it for "never fetched" would write a second set of "first seen" entries.
-    public func record(_ fetched: OrderReport, orderID: Int64, rule: OverdueRule) async throws(StoreError) -> RecordOutcome? {
+    public func record(_ fetched: OrderReport, orderID: Int64, rules: DeadlineRules) async throws(StoreError) -> RecordOutcome? {
         let path = self.path
         return try await run { db in
             guard try Self.isTracked(db, orderID) else { return nil }
             try db.execute(sql: StoreSQL.markAttempted(.question), arguments: [orderID])
-            let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path), rule: rule)
+            let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path), rules: rules)
             try db.execute(sql: StoreSQL.recordState(.question), arguments: Self.arguments([.bigint(orderID)] + write.stateValues()))
             let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
             for row in write.history { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + row)) }

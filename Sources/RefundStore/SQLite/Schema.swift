@@ -33,6 +33,9 @@ enum Schema {
         migrator.registerMigration("v6: partly failing orders counted from the index") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7: deadlines for every stage") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -176,6 +179,16 @@ enum Schema {
     /// the whole file (100,000 orders: 600 MB); the index is a few megabytes.
     /// `payu_errors` joins the first screen's index, so that its counts (`WatchlistTotals`) include
     /// the orders stored without PayU's side without reading each report's pages.
+    /// `arn_deadlines` becomes `deadlines`: every refund's deadline for the stage it is in, not only
+    /// the ARN's (seconds since 1970, sorted, a space apart, as before). `deadline_stages` says, in
+    /// the same order, one a line, the stage and the refund ("arn\tREFUND-ID"); NULL in rows
+    /// written before, whose deadlines were all ARN deadlines. SQLite renames the column in the
+    /// first screen's index too.
+    static let v7 = """
+        ALTER TABLE "order_state" RENAME COLUMN "arn_deadlines" TO "deadlines";
+        ALTER TABLE "order_state" ADD COLUMN "deadline_stages" TEXT;
+        """
+
     static let v6 = """
         DROP INDEX "order_state_attention";
         CREATE INDEX "order_state_attention" ON "order_state"(

@@ -120,10 +120,10 @@ final class DashboardEffects: EffectPerformer, Sendable {
                 }
             }
         case .export(let orderIDs, let path):
-            let (rule, now) = (session.rule, session.clock())
+            let (rules, now) = (session.rules, session.clock())
             start {
                 do {
-                    let file = try await ExportFile.load(store: store, orderIDs: orderIDs, rule: rule, now: now, format: ExportFormat(path: path))
+                    let file = try await ExportFile.load(store: store, orderIDs: orderIDs, rules: rules, now: now, format: ExportFormat(path: path))
                     try file.write(to: path)
                     post(.exported(ExportSummary(refunds: file.refunds, orders: file.orders, unfetched: file.unfetched,
                                                  path: URL(fileURLWithPath: path).standardizedFileURL.path)))

@@ -33,7 +33,7 @@ final class DashboardLoop: @unchecked Sendable {
         self.theme = theme
         self.noColor = noColor
         state = DashboardState(now: session.clock(), wall: Date(), size: Size(width: 80, height: 24), interval: session.interval,
-                               rule: session.rule, themeName: theme.name, demo: session.demo)
+                               rules: session.rules, themeName: theme.name, demo: session.demo)
         let settings = session.settings
         state.mouse = settings.mouse
         state.readOnly = session.readOnly

@@ -8,7 +8,7 @@ import RefundStore
 struct TrackList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the watchlist from the store: last status, amount, refunds, ARNs, overdue refunds and the age of the data. No API call is made.",
+        abstract: "List the watchlist from the store: last status, amount, refunds, ARNs, the nearest deadline and the age of the data. No API call is made.",
         discussion: "Orders settled longer than archive_after (14d) are listed apart, as archived: they are no longer polled."
     )
 
@@ -70,11 +70,10 @@ enum WatchlistText {
         var table = TextTable([
             .init(title: "REFERENCE"), .init(title: "LABEL", maxWidth: 22), .init(title: "PAYMENT"),
             .init(title: "AMOUNT", rightAligned: true), .init(title: "REFUNDS", rightAligned: true), .init(title: "STATE"),
-            .init(title: "ARN"), .init(title: "OVERDUE", rightAligned: true), .init(title: "UPDATED"),
+            .init(title: "ARN"), .init(title: "DEADLINE"), .init(title: "UPDATED"),
         ])
         for row in rows {
             let summary = row.summary
-            let overdue = summary?.overdueCount(at: now) ?? 0
             var notes: [String] = []
             if let failure = row.failure {
                 notes.append("  ↳ last fetch failed \(Age.text(since: failure.at, now: now)): \(failure.error.message)")
@@ -91,7 +90,7 @@ enum WatchlistText {
                 summary.map(refundsCell) ?? "—",
                 summary?.stageSummary ?? "not fetched yet",
                 summary.map(arnCell) ?? "—",
-                overdue > 0 ? "\(overdue)" : "",
+                summary?.nearestDeadline?.compact(at: now) ?? "",
                 (row.fetchedAt.map { Age.text(since: $0, now: now) } ?? "never") + (row.isStale ? " (stale)" : ""),
             ], notes: notes)
         }
@@ -136,7 +135,7 @@ struct WatchlistListing: Encodable {
         enum CodingKeys: String, CodingKey {
             case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
             case addedAt = "added_at", fetchedAt = "fetched_at", ageSeconds = "age_seconds", paymentStatus = "payment_status"
-            case amount, transactions, refunds, arn, overdue, stale, lastError = "last_error", partial
+            case amount, transactions, refunds, arn, overdue, deadlines, stale, lastError = "last_error", partial
             case settledAt = "settled_at", archived, nextDueAt = "next_due_at"
         }
 
@@ -156,6 +155,7 @@ struct WatchlistListing: Encodable {
             try c.encode(summary.map(RefundCounts.init), forKey: .refunds)
             try c.encode(summary.map { ["present": $0.arnPresent, "missing": $0.arnMissing] }, forKey: .arn)
             try c.encode(summary?.overdueCount(at: now), forKey: .overdue)
+            try c.encode(summary?.deadlines.map { DeadlineJSON($0, now: now) }, forKey: .deadlines)
             try c.encode(order.isStale, forKey: .stale)
             try c.encode(order.failure.map(FailureJSON.init), forKey: .lastError)
             // The stored summary counts the transactions PayU could not be asked for; the reasons
@@ -169,6 +169,36 @@ struct WatchlistListing: Encodable {
             try c.encode(due == .archived, forKey: .archived)
             if case .at(let date) = due { try c.encode(Timestamp.known(max(date, order.order.addedAt)), forKey: .nextDueAt) }
             else { try c.encodeNil(forKey: .nextDueAt) }
+        }
+    }
+
+    /// One refund's stage deadline (the payment's has no refund id), with where `now` stands.
+    struct DeadlineJSON: Encodable {
+        var stage: String
+        var refundID: String?
+        var due: Timestamp
+        var late: Bool
+        var secondsLeft: Int
+
+        init(_ deadline: StageDeadline, now: Date) {
+            stage = deadline.stage.rawValue
+            refundID = deadline.refundID
+            due = .known(deadline.due)
+            late = deadline.isLate(at: now)
+            secondsLeft = Int(deadline.due.timeIntervalSince(now).rounded(.down))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case stage, refundID = "refund_id", due, late, secondsLeft = "seconds_left"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(stage, forKey: .stage)
+            try c.encode(refundID, forKey: .refundID)
+            try c.encode(due, forKey: .due)
+            try c.encode(late, forKey: .late)
+            try c.encode(secondsLeft, forKey: .secondsLeft)
         }
     }
 
