@@ -30,6 +30,9 @@ import TestSupport
         #expect(text.contains("  ARN          "))
         #expect(text.contains("₹"))
         #expect(text.contains(" +05:30\n"), "times are local (TZ=Asia/Kolkata)")
+        // Each refund in words for a customer on the line; one still moving has its stage's deadline.
+        #expect(text.contains("    Customer     The refund "))
+        #expect(text.contains("    Deadline     ") && text.contains(" business "))
         for line in text.split(separator: "\n") {
             #expect(line.count <= 80, "too wide: \(line)")
         }

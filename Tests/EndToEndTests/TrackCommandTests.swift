@@ -82,6 +82,12 @@ import TestSupport
             let orders = try #require(listing["orders"] as? [[String: Any]])
             #expect(orders.map { $0["reference_id"] as? String } == ["ORD-20261005-2757", "ORD-20261015-0084", "ORD-20261002-9464"])
             #expect((orders[0]["arn"] as? [String: Int]) == ["present": 1, "missing": 0])
+            // Each refund's stage deadline, with where the clock stands.
+            let deadlines = orders.flatMap { $0["deadlines"] as? [[String: Any]] ?? [] }
+            let deadline = try #require(deadlines.first, "some refund of the three orders is still under way: \(orders)")
+            #expect(["payment", "queued", "bank", "arn", "credit"].contains(deadline["stage"] as? String ?? ""))
+            #expect(deadline["due"] is String && deadline["late"] is Bool && deadline["seconds_left"] is Int)
+            #expect((deadline["late"] as? Bool) == ((deadline["seconds_left"] as? Int ?? 0) < 0))
             #expect((orders[0]["amount"] as? [String: String])?["currency"] == "INR")
             #expect(orders[0]["stale"] as? Bool == false)
             #expect(orders[2]["refunds"].flatMap { ($0 as? [String: Any])?["summary"] as? String } == "1 failed")

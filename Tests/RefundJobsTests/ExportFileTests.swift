@@ -46,4 +46,24 @@ import WatchlistModel
         #expect(rows.map { $0["arn"] as? String } == ["ARN0", "ARN1"])
         #expect(rows.allSatisfy { $0["whatsapp_status"] as? String == "success" && $0["payu_status"] as? String == "success" })
     }
+
+    /// Each refund carries its stage's deadline and whether it is late at the export's moment.
+    @Test func eachRefundCarriesItsStageDeadline() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let id = try #require(try await store.add([TrackedOrder(referenceID: "ORD-Q", addedAt: B.created)]).added.first?.id)
+        let queued = B.refund("rq", created: B.created, payu: B.record("rq", status: .queued))
+        let done = B.refund("rd", status: .success, payu: B.record("rd", status: .success, arn: "ARN9"))
+        _ = try await store.record(B.order([B.transaction("t", refunds: [queued, done])]), orderID: id, rules: DeadlineRules())
+        let due = try #require(DeadlineRules().deadline(for: queued, in: B.transaction("t", refunds: [queued]))?.due)
+        let json = try await ExportFile.load(store: store, orderIDs: nil, rules: DeadlineRules(), now: due.addingTimeInterval(1), format: .json)
+        let rows = try #require(try JSONSerialization.jsonObject(with: json.data) as? [[String: Any]])
+        #expect(rows.map { $0["deadline_stage"] as? String } == ["queued", nil])
+        #expect(rows.map { $0["overdue"] as? Bool } == [true, false])
+        #expect(rows[0]["deadline"] as? String == Timestamp.iso8601(due))
+        #expect(rows[1]["deadline"] is NSNull)
+        let csv = try await ExportFile.load(store: store, orderIDs: nil, rules: DeadlineRules(), now: due.addingTimeInterval(-1), format: .csv)
+        let lines = String(decoding: csv.data, as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines[0].contains(",stage,deadline_stage,deadline,overdue,"))
+        #expect(lines[1].contains(",queued,queued,\(Timestamp.iso8601(due)),no,"))
+    }
 }

@@ -108,6 +108,31 @@ extension StoreBackend {
         }
     }
 
+    /// Every refund's stage deadline is kept with its stage and refund (an id with a tab or a line
+    /// break in it included), soonest first, and the first screen ranks a late one first.
+    @Test(arguments: StoreBackend.allCases)
+    func eachRefundsStageDeadlineIsStoredAndRanked(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let ids = try await store.add([order("ORD-LATE"), order("ORD-CALM")]).added.compactMap(\.id)
+            let old = t0.addingTimeInterval(-10 * 86_400)
+            let late = B.order([
+                B.transaction("t1", refunds: [B.refund("r\t1\n", created: old, payu: B.record("r\t1\n", status: .queued)),
+                                              B.refund("r2", status: .success, created: t0, payu: B.record("r2", status: .success))]),
+                B.transaction("t2", gateway: .razorpay, refunds: [B.refund("r3", created: t0, speed: .instant)]),
+            ], fetchedAt: t0)
+            _ = try await store.record(late, orderID: ids[0], rules: DeadlineRules())
+            _ = try await store.record(B.order([B.transaction("t9", refunds: [B.refund("r9", created: t0, payu: B.record("r9", status: .pending))])], fetchedAt: t0),
+                                       orderID: ids[1], rules: DeadlineRules())
+            let row = try #require(try await store.watchedOrder(id: ids[0]))
+            #expect(row.summary?.deadlines == DeadlineRules().deadlines(for: late))
+            #expect(row.summary?.deadlines.map(\.stage) == [.queued, .credit, .arn])
+            #expect(row.summary?.deadlines.map(\.refundID) == ["r\t1\n", "r3", "r2"])
+            let page = try await store.firstPage(limit: 10, now: t0)
+            #expect(page.rows.map(\.order.referenceID) == ["ORD-LATE", "ORD-CALM"])
+            #expect(page.totals.overdue == 1)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func aReportItsSummaryAndItsChangesAreStoredTogether(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in
