@@ -25,17 +25,24 @@ public struct WatchlistRefresher: Sendable {
 
         public var order: TrackedOrder
         public var outcome: Outcome
+        /// The alerts this fetch raised and resolved (for the whole team: another process seeing
+        /// the same event raises nothing).
+        public var alerts = AlertSync()
     }
 
     public let store: any WatchlistStore
     public let service: RefundService
     public let rules: DeadlineRules
+    public let thresholds: AlertThresholds
     private let now: @Sendable () -> Date
+    private let token = TokenAlertCheck()
 
-    public init(store: any WatchlistStore, service: RefundService, rules: DeadlineRules, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any WatchlistStore, service: RefundService, rules: DeadlineRules, thresholds: AlertThresholds = AlertThresholds(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.service = service
         self.rules = rules
+        self.thresholds = thresholds
         self.now = now
     }
 
@@ -132,16 +139,57 @@ public struct WatchlistRefresher: Sendable {
         guard let id = order.id else { return Result(order: order, outcome: .removed) }
         switch fetched {
         case .success(let report):
+            let recorded: RecordOutcome
             do throws(StoreError) {
-                guard let recorded = try await store.record(report, orderID: id, rules: rules) else { return Result(order: order, outcome: .removed) }
-                return Result(order: order, outcome: .recorded(recorded))
+                guard let stored = try await store.record(report, orderID: id, rules: rules) else { return Result(order: order, outcome: .removed) }
+                recorded = stored
             } catch where error.kind == .unreadableReport {
                 return Result(order: order, outcome: .unreadable(error))
             }
+            // The stored report: PayU's earlier answer kept where PayU failed this time.
+            let conditions = AlertDraft.conditions(for: recorded.report, orderID: id, rules: rules, thresholds: thresholds, now: report.fetchedAt)
+            var alerts = try await store.syncAlerts(orderID: id, judged: AlertRule.fromReport, active: conditions, at: report.fetchedAt)
+            if let tokenSync = try await syncTokenAlert(report) {
+                alerts.raised += tokenSync.raised
+                alerts.resolved += tokenSync.resolved
+            }
+            return Result(order: order, outcome: .recorded(recorded), alerts: alerts)
         case .failure(let error):
             let reported = ReportedError(error)
-            try await store.recordFailure(reported, at: now(), orderID: id)
-            return Result(order: order, outcome: .failed(reported))
+            let at = now()
+            try await store.recordFailure(reported, at: at, orderID: id)
+            // Failing since the last good fetch (or since the order was added).
+            let since = try await store.watchedOrder(id: id).map { $0.fetchedAt ?? $0.order.addedAt } ?? order.addedAt
+            let draft = AlertDraft.fetchFailing(orderID: id, referenceID: order.referenceID, since: since, error: reported, thresholds: thresholds, now: at)
+            let alerts = try await store.syncAlerts(orderID: id, judged: [.fetchFailing], active: draft.map { [$0] } ?? [], at: at)
+            return Result(order: order, outcome: .failed(reported), alerts: alerts)
+        }
+    }
+
+    /// PayU refusing its token is one alert for the whole watchlist: raised by the first order
+    /// that meets the refusal, resolved by an order PayU answered again. The resolving is tried at
+    /// most once a minute, not once an order.
+    private func syncTokenAlert(_ report: OrderReport) async throws(StoreError) -> AlertSync? {
+        let refused = report.transactions.compactMap(\.payuError).first { $0.category == .authentication && $0.service == .payu }
+        if let refused {
+            return try await store.syncAlerts(orderID: nil, judged: [.payuToken], active: [AlertDraft.payuToken(refused, now: report.fetchedAt)], at: report.fetchedAt)
+        }
+        let answered = report.transactions.contains { $0.payuQueried && $0.payuError == nil }
+        guard answered, token.shouldResolve(at: report.fetchedAt) else { return nil }
+        return try await store.syncAlerts(orderID: nil, judged: [.payuToken], active: [], at: report.fetchedAt)
+    }
+
+    /// When this refresher last tried to resolve PayU's token alert.
+    private final class TokenAlertCheck: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last: Date?
+
+        func shouldResolve(at now: Date) -> Bool {
+            lock.withLock {
+                if let last, abs(now.timeIntervalSince(last)) < 60 { return false }
+                last = now
+                return true
+            }
         }
     }
 }

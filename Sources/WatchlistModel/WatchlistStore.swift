@@ -42,6 +42,22 @@ public protocol WatchlistStore: Sendable {
     /// Stores a failed fetch; the last good report stays.
     func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError)
     func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry]
+
+    // MARK: Alerts
+
+    /// Brings the alerts of one order (nil: of the whole watchlist) up to date with the
+    /// conditions that hold now, for the rules `judged`: a draft whose key is not stored yet is
+    /// raised, once for the whole team however many processes see it at once; an unresolved
+    /// alert of those rules whose condition is gone is resolved. Nothing is written for an order
+    /// no longer tracked.
+    func syncAlerts(orderID: Int64?, judged: Set<AlertRule>, active: [AlertDraft], at date: Date) async throws(StoreError) -> AlertSync
+    /// Alerts, the newest first: unresolved ones only, or every one when `resolved` is true.
+    func alerts(resolved: Bool, limit: Int) async throws(StoreError) -> [Alert]
+    func alert(id: Int64) async throws(StoreError) -> Alert?
+    /// "I have it": who, when, and an optional note. nil when there is no such alert.
+    func acknowledgeAlert(id: Int64, by person: String, note: String?, at date: Date) async throws(StoreError) -> Alert?
+    /// Puts an alert aside until `until`. nil when there is no such alert.
+    func snoozeAlert(id: Int64, until: Date) async throws(StoreError) -> Alert?
     func metadata(_ key: String) async throws(StoreError) -> String?
     func setMetadata(_ key: String, _ value: String) async throws(StoreError)
     /// Reads the whole store for damage, where that means something (a file).

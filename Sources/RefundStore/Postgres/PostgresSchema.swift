@@ -9,6 +9,7 @@ enum PostgresSchema {
         (1, "watchlist, last reports, summaries, history, poll schedule", v1),
         (2, "pollers sharing the work", v2),
         (3, "deadlines for every stage", v3),
+        (4, "alerts", v4),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -114,5 +115,27 @@ enum PostgresSchema {
     static let v3 = """
         ALTER TABLE order_state RENAME COLUMN arn_deadlines TO deadlines;
         ALTER TABLE order_state ADD COLUMN deadline_stages text
+        """
+
+    /// As the SQLite file's v8: alerts, one row an event.
+    static let v4 = """
+        CREATE TABLE alert (
+            id bigserial PRIMARY KEY,
+            key text NOT NULL UNIQUE,
+            rule text NOT NULL,
+            order_id bigint REFERENCES tracked_order (id) ON DELETE CASCADE,
+            reference_id text,
+            refund_id text,
+            text text NOT NULL,
+            raised_at timestamptz NOT NULL,
+            resolved_at timestamptz,
+            acknowledged_by text,
+            acknowledged_at timestamptz,
+            note text,
+            snoozed_until timestamptz
+        );
+        CREATE UNIQUE INDEX alert_one_open_global ON alert (rule) WHERE order_id IS NULL AND resolved_at IS NULL;
+        CREATE INDEX alert_open ON alert (order_id) WHERE resolved_at IS NULL;
+        CREATE INDEX alert_raised ON alert (raised_at)
         """
 }

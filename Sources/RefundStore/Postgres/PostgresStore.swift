@@ -321,6 +321,11 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     /// Runs one of `StoreSQL`'s statements with `values` bound: times rounded to the microsecond
     /// `timestamptz` keeps (`StoredTime`), `integer` columns as 32-bit.
     func run(_ sql: String, _ values: [StoreValue], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        _ = try await rows(sql, values, connection, logger)
+    }
+
+    /// As `run`, for a statement whose rows are wanted.
+    func rows(_ sql: String, _ values: [StoreValue], _ connection: PostgresConnection, _ logger: Logger) async throws -> PostgresRowSequence {
         var binds = PostgresBindings()
         for value in values {
             switch value {
@@ -331,7 +336,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             case .bytes(let data): try binds.append(data, context: .default)
             }
         }
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
     // MARK: - History and facts

@@ -36,6 +36,9 @@ enum Schema {
         migrator.registerMigration("v7: deadlines for every stage") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8: alerts") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -184,6 +187,30 @@ enum Schema {
     /// the same order, one a line, the stage and the refund ("arn\tREFUND-ID"); NULL in rows
     /// written before, whose deadlines were all ARN deadlines. SQLite renames the column in the
     /// first screen's index too.
+    /// Alerts: one row an event (`key`: the order, the refund, the rule and what it is about),
+    /// raised once for everyone, then acknowledged, snoozed or resolved. An alert about the whole
+    /// watchlist (PayU's token) has no order, and only one of a rule is unresolved at a time.
+    static let v8 = """
+        CREATE TABLE "alert" (
+            "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "key" TEXT NOT NULL UNIQUE,
+            "rule" TEXT NOT NULL,
+            "order_id" INTEGER REFERENCES "tracked_order"("id") ON DELETE CASCADE,
+            "reference_id" TEXT,
+            "refund_id" TEXT,
+            "text" TEXT NOT NULL,
+            "raised_at" DATETIME NOT NULL,
+            "resolved_at" DATETIME,
+            "acknowledged_by" TEXT,
+            "acknowledged_at" DATETIME,
+            "note" TEXT,
+            "snoozed_until" DATETIME
+        );
+        CREATE UNIQUE INDEX "alert_one_open_global" ON "alert"("rule") WHERE "order_id" IS NULL AND "resolved_at" IS NULL;
+        CREATE INDEX "alert_open" ON "alert"("order_id") WHERE "resolved_at" IS NULL;
+        CREATE INDEX "alert_raised" ON "alert"("raised_at");
+        """
+
     static let v7 = """
         ALTER TABLE "order_state" RENAME COLUMN "arn_deadlines" TO "deadlines";
         ALTER TABLE "order_state" ADD COLUMN "deadline_stages" TEXT;

@@ -1,0 +1,79 @@
+import Foundation
+import RefundKit
+import WatchlistModel
+
+/// Alerts, the same on both backends: the statements (with each dialect's placeholders) and the
+/// decision of what one sync raises and resolves, from the unresolved alerts it finds.
+enum AlertSQL {
+    /// Every column, in the order `Alert` is read from.
+    static let columns = ["id", "key", "rule", "order_id", "reference_id", "refund_id", "text", "raised_at", "resolved_at",
+                          "acknowledged_by", "acknowledged_at", "note", "snoozed_until"]
+    static var selection: String { columns.joined(separator: ", ") }
+
+    /// The unresolved alerts of one order (binds: its id) or, with `global`, of the whole watchlist.
+    static func open(_ p: Placeholders, global: Bool) -> String {
+        "SELECT id, key, rule FROM alert WHERE resolved_at IS NULL AND " + (global ? "order_id IS NULL" : "order_id = \(p.mark(1))")
+    }
+
+    /// A new alert, unless its key is stored (or, for the watchlist's own rules, one of its rule is
+    /// unresolved: a partial unique index). Returns its id only when it was inserted here.
+    /// Binds: `insertValues`.
+    static func insert(_ p: Placeholders) -> String {
+        """
+        INSERT INTO alert (key, rule, order_id, reference_id, refund_id, text, raised_at)
+        VALUES (\(p.list(7))) ON CONFLICT DO NOTHING RETURNING id
+        """
+    }
+
+    static func insertValues(_ draft: AlertDraft, at date: Date) -> [StoreValue] {
+        [.text(draft.key), .text(draft.rule.rawValue), .bigint(draft.orderID), .text(draft.referenceID), .text(draft.refundID), .text(draft.text), .time(date)]
+    }
+
+    /// Binds: the time, the alert's id. Returns the id only when it was unresolved.
+    static func resolve(_ p: Placeholders) -> String {
+        "UPDATE alert SET resolved_at = \(p.mark(1)) WHERE id = \(p.mark(2)) AND resolved_at IS NULL RETURNING id"
+    }
+
+    /// Binds: who, the note, when, the id.
+    static func acknowledge(_ p: Placeholders) -> String {
+        "UPDATE alert SET acknowledged_by = \(p.mark(1)), note = \(p.mark(2)), acknowledged_at = \(p.mark(3)) WHERE id = \(p.mark(4)) RETURNING order_id"
+    }
+
+    /// Binds: until when, the id.
+    static func snooze(_ p: Placeholders) -> String {
+        "UPDATE alert SET snoozed_until = \(p.mark(1)) WHERE id = \(p.mark(2)) RETURNING order_id"
+    }
+
+    /// Binds: the limit.
+    static func list(_ p: Placeholders, resolved: Bool) -> String {
+        "SELECT \(selection) FROM alert \(resolved ? "" : "WHERE resolved_at IS NULL ")ORDER BY raised_at DESC, id DESC LIMIT \(p.mark(1))"
+    }
+}
+
+/// What one sync does, decided from the unresolved alerts in its scope.
+struct AlertWrite {
+    struct Open: Sendable {
+        var id: Int64
+        var key: String
+        var rule: String
+    }
+
+    /// Drafts to insert: those not stored as unresolved already (the insert itself also refuses
+    /// a key stored and resolved, so an event that ended is not raised again). Alerts to resolve:
+    /// the unresolved ones of the rules judged whose condition no longer holds. An alert about
+    /// the whole watchlist has its first moment in its key, so a later draft of the same rule
+    /// keeps it rather than replacing it.
+    static func decide(open: [Open], active: [AlertDraft], judged: Set<AlertRule>) -> (raise: [AlertDraft], resolve: [Int64]) {
+        let openKeys = Set(open.map(\.key))
+        let activeKeys = Set(active.map(\.key))
+        let activeGlobalRules = Set(active.filter { $0.orderID == nil }.map(\.rule.rawValue))
+        let raise = active.filter { draft in
+            !openKeys.contains(draft.key) && !(draft.orderID == nil && open.contains { $0.rule == draft.rule.rawValue })
+        }
+        let resolve = open.filter { alert in
+            guard let rule = AlertRule(rawValue: alert.rule), judged.contains(rule) else { return false }
+            return !activeKeys.contains(alert.key) && !activeGlobalRules.contains(alert.rule)
+        }.map(\.id)
+        return (raise, resolve)
+    }
+}

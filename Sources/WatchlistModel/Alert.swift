@@ -1,0 +1,73 @@
+import Foundation
+import RefundModel
+
+/// One alert as the store keeps it: a rule's condition seen once for the whole team (`key`), and
+/// what people did about it.
+public struct Alert: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var key: String
+    public var rule: AlertRule
+    /// nil for an alert about the whole watchlist (PayU's token).
+    public var orderID: Int64?
+    public var referenceID: String?
+    public var refundID: String?
+    /// One line from API data: sanitised where it is displayed, exact in JSON.
+    public var text: String
+    public var raisedAt: Date
+    /// When its condition cleared (the ARN arrived, the fetch worked again).
+    public var resolvedAt: Date?
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
+    public var note: String?
+    public var snoozedUntil: Date?
+
+    public init(id: Int64, key: String, rule: AlertRule, orderID: Int64?, referenceID: String?, refundID: String?, text: String,
+                raisedAt: Date, resolvedAt: Date? = nil, acknowledgedBy: String? = nil, acknowledgedAt: Date? = nil, note: String? = nil,
+                snoozedUntil: Date? = nil) {
+        self.id = id
+        self.key = key
+        self.rule = rule
+        self.orderID = orderID
+        self.referenceID = referenceID
+        self.refundID = refundID
+        self.text = text
+        self.raisedAt = raisedAt
+        self.resolvedAt = resolvedAt
+        self.acknowledgedBy = acknowledgedBy
+        self.acknowledgedAt = acknowledgedAt
+        self.note = note
+        self.snoozedUntil = snoozedUntil
+    }
+
+    public enum State: String, Sendable, Hashable, Codable {
+        /// Nobody has it yet.
+        case open
+        /// Someone said "I have it".
+        case acknowledged
+        /// Put aside until `snoozedUntil`.
+        case snoozed
+        /// Its condition cleared.
+        case resolved
+    }
+
+    public func state(at now: Date) -> State {
+        if resolvedAt != nil { return .resolved }
+        if let snoozedUntil, snoozedUntil > now { return .snoozed }
+        if acknowledgedAt != nil { return .acknowledged }
+        return .open
+    }
+}
+
+/// What `WatchlistStore.syncAlerts` changed: the alerts it raised (new to the whole team) and
+/// those it resolved.
+public struct AlertSync: Sendable, Hashable {
+    public var raised: [Alert]
+    public var resolved: [Alert]
+
+    public init(raised: [Alert] = [], resolved: [Alert] = []) {
+        self.raised = raised
+        self.resolved = resolved
+    }
+
+    public var isEmpty: Bool { raised.isEmpty && resolved.isEmpty }
+}
