@@ -73,7 +73,7 @@ struct Poll: AsyncParsableCommand {
         }
         let configuration = environment.service.configuration
         let clock = try await source.clock(store)
-        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, now: clock)
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds, now: clock)
         let quiet = self.quiet
         let job = PollJob(store: store, refresher: refresher, policy: configuration.pollPolicy, interval: configuration.refreshInterval,
                           rate: source.demo ? DemoWatchlist.speed : 1, now: clock, clock: ContinuousClock(), poller: Poller(lease: (try? DurationText.seconds(lease)) ?? 30),

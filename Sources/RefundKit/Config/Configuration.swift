@@ -147,6 +147,10 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var archiveAfter: Double = PollPolicy.defaultArchiveAfter
     /// `[deadlines]` (and `arn_overdue_business_hours`): when each stage of a refund is late.
     public var deadlineRules = DeadlineRules()
+    /// `[alerts]`: thresholds, user, notify.
+    public var alerts = AlertSettings()
+    /// `[alerts]` command and webhook: where a poller delivers alerts; nil when neither is set.
+    public var alertDelivery: AlertDelivery?
     public var http: HTTPSettings
     public var kaleyra: KaleyraSettings
     /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.

@@ -83,7 +83,7 @@ public struct ConfigurationLoader: Sendable {
     /// variable instead, which is what docs/configuration.md recommends).
     static let secretKeys: [(table: [String], key: String)] = [
         (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
-        (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"),
+        (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"), (["alerts"], "webhook_secret"),
     ]
 
     /// The secret keys the file writes inline, as `payu.client_secret`.
@@ -128,6 +128,7 @@ private struct ConfigurationBuilder {
             throw reader.error("settled_interval", "\(DurationText.short(settings.settledInterval)) is shorter than refresh_interval (\(DurationText.short(settings.refreshInterval))); settled orders are polled less often, not more")
         }
         settings.deadlineRules = try DeadlineSettings(reader: reader).rules()
+        settings.alerts = try AlertSettingsReader(reader: reader).settings()
         if let url = try reader.string("database_url") {
             let lower = url.lowercased()
             guard lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") else {
@@ -166,6 +167,8 @@ private struct ConfigurationBuilder {
                                                 http: http, kaleyra: kaleyra, payu: payu)
         configuration.settledInterval = settings.settledInterval
         configuration.deadlineRules = settings.deadlineRules
+        configuration.alerts = settings.alerts
+        configuration.alertDelivery = try AlertSettingsReader(reader: reader).delivery()
         configuration.archiveAfter = settings.archiveAfter
         configuration.databaseURL = settings.databaseURL
         configuration.theme = settings.theme

@@ -20,6 +20,9 @@ public struct WatchlistSettings: Sendable, Hashable {
     /// `[deadlines]` (and the older `arn_overdue_business_hours`): when each stage of a refund is
     /// late, and the bank holidays business time leaves out.
     public var deadlineRules = DeadlineRules()
+    /// `[alerts]`: thresholds, who acknowledges, how a dashboard rings (no delivery target: those
+    /// belong to the poller's configuration, with their secret).
+    public var alerts = AlertSettings()
     /// `database_url`: the team's PostgreSQL database; nil for the SQLite file of one person.
     public var databaseURL: String?
     /// `theme`: the dashboard's theme by name; nil for the default.
@@ -44,6 +47,7 @@ extension RefundConfiguration {
         settings.settledInterval = settledInterval
         settings.archiveAfter = archiveAfter
         settings.deadlineRules = deadlineRules
+        settings.alerts = alerts
         settings.databaseURL = databaseURL
         settings.theme = theme
         settings.mouse = mouse

@@ -88,7 +88,7 @@ struct DashboardSession: Sendable {
             let environment = try await source.api.makeEnvironment(demoOptions: options, now: clock, demoAttempts: 1,
                                                                    demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
             let configuration = environment.service.configuration
-            let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, now: clock)
+            let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds, now: clock)
             return DashboardSession(store: store, settings: configuration.watchlistSettings, environment: environment, refresher: refresher,
                                     clock: clock, demo: true, readOnly: readOnly)
         }
@@ -102,7 +102,7 @@ struct DashboardSession: Sendable {
         let store = try await source.openStore(verifyingEveryPage: false)
         let environment = try await source.makeEnvironment(store: store)
         let configuration = environment.service.configuration
-        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules)
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds)
         return DashboardSession(store: store, settings: configuration.watchlistSettings, environment: environment, refresher: refresher,
                                 clock: { Date() }, demo: false, readOnly: readOnly)
     }

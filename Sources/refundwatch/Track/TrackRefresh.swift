@@ -52,7 +52,7 @@ struct TrackRefresh: AsyncParsableCommand {
             throw report(error)
         }
         let clock = try await source.clock(store)
-        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: environment.service.configuration.deadlineRules, now: clock)
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: environment.service.configuration.deadlineRules, thresholds: environment.service.configuration.alerts.thresholds, now: clock)
         let started = ContinuousClock.now
         let showProgress = isatty(STDERR_FILENO) == 1 && !orders.isEmpty
         let outcome: Result<[WatchlistRefresher.Result], StoreError>
