@@ -114,6 +114,14 @@ public final class CursesTerminal: Terminal {
         }
     }
 
+    /// Writes a bell or a desktop notification's escape sequence, after what curses has buffered.
+    public func ring(_ sequence: String) {
+        fflush(nil)
+        _ = sequence.utf8CString.withUnsafeBufferPointer { buffer in
+            write(STDOUT_FILENO, buffer.baseAddress, buffer.count - 1)
+        }
+    }
+
     /// Waits up to `milliseconds` for a key, a mouse event or a resize; nil when nothing came.
     /// No key within the wait, or no terminal any more: a terminal that closed (a pseudo-terminal
     /// whose other end went away) answers every read at once, and without this the loop would ask

@@ -66,6 +66,10 @@ public enum Action: Sendable {
     case untracked(String, ids: Set<Int64>)
     /// `e` wrote its file.
     case exported(ExportSummary)
+    /// The team's unresolved alerts, the newest first.
+    case alertsLoaded([Alert])
+    /// One alert after it was acknowledged or snoozed here.
+    case alertChanged(Alert)
     /// `e` could not write its file: why.
     case exportFailed(String)
     /// Another process changed these orders: their rows as stored now (an id without a row was
@@ -129,6 +133,15 @@ public enum Effect: Sendable, Hashable {
     case requestFetch([Int64])
     /// Put this text on the clipboard (OSC 52).
     case copy(String)
+    /// Read the unresolved alerts (`alertsLoaded` or `failed`).
+    case loadAlerts
+    /// Acknowledge an alert, signed by `by` (`alertChanged` or `failed`).
+    case acknowledgeAlert(Int64, by: String, note: String?)
+    /// Put an alert aside until `until` (`alertChanged` or `failed`).
+    case snoozeAlert(Int64, until: Date)
+    /// Ring the bell or send a desktop notification: these bytes, written to the terminal as they are
+    /// (`AlertNotice` made them safe).
+    case ring(String)
     case quit
 }
 

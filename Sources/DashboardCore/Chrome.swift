@@ -20,9 +20,17 @@ enum TitleBar {
         return parts
     }
 
-    static func totals(_ state: DashboardState) -> String {
+    static func totals(_ state: DashboardState) -> String { totalsChoices(state)[0] }
+
+    /// The totals, longest first: the open alerts' count stays when the rest has to be shortened.
+    static func totalsChoices(_ state: DashboardState) -> [String] {
         let t = state.totals
-        return " \(t.orders) orders · \(t.pending) pending · \(t.overdue) overdue · \(t.failing) failing "
+        let alerts = state.alertsLoaded ? " · ! \(state.openAlerts) \(state.openAlerts == 1 ? "alert" : "alerts")" : ""
+        return [
+            " \(t.orders) orders · \(t.pending) pending · \(t.overdue) overdue · \(t.failing) failing\(alerts) ",
+            " \(t.orders) orders · \(t.overdue) overdue · \(t.failing) failing\(alerts) ",
+            " \(t.overdue) overdue\(alerts) ",
+        ]
     }
 
     /// Where the breadcrumb starts: after the name (and DEMO).
@@ -50,9 +58,10 @@ enum TitleBar {
         if c.state.demo { x += screen.put("DEMO ", x: x, y: area.y, style: Style(.warning, bold: true, reverse: true)) }
         // Where you are matters more than the totals: they go when both do not fit.
         let breadcrumb = crumbs(c).joined(separator: separator)
-        let right = totals(c.state)
+        let room = area.width - x - DisplayWidth.of(breadcrumb) - 1
+        let right = totalsChoices(c.state).first { DisplayWidth.of($0) <= room } ?? ""
         let rightWidth = DisplayWidth.of(right)
-        let both = x + DisplayWidth.of(breadcrumb) + 1 + rightWidth <= area.width
+        let both = !right.isEmpty
         x += screen.put(breadcrumb, x: x, y: area.y, style: Style(.title, reverse: true), limit: area.width - x)
         if both {
             screen.put(right, x: area.maxX - rightWidth, y: area.y, style: Style(.title, reverse: true))

@@ -16,7 +16,7 @@ extension Dashboard {
         if state.overlay == .help {
             return HelpComponent.handle(key, &state)
         }
-        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist) else { return [] }
+        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist, atAlerts: state.frame.view == .alerts) else { return [] }
         return perform(binding.command, &state)
     }
 
@@ -26,6 +26,13 @@ extension Dashboard {
         switch command {
         case .quit:
             return [.quit]
+        case .alerts:
+            // One alerts screen, above the watchlist: `!` from deep in an order goes there, and
+            // back (Esc) returns to the watchlist.
+            if state.frame.view != .alerts { state.stack = [state.stack[0], Frame(.alerts)] }
+            return state.alertsLoaded ? [] : [.loadAlerts]
+        case .acknowledge, .snooze:
+            return []
         case .help:
             state.overlay = .help
             state.helpTop = 0

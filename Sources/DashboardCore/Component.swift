@@ -71,6 +71,7 @@ extension View {
         case .order(let id): OrderComponent(orderID: id)
         case .transaction(let id, let t): TransactionComponent(orderID: id, transaction: t)
         case .refund(let id, let t, let r): RefundComponent(orderID: id, transaction: t, refund: r)
+        case .alerts: AlertsComponent()
         }
     }
 }

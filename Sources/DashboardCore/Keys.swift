@@ -4,6 +4,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case open, back, filter, nextMatch, previousMatch, sort
     case lookup, track, remove, export, copy
     case refresh, refreshAll, pause, longerInterval, shorterInterval
+    case alerts, acknowledge, snooze
     case theme, help, quit
 }
 
@@ -12,6 +13,8 @@ public enum Scope: Sendable, Hashable {
     case everywhere
     /// Only on the watchlist; elsewhere the key does nothing.
     case watchlist
+    /// Only on the alerts screen.
+    case alerts
 }
 
 /// One key binding: the keys, what they do, where, and the words the `?` overlay and
@@ -77,6 +80,12 @@ public enum KeyBindings {
                    detail: "pause or resume the interval (`refresh_interval` in the configuration)"),
         KeyBinding([.character("+"), .character("=")], .longerInterval, "refresh less often", detail: "a longer interval, live"),
         KeyBinding([.character("-")], .shorterInterval, "refresh more often", detail: "a shorter interval, live"),
+        KeyBinding([.character("!")], .alerts, "alerts",
+                   detail: "the team's alerts, the newest first (refund failed, deadline near or passed, sides disagree, fetches failing, PayU's token); `Enter` opens the alert's order; the title bar counts the open ones"),
+        KeyBinding([.character("A")], .acknowledge, "acknowledge (note)", scope: .alerts,
+                   detail: "on the alerts screen: \"I have it\": acknowledge the selected alert, with an optional note for the team, signed with `[alerts] user` (or your login)"),
+        KeyBinding([.character("z")], .snooze, "snooze 1h/4h/1d", scope: .alerts,
+                   detail: "on the alerts screen: snooze the selected alert for 1h (type 4h or 1d instead); it counts as open again after"),
         KeyBinding([.character("t")], .theme, "next theme"),
         KeyBinding([.character("?")], .help, "this help", detail: "the keys (any key closes it; `j`/`k` scroll it on a small terminal)"),
         KeyBinding([.character("q")], .quit, "quit",
@@ -91,9 +100,16 @@ public enum KeyBindings {
         ("click title", "back to that level"),
     ]
 
-    /// The binding for `key` on the watchlist (`atWatchlist`) or elsewhere, if any.
-    public static func binding(for key: Key, atWatchlist: Bool) -> KeyBinding? {
-        lookup[key].flatMap { binding in binding.scope == .watchlist && !atWatchlist ? nil : binding }
+    /// The binding for `key` on the watchlist (`atWatchlist`), the alerts screen (`atAlerts`) or
+    /// elsewhere, if any.
+    public static func binding(for key: Key, atWatchlist: Bool, atAlerts: Bool = false) -> KeyBinding? {
+        lookup[key].flatMap { binding in
+            switch binding.scope {
+            case .everywhere: binding
+            case .watchlist: atWatchlist ? binding : nil
+            case .alerts: atAlerts ? binding : nil
+            }
+        }
     }
 
     private static let lookup: [Key: KeyBinding] = {

@@ -121,6 +121,8 @@ public final class DashboardRunner {
                 }
             case .copy(let text):
                 terminal.copyToClipboard(text)
+            case .ring(let sequence):
+                terminal.ring(sequence)
             default:
                 lastEffect = clock().wall
                 performer.perform(effect) { inbox.post($0) }

@@ -8,10 +8,12 @@ public enum View: Sendable, Hashable {
     case order(Int64)
     case transaction(Int64, transaction: Int)
     case refund(Int64, transaction: Int, refund: Int)
+    /// The team's alerts (`!`).
+    case alerts
 
     public var orderID: Int64? {
         switch self {
-        case .watchlist: nil
+        case .watchlist, .alerts: nil
         case .order(let id), .transaction(let id, _), .refund(let id, _, _): id
         }
     }
@@ -86,6 +88,10 @@ public struct Prompt: Sendable, Hashable {
         case export
         /// `d`: y removes this order (stored id, reference id) from the watchlist.
         case remove(Int64, String)
+        /// `A` on the alerts screen: an optional note, then Enter acknowledges this alert.
+        case acknowledge(Int64)
+        /// `z` on the alerts screen: for how long this alert is put aside.
+        case snooze(Int64)
     }
 
     public var kind: Kind
@@ -217,6 +223,28 @@ public struct DashboardState: Sendable {
     public private(set) var times = TimeText(timeZone: .current)
     /// The watchlist's row texts, kept between frames (see `RowTextCache`).
     let rowTexts = RowTextCache()
+
+    // Alerts
+    /// The team's unresolved alerts, the newest first, as last read from the store.
+    public var alerts: [Alert] = []
+    /// They were read at least once (before that the title bar counts none).
+    public var alertsLoaded = false
+    /// Something was stored since they were read: read them again on the next tick.
+    public var alertsStale = false
+    /// The highest alert id seen: a higher one is new, and rings.
+    public var alertMark: Int64?
+    /// New alerts not yet rung for (at most one ring or notification each 10 seconds).
+    public var unannounced: [Alert] = []
+    public var lastAnnounced: Date?
+    /// `[alerts] notify`: the bell, a desktop notification (OSC 777 or OSC 9), or nothing.
+    public var notify: NotifyStyle = .bell
+    /// Inside tmux, a notification goes through its passthrough.
+    public var insideTmux = false
+    /// Who acknowledges (`[alerts] user`, else the login).
+    public var person = "me"
+
+    /// Alerts nobody has acknowledged or snoozed.
+    public var openAlerts: Int { alerts.reduce(0) { $0 + ($1.state(at: now) == .open ? 1 : 0) } }
 
     public init(now: Date, wall: Date? = nil, size: Size, interval: TimeInterval, rules: DeadlineRules = DeadlineRules(), themeName: String = "default", demo: Bool = false) {
         index = WatchlistIndex(now: now)

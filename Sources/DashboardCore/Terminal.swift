@@ -22,6 +22,8 @@ public protocol Terminal: AnyObject {
     func setTheme(_ theme: Theme)
     /// Puts `text` on the system clipboard (OSC 52).
     func copyToClipboard(_ text: String)
+    /// Writes a bell or a notification's escape sequence as it is (`AlertNotice` made it safe).
+    func ring(_ sequence: String)
     /// Gives the terminal back as it was; safe to call twice.
     func restore()
 }
@@ -86,6 +88,8 @@ public final class MemoryTerminal: Terminal {
     /// Cells written by each draw.
     public private(set) var writes: [Int] = []
     public private(set) var copied: [String] = []
+    /// Bells and notification sequences written, in order.
+    public private(set) var rung: [String] = []
     public private(set) var themes: [String] = []
     public private(set) var restored = false
 
@@ -97,6 +101,10 @@ public final class MemoryTerminal: Terminal {
     /// Queues a resize, as a terminal reports one.
     public func resize(to size: Size) {
         events.append(.resize(size))
+    }
+
+    public func ring(_ sequence: String) {
+        rung.append(sequence)
     }
 
     public func draw(_ screen: Screen) -> Int {

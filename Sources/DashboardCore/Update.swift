@@ -44,12 +44,19 @@ public enum Dashboard {
             state.now = now
             state.wall = wall
             if let flash = state.flash, wall.timeIntervalSince(flash.at) > Dashboard.flashSeconds { state.flash = nil }
+            // Alerts: read again (at most once a second) after something was stored; new ones
+            // waiting to be rung for ring once 10 seconds have passed since the last ring.
+            var effects = AlertNotice.announce(&state)
+            if state.alertsStale, state.alertsLoaded {
+                state.alertsStale = false
+                effects.append(.loadAlerts)
+            }
             // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
             // While pollers run they fetch; this dashboard shows what they store.
             if state.loaded, !state.paused, !state.readOnly, !state.pollersRun, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
-                return startRefresh(&state, orders: dueOrders(state))
+                effects += startRefresh(&state, orders: dueOrders(state))
             }
-            return []
+            return effects
         case .resize(let size):
             state.size = size
             clampCursor(&state)
@@ -62,8 +69,22 @@ public enum Dashboard {
             clampCursor(&state)
             return []
         case .watchlistLoaded(let rows, let mark):
-            return loaded(rows, mark: mark, &state)
+            let wasLoaded = state.loaded
+            var effects = loaded(rows, mark: mark, &state)
+            // The alerts are read once the watchlist is (and again as what is stored changes).
+            if state.loaded, !wasLoaded { effects.append(.loadAlerts) }
+            return effects
+        case .alertsLoaded(let alerts):
+            return AlertNotice.loaded(alerts, &state)
+        case .alertChanged(let alert):
+            if let index = state.alerts.firstIndex(where: { $0.id == alert.id }) { state.alerts[index] = alert }
+            let what = alert.state(at: state.now) == .snoozed
+                ? "snoozed for \(DurationText.short((alert.snoozedUntil ?? state.now).timeIntervalSince(state.now)))"
+                : "acknowledged by \(alert.acknowledgedBy ?? state.person)"
+            state.flash = Flash(message: "\(what): \(alert.text)", isError: false, at: state.wall)
+            return []
         case .rowsChanged(let ids, let rows):
+            state.alertsStale = true
             state.applyChanges(ids, rows: rows)
             for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
             closeRemovedOrders(&state)
@@ -91,6 +112,7 @@ public enum Dashboard {
             state.details[id] = detail
             return []
         case .fetched(let id, let row, let error):
+            state.alertsStale = true
             state.inFlight.remove(id)
             state.refreshDone += 1
             if let row { state.replaceRow(row) }

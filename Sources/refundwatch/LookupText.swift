@@ -81,7 +81,7 @@ enum LookupText {
             }
             if let deadline = rules.deadline(for: joined, in: report) {
                 let rule = rules.ruleText(deadline.stage, instant: refund.speed == .instant)
-                block.field("Deadline", "\(deadline.stage.short) \(deadline.standing(at: now)) (\(rule))")
+                block.field("Deadline", "\(deadline.stage.name) \(deadline.standing(at: now)) (\(rule))")
             }
             block.field("Customer", CustomerWords(joined, in: report, rules: rules, now: now).sentences.joined(separator: " "))
         }

@@ -198,7 +198,7 @@ import RefundKit
                 Issue.record("a newer database was opened")
             } catch {
                 #expect(error.kind == .newerSchema)
-                #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to 3). It was left untouched. Upgrade refundwatch."))
+                #expect(error.description.hasSuffix("it was written by a newer refundwatch (schema 99, this version knows up to \(PostgresSchema.latest)). It was left untouched. Upgrade refundwatch."))
             }
         }
     }

@@ -24,6 +24,10 @@ enum PromptComponent {
             return ("Export \(count == 1 ? "1 order" : "\(count) orders") to: " + prompt.text + cursor + "   .json for JSON · Enter writes · Esc cancels", Style(.warning, bold: true))
         case .remove(_, let referenceID):
             return ("Remove \(referenceID) and its history? y: yes · any other key: no", Style(.error, bold: true))
+        case .acknowledge:
+            return ("Acknowledge, note (optional): " + prompt.text + cursor + "   Enter signs it as \(state.person) · Esc cancels", Style(.warning, bold: true))
+        case .snooze:
+            return ("Snooze for: " + prompt.text + cursor + "   1h, 4h or 1d · Enter snoozes · Esc cancels", Style(.warning, bold: true))
         }
     }
 
@@ -116,6 +120,16 @@ enum PromptComponent {
             return [.export(state.frame.view.component.exportScope(state).compactMap(\.id), path: text)]
         case .remove:
             return []
+        case .acknowledge(let id):
+            state.prompt = nil
+            return [.acknowledgeAlert(id, by: state.person, note: text.isEmpty ? nil : text)]
+        case .snooze(let id):
+            let seconds: Double
+            do { seconds = try DurationText.seconds(text) } catch { return refuse("\(error.description)") }
+            guard seconds <= 30 * 86_400 else { return refuse("at most 30d; acknowledge it instead") }
+            state.prompt = nil
+            // On the data's clock, as alerts' times are (the simulator's, 60 times faster, in the demo).
+            return [.snoozeAlert(id, until: state.now.addingTimeInterval(seconds))]
         }
     }
 

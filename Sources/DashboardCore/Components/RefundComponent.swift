@@ -75,7 +75,7 @@ struct RefundComponent: Component {
         fields.add("Updated", c.time(refund.updated))
         if let deadline = c.state.rules.deadline(for: joined, in: t) {
             let late = deadline.isLate(at: c.now)
-            fields.add("Deadline", "\(deadline.stage.short) \(deadline.standing(at: c.now))  (\(c.time(deadline.due)))",
+            fields.add("Deadline", "\(deadline.stage.name) \(deadline.standing(at: c.now))  (\(c.time(deadline.due)))",
                        Style(late ? .overdue : .text, bold: late))
             fields.add("Rule", "\(c.state.rules.ruleText(deadline.stage, instant: refund.speed == .instant))", Style(.muted))
         }

@@ -16,9 +16,9 @@ struct WatchlistComponent: Component {
         .init(title: "TXN", width: 3, rightAligned: true, priority: 5),
         .init(title: "RFD", width: 3, rightAligned: true),
         .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 6),
-        .init(title: "STATE", width: 16, flexible: true, minimumWidth: 9),
+        .init(title: "STATE", width: 14, flexible: true, minimumWidth: 9),
         .init(title: "ARN", width: 9, priority: 4),
-        .init(title: "DEADLINE", width: 15, priority: 1),
+        .init(title: "DEADLINE", width: 14, priority: 1),
         .init(title: "UPDATED", width: 10),
     ])
 

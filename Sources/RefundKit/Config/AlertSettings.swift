@@ -1,18 +1,6 @@
 import Foundation
 import TOMLKit
 
-/// How a dashboard tells a person of a new alert.
-public enum NotifyStyle: String, Sendable, Hashable, CaseIterable {
-    /// The terminal's bell.
-    case bell
-    /// A desktop notification by OSC 777 (`ESC ] 777 ; notify ; title ; body BEL`: foot, kitty,
-    /// WezTerm, Konsole, VTE terminals), wrapped for tmux's passthrough inside tmux.
-    case osc777
-    /// A desktop notification by OSC 9 (`ESC ] 9 ; body BEL`: iTerm2, Windows Terminal, kitty).
-    case osc9
-    case off
-}
-
 /// `[alerts]` for everyone: when a deadline is near, when failing fetches are an alert, who "I"
 /// am when acknowledging, how a dashboard rings. No secret.
 public struct AlertSettings: Sendable, Hashable {

@@ -31,6 +31,18 @@ public enum AlertRule: String, Sendable, Hashable, Codable, CaseIterable {
     public static let fromReport: Set<AlertRule> = [.refundFailed, .deadlineNear, .deadlinePassed, .sidesDisagree, .fetchFailing]
 }
 
+/// How a dashboard tells a person of a new alert.
+public enum NotifyStyle: String, Sendable, Hashable, CaseIterable {
+    /// The terminal's bell.
+    case bell
+    /// A desktop notification by OSC 777 (`ESC ] 777 ; notify ; title ; body BEL`: foot, kitty,
+    /// WezTerm, Konsole, VTE terminals), wrapped for tmux's passthrough inside tmux.
+    case osc777
+    /// A desktop notification by OSC 9 (`ESC ] 9 ; body BEL`: iTerm2, Windows Terminal, kitty).
+    case osc9
+    case off
+}
+
 /// `[alerts]` thresholds.
 public struct AlertThresholds: Sendable, Hashable {
     /// `deadline_lead`: how long before a deadline it is "near", in business time (12 hours).
@@ -79,10 +91,10 @@ public struct AlertDraft: Sendable, Hashable {
             let about = "\(deadline.stage.rawValue)@\(Int(deadline.due.timeIntervalSince1970))"
             if deadline.isLate(at: now) {
                 drafts.append(draft(.deadlinePassed, deadline.refundID, about: about,
-                                    "\(reference) \(what): \(deadline.stage.short) late, was due \(CustomerWords.date(deadline.due, zone))"))
+                                    "\(reference) \(what): \(deadline.stage.name) late, was due \(CustomerWords.date(deadline.due, zone))"))
             } else if rules.calendar.businessSeconds(from: now, to: deadline.due) <= thresholds.deadlineLead {
                 drafts.append(draft(.deadlineNear, deadline.refundID, about: about,
-                                    "\(reference) \(what): \(deadline.stage.short) due \(CustomerWords.date(deadline.due, zone))"))
+                                    "\(reference) \(what): \(deadline.stage.name) due \(CustomerWords.date(deadline.due, zone))"))
             }
         }
         for transaction in report.transactions {

@@ -14,10 +14,13 @@ public enum DeadlineStage: String, Sendable, Hashable, Codable, CaseIterable {
     /// Not completed on WhatsApp's side: the customer has not been told the money is back.
     case credit
 
-    /// A word or two for a narrow column: "ARN", "credit".
+    /// For sentences: "ARN", "payment".
+    public var name: String { self == .payment ? "payment" : short }
+
+    /// A word for a narrow column: "ARN", "credit".
     public var short: String {
         switch self {
-        case .payment: "payment"
+        case .payment: "pay"
         case .queued: "queued"
         case .bank: "bank"
         case .arn: "ARN"

@@ -29,6 +29,8 @@ final class DashboardEffects: EffectPerformer, Sendable {
     /// How often the pollers' heartbeats and the APIs' pauses are looked at.
     static let pollersEvery: Duration = .seconds(2)
     static let slowdownsEvery: Duration = .milliseconds(250)
+    /// Unresolved alerts read for the alerts screen and the title bar's count.
+    static let alertsShown = 5_000
 
     func loadTheme(_ name: String) -> Result<Theme, ThemeFailure> {
         ThemeFiles.load(name).mapError { ThemeFailure($0.description) }
@@ -57,8 +59,33 @@ final class DashboardEffects: EffectPerformer, Sendable {
     func perform(_ effect: Effect, post: @escaping @Sendable (Action) -> Void) {
         let store = session.store
         switch effect {
-        case .quit, .switchTheme, .copy:
+        case .quit, .switchTheme, .copy, .ring:
             break
+        case .loadAlerts:
+            start {
+                do throws(StoreError) {
+                    post(.alertsLoaded(try await store.alerts(resolved: false, limit: Self.alertsShown)))
+                } catch {
+                    post(.failed(error.description))
+                }
+            }
+        case .acknowledgeAlert(let id, let person, let note):
+            let now = session.clock()
+            start {
+                do throws(StoreError) {
+                    if let alert = try await store.acknowledgeAlert(id: id, by: person, note: note, at: now) { post(.alertChanged(alert)) }
+                } catch {
+                    post(.failed(error.description))
+                }
+            }
+        case .snoozeAlert(let id, let until):
+            start {
+                do throws(StoreError) {
+                    if let alert = try await store.snoozeAlert(id: id, until: until) { post(.alertChanged(alert)) }
+                } catch {
+                    post(.failed(error.description))
+                }
+            }
         case .subscribe(let subscription):
             // One of each kind: a second `subscribe` (a watchlist loaded twice) is already served.
             guard subscribed.withLock({ $0.insert(subscription.kind).inserted }) else { return }

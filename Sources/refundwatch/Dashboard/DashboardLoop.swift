@@ -40,6 +40,10 @@ final class DashboardLoop: @unchecked Sendable {
         state.clockRate = session.demo ? DemoWatchlist.speed : 1
         state.settledInterval = settings.settledInterval
         state.archiveAfter = settings.archiveAfter
+        state.notify = settings.alerts.notify
+        state.person = settings.alerts.person()
+        // tmux swallows an OSC notification unless it comes through its passthrough.
+        state.insideTmux = !(ProcessInfo.processInfo.environment["TMUX"] ?? "").isEmpty
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
