@@ -55,6 +55,8 @@ let package = Package(
             name: "RefundSimulator",
             dependencies: [
                 "RefundKit",
+                // The webhook receiver checks refundwatch's HMAC-SHA256 signatures.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +93,9 @@ let package = Package(
                 "RefundStore",
                 // The demo watchlist is picked from the simulator's catalogue.
                 "RefundSimulator",
+                // Alert delivery: the webhook's POST and its HMAC-SHA256 signature.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

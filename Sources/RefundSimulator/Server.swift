@@ -14,6 +14,8 @@ public final class RunningSimulator: Sendable {
     public let payuRefundStatusURL: String
     /// PayU's OAuth token endpoint (`POST`, form-encoded).
     public let payuTokenURL: String
+    /// A receiver for refundwatch's alert webhook (`WebhookReceiver`).
+    public let webhookURL: String
     public let port: Int
     public let options: SimulatorOptions
     public let catalogue: Catalogue
@@ -36,6 +38,7 @@ public final class RunningSimulator: Sendable {
         kaleyraBaseURL = "http://\(host):\(port)"
         payuRefundStatusURL = "http://\(host):\(port)\(SimulatorCore.payuPath)"
         payuTokenURL = "http://\(host):\(port)\(PayUTokenAuthority.path)"
+        webhookURL = "http://\(host):\(port)\(WebhookReceiver.path)"
     }
 
     /// Binds the port and returns once the server accepts connections.
@@ -87,6 +90,9 @@ public final class RunningSimulator: Sendable {
             throw error
         }
     }
+
+    /// The webhook receiver: what it accepted, and how it answers.
+    public var webhook: WebhookReceiver { core.webhook }
 
     /// Changes the injected faults while running (counts start afresh).
     public func setFaults(_ faults: FaultSpec) { core.faults.replace(with: faults) }

@@ -14,6 +14,7 @@ final class SimulatorCore: Sendable {
     let catalogue: Catalogue
     let faults: FaultInjector
     let tokens: PayUTokenAuthority
+    let webhook: WebhookReceiver
     let rateLimiter: RateLimiter
     /// The simulated clock's anchor, floored to a whole second so timestamps are exact.
     let anchorEpoch: Int
@@ -32,6 +33,7 @@ final class SimulatorCore: Sendable {
         sinceStart = Self.stopwatch(options.clock ?? ContinuousClock())
         rateLimiter = RateLimiter(spec: options.rateLimits, sinceStart: sinceStart)
         tokens = PayUTokenAuthority(credentials: options.credentials, lifetime: options.tokenLifetime, seed: options.seed)
+        webhook = WebhookReceiver(secret: options.webhookSecret)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
         traceRandom = Locked(.stream(seed: options.seed, purpose: 0x7ACE))
     }
@@ -108,6 +110,9 @@ final class SimulatorCore: Sendable {
         let delay = faults.latencyMilliseconds(options.latency)
         if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
 
+        if received.rawPath == WebhookReceiver.path {
+            return webhook.answer(received).response()
+        }
         if received.rawPath == PayUTokenAuthority.path {
             return tokens.answer(received, now: now().timeIntervalSince1970).response()
         }

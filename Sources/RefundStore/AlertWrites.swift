@@ -44,6 +44,47 @@ enum AlertSQL {
         "UPDATE alert SET snoozed_until = \(p.mark(1)) WHERE id = \(p.mark(2)) RETURNING order_id"
     }
 
+    /// An event for the outbox; binds: the alert's id, the event, when (twice: created, first try).
+    static func enqueue(_ p: Placeholders) -> String {
+        "INSERT INTO alert_outbox (alert_id, event, created_at, next_at) VALUES (\(p.list(4))) ON CONFLICT DO NOTHING"
+    }
+
+    /// Leases the oldest due items nobody holds. Binds: owner, lease end, now, now, limit.
+    /// `lockClause` is PostgreSQL's `FOR UPDATE SKIP LOCKED` (SQLite's one writer needs none).
+    static func claim(_ p: Placeholders, lockClause: String = "") -> String {
+        """
+        UPDATE alert_outbox SET lease_owner = \(p.mark(1)), lease_until = \(p.mark(2))
+        WHERE id IN (
+            SELECT id FROM alert_outbox
+            WHERE done_at IS NULL AND next_at <= \(p.mark(3)) AND (lease_until IS NULL OR lease_until < \(p.mark(4)))
+            ORDER BY id LIMIT \(p.mark(5)) \(lockClause))
+        RETURNING id
+        """
+    }
+
+    /// The items with these ids (listed in the SQL, numbers only), with their alerts.
+    static func items(ids: [Int64]) -> String {
+        """
+        SELECT o.id AS outbox_id, o.event, o.attempts, o.delivered_to, \(columns.map { "a.\($0)" }.joined(separator: ", "))
+        FROM alert_outbox o JOIN alert a ON a.id = o.alert_id WHERE o.id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY o.id
+        """
+    }
+
+    /// Binds: delivered_to, next_at, last_error, done_at, the id, the owner.
+    static func finish(_ p: Placeholders) -> String {
+        """
+        UPDATE alert_outbox SET delivered_to = \(p.mark(1)), attempts = attempts + 1, next_at = \(p.mark(2)), last_error = \(p.mark(3)),
+            done_at = \(p.mark(4)), lease_owner = NULL, lease_until = NULL
+        WHERE id = \(p.mark(5)) AND lease_owner = \(p.mark(6))
+        """
+    }
+
+    static let pending = "SELECT count(*) FROM alert_outbox WHERE done_at IS NULL"
+
+    static func finishValues(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) -> [StoreValue] {
+        [.text(deliveredTo.joined(separator: ",")), .time(retryAt ?? date), .text(error), .time(retryAt == nil ? date : nil), .bigint(id), .text(owner)]
+    }
+
     /// Binds: the limit.
     static func list(_ p: Placeholders, resolved: Bool) -> String {
         "SELECT \(selection) FROM alert \(resolved ? "" : "WHERE resolved_at IS NULL ")ORDER BY raised_at DESC, id DESC LIMIT \(p.mark(1))"

@@ -71,3 +71,31 @@ public struct AlertSync: Sendable, Hashable {
 
     public var isEmpty: Bool { raised.isEmpty && resolved.isEmpty }
 }
+
+/// One alert's raising or resolving, waiting in the store's outbox to be delivered (a command, a
+/// webhook) once for the whole team.
+public struct OutboxItem: Sendable, Hashable {
+    public enum Event: String, Sendable, Hashable, Codable {
+        case raised, resolved
+    }
+
+    public var id: Int64
+    public var event: Event
+    public var alert: Alert
+    /// Tries so far (each failed one pushed the next try back).
+    public var attempts: Int
+    /// The targets ("command", "webhook") that have it already.
+    public var deliveredTo: [String]
+
+    public init(id: Int64, event: Event, alert: Alert, attempts: Int, deliveredTo: [String]) {
+        self.id = id
+        self.event = event
+        self.alert = alert
+        self.attempts = attempts
+        self.deliveredTo = deliveredTo
+    }
+
+    /// The same for every delivery of this event, by any poller, however many tries: a receiver
+    /// drops a repeat by it (after a poller died between sending and recording).
+    public var deliveryID: String { "refundwatch:\(alert.key):\(event.rawValue)" }
+}

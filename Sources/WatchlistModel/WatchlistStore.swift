@@ -58,6 +58,14 @@ public protocol WatchlistStore: Sendable {
     func acknowledgeAlert(id: Int64, by person: String, note: String?, at date: Date) async throws(StoreError) -> Alert?
     /// Puts an alert aside until `until`. nil when there is no such alert.
     func snoozeAlert(id: Int64, until: Date) async throws(StoreError) -> Alert?
+    /// Takes up to `limit` outbox items due at `date` that no other poller holds, as a lease
+    /// until `date + lease`, the oldest first.
+    func claimDeliveries(owner: String, limit: Int, lease: TimeInterval, at date: Date) async throws(StoreError) -> [OutboxItem]
+    /// Records a try of an item this poller holds: the targets that have it now, and either done
+    /// (`retryAt` nil) or the time of the next try with the error of this one. The lease ends.
+    func finishDelivery(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) async throws(StoreError)
+    /// Items not delivered yet.
+    func pendingDeliveries() async throws(StoreError) -> Int
     func metadata(_ key: String) async throws(StoreError) -> String?
     func setMetadata(_ key: String, _ value: String) async throws(StoreError)
     /// Reads the whole store for damage, where that means something (a file).

@@ -75,17 +75,43 @@ struct Poll: AsyncParsableCommand {
         let clock = try await source.clock(store)
         let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds, now: clock)
         let quiet = self.quiet
+        let poller = Poller(lease: (try? DurationText.seconds(lease)) ?? 30)
         let job = PollJob(store: store, refresher: refresher, policy: configuration.pollPolicy, interval: configuration.refreshInterval,
-                          rate: source.demo ? DemoWatchlist.speed : 1, now: clock, clock: ContinuousClock(), poller: Poller(lease: (try? DurationText.seconds(lease)) ?? 30),
+                          rate: source.demo ? DemoWatchlist.speed : 1, now: clock, clock: ContinuousClock(), poller: poller,
                           once: once, say: { line in if !quiet { standardError("refundwatch poll: " + line) } })
+        // [alerts] command and webhook: this poller delivers alerts from the store's outbox,
+        // beside its cycles (with --once: what is due once the cycle is done).
+        let transport = LiveAlertTransport()
+        let deliverer = configuration.alertDelivery.map { targets in
+            AlertDeliverer(store: store, targets: targets, owner: poller.id, transport: transport, lease: poller.lease, now: clock)
+        }
+        let once = self.once
         let outcome: Result<PollOutcome, any Error>
         do {
             // SIGTERM, SIGINT or SIGHUP: no order is started after it; those in flight get
             // `grace` to finish and be stored, then they are cut short (nothing written for them).
-            outcome = .success(try await Lifecycle.run(grace: Self.grace) { try await job.run() })
+            outcome = .success(try await Lifecycle.run(grace: Self.grace) {
+                guard let deliverer else { return try await job.run() }
+                if once {
+                    let ended = try await job.run()
+                    _ = try await deliverer.deliverDue()
+                    return ended
+                }
+                let delivering = Task { await deliverer.run() }
+                defer { delivering.cancel() }
+                return try await withTaskCancellationHandler {
+                    let ended = try await job.run()
+                    delivering.cancel()
+                    await delivering.value
+                    return ended
+                } onCancel: {
+                    delivering.cancel()
+                }
+            })
         } catch {
             outcome = .failure(error)
         }
+        await transport.shutdown()
         await environment.close()
         switch outcome {
         case .failure(let error):

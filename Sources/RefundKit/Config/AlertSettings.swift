@@ -32,6 +32,9 @@ public struct AlertDelivery: Sendable, Hashable {
     public var webhookURL: String?
     /// `webhook_secret` (or `webhook_secret_env`): signs each body (`X-Refundwatch-Signature`).
     public var webhookSecret: Secret?
+    /// `retry_after`: the wait after a first failed try; each further failure doubles it, up to
+    /// 5 minutes.
+    public var retryAfter: Double = 5
 
     public init(command: [String]? = nil, commandTimeout: Double = 10, webhookURL: String? = nil, webhookSecret: Secret? = nil) {
         self.command = command
@@ -57,6 +60,7 @@ public struct AlertDelivery: Sendable, Hashable {
 ///     command_timeout = "10s"
 ///     webhook_url = "https://hooks.slack.com/services/..."
 ///     webhook_secret_env = "REFUNDWATCH_WEBHOOK_SECRET"
+///     retry_after = "5s"             # first wait after a failed delivery, doubling up to 5 minutes
 struct AlertSettingsReader {
     let reader: TableReader
 
@@ -94,6 +98,7 @@ struct AlertSettingsReader {
             delivery.command = words
         }
         delivery.commandTimeout = try table.duration("command_timeout", range: 1...3600) ?? delivery.commandTimeout
+        delivery.retryAfter = try table.duration("retry_after", range: 1...300) ?? delivery.retryAfter
         if let url = try table.string("webhook_url") {
             guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme), parsed.host != nil else {
                 throw table.error("webhook_url", "\"\(TerminalSafe.text(url))\" is not an http(s) URL; expected e.g. \"https://hooks.example.com/refunds\"")

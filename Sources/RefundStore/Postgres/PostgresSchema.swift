@@ -117,7 +117,7 @@ enum PostgresSchema {
         ALTER TABLE order_state ADD COLUMN deadline_stages text
         """
 
-    /// As the SQLite file's v8: alerts, one row an event.
+    /// As the SQLite file's v8: alerts, one row an event, and the outbox of their deliveries.
     static let v4 = """
         CREATE TABLE alert (
             id bigserial PRIMARY KEY,
@@ -136,6 +136,21 @@ enum PostgresSchema {
         );
         CREATE UNIQUE INDEX alert_one_open_global ON alert (rule) WHERE order_id IS NULL AND resolved_at IS NULL;
         CREATE INDEX alert_open ON alert (order_id) WHERE resolved_at IS NULL;
-        CREATE INDEX alert_raised ON alert (raised_at)
+        CREATE INDEX alert_raised ON alert (raised_at);
+        CREATE TABLE alert_outbox (
+            id bigserial PRIMARY KEY,
+            alert_id bigint NOT NULL REFERENCES alert (id) ON DELETE CASCADE,
+            event text NOT NULL,
+            created_at timestamptz NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            next_at timestamptz NOT NULL,
+            lease_owner text,
+            lease_until timestamptz,
+            delivered_to text NOT NULL DEFAULT '',
+            done_at timestamptz,
+            last_error text,
+            UNIQUE (alert_id, event)
+        );
+        CREATE INDEX alert_outbox_pending ON alert_outbox (next_at) WHERE done_at IS NULL
         """
 }

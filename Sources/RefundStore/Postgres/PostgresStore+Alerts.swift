@@ -21,11 +21,13 @@ extension PostgresStore {
             for draft in raise {
                 if let id = try await Self.value(self.rows(AlertSQL.insert(.numbered), AlertSQL.insertValues(draft, at: date), connection, logger), Int64.self) {
                     raised.append(id)
+                    try await self.run(AlertSQL.enqueue(.numbered), [.bigint(id), .text(OutboxItem.Event.raised.rawValue), .time(date), .time(date)], connection, logger)
                 }
             }
             for id in resolve {
                 if let done = try await Self.value(self.rows(AlertSQL.resolve(.numbered), [.time(date), .bigint(id)], connection, logger), Int64.self) {
                     resolved.append(done)
+                    try await self.run(AlertSQL.enqueue(.numbered), [.bigint(done), .text(OutboxItem.Event.resolved.rawValue), .time(date), .time(date)], connection, logger)
                 }
             }
             if let orderID, !(raised.isEmpty && resolved.isEmpty) { try await self.markWritten(connection, logger, orders: [orderID]) }
@@ -66,6 +68,39 @@ extension PostgresStore {
         }
     }
 
+    /// As `SQLiteStore.claimDeliveries`; `FOR UPDATE SKIP LOCKED` lets pollers claim at once
+    /// without waiting for each other or taking the same item.
+    public func claimDeliveries(owner: String, limit: Int, lease: TimeInterval, at date: Date) async throws(StoreError) -> [OutboxItem] {
+        try await transaction { connection, logger in
+            var ids: [Int64] = []
+            let claimed = try await self.rows(AlertSQL.claim(.numbered, lockClause: "FOR UPDATE SKIP LOCKED"),
+                                              [.text(owner), .time(date.addingTimeInterval(lease)), .time(date), .time(date), .bigint(Int64(limit))], connection, logger)
+            for try await row in claimed { ids.append(try row.makeRandomAccess()[0].decode(Int64.self)) }
+            guard !ids.isEmpty else { return [] }
+            var items: [OutboxItem] = []
+            for try await row in try await self.rows(AlertSQL.items(ids: ids), [], connection, logger) {
+                let r = row.makeRandomAccess()
+                guard let alert = try self.alert(r), let event = OutboxItem.Event(rawValue: try r["event"].decode(String.self)) else { continue }
+                items.append(OutboxItem(id: try r["outbox_id"].decode(Int64.self), event: event, alert: alert, attempts: Int(try r["attempts"].decode(Int32.self)),
+                                        deliveredTo: try r["delivered_to"].decode(String.self).split(separator: ",").map(String.init)))
+            }
+            return items
+        }
+    }
+
+    public func finishDelivery(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) async throws(StoreError) {
+        try await transaction { connection, logger in
+            try await self.run(AlertSQL.finish(.numbered), AlertSQL.finishValues(id, owner: owner, deliveredTo: deliveredTo, retryAt: retryAt, error: error, at: date),
+                               connection, logger)
+        }
+    }
+
+    public func pendingDeliveries() async throws(StoreError) -> Int {
+        try await transaction { connection, logger in
+            Int(try await Self.value(connection.query(PostgresQuery(unsafeSQL: AlertSQL.pending + "::bigint"), logger: logger), Int64.self) ?? 0)
+        }
+    }
+
     func alerts(ids: [Int64], _ connection: PostgresConnection, _ logger: Logger) async throws -> [Alert] {
         guard !ids.isEmpty else { return [] }
         let list = ids.map(String.init).joined(separator: ",")
@@ -75,15 +110,19 @@ extension PostgresStore {
     func decodeAlerts(_ rows: PostgresRowSequence) async throws -> [Alert] {
         var alerts: [Alert] = []
         for try await row in rows {
-            let r = row.makeRandomAccess()
-            guard let rule = AlertRule(rawValue: try r["rule"].decode(String.self)) else { continue }
-            alerts.append(Alert(id: try r["id"].decode(Int64.self), key: try r["key"].decode(String.self), rule: rule,
+            if let alert = try alert(row.makeRandomAccess()) { alerts.append(alert) }
+        }
+        return alerts
+    }
+
+    /// A stored alert; nil for a rule this version does not know.
+    func alert(_ r: PostgresRandomAccessRow) throws -> Alert? {
+            guard let rule = AlertRule(rawValue: try r["rule"].decode(String.self)) else { return nil }
+            return (Alert(id: try r["id"].decode(Int64.self), key: try r["key"].decode(String.self), rule: rule,
                                 orderID: try r["order_id"].decode(Int64?.self), referenceID: try r["reference_id"].decode(String?.self),
                                 refundID: try r["refund_id"].decode(String?.self), text: try r["text"].decode(String.self),
                                 raisedAt: try r["raised_at"].decode(Date.self), resolvedAt: try r["resolved_at"].decode(Date?.self),
                                 acknowledgedBy: try r["acknowledged_by"].decode(String?.self), acknowledgedAt: try r["acknowledged_at"].decode(Date?.self),
                                 note: try r["note"].decode(String?.self), snoozedUntil: try r["snoozed_until"].decode(Date?.self)))
-        }
-        return alerts
     }
 }

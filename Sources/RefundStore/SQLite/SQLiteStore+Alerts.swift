@@ -16,10 +16,14 @@ extension SQLiteStore {
             for draft in raise {
                 if let id = try Int64.fetchOne(db, sql: AlertSQL.insert(.question), arguments: Self.arguments(AlertSQL.insertValues(draft, at: date))) {
                     raised.append(id)
+                    try db.execute(sql: AlertSQL.enqueue(.question), arguments: [id, OutboxItem.Event.raised.rawValue, date, date])
                 }
             }
             for id in resolve {
-                if let done = try Int64.fetchOne(db, sql: AlertSQL.resolve(.question), arguments: [date, id]) { resolved.append(done) }
+                if let done = try Int64.fetchOne(db, sql: AlertSQL.resolve(.question), arguments: [date, id]) {
+                    resolved.append(done)
+                    try db.execute(sql: AlertSQL.enqueue(.question), arguments: [done, OutboxItem.Event.resolved.rawValue, date, date])
+                }
             }
             return AlertSync(raised: try Self.alerts(db, ids: raised), resolved: try Self.alerts(db, ids: resolved))
         }
@@ -45,6 +49,30 @@ extension SQLiteStore {
             guard try Row.fetchOne(db, sql: AlertSQL.snooze(.question), arguments: [until, id]) != nil else { return nil }
             return try Self.alerts(db, ids: [id]).first
         }
+    }
+
+    public func claimDeliveries(owner: String, limit: Int, lease: TimeInterval, at date: Date) async throws(StoreError) -> [OutboxItem] {
+        try await run { db in
+            let ids = try Int64.fetchAll(db, sql: AlertSQL.claim(.question), arguments: [owner, date.addingTimeInterval(lease), date, date, limit])
+            guard !ids.isEmpty else { return [] }
+            return try Row.fetchAll(db, sql: AlertSQL.items(ids: ids)).compactMap { row in
+                guard let alert = Self.alert(row), let event = OutboxItem.Event(rawValue: row["event"]) else { return nil }
+                let delivered: String = row["delivered_to"]
+                return OutboxItem(id: row["outbox_id"], event: event, alert: alert, attempts: row["attempts"],
+                                  deliveredTo: delivered.split(separator: ",").map(String.init))
+            }
+        }
+    }
+
+    public func finishDelivery(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) async throws(StoreError) {
+        try await run { db in
+            try db.execute(sql: AlertSQL.finish(.question),
+                           arguments: Self.arguments(AlertSQL.finishValues(id, owner: owner, deliveredTo: deliveredTo, retryAt: retryAt, error: error, at: date)))
+        }
+    }
+
+    public func pendingDeliveries() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: AlertSQL.pending) ?? 0 }
     }
 
     static func alerts(_ db: Database, ids: [Int64]) throws -> [Alert] {

@@ -190,6 +190,9 @@ enum Schema {
     /// Alerts: one row an event (`key`: the order, the refund, the rule and what it is about),
     /// raised once for everyone, then acknowledged, snoozed or resolved. An alert about the whole
     /// watchlist (PayU's token) has no order, and only one of a rule is unresolved at a time.
+    /// `alert_outbox`: each alert's raising and resolving, to be delivered once by a poller
+    /// (claimed as a lease, as orders are), with the targets it reached so far and when to try
+    /// again.
     static let v8 = """
         CREATE TABLE "alert" (
             "id" INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -209,6 +212,21 @@ enum Schema {
         CREATE UNIQUE INDEX "alert_one_open_global" ON "alert"("rule") WHERE "order_id" IS NULL AND "resolved_at" IS NULL;
         CREATE INDEX "alert_open" ON "alert"("order_id") WHERE "resolved_at" IS NULL;
         CREATE INDEX "alert_raised" ON "alert"("raised_at");
+        CREATE TABLE "alert_outbox" (
+            "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "alert_id" INTEGER NOT NULL REFERENCES "alert"("id") ON DELETE CASCADE,
+            "event" TEXT NOT NULL,
+            "created_at" DATETIME NOT NULL,
+            "attempts" INTEGER NOT NULL DEFAULT 0,
+            "next_at" DATETIME NOT NULL,
+            "lease_owner" TEXT,
+            "lease_until" DATETIME,
+            "delivered_to" TEXT NOT NULL DEFAULT '',
+            "done_at" DATETIME,
+            "last_error" TEXT,
+            UNIQUE ("alert_id", "event")
+        );
+        CREATE INDEX "alert_outbox_pending" ON "alert_outbox"("next_at") WHERE "done_at" IS NULL;
         """
 
     static let v7 = """
