@@ -79,7 +79,8 @@ enum AlertSQL {
         """
     }
 
-    static let pending = "SELECT count(*) FROM alert_outbox WHERE done_at IS NULL"
+    /// Items not delivered yet (`cast`: PostgreSQL's `::bigint`, so the count decodes as one).
+    static func pending(cast: String = "") -> String { "SELECT count(*)\(cast) FROM alert_outbox WHERE done_at IS NULL" }
 
     static func finishValues(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) -> [StoreValue] {
         [.text(deliveredTo.joined(separator: ",")), .time(retryAt ?? date), .text(error), .time(retryAt == nil ? date : nil), .bigint(id), .text(owner)]

@@ -96,6 +96,8 @@ public struct OutboxItem: Sendable, Hashable {
     }
 
     /// The same for every delivery of this event, by any poller, however many tries: a receiver
-    /// drops a repeat by it (after a poller died between sending and recording).
-    public var deliveryID: String { "refundwatch:\(alert.key):\(event.rawValue)" }
+    /// drops a repeat by it (after a poller died between sending and recording). Made of the
+    /// store's numbers only: it travels in an HTTP header, where API text (a refund id with an
+    /// escape in it) cannot go.
+    public var deliveryID: String { "refundwatch:alert:\(alert.id):\(event.rawValue)" }
 }

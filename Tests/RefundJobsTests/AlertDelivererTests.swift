@@ -86,7 +86,7 @@ final class FakeAlertTransport: AlertTransport {
         // The body: a stable id, the event, a text for chat, the alert's exact values.
         let sent = try #require(transport.sent.first { $0.target == "webhook" })
         let body = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
-        #expect(body["id"] as? String == sent.id && sent.id.hasPrefix("refundwatch:refund_failed:") && sent.id.hasSuffix(":raised"))
+        #expect(body["id"] as? String == sent.id && sent.id.hasPrefix("refundwatch:alert:") && sent.id.hasSuffix(":raised"))
         #expect(body["event"] as? String == "raised")
         #expect((body["text"] as? String)?.hasPrefix("refundwatch ⚠ refund failed: ORD-") == true)
         #expect((body["alert"] as? [String: Any])?["rule"] as? String == "refund_failed")

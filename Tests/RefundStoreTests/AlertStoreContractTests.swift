@@ -95,4 +95,34 @@ import TestReports
             #expect(try await first.syncAlerts(orderID: nil, judged: [.payuToken], active: [AlertDraft.payuToken(error, now: t0 + 900)], at: t0 + 900).raised.count == 1)
         }
     }
+
+    /// The outbox: each raising and resolving once, claimed by one poller at a time, retried when
+    /// due, done when recorded so.
+    @Test(arguments: StoreBackend.allCases)
+    func theOutboxHoldsEachEventUntilItIsDelivered(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let id = try #require(try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: t0)]).added.first?.id)
+            _ = try await store.syncAlerts(orderID: id, judged: AlertRule.fromReport, active: [failed(id), late(id, due: 100)], at: t0)
+            _ = try await store.syncAlerts(orderID: id, judged: AlertRule.fromReport, active: [failed(id)], at: t0 + 1)
+            #expect(try await store.pendingDeliveries() == 3, "two raised, one resolved")
+            let claimed = try await store.claimDeliveries(owner: "p1", limit: 10, lease: 30, at: t0 + 2)
+            #expect(claimed.map(\.event) == [.raised, .raised, .resolved])
+            #expect(claimed.map(\.alert.rule) == [.refundFailed, .deadlinePassed, .deadlinePassed])
+            #expect(claimed[0].deliveryID == "refundwatch:alert:\(claimed[0].alert.id):raised" && claimed[0].attempts == 0)
+            #expect(try await store.claimDeliveries(owner: "p2", limit: 10, lease: 30, at: t0 + 3).isEmpty, "held by p1")
+            // One delivered; one reached the command only and is retried later; one failed outright.
+            try await store.finishDelivery(claimed[0].id, owner: "p1", deliveredTo: ["webhook"], retryAt: nil, error: nil, at: t0 + 4)
+            try await store.finishDelivery(claimed[1].id, owner: "p1", deliveredTo: ["command"], retryAt: t0 + 60, error: "webhook: 503", at: t0 + 4)
+            try await store.finishDelivery(claimed[2].id, owner: "p1", deliveredTo: [], retryAt: t0 + 10, error: "webhook: 503", at: t0 + 4)
+            // Another poller's record of an item it does not hold changes nothing.
+            try await store.finishDelivery(claimed[2].id, owner: "p2", deliveredTo: ["webhook"], retryAt: nil, error: nil, at: t0 + 5)
+            #expect(try await store.pendingDeliveries() == 2)
+            let due = try await store.claimDeliveries(owner: "p2", limit: 10, lease: 30, at: t0 + 10)
+            #expect(due.map(\.id) == [claimed[2].id] && due[0].attempts == 1)
+            // A minute on, the other is due, and p2's own lease on the first (30 s) has run out.
+            let later = try await store.claimDeliveries(owner: "p2", limit: 10, lease: 30, at: t0 + 60)
+            #expect(later.map(\.id) == [claimed[1].id, claimed[2].id])
+            #expect(later.first?.deliveredTo == ["command"])
+        }
+    }
 }

@@ -41,8 +41,9 @@ package struct Harness {
                       orders: Int = Catalogue.standardSize, tokenLifetime: Int = 7199,
                       rateLimits: RateLimitSpec = .none,
                       startDate: Date? = Date(timeIntervalSince1970: 1_795_000_000),
-                      clock: (any Clock<Duration>)? = nil) async throws -> Harness {
+                      clock: (any Clock<Duration>)? = nil, webhookSecret: String? = nil) async throws -> Harness {
         var options = SimulatorOptions()
+        options.webhookSecret = webhookSecret
         options.rateLimits = rateLimits
         options.tokenLifetime = tokenLifetime
         options.orders = orders

@@ -97,7 +97,7 @@ extension PostgresStore {
 
     public func pendingDeliveries() async throws(StoreError) -> Int {
         try await transaction { connection, logger in
-            Int(try await Self.value(connection.query(PostgresQuery(unsafeSQL: AlertSQL.pending + "::bigint"), logger: logger), Int64.self) ?? 0)
+            Int(try await Self.value(connection.query(PostgresQuery(unsafeSQL: AlertSQL.pending(cast: "::bigint")), logger: logger), Int64.self) ?? 0)
         }
     }
 

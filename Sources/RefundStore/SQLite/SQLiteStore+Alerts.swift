@@ -72,7 +72,7 @@ extension SQLiteStore {
     }
 
     public func pendingDeliveries() async throws(StoreError) -> Int {
-        try await read { db in try Int.fetchOne(db, sql: AlertSQL.pending) ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: AlertSQL.pending()) ?? 0 }
     }
 
     static func alerts(_ db: Database, ids: [Int64]) throws -> [Alert] {
