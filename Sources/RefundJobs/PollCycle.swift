@@ -69,6 +69,8 @@ public struct PollCycle: Sendable {
             if let partly = summary.partlyFailedText { parts.append(partly) }
             let interrupted = summary.interrupted
             if interrupted > 0 { parts.append("\(interrupted) cut short by the stop") }
+            if summary.alertsRaised > 0 { parts.append(plural(summary.alertsRaised, "alert") + " raised") }
+            if summary.alertsResolved > 0 { parts.append(plural(summary.alertsResolved, "alert") + " resolved") }
             text = "fetched \(summary.orders) of \(summary.tracked) orders in \(String(format: "%.1f", summary.seconds)) s: \(parts.joined(separator: ", "))"
         } else if summary != nil {
             text = "the orders due were taken by other pollers"

@@ -71,9 +71,14 @@ public struct RefreshSummary: Sendable, Encodable {
     public var partial: [PartialFailure] = []
     /// Cut short by a stop signal (`poll`): nothing written.
     public var interrupted = 0
+    /// Alerts these fetches raised and resolved (for the whole team: none when another process saw them first).
+    public var alertsRaised = 0
+    public var alertsResolved = 0
 
     public init(results: [WatchlistRefresher.Result], tracked: Int, plan: PollPlan?, seconds: Double, overdue: Int) {
         orders = results.count
+        alertsRaised = results.reduce(0) { $0 + $1.alerts.raised.count }
+        alertsResolved = results.reduce(0) { $0 + $1.alerts.resolved.count }
         self.tracked = tracked
         self.plan = plan
         notDue = (plan?.waiting ?? 0) + (plan?.settled ?? 0)

@@ -28,8 +28,9 @@ public struct SimulatorOptions: Sendable {
     public var tokenLifetime: Int
     /// Per-account request budgets, enforced with 429 and `Retry-After` (none by default).
     public var rateLimits: RateLimitSpec = .none
-    /// The secret `POST /webhook` checks alert deliveries' signatures with; nil: none checked.
-    public var webhookSecret: String?
+    /// The secret `POST /webhook` checks alert deliveries' signatures with (the one the printed
+    /// configuration signs with); nil: none checked.
+    public var webhookSecret: String? = "demo-webhook-secret"
     /// What the simulator's time runs on: the simulated clock (times `speed`) and the rate limits'
     /// refills. nil is real time. A test passes a clock it moves itself and gives its client the
     /// same one, so that both agree on every moment whatever the machine's load. Latency and hung

@@ -174,6 +174,9 @@ public final class RunningSimulator: Sendable {
             token_url = \(Self.toml(payuTokenURL))
             client_id = \(Self.toml(credentials.clientID))
             refresh_token = \(Self.toml(credentials.refreshToken))
+            [alerts]
+            webhook_url = \(Self.toml(webhookURL))
+            webhook_secret = \(Self.toml(options.webhookSecret ?? "unchecked"))
 
             """
     }

@@ -50,6 +50,16 @@ public struct Alert: Sendable, Hashable, Identifiable {
         case resolved
     }
 
+    /// The alert's sentence without the order and refund it starts with, which have columns of
+    /// their own: "failed (PayU)", "ARN late, was due …".
+    public var detail: String {
+        guard let reference = referenceID else { return text }
+        for subject in [refundID.map { "\(reference) refund \($0): " }, refundID.map { "\(reference) refund \($0) " }, "\(reference): ", "\(reference) "] {
+            if let subject, text.hasPrefix(subject) { return String(text.dropFirst(subject.count)) }
+        }
+        return text
+    }
+
     public func state(at now: Date) -> State {
         if resolvedAt != nil { return .resolved }
         if let snoozedUntil, snoozedUntil > now { return .snoozed }

@@ -64,7 +64,7 @@ struct AlertsList: AsyncParsableCommand {
             if let note = alert.note, !note.isEmpty { notes.append("  ↳ \(alert.acknowledgedBy ?? "someone"): \(note)") }
             table.add([
                 "\(alert.id)", AlertWords.state(alert, now: now), Age.text(since: alert.raisedAt, now: now), alert.rule.title,
-                alert.referenceID ?? "(all)", alert.refundID ?? "", alert.acknowledgedBy ?? "", alert.text,
+                alert.referenceID ?? "(all orders)", alert.refundID ?? "", alert.acknowledgedBy ?? "", alert.detail,
             ], notes: notes)
         }
         let open = alerts.filter { $0.state(at: now) == .open }.count

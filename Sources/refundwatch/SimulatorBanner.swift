@@ -19,6 +19,7 @@ enum SimulatorBanner {
             "Kaleyra base URL:      \(simulator.kaleyraBaseURL)",
             "PayU refund status:    \(simulator.payuRefundStatusURL)   (POST JSON or GET query)",
             "PayU token endpoint:   \(simulator.payuTokenURL)   (tokens last \(simulator.options.tokenLifetime) s, simulated)",
+            "Alert webhook:         \(simulator.webhookURL)   (POST takes alerts, GET lists those taken: curl it after refundwatch poll)",
             "",
             "Credentials it accepts (simulator only, not secrets):",
             "  kaleyra sid              \(credentials.sid)",

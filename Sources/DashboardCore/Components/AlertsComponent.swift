@@ -77,7 +77,7 @@ struct AlertsComponent: Component {
         case .snoozed: (stateText, role) = ("snoozed " + DurationText.largestUnit((alert.snoozedUntil ?? c.now).timeIntervalSince(c.now)), .muted)
         case .resolved: (stateText, role) = ("resolved", .good)
         }
-        let text = alert.note.map { Self.withoutSubject(alert) + " · note: " + $0 } ?? Self.withoutSubject(alert)
+        let text = alert.note.map { alert.detail + " · note: " + $0 } ?? alert.detail
         let muted = state != .open
         return Table.Row(cells: [
             (stateText, Style(role, bold: !muted)),
@@ -88,15 +88,5 @@ struct AlertsComponent: Component {
             (alert.acknowledgedBy ?? "", Style(.muted)),
             (text, muted ? Style(.muted) : .text),
         ], marker: state == .open ? ("!", Style(role, bold: true)) : (" ", .text))
-    }
-
-    /// The alert's sentence without the order and refund it starts with, which have columns of
-    /// their own: "failed (PayU)", "ARN late, was due …".
-    static func withoutSubject(_ alert: Alert) -> String {
-        guard let reference = alert.referenceID else { return alert.text }
-        for subject in [alert.refundID.map { "\(reference) refund \($0): " }, alert.refundID.map { "\(reference) refund \($0) " }, "\(reference): ", "\(reference) "] {
-            if let subject, alert.text.hasPrefix(subject) { return String(alert.text.dropFirst(subject.count)) }
-        }
-        return alert.text
     }
 }
