@@ -9,12 +9,12 @@ import WatchlistModel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards).",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards), alerts (a cycle with and without deadlines and alerts, the alerts screen on 100,000 orders, webhook delivery).",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case refresh, decode, frame, startup, idle, day, team
+        case refresh, decode, frame, startup, idle, day, team, alerts
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -71,6 +71,9 @@ struct Bench: AsyncParsableCommand {
         if chosen.contains(.team) {
             results += try await TeamBench(binary: binary, folder: work, runs: quick ? 3 : 7, pollOrders: quick ? 2_000 : 10_000,
                                            notifies: quick ? 5 : 21).run()
+        }
+        if chosen.contains(.alerts) {
+            results += try await AlertsBench(folder: work, runs: quick ? 1 : 2, cycleOrders: quick ? 2_000 : 10_000).run()
         }
         print(machine())
         printTable(results)

@@ -43,6 +43,7 @@ struct AlertsList: AsyncParsableCommand {
         let alerts: [Alert]
         let now: Date
         do {
+            _ = try source.settings()   // a named configuration that is missing or broken is said so
             let store = try await source.openStore()
             alerts = try await store.alerts(resolved: all, limit: limit)
             now = try await source.clock(store)()

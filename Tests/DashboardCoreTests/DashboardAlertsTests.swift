@@ -131,4 +131,20 @@ import TestReports
         #expect(AlertNotice.sequence(.bell, text: hostile, insideTmux: true) == "\u{07}")
         #expect(AlertNotice.sequence(.off, text: "x", insideTmux: false) == nil)
     }
+
+    /// An alert whose text carries an OSC 52 clipboard write and a bell (from a refund id an API
+    /// sent) shows them as visible text on the alerts screen, and the title bar's ring is clean.
+    @Test func hostileTextReachesNoCellAsAnEscape() {
+        let hostile = "ORD-1 refund r1: ARN late \u{1B}]52;c;ZXZpbA==\u{07}"
+        var state = Watchlists.loaded([Watchlists.row(1, "ORD-1")], size: Size(width: 120, height: 40))
+        state.notify = .osc777
+        _ = Dashboard.update(&state, .alertsLoaded([]))
+        let effects = Dashboard.update(&state, .alertsLoaded([alert(9, .deadlinePassed, refund: "r1", text: hostile)]))
+        guard case .ring(let bytes)? = effects.first else { Issue.record("no ring: \(effects)"); return }
+        #expect(bytes.filter { $0 == "\u{1B}" }.count == 1 && bytes.filter { $0 == "\u{07}" }.count == 1, "only the sequence's own ESC and BEL: \(bytes.debugDescription)")
+        _ = Dashboard.update(&state, .key(.character("!")))
+        let screen = Dashboard.render(state)
+        #expect(!screen.text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(screen.lines[2].contains("\\e]52;c;ZXZpbA=="), "shown, visibly: \(screen.lines[2])")
+    }
 }

@@ -45,7 +45,11 @@ import TestSupport
         return ids
     }
 
+    /// Waits until every order was fetched (a killed poller's orders by the other, after its lease)
+    /// and nothing is left in the outbox; returns the deliveries the stored alerts call for.
     func waitUntilDelivered(_ store: PostgresStore, _ server: PostgresServer, _ harness: Harness) async throws -> Set<String> {
+        try await waitFor("every order fetched", timeout: .seconds(150), describe: { "\($0) of 160 fetched" },
+                          read: { try await store.watchlist().filter { $0.fetchedAt != nil || $0.failure != nil }.count }, until: { $0 == 160 })
         try await waitFor("every alert delivered", timeout: .seconds(150),
                           describe: { pending in "\(pending.0) deliveries pending, \(harness.simulator.webhook.accepted.count) accepted:\n\(pending.1)" },
                           read: {

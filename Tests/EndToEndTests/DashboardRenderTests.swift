@@ -91,6 +91,27 @@ import TestSupport
         var help = base
         _ = Dashboard.update(&help, .key(.character("?")))
         try expectSnapshot(Dashboard.render(help), "help-\(width)x\(height)")
+
+        // The alerts these orders raise with a lead of ten days (so that deadlines still to come
+        // are near), as the store gives them (the newest first), the oldest acknowledged.
+        var alerts = base
+        var raised: [Alert] = []
+        var lead = AlertThresholds()
+        lead.deadlineLead = 10 * 86_400
+        for (id, detail) in base.details.sorted(by: { $0.key < $1.key }) {
+            guard let report = detail.report else { continue }
+            for draft in AlertDraft.conditions(for: report, orderID: id, rules: DeadlineRules(), thresholds: lead, now: base.now) {
+                raised.append(Alert(id: Int64(raised.count + 1), key: draft.key, rule: draft.rule, orderID: id, referenceID: draft.referenceID,
+                                    refundID: draft.refundID, text: draft.text, raisedAt: base.now.addingTimeInterval(-Double(600 - raised.count * 60))))
+            }
+        }
+        #expect(raised.count >= 2, "the fixture raises alerts")
+        raised[0].acknowledgedBy = "asha"
+        raised[0].acknowledgedAt = base.now
+        raised[0].note = "ticket 4411"
+        _ = Dashboard.update(&alerts, .alertsLoaded(raised.reversed()))
+        _ = Dashboard.update(&alerts, .key(.character("!")))
+        try expectSnapshot(Dashboard.render(alerts), "alerts-\(width)x\(height)", styles: true)
     }
 
     @Test func aTerminalTooSmallSaysSo() async throws {

@@ -26,7 +26,7 @@ import TestSupport
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.isEmpty)
             #expect(first.stderr.hasPrefix("refundwatch poll: fetched 2 of 2 orders in "), "\(first.stderr)")
-            #expect(first.stderr.contains(": 0 changed, 2 new, 0 failed · next due in "))
+            #expect(first.stderr.contains(": 0 changed, 2 new, 0 failed, 1 alert raised · next due in "), "\(first.stderr)")
             let idle = try await CLIRunner.run(["poll", "--once"] + common, environment: space.environment)
             #expect(idle.status == 0)
             #expect(idle.stderr.hasPrefix("refundwatch poll: nothing due of 2 orders · next due in "), "\(idle.stderr)")

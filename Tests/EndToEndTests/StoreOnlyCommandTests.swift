@@ -17,6 +17,23 @@ import TestSupport
         "refundwatch: Configuration error: \(config): kaleyra.api_key_env: names the environment variable RW_TEST_KALEYRA_KEY, which is not set or empty; export it, or put api_key in the file\n"
     }
 
+    /// A configuration file named on the command line or in REFUNDWATCH_CONFIG that is not there
+    /// is an error (it was quietly replaced by the defaults, a team's database_url with them).
+    @Test func aNamedConfigurationThatIsMissingIsAnError() async throws {
+        let space = try StateWorkspace()
+        let missing = space.folder + "/no-such.toml"
+        for arguments in [["track", "list", "--db", space.db, "--config", missing], ["alerts", "--db", space.db, "--config", missing],
+                          ["track", "list", "--config", missing]] {
+            let result = try await CLIRunner.run(arguments, environment: withoutSecrets(space))
+            #expect(result.status == 3, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("\(missing): no such file. Create it"), "\(result.stderr)")
+        }
+        let fromEnvironment = try await CLIRunner.run(["track", "list", "--db", space.db], environment: withoutSecrets(space, ["REFUNDWATCH_CONFIG": missing]))
+        #expect(fromEnvironment.status == 3 && fromEnvironment.stderr.contains("no such file"), "\(fromEnvironment.stderr)")
+        // Nothing at the usual place: the defaults, as before.
+        #expect(try await CLIRunner.run(["track", "list", "--db", space.db], environment: withoutSecrets(space)).status == 0)
+    }
+
     @Test func listHistoryExportAddAndRemoveNeedNoAPICredentials() async throws {
         try await withSimulator { harness in
             let space = try StateWorkspace()

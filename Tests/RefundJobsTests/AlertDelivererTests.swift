@@ -123,4 +123,28 @@ final class FakeAlertTransport: AlertTransport {
         #expect(try await late.deliverDue().delivered == 10)
         #expect(transport.sent.count == 40 && Set(transport.sent.map(\.id)).count == 40, "each event once")
     }
+
+    /// A refund id with an OSC 52 write and a bell in it: the command's stdin and the webhook's body
+    /// hold them only as JSON escapes, the display text not at all, and the header stays valid.
+    @Test func hostileTextReachesTheTargetsOnlyAsData() async throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await SQLiteStore.open(at: path + "/w.sqlite")
+        let id = try #require(try await store.add([TrackedOrder(referenceID: "ORD-1", addedAt: t0)]).added.first?.id)
+        let refund = "r1\u{1B}]52;c;ZXZpbA==\u{07}"
+        let report = B.order([B.transaction("t", refunds: [B.refund(refund, status: .failed, created: t0)])], fetchedAt: t0)
+        _ = try await store.syncAlerts(orderID: id, judged: AlertRule.fromReport,
+                                       active: AlertDraft.conditions(for: report, orderID: id, rules: DeadlineRules(), thresholds: AlertThresholds(), now: t0), at: t0)
+        let transport = FakeAlertTransport()
+        let targets = AlertDelivery(command: ["/bin/true"], webhookURL: "http://127.0.0.1:9/hook", webhookSecret: Secret("s"))
+        #expect(try await AlertDeliverer(store: store, targets: targets, owner: "p", transport: transport, now: { self.t0 }).deliverDue().delivered == 1)
+        #expect(transport.sent.count == 2)
+        for sent in transport.sent {
+            #expect(!sent.body.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(sent.target): \(sent.body)")
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
+            #expect((body["text"] as? String)?.contains("\\e]52") == true, "the text shows the escape visibly")
+            #expect((body["alert"] as? [String: Any])?["refund_id"] as? String == refund, "the data keeps it exactly")
+            #expect(sent.id.allSatisfy { $0.isASCII && !$0.isNewline })
+        }
+    }
 }

@@ -37,7 +37,10 @@ struct StoreSource: ParsableArguments {
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WatchlistSettings {
         guard !demo else { return WatchlistSettings() }
         let loader = ConfigurationLoader(environment: environment)
-        guard FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return WatchlistSettings() }
+        // Without a file at the usual place the defaults do; a file named (--config or
+        // REFUNDWATCH_CONFIG) must be there, or it is an error saying so (exit 3).
+        let named = api.config?.isEmpty == false || !(environment["REFUNDWATCH_CONFIG"] ?? "").isEmpty
+        guard named || FileManager.default.fileExists(atPath: loader.path(explicit: api.config)) else { return WatchlistSettings() }
         return try loader.loadSettings(explicit: api.config)
     }
 
@@ -87,7 +90,9 @@ enum DatabaseChoice {
     static func configured(config: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         if let url = environment["REFUNDWATCH_DATABASE_URL"], !url.isEmpty { return url }
         let loader = ConfigurationLoader(environment: environment)
-        guard FileManager.default.fileExists(atPath: loader.path(explicit: config)) else { return nil }
+        // A file named (--config or REFUNDWATCH_CONFIG) must be there; the usual place may be empty.
+        let named = config?.isEmpty == false || !(environment["REFUNDWATCH_CONFIG"] ?? "").isEmpty
+        guard named || FileManager.default.fileExists(atPath: loader.path(explicit: config)) else { return nil }
         return try loader.loadSettings(explicit: config).databaseURL
     }
 
