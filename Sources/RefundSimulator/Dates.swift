@@ -1,20 +1,15 @@
+import RefundKit
+
 /// Calendar arithmetic without `DateFormatter` or `Calendar`, whose output depends on the
 /// machine's locale and time-zone database: the simulator's dates must be the same everywhere.
 enum CivilDate {
     /// India Standard Time, where PayU's `value_date` and merchants' order dates are reckoned.
     static let istOffsetSeconds = 19_800
 
-    /// Year, month and day for a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+    /// Year, month and day for a count of days since 1970-01-01 (`BusinessCalendar.Day`'s
+    /// arithmetic: Howard Hinnant's algorithm).
     static func components(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        BusinessCalendar.Day(number: days).components
     }
 
     /// `2026-11-06` for an epoch second, in IST.

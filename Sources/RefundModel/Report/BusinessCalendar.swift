@@ -39,8 +39,11 @@ public struct BusinessCalendar: Sendable, Hashable {
         /// 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday).
         public var weekday: Int { ((number % 7) + 11) % 7 }
 
+        /// Year, month and day in the proleptic Gregorian calendar.
+        public var components: (year: Int, month: Int, day: Int) { Self.civil(from: number) }
+
         public var description: String {
-            let (y, m, d) = Self.civil(from: number)
+            let (y, m, d) = components
             return String(format: "%04d-%02d-%02d", y, m, d)
         }
 
