@@ -49,6 +49,12 @@ import TestSupport
             #expect(entries.allSatisfy { $0["service"] as? String == "PayU" && $0["category"] as? String == "authentication" && $0["transactions"] as? Int == 1 })
             #expect(entries.allSatisfy { ($0["message"] as? String)?.hasPrefix(Self.refusal) == true })
 
+            // PayU's refusal, met by every order of two refreshes, is one alert for the watchlist.
+            let alerts = try await CLIRunner.run(["alerts", "list", "--json"] + common, environment: space.environment)
+            let token = try #require(try JSONSerialization.jsonObject(with: Data(alerts.stdout.utf8)) as? [[String: Any]]).filter { $0["rule"] as? String == "payu_token" }
+            #expect(token.count == 1, "\(alerts.stdout)")
+            #expect(token.first?["reference_id"] is NSNull && (token.first?["text"] as? String)?.hasPrefix("PayU refuses the access token: ") == true)
+
             // The list says which orders lack PayU's side, and how many.
             let list = try await CLIRunner.run(["track", "list"] + common, environment: space.environment)
             #expect(list.status == 0)
