@@ -203,8 +203,13 @@ public final class LiveAlertTransport: AlertTransport {
         } catch {
             throw DeliveryFailure("cannot be started (\(error.localizedDescription))")
         }
-        try? stdin.fileHandleForWriting.write(contentsOf: input)
-        try? stdin.fileHandleForWriting.close()
+        // Written beside the wait, so that a program that never reads its input still meets the
+        // time limit instead of blocking the write.
+        let writer = stdin.fileHandleForWriting
+        Thread.detachNewThread {
+            try? writer.write(contentsOf: input)
+            try? writer.close()
+        }
         let status = await withTaskGroup(of: Int32?.self) { group in
             group.addTask { await finished.stream.first { _ in true } }
             group.addTask {

@@ -147,4 +147,26 @@ final class FakeAlertTransport: AlertTransport {
             #expect(sent.id.allSatisfy { $0.isASCII && !$0.isNewline })
         }
     }
+
+    /// The real command target: the alert on stdin, the exit status and the time limit said.
+    @Test func aCommandGetsTheAlertOnStdinAndItsFailuresAreSaid() async throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let transport = LiveAlertTransport()
+        defer { Task { await transport.shutdown() } }
+        try await transport.run(["/bin/sh", "-c", "cat > \(path)/got.json"], input: Data(#"{"id":"x"}"#.utf8), timeout: 10)
+        #expect(try String(contentsOfFile: path + "/got.json", encoding: .utf8) == #"{"id":"x"}"#)
+        await #expect { try await transport.run(["/bin/sh", "-c", "exit 3"], input: Data(), timeout: 10) } throws: {
+            "\($0)" == "exited with status 3"
+        }
+        // A program that neither reads nor ends is stopped at the time limit.
+        let started = Date()
+        await #expect { try await transport.run(["/bin/sleep", "30"], input: Data(repeating: 65, count: 256 * 1024), timeout: 1) } throws: {
+            "\($0)" == "still running after 1s; stopped"
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
+        await #expect { try await transport.run(["/nonexistent/notify"], input: Data(), timeout: 1) } throws: {
+            "\($0)".hasPrefix("cannot be started")
+        }
+    }
 }

@@ -145,6 +145,41 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         }
     }
 
+    @Test func alertsAreReadWithTheirSecretAndBadValuesSaySo() throws {
+        func alerts(_ table: String, environment: [String: String] = [:]) throws(ConfigurationError) -> RefundConfiguration {
+            try parse(fullTOML.replacingOccurrences(of: "[kaleyra]", with: "[alerts]\n\(table)\n\n[kaleyra]"), environment: environment)
+        }
+        func error(_ table: String) -> String? {
+            do { _ = try alerts(table); return nil } catch { return error.description }
+        }
+        let config = try alerts("""
+            deadline_lead = "6h"
+            fetch_failing_after = "1h"
+            user = "asha"
+            notify = "osc9"
+            command = ["/usr/local/bin/notify-desk", "--room", "refunds"]
+            command_timeout = "30s"
+            webhook_url = "https://hooks.example.com/refunds"
+            webhook_secret_env = "HOOK"
+            retry_after = "2s"
+            """, environment: ["HOOK": "hook-SECRET-444"])
+        #expect(config.alerts.thresholds.deadlineLead == 6 * 3600 && config.alerts.thresholds.fetchFailingAfter == 3600)
+        #expect(config.alerts.user == "asha" && config.alerts.notify == .osc9)
+        let delivery = try #require(config.alertDelivery)
+        #expect(delivery.command == ["/usr/local/bin/notify-desk", "--room", "refunds"] && delivery.commandTimeout == 30 && delivery.retryAfter == 2)
+        #expect(delivery.webhookURL == "https://hooks.example.com/refunds" && delivery.webhookSecret?.value == "hook-SECRET-444")
+        #expect(!String(describing: delivery).contains("hook-SECRET-444"), "the secret is never printed")
+        #expect(try parse(fullTOML).alertDelivery == nil, "no target, no delivery")
+
+        #expect(error("notify = \"loud\"") == "test.toml: alerts.notify: \"loud\" is not one of bell, osc777, osc9, off")
+        #expect(error("command = []") == "test.toml: alerts.command: expected the program and its arguments as a list, e.g. [\"/usr/local/bin/notify-desk\", \"--room\", \"refunds\"]")
+        #expect(error("command = \"/bin/notify\"")?.hasPrefix("test.toml: alerts.command: expected the program and its arguments as a list") == true)
+        #expect(error("command = [\" \"]") == "test.toml: alerts.command: the program (the first item) is empty")
+        #expect(error("webhook_url = \"hooks.example.com\"") == "test.toml: alerts.webhook_url: \"hooks.example.com\" is not an http(s) URL; expected e.g. \"https://hooks.example.com/refunds\"")
+        #expect(error("webhook_url = \"https://hooks.example.com/r\"")?.hasPrefix("test.toml: alerts.webhook_secret: missing; expected the secret each body is signed with") == true)
+        #expect(error("retry_after = \"1h\"") == "test.toml: alerts.retry_after: 1h is out of range; expected 1s to 5m")
+    }
+
     @Test func theMouseIsOnUnlessTheFileSaysFalse() throws {
         #expect(try parse(fullTOML).mouse)
         #expect(try !parse(variant("concurrency = 4", with: "concurrency = 4\nmouse = false")).mouse)

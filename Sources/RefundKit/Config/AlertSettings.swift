@@ -92,8 +92,8 @@ struct AlertSettingsReader {
                 guard let word = element.string else { throw table.error("command", "every item must be a string in quotes, found \(element.type)") }
                 words.append(word)
             }
-            guard words[0].hasPrefix("/") || words[0].contains("/") || !words[0].isEmpty else {
-                throw table.error("command", "the program is empty")
+            guard !words[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw table.error("command", "the program (the first item) is empty")
             }
             delivery.command = words
         }
