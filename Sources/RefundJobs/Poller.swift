@@ -10,7 +10,7 @@ public struct Poller: Sendable {
     /// Seconds its claims last without a heartbeat.
     public let lease: TimeInterval
     /// A poller not heard from for this long is taken for stopped (dashboards fetch again).
-    public static let aliveWithin: TimeInterval = 20
+    public static let aliveWithin: TimeInterval = PollerPresence.aliveWithin
 
     public init(lease: TimeInterval, id: String? = nil) {
         host = ProcessInfo.processInfo.hostName

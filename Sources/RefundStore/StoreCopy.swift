@@ -18,11 +18,14 @@ public struct OrderCopy: Sendable, Hashable {
     public var state: State?
     /// Oldest first (by the time seen, then as written).
     public var history: [HistoryRow]
+    /// Its refunds' rows of `refund_fact` (the overview's), copied with the state they go with.
+    public var facts: [RefundFact]
 
-    public init(order: TrackedOrder, state: State?, history: [HistoryRow]) {
+    public init(order: TrackedOrder, state: State?, history: [HistoryRow], facts: [RefundFact] = []) {
         self.order = order
         self.state = state
         self.history = history
+        self.facts = facts
     }
 
     /// An order's row of `order_state`.

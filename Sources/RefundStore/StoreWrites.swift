@@ -17,6 +17,9 @@ enum StoreValue: Sendable {
     case bigint(Int64?)
     case time(Date?)
     case bytes(Data?)
+    /// Seconds since 1970 (`refund_fact`'s and `payment_due`'s times: arithmetic in SQL, the
+    /// same in both dialects).
+    case real(Double?)
 }
 
 /// How a dialect writes placeholders: `?` each (SQLite), or `$1`, `$2`, … (PostgreSQL).
@@ -130,11 +133,14 @@ struct RecordWrite {
     /// the last change as stored.
     let changedAt: Date?
     let isFirstFetch: Bool
+    /// Each refund's row of `refund_fact`, its milestones' times carried over from the last fetch's.
+    let facts: [RefundFact]
 
-    init(fetched: OrderReport, previous: OrderReport?, rules: DeadlineRules) {
+    init(fetched: OrderReport, previous: OrderReport?, previousFacts: [RefundFact], rules: DeadlineRules) {
         report = fetched.keepingPayU(from: previous)
         changes = OrderChange.between(previous, report)
         summary = OrderSummary(report, rules: rules)
+        facts = RefundFact.of(report, previous: previousFacts, rules: rules)
         changedAt = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
         isFirstFetch = previous == nil
     }
@@ -152,6 +158,9 @@ struct RecordWrite {
                                                         field: change.field.rawValue, oldValue: change.old, newValue: change.new))
         }
     }
+
+    /// The facts' rows, each after the order id, for `OverviewSQL.insertFact`.
+    var factRows: [[StoreValue]] { facts.map(OverviewSQL.values) }
 
     var outcome: RecordOutcome {
         RecordOutcome(report: report, changes: changes, summary: summary, isFirstFetch: isFirstFetch)

@@ -11,7 +11,7 @@ enum SummaryColumns {
     /// writes its own columns out literally, so a stage added later cannot change what v2 did.)
     static let names: [String] = [
         "payment_status", "amount", "amount_currency", "transaction_count", "refund_count", "refund_total", "refund_total_currency",
-    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "deadlines", "deadline_stages", "payu_errors", "arns", "settled_at"]
+    ] + RefundStage.allCases.map(stageColumn) + ["arn_present", "arn_missing", "deadlines", "deadline_stages", "payu_errors", "arns", "settled_at", "payment_due"]
 
     /// "stage_no_arn_yet" for `.awaitingARN` ("no ARN yet").
     static func stageColumn(_ stage: RefundStage) -> String {
@@ -28,7 +28,7 @@ enum SummaryColumns {
         let deadlines = encode(summary.deadlines)
         let arns = (summary.arns ?? []).map(escape).joined(separator: "\n")
         values += [.integer(summary.arnPresent), .integer(summary.arnMissing), .text(deadlines.times), .text(deadlines.stages), .integer(summary.payuErrors), .text(arns),
-                   .time(summary.settledAt)]
+                   .time(summary.settledAt), .real(summary.deadlines.first { $0.stage == .payment }?.due.timeIntervalSince1970)]
         return values
     }
 

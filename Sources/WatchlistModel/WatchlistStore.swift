@@ -43,6 +43,13 @@ public protocol WatchlistStore: Sendable {
     func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError)
     func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry]
 
+    // MARK: The overview
+
+    /// The whole desk's numbers over `period`, judged at its end (`Overview`), counted in SQL.
+    func overview(_ period: OverviewPeriod) async throws(StoreError) -> Overview
+    /// The orders counted in one part of that overview, by id, ascending.
+    func overviewOrders(_ selection: OverviewSelection, period: OverviewPeriod) async throws(StoreError) -> [Int64]
+
     // MARK: Alerts
 
     /// Brings the alerts of one order (nil: of the whole watchlist) up to date with the
@@ -122,6 +129,9 @@ public enum StoreChange: Sendable, Hashable {
 
 /// A poller that beat recently, as the store knows it.
 public struct PollerPresence: Sendable, Hashable {
+    /// A poller that has not beaten for this long (seconds) is taken for stopped.
+    public static let aliveWithin: TimeInterval = 20
+
     public var id: String
     public var host: String
     public var pid: Int

@@ -16,7 +16,7 @@ import TestReports
 
     @Test func aFirstFetchIsAllFirstSightingsAndLeavesTheLastChangeAlone() {
         let report = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .pending, payu: B.record("r1"))])], fetchedAt: t0)
-        let write = RecordWrite(fetched: report, previous: nil, rules: DeadlineRules())
+        let write = RecordWrite(fetched: report, previous: nil, previousFacts: [], rules: DeadlineRules())
         #expect(write.isFirstFetch)
         #expect(write.changes.map(\.field) == [.appeared, .appeared, .appeared, .payuStatus], "PayU's fields seen with the refund")
         #expect(write.changedAt == nil, "a first sighting is not a change")
@@ -27,10 +27,10 @@ import TestReports
         let before = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .pending, payu: B.record("r1"))])], fetchedAt: t0)
         let after = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success, payu: B.record("r1", status: .success, arn: "A1"))])],
                             fetchedAt: t0 + 60)
-        let changed = RecordWrite(fetched: after, previous: before, rules: DeadlineRules())
+        let changed = RecordWrite(fetched: after, previous: before, previousFacts: [], rules: DeadlineRules())
         #expect(changed.changedAt == t0 + 60)
         #expect(Set(changed.changes.map(\.field)) == [.status, .payuStatus, .arn])
-        let same = RecordWrite(fetched: B.order(before.transactions, fetchedAt: t0 + 120), previous: before, rules: DeadlineRules())
+        let same = RecordWrite(fetched: B.order(before.transactions, fetchedAt: t0 + 120), previous: before, previousFacts: [], rules: DeadlineRules())
         #expect(same.changes.isEmpty && same.changedAt == nil)
     }
 
@@ -39,7 +39,7 @@ import TestReports
                              fetchedAt: t0)
         var failed = B.order([B.transaction("t1", refunds: [B.refund("r1", status: .success)])], fetchedAt: t0 + 60)
         failed.transactions[0].payuError = ReportedError(category: .server, service: .payu, message: "PayU answered 503")
-        let write = RecordWrite(fetched: failed, previous: before, rules: DeadlineRules())
+        let write = RecordWrite(fetched: failed, previous: before, previousFacts: [], rules: DeadlineRules())
         #expect(write.report.transactions[0].refunds[0].payu?.bankARN == "A1")
         #expect(write.changes.isEmpty, "PayU's silence is not a change of PayU's fields")
     }

@@ -5,10 +5,11 @@ import RefundModel
 package enum ReportBuilder {
     package static let created = Date(timeIntervalSince1970: 1_795_000_000)
 
+    /// `updated`: WhatsApp's last update of the refund (nil: its creation).
     package static func refund(_ id: String, status: RefundStatus = .pending, paise: Int = 10_000, created: Date = created,
-                       speed: RefundSpeed = .normal, payu: PayURefundRecord? = nil) -> RefundReport {
+                       speed: RefundSpeed = .normal, payu: PayURefundRecord? = nil, updated: Date? = nil) -> RefundReport {
         RefundReport(refund: Refund(id: id, amount: Money(value: Decimal(paise), offset: 100), speed: speed, status: status,
-                                    created: .known(created), updated: .known(created)),
+                                    created: .known(created), updated: .known(updated ?? created)),
                      payu: payu, match: payu == nil ? nil : .requestID)
     }
 
@@ -17,11 +18,14 @@ package enum ReportBuilder {
                          settlementID: settlement, utr: utr)
     }
 
+    /// `method`: the payment method (`method.type`: "upi", "card"); `created`: the transaction's
+    /// creation, which a pending payment's deadline counts from.
     package static func transaction(_ id: String, gateway: Gateway = .payu, status: TransactionStatus = .success, refunds: [RefundReport],
-                            payuQueried: Bool = true, payuError: ReportedError? = nil) -> TransactionReport {
+                            payuQueried: Bool = true, payuError: ReportedError? = nil, method: String? = nil,
+                            created: Date = created) -> TransactionReport {
         TransactionReport(
             transaction: Transaction(id: id, gateway: gateway, status: status, created: .known(created), updated: .known(created),
-                                     refunds: refunds.map(\.refund)),
+                                     method: method, refunds: refunds.map(\.refund)),
             refunds: refunds, payuQueried: gateway == .payu && payuQueried, payuError: payuError)
     }
 

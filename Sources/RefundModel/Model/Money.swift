@@ -193,7 +193,8 @@ public struct Money: Sendable, Hashable, Comparable {
         return isINR ? "\(sign)₹\(number)" : "\(sign)\(currency.uppercased()) \(number)"
     }
 
-    static func group(_ digits: String, indian: Bool) -> String {
+    /// Digits in groups: Indian (the last three, then pairs) or thousands.
+    public static func group(_ digits: String, indian: Bool) -> String {
         guard digits.count > 3 else { return digits }
         var groups: [Substring] = []
         var end = digits.endIndex

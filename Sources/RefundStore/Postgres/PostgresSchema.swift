@@ -10,6 +10,7 @@ enum PostgresSchema {
         (2, "pollers sharing the work", v2),
         (3, "deadlines for every stage", v3),
         (4, "alerts", v4),
+        (5, "refund facts for the overview", v5),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -115,6 +116,38 @@ enum PostgresSchema {
     static let v3 = """
         ALTER TABLE order_state RENAME COLUMN arn_deadlines TO deadlines;
         ALTER TABLE order_state ADD COLUMN deadline_stages text
+        """
+
+    /// The overview's numbers, counted in SQL: as the SQLite file's v9. `refund_fact`, one row a
+    /// refund, times in seconds since 1970 (float8) so that spans and day buckets are arithmetic;
+    /// `payment_due`, a pending payment's deadline the same way.
+    static let v5 = """
+        CREATE TABLE refund_fact (
+            order_id bigint NOT NULL REFERENCES tracked_order (id) ON DELETE CASCADE,
+            transaction_id text NOT NULL,
+            refund_id text NOT NULL,
+            gateway text NOT NULL,
+            method text,
+            amount_minor bigint,
+            currency text,
+            progress text NOT NULL,
+            created_at float8,
+            progress_since float8 NOT NULL,
+            arn_at float8,
+            completed_at float8,
+            failed_at float8,
+            deadline_stage text,
+            deadline_due float8,
+            PRIMARY KEY (order_id, transaction_id, refund_id)
+        );
+        CREATE INDEX refund_fact_progress ON refund_fact (progress);
+        CREATE INDEX refund_fact_created ON refund_fact (created_at);
+        CREATE INDEX refund_fact_arn ON refund_fact (arn_at) WHERE arn_at IS NOT NULL;
+        CREATE INDEX refund_fact_completed ON refund_fact (completed_at) WHERE completed_at IS NOT NULL;
+        CREATE INDEX refund_fact_failed ON refund_fact (failed_at) WHERE failed_at IS NOT NULL;
+        CREATE INDEX refund_fact_deadline ON refund_fact (deadline_due) WHERE deadline_due IS NOT NULL;
+        ALTER TABLE order_state ADD COLUMN payment_due float8;
+        CREATE INDEX order_state_payment_due ON order_state (payment_due) WHERE payment_due IS NOT NULL;
         """
 
     /// As the SQLite file's v8: alerts, one row an event, and the outbox of their deliveries.

@@ -50,6 +50,12 @@ extension PostgresStore: CopyableStore {
                 guard let index = positions[try r["order_id"].decode(Int64.self)] else { continue }
                 orders[index].history.append(try Self.historyRow(r))
             }
+            let facts = OverviewSQL.Query(sql: "SELECT order_id, \(OverviewSQL.factColumns.joined(separator: ", ")) FROM refund_fact WHERE order_id BETWEEN $1 AND $2",
+                                          binds: [.bigint(first), .bigint(last)], columns: [.int] + OverviewSQL.factColumnTypes)
+            for row in try await self.cells(facts, connection, logger) {
+                guard let index = positions[row[0].int], let fact = OverviewSQL.fact(Array(row.dropFirst())) else { continue }
+                orders[index].facts.append(fact)
+            }
             return orders
         }
     }
@@ -89,6 +95,7 @@ extension PostgresStore: CopyableStore {
             if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: here) {
                 try await self.run(StoreSQL.replaceState(.numbered), [.bigint(orderID)] + CopyWrite.stateValues(state), connection, logger)
                 try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(state.summary) + [.bigint(orderID)], connection, logger)
+                try await self.replaceFacts(orderID: orderID, copy.facts, connection, logger)
                 // A fetch stored: a poller's claim on the order made before it is stale.
                 try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
                 wrote = true

@@ -44,6 +44,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         let store = PostgresStore(location: place.description, client: client, runner: runner, clock: clock)
         do {
             try await store.prepareSchema(place)
+            try await store.backfillFacts()
         } catch {
             runner.cancel()
             throw error
@@ -293,12 +294,14 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         try await transaction { connection, logger in
             guard try await self.lockOrder(orderID, connection, logger) else { return nil }
             try await self.run(StoreSQL.markAttempted(.numbered), [.bigint(orderID)], connection, logger)
-            let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID), rules: rules)
+            let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID),
+                                    previousFacts: try await self.facts(orderID: orderID, connection, logger), rules: rules)
             try await self.run(StoreSQL.recordState(.numbered), [.bigint(orderID)] + write.stateValues(), connection, logger)
             for row in write.history {
                 try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + row, connection, logger)
             }
             try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(write.summary) + [.bigint(orderID)], connection, logger)
+            try await self.replaceFacts(orderID: orderID, write.facts, connection, logger)
             try await self.markWritten(connection, logger, orders: [orderID])
             return write.outcome
         }
@@ -334,6 +337,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             case .bigint(let number): binds.append(number)
             case .time(let date): binds.append(date.map(StoredTime.roundedToMicrosecond))
             case .bytes(let data): try binds.append(data, context: .default)
+            case .real(let number): binds.append(number)
             }
         }
         return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)

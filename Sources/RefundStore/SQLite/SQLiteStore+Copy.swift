@@ -46,6 +46,12 @@ extension SQLiteStore: CopyableStore {
                 guard let index = positions[row["order_id"]] else { continue }
                 orders[index].history.append(Self.historyRow(row))
             }
+            let facts = OverviewSQL.Query(sql: "SELECT order_id, \(OverviewSQL.factColumns.joined(separator: ", ")) FROM refund_fact WHERE order_id BETWEEN ? AND ?",
+                                          binds: [.bigint(first), .bigint(last)], columns: [.int] + OverviewSQL.factColumnTypes)
+            for row in try Self.cells(db, facts) {
+                guard let index = positions[row[0].int], let fact = OverviewSQL.fact(Array(row.dropFirst())) else { continue }
+                orders[index].facts.append(fact)
+            }
             return orders
         }
     }
@@ -77,6 +83,7 @@ extension SQLiteStore: CopyableStore {
             if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: hereAttempted) {
                 try db.execute(sql: StoreSQL.replaceState(.question), arguments: Self.arguments([.bigint(orderID)] + CopyWrite.stateValues(state)))
                 try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(state.summary) + [.bigint(orderID)]))
+                try Self.replaceFacts(db, orderID: orderID, copy.facts)
                 // A fetch stored: a poller's claim on the order made before it is stale.
                 try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
                 if outcome == .alreadyThere { outcome = .updated }

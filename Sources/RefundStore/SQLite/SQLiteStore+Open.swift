@@ -127,13 +127,14 @@ extension SQLiteStore {
                 try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
                     migrator.asyncMigrate(writer) { result in done.resume(with: result.map { _ in () }) }
                 }
-                return
+                break
             } catch {
                 let completed = (try? await writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
-                if completed { return }
+                if completed { break }
                 if attempt >= 3 { throw StoreFile.storeError(error, file: path) }
                 try? await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }
+        try await backfillFacts()
     }
 }

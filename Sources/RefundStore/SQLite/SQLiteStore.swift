@@ -279,11 +279,13 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         return try await run { db in
             guard try Self.isTracked(db, orderID) else { return nil }
             try db.execute(sql: StoreSQL.markAttempted(.question), arguments: [orderID])
-            let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path), rules: rules)
+            let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path),
+                                    previousFacts: try Self.facts(db, orderID: orderID), rules: rules)
             try db.execute(sql: StoreSQL.recordState(.question), arguments: Self.arguments([.bigint(orderID)] + write.stateValues()))
             let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
             for row in write.history { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + row)) }
             try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(write.summary) + [.bigint(orderID)]))
+            try Self.replaceFacts(db, orderID: orderID, write.facts)
             return write.outcome
         }
     }
@@ -306,6 +308,7 @@ public final class SQLiteStore: WatchlistStore, Sendable {
             case .bigint(let number): number
             case .time(let date): date
             case .bytes(let data): data
+            case .real(let number): number
             }
         })
     }

@@ -39,6 +39,9 @@ enum Schema {
         migrator.registerMigration("v8: alerts") { db in
             try db.execute(sql: v8)
         }
+        migrator.registerMigration("v9: refund facts for the overview") { db in
+            try db.execute(sql: v9)
+        }
         return migrator
     }
 
@@ -227,6 +230,43 @@ enum Schema {
             UNIQUE ("alert_id", "event")
         );
         CREATE INDEX "alert_outbox_pending" ON "alert_outbox"("next_at") WHERE "done_at" IS NULL;
+        """
+
+    /// The overview's numbers, counted in SQL. `refund_fact`: one row a refund of a fetched order,
+    /// rewritten with each fetch: its gateway and payment method, amount in paise, where it is
+    /// (`progress`: pending, queued, bank, arn, unsettled, done, settled, failed) and since when,
+    /// when it was created, got its ARN, completed or failed, and its stage deadline; every time in
+    /// seconds since 1970 (REAL), so that spans and day buckets are arithmetic. Orders fetched
+    /// before this version get their rows from their stored report when the store is next opened
+    /// (`store_meta` `refund_facts`). `payment_due`: a pending payment's deadline, in seconds
+    /// since 1970, indexed so that counting late payments reads no report.
+    static let v9 = """
+        CREATE TABLE "refund_fact" (
+            "order_id" INTEGER NOT NULL REFERENCES "tracked_order"("id") ON DELETE CASCADE,
+            "transaction_id" TEXT NOT NULL,
+            "refund_id" TEXT NOT NULL,
+            "gateway" TEXT NOT NULL,
+            "method" TEXT,
+            "amount_minor" INTEGER,
+            "currency" TEXT,
+            "progress" TEXT NOT NULL,
+            "created_at" REAL,
+            "progress_since" REAL NOT NULL,
+            "arn_at" REAL,
+            "completed_at" REAL,
+            "failed_at" REAL,
+            "deadline_stage" TEXT,
+            "deadline_due" REAL,
+            PRIMARY KEY ("order_id", "transaction_id", "refund_id")
+        );
+        CREATE INDEX "refund_fact_progress" ON "refund_fact"("progress");
+        CREATE INDEX "refund_fact_created" ON "refund_fact"("created_at");
+        CREATE INDEX "refund_fact_arn" ON "refund_fact"("arn_at") WHERE "arn_at" IS NOT NULL;
+        CREATE INDEX "refund_fact_completed" ON "refund_fact"("completed_at") WHERE "completed_at" IS NOT NULL;
+        CREATE INDEX "refund_fact_failed" ON "refund_fact"("failed_at") WHERE "failed_at" IS NOT NULL;
+        CREATE INDEX "refund_fact_deadline" ON "refund_fact"("deadline_due") WHERE "deadline_due" IS NOT NULL;
+        ALTER TABLE "order_state" ADD COLUMN "payment_due" REAL;
+        CREATE INDEX "order_state_payment_due" ON "order_state"("payment_due") WHERE "payment_due" IS NOT NULL;
         """
 
     static let v7 = """
