@@ -70,6 +70,10 @@ public enum Action: Sendable {
     case alertsLoaded([Alert])
     /// One alert after it was acknowledged or snoozed here.
     case alertChanged(Alert)
+    /// The overview's numbers, as read for this window.
+    case overviewLoaded(Overview, OverviewWindow)
+    /// The orders one part of the overview counts (a bar chosen): the watchlist opens on them.
+    case overviewOrders(OverviewSelection, [Int64])
     /// `e` could not write its file: why.
     case exportFailed(String)
     /// Another process changed these orders: their rows as stored now (an id without a row was
@@ -139,6 +143,10 @@ public enum Effect: Sendable, Hashable {
     case acknowledgeAlert(Int64, by: String, note: String?)
     /// Put an alert aside until `until` (`alertChanged` or `failed`).
     case snoozeAlert(Int64, until: Date)
+    /// Read the overview's numbers over `period` (`overviewLoaded` or `failed`).
+    case loadOverview(OverviewPeriod, OverviewWindow)
+    /// Read the orders one part of the overview counts (`overviewOrders` or `failed`).
+    case loadOverviewOrders(OverviewSelection, OverviewPeriod)
     /// Ring the bell or send a desktop notification: these bytes, written to the terminal as they are
     /// (`AlertNotice` made them safe).
     case ring(String)

@@ -13,6 +13,14 @@ public enum ChartGlyphs: Sendable, Hashable {
     /// `#`, `=` and a ramp of punctuation.
     case ascii
 
+    /// What the locale in `environment` can show: the character type is `LC_ALL`, else
+    /// `LC_CTYPE`, else `LANG` (as libc decides it), and only a UTF-8 one shows blocks and braille.
+    public static func forLocale(_ environment: [String: String]) -> ChartGlyphs {
+        let name = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? "C"
+        let codeset = name.split(separator: ".").dropFirst().first?.split(separator: "@").first?.lowercased() ?? ""
+        return codeset == "utf-8" || codeset == "utf8" ? .unicode : .ascii
+    }
+
     /// The eight heights of a sparkline, lowest first.
     var levels: [Character] {
         switch self {

@@ -15,7 +15,8 @@ enum TitleBar {
     /// it is why rows are missing.
     static func crumbs(_ c: RenderContext) -> [String] {
         let state = c.state
-        var parts = [state.filter.isEmpty || state.editingFilter ? "Watchlist" : "Watchlist /\(state.filter) · \(state.visibleCount) of \(state.rows.count) orders"]
+        var parts = [state.filter.isEmpty || state.editingFilter || state.drill != nil
+            ? "Watchlist" : "Watchlist /\(state.filter) · \(state.visibleCount) of \(state.rows.count) orders"]
         for frame in state.stack.dropFirst() { parts.append(frame.view.component.crumb(c)) }
         return parts
     }

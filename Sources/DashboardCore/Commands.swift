@@ -16,7 +16,8 @@ extension Dashboard {
         if state.overlay == .help {
             return HelpComponent.handle(key, &state)
         }
-        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist, atAlerts: state.frame.view == .alerts) else { return [] }
+        guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist, atAlerts: state.frame.view == .alerts,
+                                                atOverview: state.frame.view == .overview) else { return [] }
         return perform(binding.command, &state)
     }
 
@@ -31,7 +32,11 @@ extension Dashboard {
             // back (Esc) returns to the watchlist.
             if state.frame.view != .alerts { state.stack = [state.stack[0], Frame(.alerts)] }
             return state.alertsLoaded ? [] : [.loadAlerts]
-        case .acknowledge, .snooze:
+        case .overview:
+            // One overview, above the watchlist, as the alerts screen is.
+            if state.frame.view != .overview { state.stack = [state.stack[0], Frame(.overview)] }
+            return OverviewComponent.load(&state)
+        case .acknowledge, .snooze, .window:
             return []
         case .help:
             state.overlay = .help
@@ -121,11 +126,13 @@ extension Dashboard {
             state.flash = Flash(message: state.filter.isEmpty ? "no orders on the watchlist" : "no order matches /\(state.filter)", isError: true, at: state.wall)
             return []
         }
+        // The list the order was opened from: the watchlist, or the one a bar of the overview narrowed.
+        let list = state.stack.lastIndex { $0.view == .watchlist } ?? 0
         let current: Int?
         if case .watchlist = state.frame.view {
             current = state.frame.selected
         } else {
-            current = state.stack[1].view.orderID.flatMap(state.visibleIndex(of:))
+            current = state.stack[safe: list + 1]?.view.orderID.flatMap(state.visibleIndex(of:))
         }
         let next = current.map { (($0 + step) % count + count) % count } ?? (step > 0 ? 0 : count - 1)
         let what = state.filter.isEmpty ? "order \(next + 1) of \(count)" : "match \(next + 1) of \(count) for /\(state.filter)"
@@ -134,7 +141,7 @@ extension Dashboard {
             select(next, &state)
             return []
         }
-        state.stack.removeSubrange(1...)
+        state.stack.removeSubrange((list + 1)...)
         select(next, &state)
         var watchlist = state.frame.view.component
         return watchlist.open(next, &state)

@@ -18,6 +18,8 @@ protocol Component {
     func copyTarget(_ state: DashboardState, selected index: Int) -> CopyTarget?
     /// The tracked orders `e` writes from here.
     func exportScope(_ state: DashboardState) -> [TrackedOrder]
+    /// The item under a click at (x, y), if any.
+    func item(atX x: Int, y: Int, _ c: RenderContext, body: Rect, frame: Frame) -> Int?
     /// Draws into `body` with the cursor of `frame`.
     func render(_ c: RenderContext, frame: Frame, in body: Rect, into screen: inout Screen)
     /// A command given on this screen: its effects when it means something here, or nil when it
@@ -30,6 +32,13 @@ extension Component {
     mutating func open(_ index: Int, _ state: inout DashboardState) -> [Effect] { [] }
 
     mutating func perform(_ command: Command, _ state: inout DashboardState) -> [Effect]? { nil }
+
+    /// A list's row under the click.
+    func item(atX x: Int, y: Int, _ c: RenderContext, body: Rect, frame: Frame) -> Int? {
+        guard case .list(let count, let rows) = scroller(c, body: body), rows.contains(x: x, y: y) else { return nil }
+        let index = frame.top + y - rows.y
+        return index < count ? index : nil
+    }
 
     /// The tracked order open on this screen: it is what `e` writes and `d` removes.
     func exportScope(_ state: DashboardState) -> [TrackedOrder] { [] }
@@ -72,6 +81,7 @@ extension View {
         case .transaction(let id, let t): TransactionComponent(orderID: id, transaction: t)
         case .refund(let id, let t, let r): RefundComponent(orderID: id, transaction: t, refund: r)
         case .alerts: AlertsComponent()
+        case .overview: OverviewComponent()
         }
     }
 }

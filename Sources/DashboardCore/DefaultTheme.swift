@@ -5,7 +5,7 @@ extension Theme {
     public static let defaultTOML = """
 # refundwatch's default theme: the terminal's own background, a few meaningful colours.
 # Roles: text, muted, border, title, header, selection, good, pending, bad, neutral,
-# warning, error, overdue, changed. A role is a colour (name, 0-255, #rrggbb or default)
+# warning, error, overdue, changed, series1-5 (chart series). A role is a colour (name, 0-255, #rrggbb or default)
 # or a table { fg = ..., bg = ..., bold = true }.
 name = "default"
 
@@ -24,6 +24,11 @@ warning = { fg = "yellow", bold = true }
 error = { fg = "bright-red", bold = true }
 overdue = { fg = "magenta", bold = true }
 changed = { fg = "cyan", bold = true }
+series1 = "blue"
+series2 = "cyan"
+series3 = "yellow"
+series4 = "magenta"
+series5 = "green"
 
 """
 

@@ -5,6 +5,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case lookup, track, remove, export, copy
     case refresh, refreshAll, pause, longerInterval, shorterInterval
     case alerts, acknowledge, snooze
+    case overview, window
     case theme, help, quit
 }
 
@@ -15,6 +16,8 @@ public enum Scope: Sendable, Hashable {
     case watchlist
     /// Only on the alerts screen.
     case alerts
+    /// Only on the overview.
+    case overview
 }
 
 /// One key binding: the keys, what they do, where, and the words the `?` overlay and
@@ -86,6 +89,10 @@ public enum KeyBindings {
                    detail: "on the alerts screen: \"I have it\": acknowledge the selected alert, with an optional note for the team, signed with `[alerts] user` (or your login)"),
         KeyBinding([.character("z")], .snooze, "snooze 1h/4h/1d", scope: .alerts,
                    detail: "on the alerts screen: snooze the selected alert for 1h (type 4h or 1d instead); it counts as open again after"),
+        KeyBinding([.character("v")], .overview, "overview (charts)",
+                   detail: "the overview: open refunds by age and stage with ₹ totals, time to ARN and to completion against the window before, refunds per day, deadlines and alerts by rule, gateways and payment methods, fetch health; `Enter` on a bar opens the watchlist narrowed to exactly its orders, `Esc` comes back"),
+        KeyBinding([.character("w")], .window, "window 24h/7d/30d", scope: .overview,
+                   detail: "on the overview: the window it looks back over, 24 hours, 7 days or 30 days"),
         KeyBinding([.character("t")], .theme, "next theme"),
         KeyBinding([.character("?")], .help, "this help", detail: "the keys (any key closes it; `j`/`k` scroll it on a small terminal)"),
         KeyBinding([.character("q")], .quit, "quit",
@@ -94,20 +101,19 @@ public enum KeyBindings {
 
     /// What the mouse does, for the overlay and docs/keys.md.
     public static let mouse: [(what: String, does: String)] = [
-        ("click", "select"),
-        ("2× click", "open"),
-        ("wheel", "scroll"),
-        ("click title", "back to that level"),
+        ("click, 2×", "select, open"),
+        ("wheel, title", "scroll, go back"),
     ]
 
     /// The binding for `key` on the watchlist (`atWatchlist`), the alerts screen (`atAlerts`) or
     /// elsewhere, if any.
-    public static func binding(for key: Key, atWatchlist: Bool, atAlerts: Bool = false) -> KeyBinding? {
+    public static func binding(for key: Key, atWatchlist: Bool, atAlerts: Bool = false, atOverview: Bool = false) -> KeyBinding? {
         lookup[key].flatMap { binding in
             switch binding.scope {
             case .everywhere: binding
             case .watchlist: atWatchlist ? binding : nil
             case .alerts: atAlerts ? binding : nil
+            case .overview: atOverview ? binding : nil
             }
         }
     }

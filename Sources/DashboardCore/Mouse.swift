@@ -33,9 +33,8 @@ extension Dashboard {
                 }
                 return []
             }
-            guard case .list(let count, let rows) = state.scroller, rows.contains(x: event.x, y: event.y) else { return [] }
-            let index = state.frame.top + event.y - rows.y
-            guard index < count else { return [] }
+            guard let index = state.frame.view.component.item(atX: event.x, y: event.y, RenderContext(state: state), body: layout.body,
+                                                               frame: state.frame) else { return [] }
             select(index, &state)
             if event.kind == .doubleClick {
                 var component = state.frame.view.component

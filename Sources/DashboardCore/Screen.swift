@@ -9,6 +9,9 @@ public enum Role: String, Sendable, Hashable, CaseIterable {
     case text, muted, border, title, header, selection
     case good, pending, bad, neutral
     case warning, error, overdue, changed
+    /// Chart series, in order: the overview's stacked bars (a refund's open stages), histograms
+    /// and timelines.
+    case series1, series2, series3, series4, series5
 }
 
 extension Role {
@@ -29,6 +32,11 @@ extension Role {
         case .error: 11
         case .overdue: 12
         case .changed: 13
+        case .series1: 14
+        case .series2: 15
+        case .series3: 16
+        case .series4: 17
+        case .series5: 18
         }
     }
 }

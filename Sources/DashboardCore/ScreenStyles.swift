@@ -25,6 +25,11 @@ extension Role {
         case .error: "e"
         case .overdue: "o"
         case .changed: "c"
+        case .series1: "a"
+        case .series2: "d"
+        case .series3: "f"
+        case .series4: "i"
+        case .series5: "j"
         }
     }
 }

@@ -10,10 +10,12 @@ public enum View: Sendable, Hashable {
     case refund(Int64, transaction: Int, refund: Int)
     /// The team's alerts (`!`).
     case alerts
+    /// The whole desk in charts (`v`).
+    case overview
 
     public var orderID: Int64? {
         switch self {
-        case .watchlist, .alerts: nil
+        case .watchlist, .alerts, .overview: nil
         case .order(let id), .transaction(let id, _), .refund(let id, _, _): id
         }
     }
@@ -115,6 +117,17 @@ public struct PollersSeen: Sendable, Hashable {
         self.count = count
         self.sinceCycle = sinceCycle
         self.at = at
+    }
+}
+
+/// A bar of the overview opened as the watchlist: what it stands for and exactly its orders.
+public struct Drill: Sendable, Hashable {
+    public var selection: OverviewSelection
+    public var orderIDs: [Int64]
+
+    public init(selection: OverviewSelection, orderIDs: [Int64]) {
+        self.selection = selection
+        self.orderIDs = orderIDs
     }
 }
 
@@ -242,6 +255,27 @@ public struct DashboardState: Sendable {
     public var insideTmux = false
     /// Who acknowledges (`[alerts] user`, else the login).
     public var person = "me"
+
+    // The overview
+    /// The desk's numbers as last read from the store; nil before the first read.
+    public var overview: Overview?
+    /// The window the overview looks back over (`w` cycles it).
+    public var overviewWindow: OverviewWindow = .week
+    /// Something was stored since the overview was read: read it again on the next tick while
+    /// it is on screen.
+    public var overviewStale = false
+    /// A read of the overview is under way.
+    public var overviewLoading = false
+    /// Block characters, or ASCII under a locale that is not UTF-8.
+    public var glyphs: ChartGlyphs = .unicode
+    /// Braille for the finer lines (`braille = false` in the configuration turns it off; never
+    /// under ASCII).
+    public var braille = true
+    /// The part of the overview the watchlist is narrowed to (a bar chosen there), with its
+    /// orders; nil when the watchlist shows every order.
+    public var drill: Drill? {
+        didSet { index.setSubset(drill.map { Set($0.orderIDs) }) }
+    }
 
     /// Alerts nobody has acknowledged or snoozed.
     public var openAlerts: Int { alerts.reduce(0) { $0 + ($1.state(at: now) == .open ? 1 : 0) } }

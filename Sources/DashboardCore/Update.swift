@@ -22,7 +22,12 @@ public enum Dashboard {
         default: movesRows = false
         }
         let selectedID = movesRows && state.frame.moved ? selectedOrderID(state) : nil
-        defer { follow(selectedID, &state) }
+        defer {
+            follow(selectedID, &state)
+            // Back from a bar's orders (Esc, a click on the breadcrumb, `v`, `!`): the watchlist
+            // shows every order again.
+            if state.drill != nil, !state.stack.dropFirst().contains(where: { $0.view == .watchlist }) { state.drill = nil }
+        }
         return apply(action, &state)
     }
 
@@ -51,6 +56,10 @@ public enum Dashboard {
                 state.alertsStale = false
                 effects.append(.loadAlerts)
             }
+            // The overview on screen follows what is stored, read again at most once a second.
+            if state.overviewStale, state.frame.view == .overview, !state.overviewLoading {
+                effects += OverviewComponent.load(&state)
+            }
             // Nothing is scheduled before the watchlist is there: its load says how fresh it is.
             // While pollers run they fetch; this dashboard shows what they store.
             if state.loaded, !state.paused, !state.readOnly, !state.pollersRun, !state.isRefreshing, let next = state.nextRefresh, wall >= next {
@@ -69,6 +78,7 @@ public enum Dashboard {
             clampCursor(&state)
             return []
         case .watchlistLoaded(let rows, let mark):
+            state.overviewStale = true
             let wasLoaded = state.loaded
             var effects = loaded(rows, mark: mark, &state)
             // The alerts are read once the watchlist is (and again as what is stored changes).
@@ -76,6 +86,15 @@ public enum Dashboard {
             return effects
         case .alertsLoaded(let alerts):
             return AlertNotice.loaded(alerts, &state)
+        case .overviewLoaded(let overview, let window):
+            state.overviewLoading = false
+            // A read for a window no longer chosen is dropped: the one for the new window follows.
+            guard window == state.overviewWindow else { return [] }
+            state.overview = overview
+            clampCursor(&state)
+            return []
+        case .overviewOrders(let selection, let ids):
+            return OverviewComponent.opened(selection, ids, &state)
         case .alertChanged(let alert):
             if let index = state.alerts.firstIndex(where: { $0.id == alert.id }) { state.alerts[index] = alert }
             let what = alert.state(at: state.now) == .snoozed
@@ -85,6 +104,7 @@ public enum Dashboard {
             return []
         case .rowsChanged(let ids, let rows):
             state.alertsStale = true
+            state.overviewStale = true
             state.applyChanges(ids, rows: rows)
             for id in ids where state.row(id: id)?.requestedAt == nil { state.requested.remove(id) }
             closeRemovedOrders(&state)
@@ -113,6 +133,7 @@ public enum Dashboard {
             return []
         case .fetched(let id, let row, let error):
             state.alertsStale = true
+            state.overviewStale = true
             state.inFlight.remove(id)
             state.refreshDone += 1
             if let row { state.replaceRow(row) }
@@ -137,6 +158,9 @@ public enum Dashboard {
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return effects
         case .failed(let message):
+            // A read of the overview that failed is not under way any more (the next change
+            // tries again).
+            state.overviewLoading = false
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return []
         case .subscriptionFailed(let kind, let reason, let retryIn):

@@ -14,6 +14,8 @@ public struct WatchlistIndex: Sendable {
     /// with a deadline within 24 hours (late ones included).
     public private(set) var filter = ""
     private var query = WatchlistQuery("")
+    /// Only these orders are shown (a bar of the overview chosen); nil: every order.
+    public private(set) var subset: Set<Int64>?
     /// The data's clock, for the overdue rule.
     public private(set) var now: Date
     /// Positions in `rows` of the rows shown, in the order shown.
@@ -42,6 +44,12 @@ public struct WatchlistIndex: Sendable {
         guard filter != self.filter else { return }
         self.filter = filter
         query = WatchlistQuery(filter)
+        rebuild()
+    }
+
+    public mutating func setSubset(_ subset: Set<Int64>?) {
+        guard subset != self.subset else { return }
+        self.subset = subset
         rebuild()
     }
 
@@ -144,7 +152,8 @@ public struct WatchlistIndex: Sendable {
     }
 
     private func matchesFilter(_ row: WatchedOrder) -> Bool {
-        query.matches(row, now: now)
+        if let subset, !(row.order.id.map(subset.contains) ?? false) { return false }
+        return query.matches(row, now: now)
     }
 
     static func matches(_ row: WatchedOrder, _ needle: String) -> Bool {

@@ -182,12 +182,14 @@ import TestReports
         for binding in KeyBindings.all {
             for key in binding.keys {
                 #expect(keys.insert(key).inserted, "\(key.name) is bound twice")
-                #expect(KeyBindings.binding(for: key, atWatchlist: binding.scope != .alerts, atAlerts: binding.scope == .alerts)?.command == binding.command)
+                #expect(KeyBindings.binding(for: key, atWatchlist: binding.scope == .watchlist || binding.scope == .everywhere, atAlerts: binding.scope == .alerts,
+                                            atOverview: binding.scope == .overview)?.command == binding.command)
             }
             #expect(DisplayWidth.of(binding.help) <= 22, "\(binding.help) is too long for two columns at 80")
         }
         #expect(KeyBindings.binding(for: .character("s"), atWatchlist: false) == nil, "s sorts only the watchlist")
         #expect(KeyBindings.binding(for: .character("z"), atWatchlist: true) == nil, "z snoozes only on the alerts screen")
+        #expect(KeyBindings.binding(for: .character("w"), atWatchlist: true, atAlerts: true) == nil, "w changes the window only on the overview")
         // The overlay lists every binding with its words, in two columns at 80x24 without scrolling.
         var state = loaded([row(1, "ORD-1")])
         _ = Dashboard.update(&state, .key(.character("?")))

@@ -41,6 +41,8 @@ import TestSupport
         for (id, detail) in details { _ = Dashboard.update(&state, .detailLoaded(id, detail)) }
         state.lastRefresh = now.addingTimeInterval(-12)
         state.nextRefresh = now.addingTimeInterval(18)
+        // The overview these orders make, as the store counts it (shown when `v` opens it).
+        _ = Dashboard.update(&state, .overviewLoaded(try await store.overview(.last(.week, until: now)), .week))
         return state
     }
 
@@ -112,6 +114,10 @@ import TestSupport
         _ = Dashboard.update(&alerts, .alertsLoaded(raised.reversed()))
         _ = Dashboard.update(&alerts, .key(.character("!")))
         try expectSnapshot(Dashboard.render(alerts), "alerts-\(width)x\(height)", styles: true)
+
+        var overview = base
+        _ = Dashboard.update(&overview, .key(.character("v")))
+        try expectSnapshot(Dashboard.render(overview), "overview-\(width)x\(height)", styles: true)
     }
 
     @Test func aTerminalTooSmallSaysSo() async throws {

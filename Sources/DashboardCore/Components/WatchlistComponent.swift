@@ -22,7 +22,12 @@ struct WatchlistComponent: Component {
         .init(title: "UPDATED", width: 10),
     ])
 
-    func crumb(_ c: RenderContext) -> String { "Watchlist" }
+    /// Above the overview, the watchlist narrowed to one of its bars says which.
+    func crumb(_ c: RenderContext) -> String {
+        guard let drill = c.state.drill else { return "Watchlist" }
+        let filter = c.state.filter.isEmpty || c.state.editingFilter ? "" : " /\(c.state.filter)"
+        return "\(drill.selection.title)\(filter) · \(plural(c.state.visibleCount, "order"))"
+    }
 
     /// The column header takes the body's first row; the rows follow, one an order.
     func scroller(_ c: RenderContext, body: Rect) -> Scroller {

@@ -163,6 +163,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     /// `mouse`: the dashboard takes clicks and the wheel (true, the default); false leaves the
     /// mouse to the terminal, for selecting text.
     public var mouse = true
+    /// `braille`: the overview may draw finer lines in braille (true, the default).
+    public var braille = true
     /// What a person should fix about the file although it works, e.g. secrets in a file others can
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
@@ -192,6 +194,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "database_url = \(databaseURL ?? "none (the SQLite file)")",
             "theme = \(theme ?? "default")",
             "mouse = \(mouse)",
+            "braille = \(braille)",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "[kaleyra]",

@@ -145,6 +145,7 @@ private struct ConfigurationBuilder {
         }
         settings.theme = try reader.string("theme")
         settings.mouse = try reader.bool("mouse") ?? true
+        settings.braille = try reader.bool("braille") ?? true
         return settings
     }
 
@@ -173,6 +174,7 @@ private struct ConfigurationBuilder {
         configuration.databaseURL = settings.databaseURL
         configuration.theme = settings.theme
         configuration.mouse = settings.mouse
+        configuration.braille = settings.braille
         return configuration
     }
 

@@ -29,6 +29,9 @@ public struct WatchlistSettings: Sendable, Hashable {
     public var theme: String?
     /// `mouse`: whether the dashboard takes clicks and the wheel.
     public var mouse = true
+    /// `braille`: the overview may draw finer lines in braille (true); false keeps to block
+    /// characters, for a font without braille.
+    public var braille = true
     /// What a person should fix about the file although it works (see `RefundConfiguration.warnings`).
     public var warnings: [String] = []
 
@@ -51,6 +54,7 @@ extension RefundConfiguration {
         settings.databaseURL = databaseURL
         settings.theme = theme
         settings.mouse = mouse
+        settings.braille = braille
         settings.warnings = warnings
         return settings
     }

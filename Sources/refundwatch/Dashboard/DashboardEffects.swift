@@ -69,6 +69,22 @@ final class DashboardEffects: EffectPerformer, Sendable {
                     post(.failed(error.description))
                 }
             }
+        case .loadOverview(let period, let window):
+            start {
+                do throws(StoreError) {
+                    post(.overviewLoaded(try await store.overview(period), window))
+                } catch {
+                    post(.failed("the overview could not be read: \(error.description)"))
+                }
+            }
+        case .loadOverviewOrders(let selection, let period):
+            start {
+                do throws(StoreError) {
+                    post(.overviewOrders(selection, try await store.overviewOrders(selection, period: period)))
+                } catch {
+                    post(.failed("the orders of \(selection.title) could not be read: \(error.description)"))
+                }
+            }
         case .acknowledgeAlert(let id, let person, let note):
             let now = session.clock()
             start {

@@ -44,6 +44,9 @@ final class DashboardLoop: @unchecked Sendable {
         state.person = settings.alerts.person()
         // tmux swallows an OSC notification unless it comes through its passthrough.
         state.insideTmux = !(ProcessInfo.processInfo.environment["TMUX"] ?? "").isEmpty
+        // Charts in block characters and braille only where the locale is UTF-8.
+        state.glyphs = ChartGlyphs.forLocale(ProcessInfo.processInfo.environment)
+        state.braille = settings.braille && state.glyphs == .unicode
         if let flash { state.flash = Flash(message: flash, isError: true, at: state.wall) }
     }
 
