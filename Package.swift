@@ -211,7 +211,7 @@ let package = Package(
             dependencies: ["WatchlistModel", "RefundModel", "TestReports"]
         ),
         // The jobs in-process: the poller, its claims and its shutdown on a test clock, against the
-        // simulator over loopback; export files.
+        // simulator over loopback; export files; the overview report as HTML, drawn by Chromium.
         .testTarget(
             name: "RefundJobsTests",
             dependencies: [
@@ -219,7 +219,9 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            ],
+            // The overview report as recorded (text, JSON, CSV, HTML), read by path from the tests' folder.
+            exclude: ["Reports"]
         ),
         // The curses backend in-process, on files instead of a terminal.
         .testTarget(

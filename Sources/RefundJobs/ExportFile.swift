@@ -42,11 +42,18 @@ public struct ExportFile: Sendable {
     /// Replaces `path` whole (never half-written). The error is short enough for the dashboard's
     /// one flash line: the folder that is missing, or the system's reason ("Permission denied").
     public func write(to path: String) throws(WriteError) {
+        try Self.write(data, to: path, example: "refunds.csv")
+    }
+
+    /// Writes `data` to `path` whole (a temporary file renamed over it: never half-written), or
+    /// says for a person why it cannot: a folder given, no such folder, not writable.
+    /// `example`: a file name to suggest when `path` is a folder.
+    public static func write(_ data: Data, to path: String, example: String) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw WriteError(message: "cannot write \(path): it is a folder. Give a file name, such as \(url.appendingPathComponent("refunds.csv").path).")
+            throw WriteError(message: "cannot write \(path): it is a folder. Give a file name, such as \(url.appendingPathComponent(example).path).")
         }
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw WriteError(message: "cannot write \(path): there is no folder \(folder). Create it, or give another path.")

@@ -9,12 +9,12 @@ import WatchlistModel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards), alerts (a cycle with and without deadlines and alerts, the alerts screen on 100,000 orders, webhook delivery).",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards), alerts (a cycle with and without deadlines and alerts, the alerts screen on 100,000 orders, webhook delivery), overview (its first draw at 1,000 to 100,000 orders on SQLite and PostgreSQL, report --format json at 100,000).",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case refresh, decode, frame, startup, idle, day, team, alerts
+        case refresh, decode, frame, startup, idle, day, team, alerts, overview
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -74,6 +74,12 @@ struct Bench: AsyncParsableCommand {
         }
         if chosen.contains(.alerts) {
             results += try await AlertsBench(folder: work, runs: quick ? 1 : 2, cycleOrders: quick ? 2_000 : 10_000).run()
+        }
+        if chosen.contains(.overview) {
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw BenchError("\(binary) is missing: build it first (swift build -c release)")
+            }
+            results += try await OverviewBench(binary: binary, folder: work, runs: quick ? 3 : 7).run()
         }
         print(machine())
         printTable(results)
