@@ -18,20 +18,26 @@ public enum DemoWatchlist {
     public static var picks: [(Scenario, Int)] {
         // The hostile-text orders are for tests and for `o`/`lookup`: a first look at the demo
         // shows what refunds do, not what an attacker's note looks like.
-        Scenario.allCases.filter { $0 != .hostileText }.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
+        Scenario.allCases.filter { $0 != .hostileText && $0 != .history }.map { ($0, 1) } + [(.refundInProgress, 2), (.arnArrivesLater, 2), (.overdueNoARN, 2)]
+    }
+
+    /// The orders the demo tracks, with their labels: the picks, then the month of history.
+    public static var orders: [(referenceID: String, label: String)] {
+        let catalogue = Catalogue(seed: SimulatorOptions().seed)
+        var seen = Set<String>()
+        var orders: [(referenceID: String, label: String)] = []
+        for (scenario, count) in picks {
+            for order in catalogue.orders(in: scenario).prefix(count) where seen.insert(order.referenceID).inserted {
+                orders.append((order.referenceID, scenario.rawValue.replacingOccurrences(of: "-", with: " ")))
+            }
+        }
+        return orders + catalogue.orders(in: .history).map { ($0.referenceID, DemoHistory.label) }
     }
 
     public static func seedIfNew(_ store: any WatchlistStore, now: Date = Date()) async throws {
         guard try await store.metadata(epochKey) == nil else { return }
-        let catalogue = Catalogue(seed: SimulatorOptions().seed)
-        var seen = Set<String>()
-        var orders: [TrackedOrder] = []
-        for (scenario, count) in picks {
-            for order in catalogue.orders(in: scenario).prefix(count) where seen.insert(order.referenceID).inserted {
-                orders.append(TrackedOrder(referenceID: order.referenceID, label: scenario.rawValue.replacingOccurrences(of: "-", with: " "), addedAt: now))
-            }
-        }
-        _ = try await store.add(orders)
+        _ = try await store.add(orders.filter { $0.label != DemoHistory.label }.map { TrackedOrder(referenceID: $0.referenceID, label: $0.label, addedAt: now) })
+        try await DemoHistory.replay(into: store, epoch: Date(timeIntervalSince1970: Double(Int(now.timeIntervalSince1970))))
         try await store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
     }
 

@@ -19,6 +19,7 @@ public enum Scenario: String, Sendable, CaseIterable {
     case newPayment = "new-payment"
     case canceledPayment = "canceled-payment"
     case hostileText = "hostile-text"
+    case history = "history"
 
     /// One line for listings (`refundwatch simulate` prints these).
     public var title: String {
@@ -41,6 +42,7 @@ public enum Scenario: String, Sendable, CaseIterable {
         case .newPayment: return "Payment status \"new\""
         case .canceledPayment: return "Payment status \"canceled\""
         case .hostileText: return "Terminal escapes, controls and bidi overrides in notes, errors, ids, PayU fields"
+        case .history: return "The desk's last month: refunds over 30 days, a slow stretch, some still open"
         }
     }
 }
@@ -59,6 +61,9 @@ public struct CatalogueOrder: Sendable {
     public let payuTransactionIDs: [String]
     /// The WhatsApp refund ids, including refunds that only appear later in the session.
     public let refundIDs: [String]
+    /// When its state changes, in simulated seconds from the start (negative: before it): the
+    /// payment, each refund's creation, its outcome, its ARN and its settlement; sorted.
+    public let changes: [Int]
 
     let plan: PaymentPlan
 }

@@ -45,7 +45,7 @@ struct CatalogueBuilder {
                 referenceID: referenceID, scenario: spec.scenario,
                 summary: Self.summary(spec.story, wire: wire), gateway: spec.gateway.rawValue,
                 amountPaise: amount, payuTransactionIDs: payuIDs,
-                refundIDs: (transactions ?? []).flatMap { $0.refunds.map(\.id) }, plan: plan))
+                refundIDs: (transactions ?? []).flatMap { $0.refunds.map(\.id) }, changes: Self.changes(spec), plan: plan))
         }
         return result
     }
@@ -207,6 +207,20 @@ struct CatalogueBuilder {
             let extra2 = random.pick(["gift-wrap", "express-delivery"])
             return [("extra1", .string(extra1)), ("extra2", .string(style == .sparse ? "" : extra2))]
         }
+    }
+
+    /// The moments `spec`'s order changes, in seconds.
+    static func changes(_ spec: OrderSpec) -> [Int] {
+        var minutes = [spec.paidAt]
+        for refund in spec.refunds {
+            minutes.append(refund.created)
+            switch refund.outcome {
+            case .pending: break
+            case .success(let at), .failure(let at): minutes.append(at)
+            }
+            minutes += [refund.arn, refund.settle].compactMap { $0 }
+        }
+        return Set(minutes.map { $0 * 60 }).sorted()
     }
 
     private static func seconds(_ outcome: Outcome) -> Outcome {

@@ -265,5 +265,32 @@ enum CatalogueSpecs {
         OrderSpec(scenario: .hostileText, paidAt: -day,
                   refunds: [done(created: -20 * hour, at: -19 * hour)], payuRefusal: HostileText.payuRefusal,
                   story: "PayU UPI, refund success; PayU refuses the payu_id with escapes in its error"),
-    ]
+    ] + history
+
+    /// The desk's last month, for the overview (kept after the orders above, so that their ids stay):
+    /// 48 orders whose refunds were created one to 30 days ago, most getting their ARN 14 to 53
+    /// hours later and settling a day after that. Refunds created 8 to 10 days ago met a slow bank:
+    /// their ARNs took 4 to 6 days. Every 13th refund failed, every 17th is still queued at PayU,
+    /// every 7th never settles, every 11th order went through Razorpay (no ARN to wait for).
+    static let history: [OrderSpec] = (0..<48).map { i in
+        let daysAgo = 30 - i * 30 / 48
+        let created = -daysAgo * day + (i * 97) % 600
+        let slow = (8...10).contains(daysAgo)
+        let arn = created + (slow ? (96 + (i % 3) * 24) : (14 + (i * 7) % 40)) * hour
+        let refund: RefundSpec
+        if i % 13 == 6 {
+            refund = fails(created: created, at: created + 3 * hour)
+        } else if i % 17 == 9 {
+            refund = stuck(created: created)
+        } else {
+            refund = done(i % 6 == 0 ? "instant" : "normal", 1, created: created, at: created + (1 + i % 3) * hour,
+                          arn: arn, settle: i % 7 == 3 ? nil : arn + (20 + i % 10) * hour)
+        }
+        let gateway: Gateway = i % 11 == 4 ? .razorpay : .payu
+        let method = ["upi", "card", "netbanking", "upi", "wallet"][i % 5]
+        let bands: [AmountBand] = [.small, .medium, .medium, .large]
+        let story = "History, \(gateway.rawValue) \(method): refund created \(daysAgo) days ago" + (slow ? ", slow bank" : "")
+        return OrderSpec(scenario: .history, gateway: gateway, method: method, band: bands[i % 4], paidAt: created - (2 + i % 5) * hour,
+                         refunds: [refund], story: story)
+    }
 }

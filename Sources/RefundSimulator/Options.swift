@@ -23,6 +23,8 @@ public struct SimulatorOptions: Sendable {
     /// Simulated seconds that have already passed when the server starts: with `startDate` set to
     /// an earlier run's start, the clock carries on where that run's would be now.
     public var elapsedAtStart: Double
+    /// How far before the start date the clock may start (a year, in seconds).
+    public static let longestPast: Double = 366 * 86_400
     /// Seconds an access token from the PayU token endpoint lasts (`expires_in`), on the
     /// simulated clock. PayU's samples say 7199.
     public var tokenLifetime: Int

@@ -49,8 +49,9 @@ public final class RunningSimulator: Sendable {
         guard (1...1_000_000).contains(options.orders) else {
             throw SimulatorError.invalidOption("Invalid order count \(options.orders): use 1 to 1,000,000.")
         }
-        guard options.elapsedAtStart.isFinite, options.elapsedAtStart >= 0 else {
-            throw SimulatorError.invalidOption("Invalid elapsed time at start \(options.elapsedAtStart): use 0 or more seconds.")
+        // Below zero the clock starts before the start date: the demo replays its month of history so.
+        guard options.elapsedAtStart.isFinite, options.elapsedAtStart >= -SimulatorOptions.longestPast else {
+            throw SimulatorError.invalidOption("Invalid elapsed time at start \(options.elapsedAtStart): use at least -\(Int(SimulatorOptions.longestPast)) seconds (a year back).")
         }
         guard (0...65_535).contains(options.port) else {
             throw SimulatorError.invalidOption("Invalid port \(options.port): use 1-65535, or 0 for any free port.")

@@ -52,14 +52,3 @@ struct ServiceEnvironment {
     }
 }
 
-enum DemoConfiguration {
-    /// The configuration the simulator's `demoConfigurationTOML()` describes, parsed by the same
-    /// loader a user's file goes through.
-    static func make(for simulator: RunningSimulator) -> RefundConfiguration {
-        do {
-            return try ConfigurationLoader(environment: [:]).parse(simulator.demoConfigurationTOML(), file: "demo configuration")
-        } catch {
-            fatalError("the simulator's demo configuration does not parse: \(error)")
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import RefundJobs
 import RefundSimulator
 import Testing
 import TestSupport
@@ -24,7 +25,7 @@ import TestSupport
         try await withTmux(width: 120, height: 40) { tmux in
             try await tmux.keys("\(binary) --demo", enter: true)
             // Wait for the first refresh, so that rows are sorted by what needs attention.
-            var screen = try await tmux.waitFor("20 orders, refreshed") { $0.contains("20 orders") && $0.contains("REFERENCE") && $0.contains("updated ") }
+            var screen = try await tmux.waitFor("68 orders, refreshed") { $0.contains("68 orders") && $0.contains("REFERENCE") && $0.contains("updated ") }
             #expect(screen.contains("refundwatch DEMO Watchlist"), "\(screen)")
             #expect(try await tmux.flag("alternate_on") == "1")
             #expect(try await tmux.flag("cursor_flag") == "0")
@@ -48,14 +49,15 @@ import TestSupport
 
             // / filters as you type; Esc clears it.
             try await tmux.keys("/overdue")
-            screen = try await tmux.waitFor("the filter /overdue applied") { $0.contains("/overdue") && $0.contains("of 20 orders") }
+            screen = try await tmux.waitFor("the filter /overdue applied") { $0.contains("/overdue") && $0.contains("of 68 orders") }
             let rows = screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") && !$0.hasPrefix("⚠") }
             #expect(rows.count == 2, "\(screen)")
             #expect(rows.allSatisfy { $0.contains("overdue no arn") })
             try await tmux.key("Enter")
             try await tmux.key("Escape")
             screen = try await tmux.waitFor("the filter cleared") { !$0.contains("/overdue") }
-            #expect(screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") && !$0.hasPrefix("⚠") }.count == 20, "\(screen)")
+            // Every row of the body holds an order again (68 do not fit in 40 lines).
+            #expect(screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") && !$0.hasPrefix("⚠") }.count >= 30, "\(screen)")
 
             // R refreshes everything: the status line says when it finished, still paused.
             try await tmux.key("p")
@@ -90,7 +92,7 @@ import TestSupport
     @Test func sigtermRestoresTheTerminalToo() async throws {
         try await withTmux(width: 100, height: 30) { tmux in
             try await tmux.keys("\(binary) --demo", enter: true)
-            try await tmux.waitFor("20 orders") { $0.contains("20 orders") }
+            try await tmux.waitFor("68 orders") { $0.contains("68 orders") }
             #expect(try await tmux.flag("alternate_on") == "1")
             let pid = try await tmux.run(["display", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
             // The dashboard is the shell's child.
@@ -114,27 +116,28 @@ import TestSupport
             try await tmux.keys("cd \(tmux.folder) && \(binary) --demo", enter: true)
             // The first frame is written top to bottom: once the status line is there, every row is (a
             // capture taken mid-frame would miss rows, and a tracked order would be taken for untracked).
-            // On a loaded machine a capture can still fall between two frames' writes: wait for all 20.
+            // On a loaded machine a capture can still fall between two frames' writes: wait for a full page.
             func rows(_ screen: String) -> Int { screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") }.count }
-            var screen = try await tmux.waitFor("all 20 rows and the key bar") { $0.contains("20 orders") && $0.contains("? help  q quit") && rows($0) == 20 }
-            let untracked = try #require(Catalogue(seed: 42).orders.map(\.referenceID).first { !screen.contains($0) })
+            var screen = try await tmux.waitFor("a page of rows and the key bar") { $0.contains("68 orders") && $0.contains("? help  q quit") && rows($0) >= 30 }
+            let tracked = Set(DemoWatchlist.orders.map(\.referenceID))
+            let untracked = try #require(Catalogue(seed: 42).orders.map(\.referenceID).first { !tracked.contains($0) })
 
             try await tmux.key("o")
             try await tmux.keys(untracked)
             try await tmux.key("Enter")
             screen = try await tmux.waitFor("the untracked order opened") { titleLine($0).contains("Watchlist › \(untracked) (not tracked)") && $0.contains("Payment") }
             #expect(screen.contains("not tracked · a adds it"), "\(screen)")
-            #expect(screen.contains("20 orders"), "\(screen)")
+            #expect(screen.contains("68 orders"), "\(screen)")
 
             try await tmux.key("a")
-            screen = try await tmux.waitFor("the order added") { $0.contains("21 orders") && $0.contains("added \(untracked) to the watchlist") }
+            screen = try await tmux.waitFor("the order added") { $0.contains("69 orders") && $0.contains("added \(untracked) to the watchlist") }
             #expect(titleLine(screen).contains("Watchlist › \(untracked)"), "\(screen)")
             #expect(!titleLine(screen).contains("not tracked"), "\(screen)")
 
             try await tmux.key("Escape")
             try await tmux.keys("/" + untracked)
             try await tmux.key("Enter")
-            try await tmux.waitFor("the filter down to 1 of 21 orders") { $0.contains("1 of 21 orders") }
+            try await tmux.waitFor("the filter down to 1 of 69 orders") { $0.contains("1 of 69 orders") }
             try await tmux.key("y")
             try await tmux.waitFor("the reference id copied") { $0.contains("copied reference id \(untracked)") }
             #expect(try await tmux.run(["show-buffer"]) == untracked)
@@ -153,7 +156,7 @@ import TestSupport
             try await tmux.waitFor("the removal question") { $0.contains("Remove \(untracked) and its history? y: yes") }
             try await tmux.key("y")
             screen = try await tmux.waitFor("the order removed") { $0.contains("removed \(untracked) from the watchlist") }
-            #expect(screen.contains("20 orders"), "\(screen)")
+            #expect(screen.contains("68 orders"), "\(screen)")
             try await tmux.key("q")
             try await tmux.waitFor("the main screen back after q") { _ in try await tmux.flag("alternate_on") == "0" }
         }
