@@ -55,7 +55,7 @@ extension OverviewReport {
         out.append("DEADLINES (late now, due within 24 hours)")
         var deadlines = TextColumns(["stage", "late", "due 24h", "rule"], rightAligned: [false, true, true, false])
         for tally in o.deadlines {
-            deadlines.add([Self.stageWords(tally.stage), OverviewWords.count(tally.late), OverviewWords.count(tally.dueSoon), rules.ruleText(tally.stage)])
+            deadlines.add([OverviewWords.stage(tally.stage), OverviewWords.count(tally.late), OverviewWords.count(tally.dueSoon), rules.ruleText(tally.stage)])
         }
         out += deadlines.lines
 
@@ -83,7 +83,7 @@ extension OverviewReport {
         out.append("")
         out.append("FETCH HEALTH")
         let h = o.health
-        let failing = h.failingBy.map { "\(OverviewWords.count($0.count)) \(Self.categoryWords($0.category))" }.joined(separator: ", ")
+        let failing = h.failingBy.map { "\(OverviewWords.count($0.count)) \(OverviewWords.category($0.category))" }.joined(separator: ", ")
         out.append("  \(plural(h.orders, "order")): \(OverviewWords.count(h.failing)) failing\(failing.isEmpty ? "" : " (\(failing))"), "
                    + "\(OverviewWords.count(h.partlyFailing)) without PayU's side, \(OverviewWords.count(h.neverFetched)) never fetched")
         if h.pollers.isEmpty {

@@ -509,7 +509,7 @@ struct OverviewHTMLPage {
     var deadlines: String {
         var rows = ["<table>", "<thead><tr><th>stage</th><th>rule</th><th class=\"num\">late</th><th class=\"num\">due in 24h</th></tr></thead>", "<tbody>"]
         for tally in overview.deadlines {
-            rows.append("<tr><td class=\"key\">\(Self.escape(OverviewReport.stageWords(tally.stage)))</td><td class=\"muted\">\(Self.escape(report.rules.ruleText(tally.stage)))</td>"
+            rows.append("<tr><td class=\"key\">\(Self.escape(OverviewWords.stage(tally.stage)))</td><td class=\"muted\">\(Self.escape(report.rules.ruleText(tally.stage)))</td>"
                         + "<td class=\"num\(tally.late > 0 ? " bad" : " muted")\">\(Self.escape(Self.count(tally.late)))</td>"
                         + "<td class=\"num\(tally.dueSoon > 0 ? " soon" : " muted")\">\(Self.escape(Self.count(tally.dueSoon)))</td></tr>")
         }
@@ -573,7 +573,7 @@ struct OverviewHTMLPage {
         } else {
             failing.append("<table><thead><tr><th>error</th><th class=\"num\">orders</th></tr></thead><tbody>")
             for tally in health.failingBy {
-                failing.append("<tr><td class=\"name\">\(Self.escape(OverviewReport.categoryWords(tally.category)))</td><td class=\"num\">\(Self.escape(Self.count(tally.count)))</td></tr>")
+                failing.append("<tr><td class=\"name\">\(Self.escape(OverviewWords.category(tally.category)))</td><td class=\"num\">\(Self.escape(Self.count(tally.count)))</td></tr>")
             }
             failing.append("</tbody></table>")
         }

@@ -43,9 +43,8 @@ public struct OverviewReport: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: Int(OverviewStep.indiaOffset)) ?? .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
-        return "\(c.day ?? 1) \(months[((c.month ?? 1) - 1) % 12]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)) IST"
+        return "\(c.day ?? 1) \(OverviewWords.month(c.month ?? 1)) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)) IST"
     }
 
     /// "12345.67": paise as a decimal amount of rupees, as the project's JSON and CSV write money.
@@ -57,18 +56,4 @@ public struct OverviewReport: Sendable {
 
     /// A label of a bucket of the timeline: "5 Dec" (days) or "5 Dec 14:00" (hours).
     static func bucketLabel(_ start: Date) -> String { OverviewSelection.format(start) }
-
-    static func stageWords(_ stage: DeadlineStage) -> String {
-        switch stage {
-        case .payment: "payment"
-        case .queued: "PayU queue"
-        case .bank: "bank"
-        case .arn: "ARN"
-        case .credit: "credit"
-        }
-    }
-
-    static func categoryWords(_ category: String) -> String {
-        category.isEmpty ? "other" : category.replacingOccurrences(of: "_", with: " ")
-    }
 }

@@ -346,8 +346,7 @@ public enum OverviewSelection: Sendable, Hashable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: Int(OverviewStep.indiaOffset)) ?? .gmt
         let c = calendar.dateComponents([.day, .month, .hour, .minute], from: date)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let month = months[((c.month ?? 1) - 1) % 12]
+        let month = OverviewWords.month(c.month ?? 1)
         func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         return c.hour == 0 && c.minute == 0 ? "\(c.day ?? 1) \(month)" : "\(c.day ?? 1) \(month) \(two(c.hour)):\(two(c.minute))"
     }
@@ -374,6 +373,27 @@ public enum OverviewWords {
         if seconds < 72 * 3600 { return "\(Int((seconds / 3600).rounded()))h" }
         let days = seconds / 86_400
         return days < 10 ? "\((days * 10).rounded() / 10)d".replacingOccurrences(of: ".0d", with: "d") : "\(Int(days.rounded()))d"
+    }
+
+    /// A deadline's stage as the overview and `report` name it: "PayU queue", "ARN".
+    public static func stage(_ stage: DeadlineStage) -> String {
+        switch stage {
+        case .payment: "payment"
+        case .queued: "PayU queue"
+        case .bank: "bank"
+        case .arn: "ARN"
+        case .credit: "credit"
+        }
+    }
+
+    /// An error category ("rate_limited") in words: "rate limited".
+    public static func category(_ category: String) -> String {
+        category.isEmpty ? "other" : category.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// "Dec" for 12.
+    public static func month(_ number: Int) -> String {
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][max(0, min(11, number - 1))]
     }
 
     /// "median 18h, p90 41h (was 15h, 33h)": a window's figures against the one before.

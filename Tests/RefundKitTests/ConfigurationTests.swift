@@ -187,6 +187,16 @@ private func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_
         #expect(error.description == "test.toml: mouse: expected true or false (no quotes), found string")
     }
 
+    @Test func theOverviewsKeysBrailleAndTheScreenToStartOn() throws {
+        let plain = try parse(fullTOML)
+        #expect(plain.braille && !plain.startOnOverview, "braille allowed, the watchlist first, unless the file says otherwise")
+        let set = try parse(variant("concurrency = 4", with: "concurrency = 4\nbraille = false\nstart_screen = \"overview\""))
+        #expect(!set.braille && set.startOnOverview)
+        #expect(set.watchlistSettings.startOnOverview && !set.watchlistSettings.braille, "a --no-fetch dashboard reads them too")
+        let error = try #require(parseError(variant("concurrency = 4", with: "concurrency = 4\nstart_screen = \"charts\"")))
+        #expect(error.description == "test.toml: start_screen: \"charts\" is not a screen to start on; expected \"watchlist\" or \"overview\"")
+    }
+
     @Test func secretsFromTheEnvironment() throws {
         var text = variant("api_key = \"kal-SECRET-111\"", with: "api_key_env = \"KALEYRA_API_KEY\"")
         text = text.replacingOccurrences(of: "client_secret = \"payu-SECRET-222\"", with: "client_secret_env = \"PAYU_CLIENT_SECRET\"")

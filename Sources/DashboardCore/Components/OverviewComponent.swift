@@ -402,16 +402,6 @@ struct OverviewPicture {
 
     // MARK: Deadlines and alerts
 
-    static func stageLabel(_ stage: DeadlineStage) -> String {
-        switch stage {
-        case .payment: "payment"
-        case .queued: "PayU queue"
-        case .bank: "bank"
-        case .arn: "ARN"
-        case .credit: "credit"
-        }
-    }
-
     private mutating func drawDeadlines(_ overview: Overview, _ rect: Rect) {
         title("Deadlines", "late now · due in 24h", rect)
         let nameWidth = 11
@@ -420,7 +410,7 @@ struct OverviewPicture {
         cell("due 24h", x: rect.x + nameWidth + 6, y: rect.y + 1, style: Style(.header), width: 9, rightAligned: true)
         for (row, tally) in overview.deadlines.enumerated() {
             let y = rect.y + 2 + row
-            put(Self.stageLabel(tally.stage), x: rect.x, y: y, style: Style(.muted), limit: nameWidth)
+            put(OverviewWords.stage(tally.stage), x: rect.x, y: y, style: Style(.muted), limit: nameWidth)
             item(.deadline(tally.stage, late: true), .deadlines, OverviewWords.count(tally.late), x: rect.x + nameWidth, y: y, width: 6,
                  style: tally.late > 0 ? Style(.bad, bold: true) : Style(.muted), rightAligned: true)
             item(.deadline(tally.stage, late: false), .deadlines, OverviewWords.count(tally.dueSoon), x: rect.x + nameWidth + 6, y: y, width: 9,
@@ -475,10 +465,6 @@ struct OverviewPicture {
 
     // MARK: Fetch health
 
-    static func categoryWords(_ category: String) -> String {
-        category.isEmpty ? "other" : category.replacingOccurrences(of: "_", with: " ")
-    }
-
     private mutating func drawHealth(_ overview: Overview, _ rect: Rect) {
         let health = overview.health
         title("Fetch health", "\(OverviewWords.count(health.orders)) orders · \(OverviewWords.count(health.neverFetched)) never fetched · "
@@ -496,7 +482,7 @@ struct OverviewPicture {
         }
         for (index, tally) in health.failingBy.enumerated() {
             text(index == 0 ? " (" : ", ")
-            let words = "\(OverviewWords.count(tally.count)) \(Self.categoryWords(tally.category))"
+            let words = "\(OverviewWords.count(tally.count)) \(OverviewWords.category(tally.category))"
             guard x + DisplayWidth.of(words) <= rect.maxX else { break }
             item(.failing(tally.category), .health, words, x: x, y: y, width: DisplayWidth.of(words),
                  style: tally.category == ErrorCategory.rateLimited.rawValue ? Style(.warning) : Style(.muted))

@@ -165,6 +165,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var mouse = true
     /// `braille`: the overview may draw finer lines in braille (true, the default).
     public var braille = true
+    /// `start_screen = "overview"`: the dashboard opens on the overview instead of the watchlist.
+    public var startOnOverview = false
     /// What a person should fix about the file although it works, e.g. secrets in a file others can
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
@@ -195,6 +197,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "theme = \(theme ?? "default")",
             "mouse = \(mouse)",
             "braille = \(braille)",
+            "start_screen = \(startOnOverview ? "overview" : "watchlist")",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "[kaleyra]",

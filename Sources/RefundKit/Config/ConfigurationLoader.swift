@@ -146,6 +146,11 @@ private struct ConfigurationBuilder {
         settings.theme = try reader.string("theme")
         settings.mouse = try reader.bool("mouse") ?? true
         settings.braille = try reader.bool("braille") ?? true
+        switch try reader.string("start_screen") {
+        case nil, "watchlist"?: settings.startOnOverview = false
+        case "overview"?: settings.startOnOverview = true
+        case let other?: throw reader.error("start_screen", "\"\(TerminalSafe.text(other))\" is not a screen to start on; expected \"watchlist\" or \"overview\"")
+        }
         return settings
     }
 
@@ -175,6 +180,7 @@ private struct ConfigurationBuilder {
         configuration.theme = settings.theme
         configuration.mouse = settings.mouse
         configuration.braille = settings.braille
+        configuration.startOnOverview = settings.startOnOverview
         return configuration
     }
 

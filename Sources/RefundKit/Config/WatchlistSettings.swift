@@ -32,6 +32,9 @@ public struct WatchlistSettings: Sendable, Hashable {
     /// `braille`: the overview may draw finer lines in braille (true); false keeps to block
     /// characters, for a font without braille.
     public var braille = true
+    /// `start_screen`: the dashboard opens on the watchlist (the default) or on the overview,
+    /// the whole desk at a glance (a desk lead's, or a new operator's, first look).
+    public var startOnOverview = false
     /// What a person should fix about the file although it works (see `RefundConfiguration.warnings`).
     public var warnings: [String] = []
 
@@ -55,6 +58,7 @@ extension RefundConfiguration {
         settings.theme = theme
         settings.mouse = mouse
         settings.braille = braille
+        settings.startOnOverview = startOnOverview
         settings.warnings = warnings
         return settings
     }
