@@ -90,6 +90,18 @@ import WatchlistModel
         #expect(styles[3].hasSuffix("reversed 0-4"), "\(styles[3])")
     }
 
+    @Test func theTimelineIsABrailleLineWhereAllowedElseBlocks() {
+        var state = opened()
+        func createdRow() -> Substring {
+            let line = Dashboard.render(state).lines.first { $0.hasPrefix("created   ") }!
+            return line.dropFirst(10).prefix(24)
+        }
+        #expect(createdRow().unicodeScalars.allSatisfy { (0x2800...0x28FF).contains($0.value) }, "braille: \(createdRow())")
+        #expect(createdRow().hasSuffix("⣿⣿⣿"), "the last day is the highest: \(createdRow())")
+        state.braille = false
+        #expect(createdRow() == "·· ▂▂ ▃▃ ▄▄ ▅▅ ▆▆ ▇▇ ██ ", "blocks, a bucket a column pair: \(createdRow())")
+    }
+
     @Test func smallerTerminalsDropWholePanelsInTheStatedOrder() {
         var state = opened(size: Size(width: 80, height: 24))
         var text = Dashboard.render(state).text

@@ -370,14 +370,22 @@ struct OverviewPicture {
             put(kind.name, x: rect.x, y: y, style: Style(.muted))
             let values = timeline.map { Double(kind.value($0)) }
             let line = Chart.sparkline(values, maximum: maximum, glyphs: glyphs).map(String.init)
+            // Braille, where allowed: a finer line through the buckets, two points a cell, each
+            // bucket's cells from its value towards the next.
+            let fine = c.state.braille && glyphs == .unicode ? Self.finerLine(values, cellsEach: cellWidth, maximum: maximum) : nil
             for (index, bucket) in timeline.enumerated() {
                 let x = rect.x + labelWidth + index * cellWidth
                 guard x + cellWidth <= rect.maxX - totalWidth else { break }
-                // A day with none: a dot where the font has one, else blank (ASCII's "." is a height).
-                let glyph = line[index] == " " ? (glyphs == .unicode ? "·" : " ") : line[index]
-                let shown = String(repeating: glyph, count: cellWidth >= 3 ? cellWidth - 1 : cellWidth)
+                let shown: String
+                if let fine {
+                    shown = String(fine[(index * cellWidth)..<((index + 1) * cellWidth)])
+                } else {
+                    // A day with none: a dot where the font has one, else blank (ASCII's "." is a height).
+                    let glyph = line[index] == " " ? (glyphs == .unicode ? "·" : " ") : line[index]
+                    shown = String(repeating: glyph, count: cellWidth >= 3 ? cellWidth - 1 : cellWidth)
+                }
                 item(kind.selection(bucket.start), .timeline, shown, x: x, y: y, width: DisplayWidth.of(shown),
-                     style: Style(line[index] == " " ? .muted : kind.role))
+                     style: Style(values[index] == 0 ? .muted : kind.role))
             }
             let total = timeline.reduce(0) { $0 + kind.value($1) }
             cell(OverviewWords.count(total), x: rect.maxX - totalWidth, y: y, style: .text, width: totalWidth, rightAligned: true)
@@ -398,6 +406,18 @@ struct OverviewPicture {
             let lastX = rect.x + labelWidth + min(timeline.count * cellWidth, room) - DisplayWidth.of(end)
             if lastX > rect.x + labelWidth + DisplayWidth.of(OverviewSelection.format(first.start)) + 1 { put(end, x: lastX, y: y, style: Style(.muted)) }
         }
+    }
+
+    /// `cellsEach` braille cells a bucket, each cell two points: the bucket's value at its first
+    /// point, then straight towards the next bucket's (the last stays level).
+    static func finerLine(_ values: [Double], cellsEach: Int, maximum: Double) -> [Character] {
+        let points = cellsEach * 2
+        var samples: [Double] = []
+        for (index, value) in values.enumerated() {
+            let next = index + 1 < values.count ? values[index + 1] : value
+            for point in 0..<points { samples.append(value + (next - value) * Double(point) / Double(points)) }
+        }
+        return Array(Chart.braille(samples, maximum: maximum))
     }
 
     // MARK: Deadlines and alerts
