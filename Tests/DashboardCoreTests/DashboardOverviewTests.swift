@@ -97,7 +97,8 @@ import WatchlistModel
             return line.dropFirst(10).prefix(24)
         }
         #expect(createdRow().unicodeScalars.allSatisfy { (0x2800...0x28FF).contains($0.value) }, "braille: \(createdRow())")
-        #expect(createdRow().hasSuffix("⣿⣿⣿"), "the last day is the highest: \(createdRow())")
+        // Eight days of 0 to 14 created (14 is 4 dots, 2 is 1): level within each day, a point apart.
+        #expect(createdRow() == "⠀⠀⠀⣀⣀⡀⣤⣤⡄⣤⣤⡄⣶⣶⡆⣶⣶⡆⣿⣿⡇⣿⣿⡇", "\(createdRow())")
         state.braille = false
         #expect(createdRow() == "·· ▂▂ ▃▃ ▄▄ ▅▅ ▆▆ ▇▇ ██ ", "blocks, a bucket a column pair: \(createdRow())")
     }

@@ -370,8 +370,9 @@ struct OverviewPicture {
             put(kind.name, x: rect.x, y: y, style: Style(.muted))
             let values = timeline.map { Double(kind.value($0)) }
             let line = Chart.sparkline(values, maximum: maximum, glyphs: glyphs).map(String.init)
-            // Braille, where allowed: a finer line through the buckets, two points a cell, each
-            // bucket's cells from its value towards the next.
+            // Braille, where allowed: two points a cell, each bucket level across its cells (a
+            // count is not a curve: nothing is drawn between days that was not counted), the last
+            // point left blank between buckets wide enough to part them.
             let fine = c.state.braille && glyphs == .unicode ? Self.finerLine(values, cellsEach: cellWidth, maximum: maximum) : nil
             for (index, bucket) in timeline.enumerated() {
                 let x = rect.x + labelWidth + index * cellWidth
@@ -408,14 +409,13 @@ struct OverviewPicture {
         }
     }
 
-    /// `cellsEach` braille cells a bucket, each cell two points: the bucket's value at its first
-    /// point, then straight towards the next bucket's (the last stays level).
+    /// `cellsEach` braille cells a bucket, two points a cell, each at the bucket's value; the
+    /// last point of a bucket is blank when it has more than two, so that days stay apart.
     static func finerLine(_ values: [Double], cellsEach: Int, maximum: Double) -> [Character] {
         let points = cellsEach * 2
         var samples: [Double] = []
-        for (index, value) in values.enumerated() {
-            let next = index + 1 < values.count ? values[index + 1] : value
-            for point in 0..<points { samples.append(value + (next - value) * Double(point) / Double(points)) }
+        for value in values {
+            for point in 0..<points { samples.append(points > 2 && point == points - 1 ? 0 : value) }
         }
         return Array(Chart.braille(samples, maximum: maximum))
     }
