@@ -53,8 +53,9 @@ public struct OverviewPeriod: Sendable, Hashable {
     }
 }
 
-/// The timeline's bucket: an hour, or a day in India (midnight to midnight IST, UTC+5:30, which has
-/// no daylight saving, so a day is always 86,400 seconds).
+/// The timeline's bucket: an hour or a day in India (on the hour, midnight to midnight IST; UTC+5:30
+/// has no daylight saving, so a day is always 86,400 seconds, and India's hours start at half past
+/// UTC's).
 public enum OverviewStep: String, Sendable, Hashable {
     case hour
     case day
@@ -64,8 +65,8 @@ public enum OverviewStep: String, Sendable, Hashable {
 
     public var seconds: TimeInterval { self == .hour ? 3600 : 86_400 }
 
-    /// Where the bucket's start is counted from: midnight in India for days.
-    public var offset: TimeInterval { self == .hour ? 0 : Self.indiaOffset }
+    /// Where the bucket's start is counted from: India's midnight (and so its hours).
+    public var offset: TimeInterval { Self.indiaOffset }
 
     public func start(of date: Date) -> Date {
         let shifted = date.timeIntervalSince1970 + offset

@@ -95,11 +95,11 @@ import WatchlistModel
         overview.period = OverviewPeriod.last(.day, until: Self.t0)
         overview.timeline = overview.period.bucketStarts.map { TimelineBucket(start: $0, created: 1, completed: 0, failed: 0) }
         let html = Self.report(overview).html
-        #expect(overview.timeline.count == 25, "a day from 16:36 is 25 hours that start at :30 in India")
+        #expect(overview.timeline.count == 25, "a day from 16:36 is 25 of India's hours, 16:00 the first")
         #expect(html.contains("<h2 id=\"timeline-title\">Per hour</h2><span class=\"detail\">25 created, 0 completed, 0 failed</span>"))
         #expect(html.contains("<th>hour (IST)</th>"))
-        #expect(html.contains("<title>17 Nov 16:30: 1 created</title>"), "the first hour's bar")
-        #expect(html.contains(">16:30</text>") && html.contains(">17 Nov</text>") && html.contains(">18 Nov</text>"),
+        #expect(html.contains("<title>17 Nov 16:00: 1 created</title>"), "the first hour's bar")
+        #expect(html.contains(">16:00</text>") && html.contains(">17 Nov</text>") && html.contains(">18 Nov</text>"),
                 "the axis: hours in India, each day's date under its first label")
     }
 

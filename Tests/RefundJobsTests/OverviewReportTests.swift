@@ -6,7 +6,7 @@ import TestReports
 import Testing
 import WatchlistModel
 
-/// `report`'s text, JSON and CSV for a fixed watchlist, byte for byte, and what each does with
+/// `report`'s text, JSON, CSV and HTML for a fixed watchlist, byte for byte, and what each does with
 /// hostile names from the APIs. The files are in `Reports/`; RECORD_REPORTS=1 writes what the code
 /// prints now (then read every file).
 @Suite struct OverviewReportTests {
@@ -71,6 +71,7 @@ import WatchlistModel
         try expectFile(try report.render(.text), "fixed.txt")
         try expectFile(try report.render(.json), "fixed.json")
         try expectFile(try report.render(.csv), "fixed.csv")
+        try expectFile(try report.render(.html), "fixed.html")
     }
 
     @Test func theJSONFollowsItsDocumentedSchema() async throws {
