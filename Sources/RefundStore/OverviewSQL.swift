@@ -42,9 +42,14 @@ enum OverviewSQL {
 
     /// The parts of an overview, each one query.
     enum Part: CaseIterable, Sendable {
-        case open, arnHistogram, arnBeforeHistogram, completionHistogram, completionBeforeHistogram
-        case arnRanks, arnBeforeRanks, completionRanks, completionBeforeRanks
-        case timeline, deadlines, alerts, groups, groupMedians, failing, totals
+        /// Open refunds by age, stage, gateway and method: the open panel and the groups' open
+        /// counts from one pass over the open refunds.
+        case open
+        /// Each milestone's refunds in a period, read once: the histogram, the median's and the
+        /// 90th percentile's ranks, and (for ARNs in the period) each gateway's and method's count
+        /// and median.
+        case arn, arnBefore, completion, completionBefore
+        case timeline, deadlines, alerts, failing, totals
     }
 
     /// Writes a statement with a numbered placeholder for each bound value: `?n` in SQLite, `$n` in
@@ -107,35 +112,46 @@ enum OverviewSQL {
         "f.\(column) >= \(b.time(period.since)) AND f.\(column) < \(b.time(period.until)) AND f.created_at IS NOT NULL"
     }
 
-    static func histogram(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod) -> Query {
-        var b = Builder(dialect)
-        let condition = reached(&b, column, period)
-        return b.query("""
-            SELECT \(b.int("bucket")), \(b.int("count(*)")) FROM (
-                SELECT \(spanBucket(column)) AS bucket FROM refund_fact f WHERE \(condition)) spans
-            GROUP BY bucket
-            """, [.int, .int])
+    /// The span bucket of `span` (a column of seconds).
+    static func bucket(ofSpan span: String) -> String {
+        let cases = SpanBucket.allCases.reversed().dropLast().map { "WHEN \(span) >= \(Int($0.lower)) THEN \($0.rawValue)" }
+        return "CASE \(cases.joined(separator: " ")) ELSE 0 END"
     }
 
-    /// The median's and the 90th percentile's rows (nearest rank, `SpanStats.rankIndex`): the
-    /// group, the span, its rank and the count; one row when both ranks are the same.
-    static func ranks(_ b: inout Builder, _ column: String, _ period: OverviewPeriod, by group: String? = nil, percents: [Int] = [50, 90]) -> String {
+    /// The refunds that reached `column` in `period`, read once (a materialized CTE), and from
+    /// them, one row each (kind, group, value, count, rank): `bucket` rows (the bucket's index and
+    /// its count), `rank` rows (the span at the median's and the 90th percentile's nearest rank,
+    /// the count, the rank: one row when both are the same), and with `groups`, `gateway` and
+    /// `method` rows (each group's median span, its count, the rank).
+    static func milestone(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod, groups: Bool) -> Query {
+        var b = Builder(dialect)
         let condition = reached(&b, column, period)
-        let partition = group.map { "PARTITION BY \($0)" } ?? ""
-        let wanted = percents.map { "rn = (\($0) * n + 99) / 100" }.joined(separator: " OR ")
-        return """
-            SELECT g, span, \(b.int("rn")) AS rn, \(b.int("n")) AS n FROM (
-                SELECT \(group ?? "''") AS g, \(span(column)) AS span,
-                       ROW_NUMBER() OVER (\(partition) ORDER BY \(span(column))) AS rn, COUNT(*) OVER (\(partition)) AS n
-                FROM refund_fact f WHERE \(condition)) ranked
-            WHERE \(wanted)
+        let real = dialect == .sqlite ? "REAL" : "double precision"
+        var parts = [
+            "SELECT 'bucket' AS kind, '' AS grp, CAST(\(bucket(ofSpan: "span")) AS \(real)) AS value, \(b.int("count(*)")) AS n, \(b.int("0")) AS rn FROM s GROUP BY 3",
             """
-    }
-
-    static func ranks(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod) -> Query {
-        var b = Builder(dialect)
-        let sql = ranks(&b, column, period)
-        return b.query(sql, [.text, .real, .int, .int])
+            SELECT 'rank', '', span, n, rn FROM (
+                SELECT span, \(b.int("ROW_NUMBER() OVER (ORDER BY span)")) AS rn, \(b.int("COUNT(*) OVER ()")) AS n FROM s) ranked
+            WHERE rn = (50 * n + 99) / 100 OR rn = (90 * n + 99) / 100
+            """,
+        ]
+        if groups {
+            for (kind, key) in [("gateway", "g"), ("method", "m")] {
+                parts.append("""
+                    SELECT '\(kind)', \(key), span, n, rn FROM (
+                        SELECT \(key), span, \(b.int("ROW_NUMBER() OVER (PARTITION BY \(key) ORDER BY span)")) AS rn,
+                               \(b.int("COUNT(*) OVER (PARTITION BY \(key))")) AS n FROM s) ranked
+                    WHERE rn = (50 * n + 99) / 100
+                    """)
+            }
+        }
+        let sql = """
+            WITH s AS MATERIALIZED (
+                SELECT \(span(column)) AS span, f.gateway AS g, COALESCE(f.method, '') AS m
+                FROM refund_fact f WHERE \(condition))
+            \(parts.joined(separator: "\nUNION ALL\n"))
+            """
+        return b.query(sql, [.text, .text, .real, .int, .int])
     }
 
     /// Every statement of an overview of `period` (judged at its end).
@@ -146,19 +162,15 @@ enum OverviewSQL {
             var b = Builder(dialect)
             let age = ageBucket(&b, now: now)
             queries[.open] = b.query("""
-                SELECT \(b.int(age)) AS age, f.progress, \(b.int("count(*)")), \(b.int("COALESCE(sum(f.amount_minor), 0)"))
+                SELECT \(b.int(age)) AS age, f.progress, f.gateway, COALESCE(f.method, ''), \(b.int("count(*)")), \(b.int("COALESCE(sum(f.amount_minor), 0)"))
                 FROM refund_fact f WHERE f.progress IN \(openList)
-                GROUP BY 1, 2
-                """, [.int, .text, .int, .int])
+                GROUP BY 1, 2, 3, 4
+                """, [.int, .text, .text, .text, .int, .int])
         }
-        queries[.arnHistogram] = histogram(dialect, "arn_at", period)
-        queries[.arnBeforeHistogram] = histogram(dialect, "arn_at", period.before)
-        queries[.completionHistogram] = histogram(dialect, "completed_at", period)
-        queries[.completionBeforeHistogram] = histogram(dialect, "completed_at", period.before)
-        queries[.arnRanks] = ranks(dialect, "arn_at", period)
-        queries[.arnBeforeRanks] = ranks(dialect, "arn_at", period.before)
-        queries[.completionRanks] = ranks(dialect, "completed_at", period)
-        queries[.completionBeforeRanks] = ranks(dialect, "completed_at", period.before)
+        queries[.arn] = milestone(dialect, "arn_at", period, groups: true)
+        queries[.arnBefore] = milestone(dialect, "arn_at", period.before, groups: false)
+        queries[.completion] = milestone(dialect, "completed_at", period, groups: false)
+        queries[.completionBefore] = milestone(dialect, "completed_at", period.before, groups: false)
         do {
             var b = Builder(dialect)
             let parts = ["created_at", "completed_at", "failed_at"].enumerated().map { kind, column in
@@ -193,26 +205,6 @@ enum OverviewSQL {
                 GROUP BY rule
                 """, [.text, .int, .int])
         }
-        do {
-            var b = Builder(dialect)
-            func select(_ kind: String, _ name: String) -> String {
-                """
-                SELECT '\(kind)' AS kind, \(name) AS name,
-                       \(b.int("sum(CASE WHEN f.progress IN \(openList) THEN 1 ELSE 0 END)")),
-                       \(b.int("sum(CASE WHEN f.progress IN \(openList) THEN COALESCE(f.amount_minor, 0) ELSE 0 END)")),
-                       \(b.int("sum(CASE WHEN f.arn_at >= \(b.time(period.since)) AND f.arn_at < \(b.time(period.until)) AND f.created_at IS NOT NULL THEN 1 ELSE 0 END)"))
-                FROM refund_fact f GROUP BY \(name)
-                """
-            }
-            queries[.groups] = b.query(select("gateway", "f.gateway") + "\nUNION ALL\n" + select("method", "COALESCE(f.method, '')"), [.text, .text, .int, .int, .int])
-        }
-        do {
-            var b = Builder(dialect)
-            let gateway = ranks(&b, "arn_at", period, by: "f.gateway", percents: [50])
-            let method = ranks(&b, "arn_at", period, by: "COALESCE(f.method, '')", percents: [50])
-            queries[.groupMedians] = b.query("SELECT 'gateway' AS kind, g, span, rn, n FROM (\(gateway)) a\nUNION ALL\nSELECT 'method', g, span, rn, n FROM (\(method)) b",
-                                             [.text, .text, .real, .int, .int])
-        }
         queries[.failing] = Query(sql: """
             SELECT COALESCE(s.error_category, ''), \(dialect == .sqlite ? "count(*)" : "count(*)::bigint")
             FROM order_state s WHERE \(AttentionSQL.fetchFailed)
@@ -232,29 +224,61 @@ enum OverviewSQL {
         var overview = Overview(period: period)
         func each(_ part: Part, _ body: ([Cell]) -> Void) { for row in rows[part] ?? [] { body(row) } }
 
+        // The open refunds: by age and stage, and by gateway and method.
+        var open: [String: OpenTally] = [:]
+        var gateways: [String: GroupTally] = [:]
+        var methods: [String: GroupTally] = [:]
+        func add(_ name: String, to groups: inout [String: GroupTally], count: Int, amount: Int64) {
+            groups[name, default: GroupTally(name: name, open: 0, openAmountMinor: 0, arns: 0, medianToARN: nil)].open += count
+            groups[name]!.openAmountMinor += amount
+        }
         each(.open) { row in
             guard let age = AgeBucket(rawValue: Int(row[0].int)), let progress = row[1].text.flatMap(RefundProgress.init(rawValue:)) else { return }
-            overview.open.append(OpenTally(age: age, progress: progress, count: Int(row[2].int), amountMinor: row[3].int))
+            let count = Int(row[4].int), amount = row[5].int
+            let key = "\(age.rawValue)\t\(progress.rawValue)"
+            open[key, default: OpenTally(age: age, progress: progress, count: 0, amountMinor: 0)].count += count
+            open[key]!.amountMinor += amount
+            add(row[2].text ?? "", to: &gateways, count: count, amount: amount)
+            add(row[3].text ?? "", to: &methods, count: count, amount: amount)
         }
-        overview.open.sort { ($0.age, RefundProgress.open.firstIndex(of: $0.progress) ?? 0) < ($1.age, RefundProgress.open.firstIndex(of: $1.progress) ?? 0) }
+        overview.open = open.values.sorted {
+            ($0.age, RefundProgress.open.firstIndex(of: $0.progress) ?? 0) < ($1.age, RefundProgress.open.firstIndex(of: $1.progress) ?? 0)
+        }
 
-        func stats(_ histogram: Part, _ ranks: Part) -> SpanStats {
+        func stats(_ part: Part) -> SpanStats {
             var stats = SpanStats()
-            each(histogram) { row in
-                let index = Int(row[0].int)
-                if stats.histogram.indices.contains(index) { stats.histogram[index] += Int(row[1].int) }
-            }
-            each(ranks) { row in
-                let rank = Int(row[2].int), count = Int(row[3].int)
-                if rank == SpanStats.rankIndex(50, count: count) { stats.median = row[1].real }
-                if rank == SpanStats.rankIndex(90, count: count) { stats.p90 = row[1].real }
+            each(part) { row in
+                switch row[0].text {
+                case "bucket"?:
+                    let index = Int(row[2].real ?? -1)
+                    if stats.histogram.indices.contains(index) { stats.histogram[index] += Int(row[3].int) }
+                case "rank"?:
+                    let count = Int(row[3].int), rank = Int(row[4].int)
+                    if rank == SpanStats.rankIndex(50, count: count) { stats.median = row[2].real }
+                    if rank == SpanStats.rankIndex(90, count: count) { stats.p90 = row[2].real }
+                case "gateway"?, "method"?:
+                    let name = row[1].text ?? ""
+                    let empty = GroupTally(name: name, open: 0, openAmountMinor: 0, arns: 0, medianToARN: nil)
+                    if row[0].text == "gateway" {
+                        gateways[name, default: empty].arns = Int(row[3].int)
+                        gateways[name]!.medianToARN = row[2].real
+                    } else {
+                        methods[name, default: empty].arns = Int(row[3].int)
+                        methods[name]!.medianToARN = row[2].real
+                    }
+                default:
+                    break
+                }
             }
             return stats
         }
-        overview.toARN = stats(.arnHistogram, .arnRanks)
-        overview.toARNBefore = stats(.arnBeforeHistogram, .arnBeforeRanks)
-        overview.toCompletion = stats(.completionHistogram, .completionRanks)
-        overview.toCompletionBefore = stats(.completionBeforeHistogram, .completionBeforeRanks)
+        overview.toARN = stats(.arn)
+        overview.toARNBefore = stats(.arnBefore)
+        overview.toCompletion = stats(.completion)
+        overview.toCompletionBefore = stats(.completionBefore)
+        let byOpen: (GroupTally, GroupTally) -> Bool = { ($0.open, $1.name) > ($1.open, $0.name) }
+        overview.gateways = gateways.values.filter { $0.open > 0 || $0.arns > 0 }.sorted(by: byOpen)
+        overview.methods = methods.values.filter { $0.open > 0 || $0.arns > 0 }.sorted(by: byOpen)
 
         let step = period.step
         var timeline = period.bucketStarts.map { TimelineBucket(start: $0) }
@@ -285,18 +309,6 @@ enum OverviewSQL {
             alerts[rule]!.unattended += Int(row[2].int)
         }
         overview.alerts = AlertRule.allCases.map { alerts[$0]! }
-
-        var medians: [String: TimeInterval] = [:]
-        each(.groupMedians) { row in medians[(row[0].text ?? "") + "\t" + (row[1].text ?? "")] = row[2].real }
-        each(.groups) { row in
-            let kind = row[0].text ?? "", name = row[1].text ?? ""
-            let tally = GroupTally(name: name, open: Int(row[2].int), openAmountMinor: row[3].int, arns: Int(row[4].int), medianToARN: medians[kind + "\t" + name])
-            guard tally.open > 0 || tally.arns > 0 else { return }
-            if kind == "gateway" { overview.gateways.append(tally) } else { overview.methods.append(tally) }
-        }
-        let byOpen: (GroupTally, GroupTally) -> Bool = { ($0.open, $1.name) > ($1.open, $0.name) }
-        overview.gateways.sort(by: byOpen)
-        overview.methods.sort(by: byOpen)
 
         var health = FetchHealth(pollers: pollers)
         each(.totals) { row in

@@ -140,12 +140,12 @@ enum PostgresSchema {
             deadline_due float8,
             PRIMARY KEY (order_id, transaction_id, refund_id)
         );
-        CREATE INDEX refund_fact_progress ON refund_fact (progress);
+        CREATE INDEX refund_fact_open ON refund_fact (progress, created_at, progress_since, gateway, method, amount_minor);
         CREATE INDEX refund_fact_created ON refund_fact (created_at);
-        CREATE INDEX refund_fact_arn ON refund_fact (arn_at) WHERE arn_at IS NOT NULL;
-        CREATE INDEX refund_fact_completed ON refund_fact (completed_at) WHERE completed_at IS NOT NULL;
+        CREATE INDEX refund_fact_arn ON refund_fact (arn_at, created_at, gateway, method) WHERE arn_at IS NOT NULL;
+        CREATE INDEX refund_fact_completed ON refund_fact (completed_at, created_at) WHERE completed_at IS NOT NULL;
         CREATE INDEX refund_fact_failed ON refund_fact (failed_at) WHERE failed_at IS NOT NULL;
-        CREATE INDEX refund_fact_deadline ON refund_fact (deadline_due) WHERE deadline_due IS NOT NULL;
+        CREATE INDEX refund_fact_deadline ON refund_fact (deadline_due, deadline_stage) WHERE deadline_due IS NOT NULL;
         ALTER TABLE order_state ADD COLUMN payment_due float8;
         CREATE INDEX order_state_payment_due ON order_state (payment_due) WHERE payment_due IS NOT NULL;
         """

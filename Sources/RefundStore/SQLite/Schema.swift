@@ -239,7 +239,9 @@ enum Schema {
     /// seconds since 1970 (REAL), so that spans and day buckets are arithmetic. Orders fetched
     /// before this version get their rows from their stored report when the store is next opened
     /// (`store_meta` `refund_facts`). `payment_due`: a pending payment's deadline, in seconds
-    /// since 1970, indexed so that counting late payments reads no report.
+    /// since 1970, indexed so that counting late payments reads no report. The indexes hold what
+    /// each part of the overview reads (open refunds by stage; each milestone's time with the
+    /// creation; deadlines with their stage), so that its counts read no table row.
     static let v9 = """
         CREATE TABLE "refund_fact" (
             "order_id" INTEGER NOT NULL REFERENCES "tracked_order"("id") ON DELETE CASCADE,
@@ -259,12 +261,12 @@ enum Schema {
             "deadline_due" REAL,
             PRIMARY KEY ("order_id", "transaction_id", "refund_id")
         );
-        CREATE INDEX "refund_fact_progress" ON "refund_fact"("progress");
+        CREATE INDEX "refund_fact_open" ON "refund_fact"("progress", "created_at", "progress_since", "gateway", "method", "amount_minor");
         CREATE INDEX "refund_fact_created" ON "refund_fact"("created_at");
-        CREATE INDEX "refund_fact_arn" ON "refund_fact"("arn_at") WHERE "arn_at" IS NOT NULL;
-        CREATE INDEX "refund_fact_completed" ON "refund_fact"("completed_at") WHERE "completed_at" IS NOT NULL;
+        CREATE INDEX "refund_fact_arn" ON "refund_fact"("arn_at", "created_at", "gateway", "method") WHERE "arn_at" IS NOT NULL;
+        CREATE INDEX "refund_fact_completed" ON "refund_fact"("completed_at", "created_at") WHERE "completed_at" IS NOT NULL;
         CREATE INDEX "refund_fact_failed" ON "refund_fact"("failed_at") WHERE "failed_at" IS NOT NULL;
-        CREATE INDEX "refund_fact_deadline" ON "refund_fact"("deadline_due") WHERE "deadline_due" IS NOT NULL;
+        CREATE INDEX "refund_fact_deadline" ON "refund_fact"("deadline_due", "deadline_stage") WHERE "deadline_due" IS NOT NULL;
         ALTER TABLE "order_state" ADD COLUMN "payment_due" REAL;
         CREATE INDEX "order_state_payment_due" ON "order_state"("payment_due") WHERE "payment_due" IS NOT NULL;
         """
