@@ -3,8 +3,10 @@ import RefundKit
 import WatchlistModel
 
 /// The overview's numbers in SQL, for both backends: the statements, and the one place their rows
-/// become an `Overview`. Nothing here touches a database; each backend runs `queries` (in one
-/// read transaction, so the parts agree) and hands the rows to `assemble`.
+/// become an `Overview`. Nothing here touches a database; each backend runs `queries` (side by
+/// side, each a snapshot of its own) and hands the rows to `assemble`. The counts and sums are
+/// SQL's; for the time to a milestone SQL selects and sorts the spans, and `assemble` counts the
+/// histogram and the nearest ranks off that sorted column.
 ///
 /// Every number is counted from `refund_fact` (one row a refund, written with each fetch: where
 /// the refund is, its amount in paise, when it was created, got its ARN, completed or failed, its
@@ -112,46 +114,19 @@ enum OverviewSQL {
         "f.\(column) >= \(b.time(period.since)) AND f.\(column) < \(b.time(period.until)) AND f.created_at IS NOT NULL"
     }
 
-    /// The span bucket of `span` (a column of seconds).
-    static func bucket(ofSpan span: String) -> String {
-        let cases = SpanBucket.allCases.reversed().dropLast().map { "WHEN \(span) >= \(Int($0.lower)) THEN \($0.rawValue)" }
-        return "CASE \(cases.joined(separator: " ")) ELSE 0 END"
-    }
-
-    /// The refunds that reached `column` in `period`, read once (a materialized CTE), and from
-    /// them, one row each (kind, group, value, count, rank): `bucket` rows (the bucket's index and
-    /// its count), `rank` rows (the span at the median's and the 90th percentile's nearest rank,
-    /// the count, the rank: one row when both are the same), and with `groups`, `gateway` and
-    /// `method` rows (each group's median span, its count, the rank).
-    static func milestone(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod, groups: Bool) -> Query {
+    /// The spans (seconds from creation to `column`, never below zero) of the refunds that reached
+    /// `column` in `period`, sorted, with each one's gateway and payment method: the histogram, the
+    /// nearest-rank percentiles and the groups' medians are counted off this one sorted column
+    /// (`assemble`), which costs a sort of the column instead of a window query for each figure.
+    static func milestone(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod) -> Query {
         var b = Builder(dialect)
         let condition = reached(&b, column, period)
-        let real = dialect == .sqlite ? "REAL" : "double precision"
-        var parts = [
-            "SELECT 'bucket' AS kind, '' AS grp, CAST(\(bucket(ofSpan: "span")) AS \(real)) AS value, \(b.int("count(*)")) AS n, \(b.int("0")) AS rn FROM s GROUP BY 3",
-            """
-            SELECT 'rank', '', span, n, rn FROM (
-                SELECT span, \(b.int("ROW_NUMBER() OVER (ORDER BY span)")) AS rn, \(b.int("COUNT(*) OVER ()")) AS n FROM s) ranked
-            WHERE rn = (50 * n + 99) / 100 OR rn = (90 * n + 99) / 100
-            """,
-        ]
-        if groups {
-            for (kind, key) in [("gateway", "g"), ("method", "m")] {
-                parts.append("""
-                    SELECT '\(kind)', \(key), span, n, rn FROM (
-                        SELECT \(key), span, \(b.int("ROW_NUMBER() OVER (PARTITION BY \(key) ORDER BY span)")) AS rn,
-                               \(b.int("COUNT(*) OVER (PARTITION BY \(key))")) AS n FROM s) ranked
-                    WHERE rn = (50 * n + 99) / 100
-                    """)
-            }
-        }
         let sql = """
-            WITH s AS MATERIALIZED (
-                SELECT \(span(column)) AS span, f.gateway AS g, COALESCE(f.method, '') AS m
-                FROM refund_fact f WHERE \(condition))
-            \(parts.joined(separator: "\nUNION ALL\n"))
+            SELECT \(span(column)) AS span, f.gateway, COALESCE(f.method, '')
+            FROM refund_fact f WHERE \(condition)
+            ORDER BY 1
             """
-        return b.query(sql, [.text, .text, .real, .int, .int])
+        return b.query(sql, [.real, .text, .text])
     }
 
     /// Every statement of an overview of `period` (judged at its end).
@@ -159,18 +134,26 @@ enum OverviewSQL {
         let now = period.until
         var queries: [Part: Query] = [:]
         do {
+            // Grouped in the index's order (no sort of the open refunds), each age a pair of sums.
             var b = Builder(dialect)
-            let age = ageBucket(&b, now: now)
-            queries[.open] = b.query("""
-                SELECT \(b.int(age)) AS age, f.progress, f.gateway, COALESCE(f.method, ''), \(b.int("count(*)")), \(b.int("COALESCE(sum(f.amount_minor), 0)"))
+            let origin = "COALESCE(f.created_at, f.progress_since)"
+            let sums = AgeBucket.allCases.map { age -> String in
+                var condition = "\(b.time(now)) - \(origin) >= \(Int(age.lower))"
+                if let next = AgeBucket(rawValue: age.rawValue + 1) { condition += " AND \(b.time(now)) - \(origin) < \(Int(next.lower))" }
+                if age == .underDay { condition = "\(b.time(now)) - \(origin) < \(Int(AgeBucket.oneToThree.lower))" }
+                return "\(b.int("sum(CASE WHEN \(condition) THEN 1 ELSE 0 END)")), \(b.int("sum(CASE WHEN \(condition) THEN COALESCE(f.amount_minor, 0) ELSE 0 END)"))"
+            }
+            let sql = """
+                SELECT f.progress, f.gateway, COALESCE(f.method, ''), \(sums.joined(separator: ", "))
                 FROM refund_fact f WHERE f.progress IN \(openList)
-                GROUP BY 1, 2, 3, 4
-                """, [.int, .text, .text, .text, .int, .int])
+                GROUP BY f.progress, f.gateway, f.method
+                """
+            queries[.open] = b.query(sql, [.text, .text, .text] + Array(repeating: Column.int, count: 2 * AgeBucket.allCases.count))
         }
-        queries[.arn] = milestone(dialect, "arn_at", period, groups: true)
-        queries[.arnBefore] = milestone(dialect, "arn_at", period.before, groups: false)
-        queries[.completion] = milestone(dialect, "completed_at", period, groups: false)
-        queries[.completionBefore] = milestone(dialect, "completed_at", period.before, groups: false)
+        queries[.arn] = milestone(dialect, "arn_at", period)
+        queries[.arnBefore] = milestone(dialect, "arn_at", period.before)
+        queries[.completion] = milestone(dialect, "completed_at", period)
+        queries[.completionBefore] = milestone(dialect, "completed_at", period.before)
         do {
             var b = Builder(dialect)
             let parts = ["created_at", "completed_at", "failed_at"].enumerated().map { kind, column in
@@ -233,46 +216,45 @@ enum OverviewSQL {
             groups[name]!.openAmountMinor += amount
         }
         each(.open) { row in
-            guard let age = AgeBucket(rawValue: Int(row[0].int)), let progress = row[1].text.flatMap(RefundProgress.init(rawValue:)) else { return }
-            let count = Int(row[4].int), amount = row[5].int
-            let key = "\(age.rawValue)\t\(progress.rawValue)"
-            open[key, default: OpenTally(age: age, progress: progress, count: 0, amountMinor: 0)].count += count
-            open[key]!.amountMinor += amount
-            add(row[2].text ?? "", to: &gateways, count: count, amount: amount)
-            add(row[3].text ?? "", to: &methods, count: count, amount: amount)
+            guard let progress = row[0].text.flatMap(RefundProgress.init(rawValue:)) else { return }
+            for age in AgeBucket.allCases {
+                let count = Int(row[3 + 2 * age.rawValue].int), amount = row[4 + 2 * age.rawValue].int
+                guard count > 0 else { continue }
+                let key = "\(age.rawValue)\t\(progress.rawValue)"
+                open[key, default: OpenTally(age: age, progress: progress, count: 0, amountMinor: 0)].count += count
+                open[key]!.amountMinor += amount
+                add(row[1].text ?? "", to: &gateways, count: count, amount: amount)
+                add(row[2].text ?? "", to: &methods, count: count, amount: amount)
+            }
         }
         overview.open = open.values.sorted {
             ($0.age, RefundProgress.open.firstIndex(of: $0.progress) ?? 0) < ($1.age, RefundProgress.open.firstIndex(of: $1.progress) ?? 0)
         }
 
-        func stats(_ part: Part) -> SpanStats {
-            var stats = SpanStats()
-            each(part) { row in
-                switch row[0].text {
-                case "bucket"?:
-                    let index = Int(row[2].real ?? -1)
-                    if stats.histogram.indices.contains(index) { stats.histogram[index] += Int(row[3].int) }
-                case "rank"?:
-                    let count = Int(row[3].int), rank = Int(row[4].int)
-                    if rank == SpanStats.rankIndex(50, count: count) { stats.median = row[2].real }
-                    if rank == SpanStats.rankIndex(90, count: count) { stats.p90 = row[2].real }
-                case "gateway"?, "method"?:
-                    let name = row[1].text ?? ""
-                    let empty = GroupTally(name: name, open: 0, openAmountMinor: 0, arns: 0, medianToARN: nil)
-                    if row[0].text == "gateway" {
-                        gateways[name, default: empty].arns = Int(row[3].int)
-                        gateways[name]!.medianToARN = row[2].real
-                    } else {
-                        methods[name, default: empty].arns = Int(row[3].int)
-                        methods[name]!.medianToARN = row[2].real
-                    }
-                default:
-                    break
+        // Each milestone's spans come sorted: the histogram and the percentiles are counted off
+        // them, and for ARNs in the period, each gateway's and method's count and median too.
+        func stats(_ part: Part, groups: Bool = false) -> SpanStats {
+            let rows = rows[part] ?? []
+            let spans = rows.compactMap { $0[0].real }
+            guard groups else { return SpanStats(sorted: spans) }
+            var byGateway: [String: [TimeInterval]] = [:]
+            var byMethod: [String: [TimeInterval]] = [:]
+            for row in rows {
+                guard let span = row[0].real else { continue }
+                byGateway[row[1].text ?? "", default: []].append(span)
+                byMethod[row[2].text ?? "", default: []].append(span)
+            }
+            func fill(_ spans: [String: [TimeInterval]], into groups: inout [String: GroupTally]) {
+                for (name, sorted) in spans {
+                    groups[name, default: GroupTally(name: name, open: 0, openAmountMinor: 0, arns: 0, medianToARN: nil)].arns = sorted.count
+                    groups[name]!.medianToARN = SpanStats(sorted: sorted).median
                 }
             }
-            return stats
+            fill(byGateway, into: &gateways)
+            fill(byMethod, into: &methods)
+            return SpanStats(sorted: spans)
         }
-        overview.toARN = stats(.arn)
+        overview.toARN = stats(.arn, groups: true)
         overview.toARNBefore = stats(.arnBefore)
         overview.toCompletion = stats(.completion)
         overview.toCompletionBefore = stats(.completionBefore)

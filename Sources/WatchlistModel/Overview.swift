@@ -121,11 +121,15 @@ public struct SpanStats: Sendable, Hashable {
 
     public var count: Int { histogram.reduce(0, +) }
 
-    /// The same from plain values (the reference the store's SQL is held to).
+    /// The same from plain values.
     public init(_ spans: [TimeInterval]) {
+        self.init(sorted: spans.sorted())
+    }
+
+    /// The same from values already sorted, lowest first (as the store reads them).
+    public init(sorted: [TimeInterval]) {
         self.init()
-        for span in spans { histogram[SpanBucket(seconds: span).rawValue] += 1 }
-        let sorted = spans.sorted()
+        for span in sorted { histogram[SpanBucket(seconds: span).rawValue] += 1 }
         median = Self.rank(0.5, sorted)
         p90 = Self.rank(0.9, sorted)
     }

@@ -140,7 +140,7 @@ enum PostgresSchema {
             deadline_due float8,
             PRIMARY KEY (order_id, transaction_id, refund_id)
         );
-        CREATE INDEX refund_fact_open ON refund_fact (progress, created_at, progress_since, gateway, method, amount_minor);
+        CREATE INDEX refund_fact_open ON refund_fact (progress, gateway, method, created_at, progress_since, amount_minor);
         CREATE INDEX refund_fact_created ON refund_fact (created_at);
         CREATE INDEX refund_fact_arn ON refund_fact (arn_at, created_at, gateway, method) WHERE arn_at IS NOT NULL;
         CREATE INDEX refund_fact_completed ON refund_fact (completed_at, created_at) WHERE completed_at IS NOT NULL;

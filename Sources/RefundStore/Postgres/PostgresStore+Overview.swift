@@ -9,12 +9,20 @@ extension PostgresStore {
     public func overview(_ period: OverviewPeriod) async throws(StoreError) -> Overview {
         let pollers = try await pollers(seenWithin: PollerPresence.aliveWithin)
         let queries = OverviewSQL.queries(.postgres, period)
-        let rows = try await transaction { connection, logger in
-            // One snapshot for every part, so that they agree with each other.
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var rows: [OverviewSQL.Part: [[OverviewSQL.Cell]]] = [:]
-            for (part, query) in queries { rows[part] = try await self.cells(query, connection, logger) }
-            return rows
+        // The parts at once, each on a pooled connection of its own, so that the server works on
+        // them side by side (one after another took half again as long at 100,000 orders). Each
+        // part is a snapshot of its own: a fetch stored while they run can show in some parts and
+        // not yet in others, until the next read (which its NOTIFY asks for).
+        var rows: [OverviewSQL.Part: [[OverviewSQL.Cell]]] = [:]
+        do {
+            try await withThrowingTaskGroup(of: (OverviewSQL.Part, [[OverviewSQL.Cell]]).self) { group in
+                for (part, query) in queries {
+                    group.addTask { (part, try await self.onConnection { connection, logger in try await self.cells(query, connection, logger) }) }
+                }
+                for try await (part, cells) in group { rows[part] = cells }
+            }
+        } catch {
+            throw storeError(error)
         }
         return OverviewSQL.assemble(period, rows: rows, pollers: pollers)
     }

@@ -117,6 +117,13 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
+    /// Reads on a pooled connection of its own, outside a transaction (each statement sees what
+    /// was committed when it began); failures as they come, for the caller to say.
+    func onConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await client.withConnection { connection in try await body(connection, logger) }
+    }
+
     func storeError(_ error: any Error) -> StoreError {
         if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.beginError ?? failed.commitError {
             return storeError(cause)

@@ -8,9 +8,22 @@ extension SQLiteStore {
     public func overview(_ period: OverviewPeriod) async throws(StoreError) -> Overview {
         let pollers = try await pollers(seenWithin: PollerPresence.aliveWithin)
         let queries = OverviewSQL.queries(.sqlite, period)
-        // One read: a snapshot, so that the parts agree with each other.
-        let rows = try await read { db in
-            try queries.mapValues { query in try Self.cells(db, query) }
+        // The parts at once, each on a reader connection of its own (a file's pool has several),
+        // so that both cores count: at 100,000 orders one read after another took twice as long.
+        // Each part is a snapshot of its own: a fetch stored while they run can show in some parts
+        // and not yet in others, until the next read (which that store itself asks for).
+        var rows: [OverviewSQL.Part: [[OverviewSQL.Cell]]] = [:]
+        do {
+            try await withThrowingTaskGroup(of: (OverviewSQL.Part, [[OverviewSQL.Cell]]).self) { group in
+                for (part, query) in queries {
+                    group.addTask { (part, try await self.read { db in try Self.cells(db, query) }) }
+                }
+                for try await (part, cells) in group { rows[part] = cells }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreFile.storeError(error, file: path)
         }
         return OverviewSQL.assemble(period, rows: rows, pollers: pollers)
     }
