@@ -117,9 +117,14 @@ import WatchlistModel
 
     @Test func aBarOpensTheWatchlistNarrowedToItsOrdersAndEscComesBack() {
         var state = opened()
-        // j: the next bar (1-3d); Enter asks the store for its orders.
-        _ = Dashboard.update(&state, .key(.character("j")))
+        // j: the <24h bar's first segment (queued), then its second (no ARN yet), then the 1-3d
+        // label; Enter asks the store for its orders.
         let period = OverviewPeriod.last(.week, until: state.now)
+        _ = Dashboard.update(&state, .key(.character("j")))
+        #expect(Dashboard.update(&state, .key(.enter)) == [.loadOverviewOrders(.open(.underDay, .queued), period)])
+        _ = Dashboard.update(&state, .key(.character("j")))
+        #expect(Dashboard.update(&state, .key(.enter)) == [.loadOverviewOrders(.open(.underDay, .arn), period)])
+        _ = Dashboard.update(&state, .key(.character("j")))
         #expect(Dashboard.update(&state, .key(.enter)) == [.loadOverviewOrders(.open(.oneToThree, nil), period)])
         _ = Dashboard.update(&state, .overviewOrders(.open(.oneToThree, nil), [2, 5, 99]))
         #expect(state.frame.view == .watchlist && state.stack.count == 3)
@@ -135,7 +140,7 @@ import WatchlistModel
         _ = Dashboard.update(&state, .key(.escape))
         // Esc: the overview again, the cursor where it was; the watchlist shows every order.
         _ = Dashboard.update(&state, .key(.escape))
-        #expect(state.frame.view == .overview && state.frame.selected == 1)
+        #expect(state.frame.view == .overview && state.frame.selected == 3)
         #expect(state.drill == nil && state.visibleCount == 6)
         // A bar with no orders says so and stays.
         _ = Dashboard.update(&state, .overviewOrders(.open(.threeToFive, nil), []))
@@ -156,6 +161,13 @@ import WatchlistModel
         #expect(picture.items[state.frame.selected].selection == .toARN(.oneToTwo))
         #expect(Dashboard.update(&state, .mouse(MouseEvent(.doubleClick, x: target.rect.x, y: target.rect.y)))
                 == [.loadOverviewOrders(.toARN(.oneToTwo), OverviewPeriod.last(.week, until: state.now))])
+        // A double click in the middle of the >7d bar (all of it "no ARN yet") opens those refunds.
+        _ = Dashboard.update(&state, .mouse(MouseEvent(.doubleClick, x: 8, y: 7)))
+        #expect(picture.items[state.frame.selected].selection == .open(.overSeven, .arn))
+        // A click beside the bars, on nothing, changes nothing.
+        let before = state.frame.selected
+        _ = Dashboard.update(&state, .mouse(MouseEvent(.click, x: 40, y: 7)))
+        #expect(state.frame.selected == before)
     }
 
     @Test func theWindowKeyCyclesAndAReadForAnOldWindowIsDropped() {

@@ -4,8 +4,9 @@ import WatchlistModel
 
 /// The overview (`v`): the whole desk in panels of charts over a window (`w`: 24 hours, 7 days,
 /// 30 days). Every bar, count and cell that stands for orders is an item the cursor moves over
-/// (`j`/`k`, PgDn/PgUp a panel at a time, a click); `Enter` opens the watchlist narrowed to
-/// exactly those orders, and `Esc` comes back here.
+/// (`j`/`k`, PgDn/PgUp a panel at a time, a click): an age's label (all its open refunds) and each
+/// stage's segment of its bar, each histogram bucket, each day, each count. `Enter` opens the
+/// watchlist narrowed to exactly those orders, and `Esc` comes back here.
 struct OverviewComponent: Component {
     func crumb(_ c: RenderContext) -> String { "Overview \(c.state.overviewWindow.rawValue)" }
 
@@ -302,8 +303,10 @@ struct OverviewPicture {
             let amount = cells.reduce(Int64(0)) { $0 + $1.amountMinor }
             item(.open(age, nil), .open, age.label, x: rect.x, y: y, width: labelWidth, style: Style(.muted))
             var x = rect.x + labelWidth + 1
+            // Each stage's segment is a bar of its own: chosen, it opens that age's refunds at that stage.
             for (index, width) in Chart.segments(counts, maximum: maximum, width: max(0, barWidth)).enumerated() where width > 0 {
-                put(String(repeating: stageGlyphs[index], count: width), x: x, y: y, style: Style(Self.stageRoles[index]))
+                item(.open(age, stages[index]), .open, String(repeating: stageGlyphs[index], count: width), x: x, y: y, width: width,
+                     style: Style(Self.stageRoles[index]))
                 x += width
             }
             let right = rect.x + labelWidth + 1 + max(0, barWidth) + 1
