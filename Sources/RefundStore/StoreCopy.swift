@@ -138,6 +138,10 @@ public protocol CopyableStore: WatchlistStore {
     /// yet (matched by `TrackedOrder.key`), its state if it is later than the one here (by
     /// `attempted_at`), and the history rows this store does not have yet.
     func absorb(_ order: OrderCopy) async throws(StoreError) -> AbsorbOutcome
+
+    /// The same for a page of orders, in one transaction: each order as `absorb` writes it, all
+    /// of them or none.
+    func absorb(page: [OrderCopy]) async throws(StoreError) -> [AbsorbOutcome]
 }
 
 /// The counts of one copy, in the words `refundwatch db copy` prints.
@@ -178,9 +182,10 @@ public enum StoreCopy {
     /// page of reports is held in memory, however long the watchlist.
     public static let pageSize = 200
 
-    /// Copies every order of `source` into `target`, one transaction in the target per order (its
-    /// row, state and history together), so a copy stopped part way leaves whole orders and running
-    /// it again finishes the job without writing anything twice.
+    /// Copies every order of `source` into `target`, one transaction in the target a page (each
+    /// order's row, state and history together, and the page's orders together: a commit each
+    /// order made PostgreSQL wait for its disk 200 times a page), so a copy stopped part way
+    /// leaves whole orders and running it again finishes the job without writing anything twice.
     public static func copy(from source: some CopyableStore, to target: some CopyableStore,
                             pageSize: Int = pageSize) async throws(StoreError) -> CopyCounts {
         var counts = CopyCounts()
@@ -188,8 +193,8 @@ public enum StoreCopy {
         while true {
             let page = try await source.copyOrders(afterID: afterID, limit: pageSize)
             guard let last = page.last?.order.id else { break }
-            for order in page {
-                counts.add(try await target.absorb(order))
+            for outcome in try await target.absorb(page: page) {
+                counts.add(outcome)
             }
             afterID = last
         }

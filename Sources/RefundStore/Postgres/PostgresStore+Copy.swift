@@ -61,61 +61,78 @@ extension PostgresStore: CopyableStore {
     }
 
     public func absorb(_ copy: OrderCopy) async throws(StoreError) -> AbsorbOutcome {
+        try await absorb(page: [copy])[0]
+    }
+
+    /// A page of orders in one transaction: a commit each page instead of each order.
+    public func absorb(page: [OrderCopy]) async throws(StoreError) -> [AbsorbOutcome] {
         try await transaction { connection, logger in
-            let order = copy.order
-            // The same key as the unique index (a missing lookup id and an empty one are the same),
-            // the row locked as `record` locks it, so a poller writing this order waits for us.
-            let select: PostgresQuery = """
-                SELECT id FROM tracked_order
-                WHERE reference_id = \(order.referenceID) AND COALESCE(phone_number_id, '') = COALESCE(\(order.phoneNumberID), '')
-                  AND COALESCE(payment_config_id, '') = COALESCE(\(order.paymentConfigID), '')
-                FOR UPDATE
-                """
-            var outcome: AbsorbOutcome.Order = .alreadyThere
-            var orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
-            if orderID == nil {
-                orderID = try await Self.value(connection.query("""
-                    INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                    VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(self.storedTime(order.addedAt)))
-                    ON CONFLICT DO NOTHING RETURNING id
-                    """, logger: logger), Int64.self)
-                outcome = .added
-                if orderID == nil {
-                    // Another process added it between the two statements.
-                    orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
-                    outcome = .alreadyThere
-                }
+            var outcomes: [AbsorbOutcome] = []
+            var written: [Int64] = []
+            for copy in page {
+                let (outcome, orderID) = try await self.absorb(copy, connection, logger)
+                outcomes.append(outcome)
+                if let orderID { written.append(orderID) }
             }
-            guard let orderID else {
-                throw StoreError(.other, file: self.location, problem: "the order \(order.referenceID) was added and removed by another process during the copy; run the copy again.")
-            }
-            var wrote = outcome == .added
-
-            let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
-            if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: here) {
-                try await self.run(StoreSQL.replaceState(.numbered), [.bigint(orderID)] + CopyWrite.stateValues(state), connection, logger)
-                try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(state.summary) + [.bigint(orderID)], connection, logger)
-                try await self.replaceFacts(orderID: orderID, copy.facts, connection, logger)
-                // A fetch stored: a poller's claim on the order made before it is stale.
-                try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
-                wrote = true
-                if outcome == .alreadyThere { outcome = .updated }
-            }
-
-            var stored: [OrderCopy.HistoryRow] = []
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = $1
-                """, binds: try Self.binds(orderID)), logger: logger)
-            for try await row in rows { stored.append(try Self.historyRow(row.makeRandomAccess())) }
-            let (newRows, alreadyThere) = CopyWrite.newHistory(copy.history, here: stored)
-            for row in newRows {
-                try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + StoreSQL.historyValues(row), connection, logger)
-            }
-            let copied = newRows.count
-            if copied > 0 { wrote = true }
-            if wrote { try await self.markWritten(connection, logger, orders: [orderID]) }
-            return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
+            if !written.isEmpty { try await self.markWritten(connection, logger, orders: written) }
+            return outcomes
         }
+    }
+
+    /// One order of a page; the order's id when something of it was written.
+    private func absorb(_ copy: OrderCopy, _ connection: PostgresConnection, _ logger: Logger) async throws -> (AbsorbOutcome, Int64?) {
+        let order = copy.order
+        // The same key as the unique index (a missing lookup id and an empty one are the same),
+        // the row locked as `record` locks it, so a poller writing this order waits for us.
+        let select: PostgresQuery = """
+            SELECT id FROM tracked_order
+            WHERE reference_id = \(order.referenceID) AND COALESCE(phone_number_id, '') = COALESCE(\(order.phoneNumberID), '')
+              AND COALESCE(payment_config_id, '') = COALESCE(\(order.paymentConfigID), '')
+            FOR UPDATE
+            """
+        var outcome: AbsorbOutcome.Order = .alreadyThere
+        var orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
+        if orderID == nil {
+            orderID = try await Self.value(connection.query("""
+                INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
+                VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(self.storedTime(order.addedAt)))
+                ON CONFLICT DO NOTHING RETURNING id
+                """, logger: logger), Int64.self)
+            outcome = .added
+            if orderID == nil {
+                // Another process added it between the two statements.
+                orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
+                outcome = .alreadyThere
+            }
+        }
+        guard let orderID else {
+            throw StoreError(.other, file: self.location, problem: "the order \(order.referenceID) was added and removed by another process during the copy; run the copy again.")
+        }
+        var wrote = outcome == .added
+
+        let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
+        if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: here) {
+            try await self.run(StoreSQL.replaceState(.numbered), [.bigint(orderID)] + CopyWrite.stateValues(state), connection, logger)
+            try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(state.summary) + [.bigint(orderID)], connection, logger)
+            try await self.replaceFacts(orderID: orderID, copy.facts, connection, logger)
+            // A fetch stored: a poller's claim on the order made before it is stale.
+            try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
+            wrote = true
+            if outcome == .alreadyThere { outcome = .updated }
+        }
+
+        var stored: [OrderCopy.HistoryRow] = []
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = $1
+            """, binds: try Self.binds(orderID)), logger: logger)
+        for try await row in rows { stored.append(try Self.historyRow(row.makeRandomAccess())) }
+        let (newRows, alreadyThere) = CopyWrite.newHistory(copy.history, here: stored)
+        for row in newRows {
+            try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + StoreSQL.historyValues(row), connection, logger)
+        }
+        let copied = newRows.count
+        if copied > 0 { wrote = true }
+        return (AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere), wrote ? orderID : nil)
     }
 
     static func historyRow(_ r: PostgresRandomAccessRow) throws -> OrderCopy.HistoryRow {

@@ -57,46 +57,54 @@ extension SQLiteStore: CopyableStore {
     }
 
     public func absorb(_ copy: OrderCopy) async throws(StoreError) -> AbsorbOutcome {
-        try await run { db in
-            let order = copy.order
-            // The same key as the unique index: a missing lookup id and an empty one are the same.
-            let found = try Int64.fetchOne(db, sql: """
-                SELECT id FROM tracked_order
-                WHERE reference_id = ? AND IFNULL(phone_number_id, '') = IFNULL(?, '') AND IFNULL(payment_config_id, '') = IFNULL(?, '')
-                """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID])
-            let orderID: Int64
-            var outcome: AbsorbOutcome.Order
-            if let found {
-                orderID = found
-                outcome = .alreadyThere
-            } else {
-                try db.execute(sql: """
-                    INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
-                orderID = db.lastInsertedRowID
-                outcome = .added
-            }
+        try await absorb(page: [copy])[0]
+    }
 
-            let hereAttempted: Date?? = try Row.fetchOne(db, sql: "SELECT attempted_at FROM order_state WHERE order_id = ?", arguments: [orderID])
-                .map { $0["attempted_at"] as Date? }
-            if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: hereAttempted) {
-                try db.execute(sql: StoreSQL.replaceState(.question), arguments: Self.arguments([.bigint(orderID)] + CopyWrite.stateValues(state)))
-                try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(state.summary) + [.bigint(orderID)]))
-                try Self.replaceFacts(db, orderID: orderID, copy.facts)
-                // A fetch stored: a poller's claim on the order made before it is stale.
-                try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
-                if outcome == .alreadyThere { outcome = .updated }
-            }
+    /// A page of orders in one write transaction: a commit each page instead of each order.
+    public func absorb(page: [OrderCopy]) async throws(StoreError) -> [AbsorbOutcome] {
+        try await run { db in try page.map { try Self.absorb($0, db) } }
+    }
 
-            let here = try Row.fetchAll(db, sql: "SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = ?",
-                                        arguments: [orderID]).map(Self.historyRow)
-            let (rows, alreadyThere) = CopyWrite.newHistory(copy.history, here: here)
-            let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
-            for row in rows { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + StoreSQL.historyValues(row))) }
-            let copied = rows.count
-            return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
+    /// One order of a page.
+    private static func absorb(_ copy: OrderCopy, _ db: Database) throws -> AbsorbOutcome {
+        let order = copy.order
+        // The same key as the unique index: a missing lookup id and an empty one are the same.
+        let found = try Int64.fetchOne(db, sql: """
+            SELECT id FROM tracked_order
+            WHERE reference_id = ? AND IFNULL(phone_number_id, '') = IFNULL(?, '') AND IFNULL(payment_config_id, '') = IFNULL(?, '')
+            """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID])
+        let orderID: Int64
+        var outcome: AbsorbOutcome.Order
+        if let found {
+            orderID = found
+            outcome = .alreadyThere
+        } else {
+            try db.execute(sql: """
+                INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
+                VALUES (?, ?, ?, ?, ?)
+                """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
+            orderID = db.lastInsertedRowID
+            outcome = .added
         }
+
+        let hereAttempted: Date?? = try Row.fetchOne(db, sql: "SELECT attempted_at FROM order_state WHERE order_id = ?", arguments: [orderID])
+            .map { $0["attempted_at"] as Date? }
+        if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: hereAttempted) {
+            try db.execute(sql: StoreSQL.replaceState(.question), arguments: Self.arguments([.bigint(orderID)] + CopyWrite.stateValues(state)))
+            try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(state.summary) + [.bigint(orderID)]))
+            try Self.replaceFacts(db, orderID: orderID, copy.facts)
+            // A fetch stored: a poller's claim on the order made before it is stale.
+            try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
+            if outcome == .alreadyThere { outcome = .updated }
+        }
+
+        let here = try Row.fetchAll(db, sql: "SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = ?",
+                                    arguments: [orderID]).map(Self.historyRow)
+        let (rows, alreadyThere) = CopyWrite.newHistory(copy.history, here: here)
+        let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
+        for row in rows { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + StoreSQL.historyValues(row))) }
+        let copied = rows.count
+        return AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere)
     }
 
     /// Opens a file that must already be a watchlist (the source of a copy): a missing or empty
