@@ -125,8 +125,11 @@ import TestSupport
             try await tmux.key("o")
             try await tmux.keys(untracked)
             try await tmux.key("Enter")
-            screen = try await tmux.waitFor("the untracked order opened") { titleLine($0).contains("Watchlist › \(untracked) (not tracked)") && $0.contains("Payment") }
-            #expect(screen.contains("not tracked · a adds it"), "\(screen)")
+            // ncurses rewrites only the rows that changed, top to bottom, so a capture can hold the new
+            // title and first rows above the old "Looking up…": wait for the row that says it is untracked.
+            screen = try await tmux.waitFor("the untracked order opened") {
+                titleLine($0).contains("Watchlist › \(untracked) (not tracked)") && $0.contains("Payment") && $0.contains("not tracked · a adds it")
+            }
             #expect(screen.contains("68 orders"), "\(screen)")
 
             try await tmux.key("a")

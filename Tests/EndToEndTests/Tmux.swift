@@ -44,11 +44,22 @@ struct Tmux {
 
     /// Waits until the screen satisfies `condition` and returns that screen. If it never does within
     /// `timeout`, the test fails at the caller's line, naming `what` and showing the last screen.
+    ///
+    /// ncurses rewrites only the rows that changed, top to bottom, so one capture can hold a frame half
+    /// written: new rows above old ones. The condition must hold on two captures 50 ms apart, and the
+    /// second is the one returned, so what the test then reads of the screen is a whole frame.
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
                  _ condition: (String) async throws -> Bool) async throws -> String {
-        try await TestSupport.waitFor("the screen: \(what)", timeout: timeout, sourceLocation: sourceLocation,
-                                      describe: { $0 }, read: { try await screen() }, until: condition)
+        var settled = ""
+        _ = try await TestSupport.waitFor("the screen: \(what)", timeout: timeout, sourceLocation: sourceLocation,
+                                          describe: { $0 }, read: { try await screen() }, until: { first in
+            guard try await condition(first) else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+            settled = try await screen()
+            return try await condition(settled)
+        })
+        return settled
     }
 
     /// Stops the server (and the shell and whatever runs in it) and removes the folder.
