@@ -205,6 +205,34 @@ import TestSupport
         }
     }
 
+    /// PostgreSQL takes at most 65,535 values a statement: a page whose orders hold more history
+    /// rows than one statement can carry is written in several, every row once.
+    @Test func aPageWithMoreHistoryThanOneStatementHoldsIsCopiedWhole() async throws {
+        let scratch = try ScratchFolder()
+        let source = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))
+        let rows = try await fill(source)
+        let orderA = try await #require(try source.orders(referenceID: "ORD-A").first?.id)
+        // 12,000 more rows for ORD-A: about three statements' worth at seven values a row.
+        try await source.writer.write { db in
+            for index in 0..<12_000 {
+                try db.execute(sql: """
+                    INSERT INTO history (order_id, seen_at, transaction_id, refund_id, field, old_value, new_value)
+                    VALUES (?, ?, 't1', 'r1', 'refund.status', ?, ?)
+                    """, arguments: [orderA, t0.addingTimeInterval(Double(index)), "s\(index)", "s\(index + 1)"])
+            }
+        }
+        try await withPostgres { server in
+            let team = try await postgres(server, database: "team")
+            let counts = try await StoreCopy.copy(from: source, to: team)
+            #expect(counts == CopyCounts(ordersCopied: 5, ordersAlreadyThere: 0, ordersUpdated: 0, historyCopied: rows + 12_000, historyAlreadyThere: 0))
+            #expect(try await server.psql("SELECT count(*), count(DISTINCT old_value) FILTER (WHERE field = 'refund.status' AND old_value LIKE 's%') FROM history",
+                                         database: "team") == "\(rows + 12_000)|12000\n")
+            #expect(try await StoreCopy.copy(from: source, to: team).historyAlreadyThere == rows + 12_000)
+            #expect(toTheMicrosecond(try await seen(team)) == toTheMicrosecond(try await seen(source)))
+            await team.close()
+        }
+    }
+
     @Test func aCopyStoppedPartWayIsFinishedByRunningItAgain() async throws {
         let scratch = try ScratchFolder()
         let source = try await SQLiteStore.open(at: scratch.file("mine.sqlite"))

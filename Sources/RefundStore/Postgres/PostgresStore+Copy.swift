@@ -64,75 +64,143 @@ extension PostgresStore: CopyableStore {
         try await absorb(page: [copy])[0]
     }
 
-    /// A page of orders in one transaction: a commit each page instead of each order.
+    /// A page of orders in one transaction, each table written by a handful of statements for the
+    /// whole page (multi-row inserts, `= ANY(array)` reads) instead of a dozen an order: the round
+    /// trips, not the rows, are what a copy into PostgreSQL waits on.
+    ///
+    /// The same decisions as one order at a time: an order the target lacks is added; a state is
+    /// replaced only by a later attempt; history rows the target has already are not written again,
+    /// so a copy broken off and run again copies nothing twice.
     public func absorb(page: [OrderCopy]) async throws(StoreError) -> [AbsorbOutcome] {
-        try await transaction { connection, logger in
-            var outcomes: [AbsorbOutcome] = []
-            var written: [Int64] = []
-            for copy in page {
-                let (outcome, orderID) = try await self.absorb(copy, connection, logger)
-                outcomes.append(outcome)
-                if let orderID { written.append(orderID) }
-            }
-            if !written.isEmpty { try await self.markWritten(connection, logger, orders: written) }
-            return outcomes
+        guard !page.isEmpty else { return [] }
+        // The source's keys are unique (its own index is the same as ours); a page that repeats one
+        // could only be hand-made, and is taken in two parts so each part's keys are unique.
+        let keys = page.map { Self.key($0.order) }
+        if Set(keys).count != keys.count {
+            let half = page.count / 2
+            return try await absorb(page: Array(page[..<half])) + absorb(page: Array(page[half...]))
+        }
+        return try await transaction { connection, logger in
+            try await self.absorb(page, keys: keys, connection, logger)
         }
     }
 
-    /// One order of a page; the order's id when something of it was written.
-    private func absorb(_ copy: OrderCopy, _ connection: PostgresConnection, _ logger: Logger) async throws -> (AbsorbOutcome, Int64?) {
-        let order = copy.order
-        // The same key as the unique index (a missing lookup id and an empty one are the same),
-        // the row locked as `record` locks it, so a poller writing this order waits for us.
-        let select: PostgresQuery = """
-            SELECT id FROM tracked_order
-            WHERE reference_id = \(order.referenceID) AND COALESCE(phone_number_id, '') = COALESCE(\(order.phoneNumberID), '')
-              AND COALESCE(payment_config_id, '') = COALESCE(\(order.paymentConfigID), '')
-            FOR UPDATE
-            """
-        var outcome: AbsorbOutcome.Order = .alreadyThere
-        var orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
-        if orderID == nil {
-            orderID = try await Self.value(connection.query("""
-                INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(self.storedTime(order.addedAt)))
-                ON CONFLICT DO NOTHING RETURNING id
-                """, logger: logger), Int64.self)
-            outcome = .added
-            if orderID == nil {
-                // Another process added it between the two statements.
-                orderID = try await Self.value(connection.query(select, logger: logger), Int64.self)
-                outcome = .alreadyThere
+    /// The key of `tracked_order_key`: a missing lookup id and an empty one are the same.
+    private static func key(_ order: TrackedOrder) -> [String] {
+        [order.referenceID, order.phoneNumberID ?? "", order.paymentConfigID ?? ""]
+    }
+
+    private func absorb(_ page: [OrderCopy], keys: [[String]], _ connection: PostgresConnection, _ logger: Logger) async throws -> [AbsorbOutcome] {
+        // 1. Add the orders the target lacks; those there already (or added meanwhile by another
+        //    process) are left to the unique index.
+        let orderColumns = ["reference_id", "phone_number_id", "payment_config_id", "label", "added_at"]
+        var added = Set<[String]>()
+        for chunk in Self.chunks(page, columns: orderColumns.count) {
+            let rows = try await rows("""
+                INSERT INTO tracked_order (\(orderColumns.joined(separator: ", "))) VALUES \(Self.tuples(chunk.count, orderColumns.count))
+                ON CONFLICT DO NOTHING RETURNING reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, '')
+                """, chunk.flatMap { copy in
+                    [.text(copy.order.referenceID), .text(copy.order.phoneNumberID), .text(copy.order.paymentConfigID), .text(copy.order.label),
+                     .time(copy.order.addedAt)] as [StoreValue]
+                }, connection, logger)
+            for try await (reference, phone, config) in rows.decode((String, String, String).self) { added.insert([reference, phone, config]) }
+        }
+
+        // 2. Every order's id and stored attempt, its row locked as `record` locks it, so a poller
+        //    writing one of these orders waits for this page.
+        var found: [[String]: (id: Int64, attemptedAt: Date??)] = [:]
+        for chunk in Self.chunks(keys, columns: 3) {
+            let rows = try await rows("""
+                SELECT t.id, t.reference_id, COALESCE(t.phone_number_id, ''), COALESCE(t.payment_config_id, ''), s.order_id, s.attempted_at
+                FROM tracked_order t
+                JOIN (VALUES \(Self.tuples(chunk.count, 3))) AS k (reference_id, phone_number_id, payment_config_id)
+                  ON t.reference_id = k.reference_id AND COALESCE(t.phone_number_id, '') = k.phone_number_id
+                 AND COALESCE(t.payment_config_id, '') = k.payment_config_id
+                LEFT JOIN order_state s ON s.order_id = t.id
+                FOR UPDATE OF t
+                """, chunk.flatMap { $0.map { StoreValue.text($0) } }, connection, logger)
+            for try await (id, reference, phone, config, stateID, attemptedAt) in rows.decode((Int64, String, String, String, Int64?, Date?).self) {
+                found[[reference, phone, config]] = (id, stateID == nil ? nil : .some(attemptedAt))
             }
         }
-        guard let orderID else {
-            throw StoreError(.other, file: self.location, problem: "the order \(order.referenceID) was added and removed by another process during the copy; run the copy again.")
-        }
-        var wrote = outcome == .added
 
-        let here = try await Self.value(connection.query("SELECT attempted_at FROM order_state WHERE order_id = \(orderID)", logger: logger), Date?.self)
-        if let state = copy.state, CopyWrite.replacesState(state, hereAttemptedAt: here) {
-            try await self.run(StoreSQL.replaceState(.numbered), [.bigint(orderID)] + CopyWrite.stateValues(state), connection, logger)
-            try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(state.summary) + [.bigint(orderID)], connection, logger)
-            try await self.replaceFacts(orderID: orderID, copy.facts, connection, logger)
-            // A fetch stored: a poller's claim on the order made before it is stale.
-            try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = \(orderID)", logger: logger)
-            wrote = true
-            if outcome == .alreadyThere { outcome = .updated }
+        // 3. What each order needs, decided as for one order.
+        var outcomes: [AbsorbOutcome] = []
+        var replaced: [(id: Int64, copy: OrderCopy)] = []
+        var ids: [Int64] = []
+        for (copy, key) in zip(page, keys) {
+            guard let here = found[key] else {
+                throw StoreError(.other, file: self.location, problem: "the order \(copy.order.referenceID) was added and removed by another process during the copy; run the copy again.")
+            }
+            ids.append(here.id)
+            var outcome: AbsorbOutcome.Order = added.contains(key) ? .added : .alreadyThere
+            if CopyWrite.replacesState(copy.state, hereAttemptedAt: here.attemptedAt) {
+                replaced.append((here.id, copy))
+                if outcome == .alreadyThere { outcome = .updated }
+            }
+            outcomes.append(AbsorbOutcome(order: outcome, historyCopied: 0, historyAlreadyThere: 0))
         }
 
-        var stored: [OrderCopy.HistoryRow] = []
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = $1
-            """, binds: try Self.binds(orderID)), logger: logger)
-        for try await row in rows { stored.append(try Self.historyRow(row.makeRandomAccess())) }
-        let (newRows, alreadyThere) = CopyWrite.newHistory(copy.history, here: stored)
-        for row in newRows {
-            try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + StoreSQL.historyValues(row), connection, logger)
+        // 4. The states replaced, their summaries and facts with them; a fetch stored, so a
+        //    poller's claim on the order made before it is stale.
+        let stateColumns = StoreSQL.stateColumns + SummaryColumns.names
+        for chunk in Self.chunks(replaced, columns: stateColumns.count + 1) {
+            try await run("""
+                INSERT INTO order_state (order_id, \(stateColumns.joined(separator: ", "))) VALUES \(Self.tuples(chunk.count, stateColumns.count + 1))
+                ON CONFLICT (order_id) DO UPDATE SET \(stateColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                """, chunk.flatMap { entry -> [StoreValue] in
+                    let state = entry.copy.state!
+                    return [.bigint(entry.id)] + CopyWrite.stateValues(state) + StoreSQL.summaryValues(state.summary)
+                }, connection, logger)
         }
-        let copied = newRows.count
-        if copied > 0 { wrote = true }
-        return (AbsorbOutcome(order: outcome, historyCopied: copied, historyAlreadyThere: alreadyThere), wrote ? orderID : nil)
+        if !replaced.isEmpty {
+            let replacedIDs = replaced.map(\.id)
+            try await connection.query("DELETE FROM refund_fact WHERE order_id = ANY(\(replacedIDs)::bigint[])", logger: logger)
+            let facts = replaced.flatMap { entry in entry.copy.facts.map { (entry.id, $0) } }
+            for chunk in Self.chunks(facts, columns: OverviewSQL.factColumns.count + 1) {
+                try await run("""
+                    INSERT INTO refund_fact (order_id, \(OverviewSQL.factColumns.joined(separator: ", "))) VALUES \(Self.tuples(chunk.count, OverviewSQL.factColumns.count + 1))
+                    """, chunk.flatMap { [.bigint($0.0)] + OverviewSQL.values($0.1) }, connection, logger)
+            }
+            try await connection.query("UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ANY(\(replacedIDs)::bigint[])", logger: logger)
+        }
+
+        // 5. History: the page's stored rows read at once, the missing ones written at once.
+        var stored: [Int64: [OrderCopy.HistoryRow]] = [:]
+        let historyRows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT order_id, \(StoreSQL.historyColumns.joined(separator: ", ")) FROM history WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, seen_at, id
+            """, binds: try Self.binds(ids)), logger: logger)
+        for try await row in historyRows {
+            let r = row.makeRandomAccess()
+            stored[try r["order_id"].decode(Int64.self), default: []].append(try Self.historyRow(r))
+        }
+        var newHistory: [(Int64, OrderCopy.HistoryRow)] = []
+        for (index, (copy, id)) in zip(page, ids).enumerated() {
+            let (rows, alreadyThere) = CopyWrite.newHistory(copy.history, here: stored[id] ?? [])
+            outcomes[index].historyCopied = rows.count
+            outcomes[index].historyAlreadyThere = alreadyThere
+            newHistory += rows.map { (id, $0) }
+        }
+        for chunk in Self.chunks(newHistory, columns: StoreSQL.historyColumns.count + 1) {
+            try await run("""
+                INSERT INTO history (order_id, \(StoreSQL.historyColumns.joined(separator: ", "))) VALUES \(Self.tuples(chunk.count, StoreSQL.historyColumns.count + 1))
+                """, chunk.flatMap { [.bigint($0.0)] + StoreSQL.historyValues($0.1) }, connection, logger)
+        }
+
+        let written = zip(outcomes, ids).filter { $0.0.order != .alreadyThere || $0.0.historyCopied > 0 }.map(\.1)
+        if !written.isEmpty { try await markWritten(connection, logger, orders: written) }
+        return outcomes
+    }
+
+    /// `rows` rows of `columns` numbered placeholders each: "($1, $2), ($3, $4)".
+    private static func tuples(_ rows: Int, _ columns: Int) -> String {
+        (0..<rows).map { "(" + Placeholders.numbered.list(columns, from: $0 * columns + 1) + ")" }.joined(separator: ", ")
+    }
+
+    /// Slices of `items` whose statements stay under PostgreSQL's 65,535 bound values.
+    private static func chunks<T>(_ items: [T], columns: Int) -> [ArraySlice<T>] {
+        let size = max(1, 30_000 / columns)
+        return stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
     }
 
     static func historyRow(_ r: PostgresRandomAccessRow) throws -> OrderCopy.HistoryRow {
