@@ -59,7 +59,8 @@ public enum Action: Sendable {
     /// The theme called this could not be used: why.
     case themeFailed(String, String)
     /// A look-up (`o`) finished: the order, or why there is none.
-    case lookedUp(Int64, report: OrderReport?, error: ReportedError?)
+    /// `place`: the account (and payment configuration) that knew the order.
+    case lookedUp(Int64, report: OrderReport?, error: ReportedError?, place: OrderPlace? = nil)
     /// `a` stored these orders (their rows as read back); the others were tracked already.
     case tracked(added: [WatchedOrder], alreadyTracked: [String])
     /// `d` removed the orders of this reference id (their stored ids).
@@ -127,8 +128,9 @@ public enum Effect: Sendable, Hashable {
     /// Fetch one order without storing it; the result comes back as `lookedUp` with this id.
     case lookup(Int64, referenceID: String)
     /// Add these reference ids to the watchlist (with the configuration's lookup ids), and read
-    /// back the new rows only.
-    case track([String])
+    /// back the new rows only. `place`: where a looked-up order was found, kept with it; nil for
+    /// the only account's, or with several accounts, found at the first fetch.
+    case track([String], place: OrderPlace? = nil)
     /// Remove this reference id from the watchlist, with its history; `ids` are its rows here.
     case untrack(String, ids: Set<Int64>)
     /// Write these stored orders' refunds to a file (CSV, or JSON for a .json name), as `export` does.

@@ -59,7 +59,7 @@ public enum KeyBindings {
         KeyBinding([.escape, .character("h"), .left, .backspace], .back, "back / clear filter",
                    detail: "back to where you were; on the watchlist `Esc` clears the filter in force"),
         KeyBinding([.character("/")], .filter, "filter the watchlist", scope: .watchlist,
-                   detail: "filter the watchlist as you type (id, label, status, stage, ARN, error; `is:late` keeps orders past a deadline, `is:due` those due within 24 hours); `Enter` keeps it, `Esc` clears it"),
+                   detail: "filter the watchlist as you type (id, label, status, stage, ARN, error; `is:late` keeps orders past a deadline, `is:due` those due within 24 hours, `account:NAME` one account's); `Enter` keeps it, `Esc` clears it"),
         KeyBinding([.character("n")], .nextMatch, "next filter match",
                    detail: "the next order the filter matches (with no filter, the next order); on an order's screens it opens that order in place, so you can go through the matches without going back"),
         KeyBinding([.character("N")], .previousMatch, "previous filter match", detail: "the same, backwards"),

@@ -137,6 +137,8 @@ public struct Lookup: Sendable, Hashable {
     /// Why the last look-up failed; nil while it runs or when it worked.
     public var error: ReportedError?
     public var inFlight = true
+    /// The account (and payment configuration) that knew the order, once looked up.
+    public var place: OrderPlace?
 
     public init(referenceID: String) { self.referenceID = referenceID }
 }
@@ -271,6 +273,10 @@ public struct DashboardState: Sendable {
     /// Braille for the finer lines (`braille = false` in the configuration turns it off; never
     /// under ASCII).
     public var braille = true
+    /// The configured accounts' names, in the configuration's order. With more than one, the
+    /// watchlist has an ACCOUNT column and an order says its account.
+    public var accounts: [String] = []
+    public var showsAccounts: Bool { accounts.count > 1 }
     /// The part of the overview the watchlist is narrowed to (a bar chosen there), with its
     /// orders; nil when the watchlist shows every order.
     public var drill: Drill? {

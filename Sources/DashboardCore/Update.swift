@@ -189,10 +189,11 @@ public enum Dashboard {
         case .themeFailed(_, let reason):
             state.flash = Flash(message: reason, isError: true, at: state.wall)
             return []
-        case .lookedUp(let id, let report, let error):
+        case .lookedUp(let id, let report, let error, let place):
             guard state.lookups[id] != nil else { return [] }
             state.lookups[id]?.inFlight = false
             state.lookups[id]?.error = error
+            if let place { state.lookups[id]?.place = place }
             if let report { state.details[id] = Detail(report: report, history: []) }
             return []
         case .tracked(let added, let alreadyTracked):

@@ -166,7 +166,8 @@ public struct WatchlistIndex: Sendable {
     }
 }
 
-/// The watchlist filter as typed: words to look for, and the conditions `is:late` and `is:due`.
+/// The watchlist filter as typed: words to look for, and the conditions `is:late`, `is:due` and
+/// `account:NAME` (several `account:` words keep the orders of any of them).
 struct WatchlistQuery: Sendable {
     /// What `is:due` calls soon.
     static let dueWithin: TimeInterval = 24 * 3600
@@ -174,20 +175,30 @@ struct WatchlistQuery: Sendable {
     var needle: String
     var late = false
     var due = false
+    /// Lowercased account names; empty: any account. "?" stands for orders whose account is not
+    /// known yet.
+    var accounts: Set<String> = []
 
     init(_ text: String) {
         var words: [Substring] = []
         for word in text.split(separator: " ") {
-            switch word.lowercased() {
+            let lower = word.lowercased()
+            switch lower {
             case "is:late": late = true
             case "is:due": due = true
-            default: words.append(word)
+            default:
+                if lower.hasPrefix("account:"), lower.count > "account:".count {
+                    accounts.insert(String(lower.dropFirst("account:".count)))
+                } else {
+                    words.append(word)
+                }
             }
         }
         needle = words.joined(separator: " ").lowercased()
     }
 
     func matches(_ row: WatchedOrder, now: Date) -> Bool {
+        if !accounts.isEmpty, !accounts.contains(row.order.account?.lowercased() ?? "?") { return false }
         if late || due {
             guard let nearest = row.summary?.nearestDeadline?.due else { return false }
             if late, !(nearest < now) { return false }

@@ -24,7 +24,7 @@ public enum DemoHistory {
     /// The label the history orders carry on the watchlist.
     public static let label = "history"
 
-    public static func replay(into store: any WatchlistStore, epoch: Date, rules: DeadlineRules = DeadlineRules()) async throws {
+    public static func replay(into store: any WatchlistStore, epoch: Date, accounts: Int = 1, rules: DeadlineRules = DeadlineRules()) async throws {
         let orders = Catalogue(seed: SimulatorOptions().seed).orders(in: .history)
         // A minute after each change, in the past only: the live demo fetches the present.
         var due: [Int: [CatalogueOrder]] = [:]
@@ -37,6 +37,7 @@ public enum DemoHistory {
         let ids = Dictionary(added.compactMap { order in order.id.map { (order.referenceID, $0) } }, uniquingKeysWith: { first, _ in first })
 
         var options = SimulatorOptions()
+        try options.useDemoAccounts(accounts)
         options.startDate = epoch
         options.elapsedAtStart = Double(first)
         // All but stopped: the replay moves the clock itself, a change at a time.
@@ -55,8 +56,9 @@ public enum DemoHistory {
                     for order in due[moment] ?? [] {
                         guard let id = ids[order.referenceID] else { continue }
                         group.addTask {
-                            let report = try await service.report(referenceID: order.referenceID)
-                            _ = try await store.record(report, orderID: id, rules: rules)
+                            let found = try await service.locate(referenceID: order.referenceID)
+                            guard let placed = try await store.place(orderID: id, at: found.place) else { return }
+                            _ = try await store.record(found.report, orderID: placed, rules: rules)
                         }
                     }
                     try await group.waitForAll()

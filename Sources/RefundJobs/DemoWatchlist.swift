@@ -34,10 +34,16 @@ public enum DemoWatchlist {
         return orders + catalogue.orders(in: .history).map { ($0.referenceID, DemoHistory.label) }
     }
 
-    public static func seedIfNew(_ store: any WatchlistStore, now: Date = Date()) async throws {
+    /// Tracks the demo's orders in a store that has none yet, and replays their month of history.
+    /// With one account each order is the account "default"'s; with more (`accounts`, as the
+    /// simulator serves them) the orders are tracked without one, and each fetch finds its own.
+    public static func seedIfNew(_ store: any WatchlistStore, now: Date = Date(), accounts: Int = 1) async throws {
         guard try await store.metadata(epochKey) == nil else { return }
-        _ = try await store.add(orders.filter { $0.label != DemoHistory.label }.map { TrackedOrder(referenceID: $0.referenceID, label: $0.label, addedAt: now) })
-        try await DemoHistory.replay(into: store, epoch: Date(timeIntervalSince1970: Double(Int(now.timeIntervalSince1970))))
+        let account = accounts <= 1 ? AccountSettings.defaultName : nil
+        _ = try await store.add(orders.filter { $0.label != DemoHistory.label }.map {
+            TrackedOrder(referenceID: $0.referenceID, account: account, label: $0.label, addedAt: now)
+        })
+        try await DemoHistory.replay(into: store, epoch: Date(timeIntervalSince1970: Double(Int(now.timeIntervalSince1970))), accounts: accounts)
         try await store.setMetadata(epochKey, String(Int(now.timeIntervalSince1970)))
     }
 

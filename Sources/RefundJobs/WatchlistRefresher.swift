@@ -74,7 +74,7 @@ public struct WatchlistRefresher: Sendable {
                         stopping: @escaping @Sendable () -> Bool = { false }) async throws(StoreError) -> [Result] {
         var results: [Result] = []
         var storeFailure: StoreError?
-        await withTaskGroup(of: (TrackedOrder, Swift.Result<OrderReport, RefundWatchError>).self) { group in
+        await withTaskGroup(of: (TrackedOrder, Swift.Result<RefundService.Located, RefundWatchError>).self) { group in
             var queue: [TrackedOrder] = []
             var next = 0
             var exhausted = false
@@ -92,8 +92,9 @@ public struct WatchlistRefresher: Sendable {
                     running += 1
                     group.addTask {
                         do throws(RefundWatchError) {
-                            let report = try await service.report(referenceID: order.referenceID, phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
-                            return (order, .success(report))
+                            let located = try await service.locate(referenceID: order.referenceID, account: order.account,
+                                                                   phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
+                            return (order, .success(located))
                         } catch {
                             return (order, .failure(error))
                         }
@@ -138,10 +139,23 @@ public struct WatchlistRefresher: Sendable {
         func take() -> [TrackedOrder] { lock.withLock { defer { orders = nil }; return orders ?? [] } }
     }
 
-    private func store(_ order: TrackedOrder, _ fetched: Swift.Result<OrderReport, RefundWatchError>) async throws(StoreError) -> Result {
-        guard let id = order.id else { return Result(order: order, outcome: .removed) }
+    private func store(_ order: TrackedOrder, _ fetched: Swift.Result<RefundService.Located, RefundWatchError>) async throws(StoreError) -> Result {
+        guard var id = order.id else { return Result(order: order, outcome: .removed) }
+        var order = order
         switch fetched {
-        case .success(let report):
+        case .success(let located):
+            let report = located.report
+            // Found under an account it was not known to belong to (or under one of its account's
+            // payment configurations): remembered, so later fetches go straight there.
+            let place = located.place
+            if order.account != place.account || order.phoneNumberID != place.phoneNumberID || order.paymentConfigID != place.paymentConfigID {
+                guard let placed = try await store.place(orderID: id, at: place) else { return Result(order: order, outcome: .removed) }
+                id = placed
+                order.id = placed
+                order.account = place.account
+                order.phoneNumberID = place.phoneNumberID
+                order.paymentConfigID = place.paymentConfigID
+            }
             let recorded: RecordOutcome
             do throws(StoreError) {
                 guard let stored = try await store.record(report, orderID: id, rules: rules) else { return Result(order: order, outcome: .removed) }

@@ -3,14 +3,34 @@ import Logging
 
 /// Looks up one order on both APIs and joins them into an `OrderReport`.
 ///
-/// One service holds the one shared `HTTPTransport`; create it once, use it from any task, and call
-/// `shutdown()` at the end.
+/// One service holds the one shared `HTTPTransport` and a Kaleyra client (and a PayU client) for
+/// each configured account, each spending its account's request budget; create it once, use it
+/// from any task, and call `shutdown()` at the end.
 public final class RefundService: Sendable {
     public let configuration: RefundConfiguration
+    /// The first account's clients (the only account's, in the single form).
     public let kaleyra: KaleyraClient
     public let payu: PayUClient?
+    /// Every account's clients, in the configuration's order.
+    public let accounts: [AccountClients]
     private let transport: HTTPTransport
     private let now: @Sendable () -> Date
+
+    /// One account's clients.
+    public struct AccountClients: Sendable {
+        public let settings: AccountSettings
+        public let kaleyra: KaleyraClient
+        public let payu: PayUClient?
+        public var name: String { settings.name }
+    }
+
+    /// An order's report and where it was found.
+    public struct Located: Sendable {
+        public var report: OrderReport
+        /// The account and lookup ids that knew it: the phone number id when one was given, the
+        /// payment configuration when one was given or the account has more than one.
+        public var place: OrderPlace
+    }
 
     /// `tokenCacheDirectory`: where `[payu.oauth]` keeps its token cache (the state folder); nil
     /// keeps tokens in memory only. `now` stamps reports and times token expiry. `clock` times
@@ -19,12 +39,29 @@ public final class RefundService: Sendable {
     public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }, clock: any Clock<Duration> = ContinuousClock()) {
         self.configuration = configuration
-        let transport = logger.map { HTTPTransport(settings: configuration.http, logger: $0, clock: clock) }
-            ?? HTTPTransport(settings: configuration.http, clock: clock)
+        var budgets: [String: [Service: Double]] = [:]
+        for account in configuration.accounts { budgets[account.name] = account.requestsPerSecond }
+        // The first account's budgets are `http.requestsPerSecond` (a test or a caller may set them there).
+        budgets[configuration.accounts[0].name] = configuration.http.requestsPerSecond
+        let transport = logger.map { HTTPTransport(settings: configuration.http, budgets: budgets, logger: $0, clock: clock) }
+            ?? HTTPTransport(settings: configuration.http, budgets: budgets, clock: clock)
         self.transport = transport
-        kaleyra = KaleyraClient(settings: configuration.kaleyra, transport: transport)
-        payu = configuration.payu.map { PayUClient(settings: $0, transport: transport, tokenCacheDirectory: tokenCacheDirectory, now: now) }
+        accounts = configuration.accounts.map { account in
+            AccountClients(settings: account, kaleyra: KaleyraClient(settings: account.kaleyra, transport: transport, account: account.name),
+                           payu: account.payu.map { PayUClient(settings: $0, transport: transport, account: account.name,
+                                                                tokenCacheDirectory: tokenCacheDirectory, now: now) })
+        }
+        kaleyra = accounts[0].kaleyra
+        payu = accounts[0].payu
         self.now = now
+    }
+
+    /// The configured accounts' names, in order.
+    public var accountNames: [String] { accounts.map(\.name) }
+
+    /// The clients of the account of that name (compared without regard to case).
+    public func account(named name: String) -> AccountClients? {
+        accounts.first { $0.name.lowercased() == name.lowercased() }
     }
 
     /// Pauses the APIs asked for that still last, for the dashboard's status line.
@@ -32,20 +69,68 @@ public final class RefundService: Sendable {
         await transport.slowdowns()
     }
 
-    /// Throttled answers seen and the pace now, per API with a budget.
-    public func budgetState(_ service: Service) async -> (throttles: Int, requestsPerSecond: Double)? {
-        await transport.budgetState(service)
+    /// Throttled answers seen and the pace now, per API with a budget (the first account's, unless
+    /// another is named).
+    public func budgetState(_ service: Service, account: String? = nil) async -> (throttles: Int, requestsPerSecond: Double)? {
+        await transport.budgetState(service, account: account ?? accounts[0].name)
     }
 
     public func shutdown() async {
         await transport.shutdown()
     }
 
+    /// Where an order is looked up, in turn: its account (every account, in the configuration's
+    /// order, when it has none yet), under the phone number id given or the account's own, and
+    /// the payment configuration given or each of the account's.
+    public func places(account: String?, phoneNumberID: String? = nil, paymentConfigID: String? = nil) throws(RefundWatchError) -> [OrderPlace] {
+        let chosen: [AccountClients]
+        if let account {
+            guard let found = self.account(named: account) else { throw .unknownAccount(name: account, configured: accountNames) }
+            chosen = [found]
+        } else {
+            chosen = accounts
+        }
+        return chosen.flatMap { clients -> [OrderPlace] in
+            if let paymentConfigID { return [OrderPlace(account: clients.name, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID)] }
+            let configs = clients.settings.kaleyra.paymentConfigIDs
+            // An account with one payment configuration: nil stays "the account's".
+            if configs.count == 1 { return [OrderPlace(account: clients.name, phoneNumberID: phoneNumberID, paymentConfigID: nil)] }
+            return configs.map { OrderPlace(account: clients.name, phoneNumberID: phoneNumberID, paymentConfigID: $0) }
+        }
+    }
+
     /// The joined report. Throws only when the WhatsApp side fails; a PayU failure is kept in the
     /// report beside the WhatsApp data. PayU is called once per `payu` transaction, concurrently.
-    public func report(referenceID: String, phoneNumberID: String? = nil, paymentConfigID: String? = nil) async throws(RefundWatchError) -> OrderReport {
-        let payment = try await kaleyra.paymentStatus(referenceID: referenceID, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID)
-        let payuResults = await fetchPayU(for: payment.transactions)
+    /// An order without an account is looked up under each account in turn (`locate`).
+    public func report(referenceID: String, account: String? = nil, phoneNumberID: String? = nil,
+                       paymentConfigID: String? = nil) async throws(RefundWatchError) -> OrderReport {
+        try await locate(referenceID: referenceID, account: account, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID).report
+    }
+
+    /// The report and where it was found: each of `places` in turn until one knows the order. Only
+    /// "not found" moves on to the next; any other failure (the network, a refused key) is the
+    /// answer, since it says nothing of whether that place knows the order. When none does, with
+    /// more than one asked, the error names the accounts asked.
+    public func locate(referenceID: String, account: String? = nil, phoneNumberID: String? = nil,
+                       paymentConfigID: String? = nil) async throws(RefundWatchError) -> Located {
+        let places = try places(account: account, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID)
+        for place in places {
+            do {
+                return Located(report: try await report(referenceID: referenceID, at: place), place: place)
+            } catch .orderNotFound where places.count > 1 {
+                continue
+            }
+        }
+        var names: [String] = []
+        for place in places where !names.contains(place.account) { names.append(place.account) }
+        throw .orderNotFoundUnderAccounts(referenceID: referenceID, accounts: names, places: places.count)
+    }
+
+    /// The joined report from one place.
+    private func report(referenceID: String, at place: OrderPlace) async throws(RefundWatchError) -> OrderReport {
+        guard let clients = account(named: place.account) else { throw .unknownAccount(name: place.account, configured: accountNames) }
+        let payment = try await clients.kaleyra.paymentStatus(referenceID: referenceID, phoneNumberID: place.phoneNumberID, paymentConfigID: place.paymentConfigID)
+        let payuResults = await fetchPayU(for: payment.transactions, payu: clients.payu)
         let transactions = payment.transactions.enumerated().map { index, transaction in
             guard let result = payuResults[index] else {
                 return TransactionReport(transaction: transaction, refunds: transaction.refunds.map { RefundReport(refund: $0) })
@@ -66,7 +151,7 @@ public final class RefundService: Sendable {
     }
 
     /// PayU's records for each `payu` transaction, by transaction index; nil where PayU is not asked.
-    private func fetchPayU(for transactions: [Transaction]) async -> [Int: Result<[PayURefundRecord], RefundWatchError>] {
+    private func fetchPayU(for transactions: [Transaction], payu: PayUClient?) async -> [Int: Result<[PayURefundRecord], RefundWatchError>] {
         guard let payu else { return [:] }
         // A failed attempt with no refunds has nothing for PayU to report.
         let wanted = transactions.enumerated().compactMap { index, transaction in

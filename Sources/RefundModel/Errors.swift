@@ -98,6 +98,11 @@ public enum RefundWatchError: Error, Sendable, Hashable {
     case meta(MetaError)
     /// Kaleyra has no payment for this reference id.
     case orderNotFound(referenceID: String)
+    /// No configured account knows the order: each was asked under each of its payment
+    /// configurations. `accounts`: their names, in the order asked; `places`: how many lookups.
+    case orderNotFoundUnderAccounts(referenceID: String, accounts: [String], places: Int)
+    /// The order belongs to an account the configuration no longer has.
+    case unknownAccount(name: String, configured: [String])
     /// PayU 401: the bearer token is invalid or expired.
     case payuTokenRejected
     /// PayU's token endpoint did not renew the access token (`[payu.oauth]`).
@@ -119,7 +124,8 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         switch self {
         case .invalidReferenceID: .badInput
         case .accountNotSetUp, .invalidSetting: .configuration
-        case .orderNotFound, .payuUnknownTransaction: .notFound
+        case .orderNotFound, .orderNotFoundUnderAccounts, .payuUnknownTransaction: .notFound
+        case .unknownAccount: .configuration
         case .kaleyraAuthentication, .payuTokenRejected, .payuHashRejected, .payuPartnerRejected: .authentication
         case .payuTokenRenewal(let failure): failure.isRefusal ? .authentication : .server
         case .rateLimited: .rateLimited
@@ -136,8 +142,8 @@ public enum RefundWatchError: Error, Sendable, Hashable {
 
     public var service: Service? {
         switch self {
-        case .invalidReferenceID, .invalidSetting: nil
-        case .kaleyraAuthentication, .accountNotSetUp, .meta, .orderNotFound: .kaleyra
+        case .invalidReferenceID, .invalidSetting, .unknownAccount: nil
+        case .kaleyraAuthentication, .accountNotSetUp, .meta, .orderNotFound, .orderNotFoundUnderAccounts: .kaleyra
         case .payuTokenRejected, .payuTokenRenewal, .payuHashRejected, .payuPartnerRejected, .payuUnknownTransaction: .payu
         case .rateLimited(let service, _), .server(let service, _, _), .unreadableResponse(let service, _, _),
              .timeout(let service, _), .connectionRefused(let service, _), .network(let service, _, _): service
@@ -165,6 +171,14 @@ public enum RefundWatchError: Error, Sendable, Hashable {
             return text + "."
         case .orderNotFound(let id):
             return "No WhatsApp payment found for reference id \(ErrorText.quoted(id)). Check the id, and that it was sent with this phone number and payment configuration."
+        case .orderNotFoundUnderAccounts(let id, let accounts, let places):
+            let names = accounts.map(ErrorText.quoted).joined(separator: ", ")
+            let under = accounts.count == 1
+                ? "under any of the \(places) payment configurations of the account \(names)"
+                : "under any of \(accounts.count) accounts (\(names))" + (places > accounts.count ? " and their payment configurations" : "")
+            return "No WhatsApp payment found for reference id \(ErrorText.quoted(id)) \(under). Check the id; if the order is another account's, configure that account ([accounts.NAME.kaleyra])."
+        case .unknownAccount(let name, let configured):
+            return "The order belongs to the account \(ErrorText.quoted(name)), which the configuration does not have (it has \(configured.map(ErrorText.quoted).joined(separator: ", "))). Add [accounts.\(TerminalSafe.text(name)).kaleyra] back, or remove the order and track it again under one of these."
         case .payuTokenRejected:
             return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env, or let refundwatch renew it with [payu.oauth] (docs/configuration.md, \"PayU tokens\")."
         case .payuTokenRenewal(let failure):

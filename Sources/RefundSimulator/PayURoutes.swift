@@ -4,16 +4,29 @@ import RefundKit
 /// PayU's WhatsApp Refund Status. PayU documents the parameters but neither the path nor the
 /// method, so both POST with a JSON body (the default of refundwatch) and GET with query
 /// parameters are served. Checks run in PayU's documented order of failures.
+///
+/// With several accounts, the token (an account's fixed bearer token, or an access token the token
+/// endpoint issued to an account) picks the account; the reseller id, the merchant id and the hash
+/// must then be that account's. Records are answered only for transactions of orders belonging to
+/// it (`OrderOwnership`): another account's payu_id is answered as an unknown one.
 extension SimulatorCore {
-    func payuAnswer(_ request: ReceivedRequest) -> Answer {
+    /// The account (index into `options.accounts`) whose bearer token, or live access token, a
+    /// PayU refund status request carries.
+    func payuAccount(_ request: ReceivedRequest) -> Int? {
+        let token = Self.bearerToken(request.header("authorization")) ?? ""
+        if let index = options.accounts.firstIndex(where: { $0.bearerToken == token }) { return index }
+        return tokens.account(ofAccessToken: token, at: now().timeIntervalSince1970)
+    }
+
+    /// `account`: what `payuAccount(_:)` found for this request.
+    func payuAnswer(_ request: ReceivedRequest, account: Int?) -> Answer {
         guard request.method == "POST" || request.method == "GET" else {
             return .json(.methodNotAllowed, PayUWire.message("Method \(request.method) not allowed; use POST or GET"))
         }
-        let credentials = options.credentials
-        let token = Self.bearerToken(request.header("authorization")) ?? ""
-        guard token == credentials.bearerToken || tokens.accepts(token, at: now().timeIntervalSince1970) else {
+        guard let account else {
             return .json(.unauthorized, PayUWire.message("Invalid Auth token"))
         }
+        let credentials = options.accounts[account]
         var parameters = Self.formParameters(request.query ?? "")
         if request.method == "POST" {
             parameters.merge(Self.bodyParameters(request.body)) { _, fromBody in fromBody }
@@ -27,7 +40,7 @@ extension SimulatorCore {
         guard parameters["merchant_id"] == credentials.merchantID, parameters["hash"]?.lowercased() == expected else {
             return .json(.forbidden, PayUWire.message("Invalid Hash"))
         }
-        guard let transaction = catalogue.payuTransactions[payuID] else {
+        guard let transaction = catalogue.payuTransactions[payuID], ownership.account(ofPayUID: payuID) == account else {
             return .json(.badRequest, PayUWire.unknownPayUID(payuID))
         }
         if let refusal = transaction.refusal {

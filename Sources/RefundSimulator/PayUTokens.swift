@@ -16,6 +16,10 @@ import Hummingbird
 /// OAuth's `{"error": "invalid_grant", "error_description": …}` (400) for a code or refresh token
 /// that is unknown, used or revoked. An access token from here is accepted by the refund status
 /// endpoint until `created_at + expires_in`, then answered 401 "Invalid Auth token".
+///
+/// Every account the simulator serves has its own OAuth client (`client_id` picks the account),
+/// its own refresh tokens rotating independently of the others', its own authorization code, and
+/// access tokens that open the refund status endpoint for that account only.
 final class PayUTokenAuthority: Sendable {
     static let path = "/oauth/token"
 
@@ -27,37 +31,63 @@ final class PayUTokenAuthority: Sendable {
     }
 
     private struct State {
-        /// Access tokens issued, with the simulated second each expires at.
-        var accessExpiry: [String: Double] = [:]
-        /// Refresh tokens that are still good (the initial one until used, then each newest).
-        var refreshTokens: Set<String>
-        var codeUsed = false
-        var issued = 0
+        /// Access tokens issued, with the account each was issued to and the simulated second it
+        /// expires at.
+        var accessTokens: [String: (account: Int, expiry: Double)] = [:]
+        /// Each account's refresh tokens that are still good (the initial one until used, then
+        /// each newest): accounts rotate theirs independently.
+        var refreshTokens: [Set<String>]
+        var codeUsed: [Bool]
+        var issued: [Int]
         var requests = 0
     }
 
-    private let credentials: SimulatorCredentials
+    /// Every account the simulator serves, by index into `SimulatorOptions.accounts`.
+    private let accounts: [SimulatorCredentials]
     private let lifetime: Int
     private let state: Locked<State>
-    private let random: Locked<SeededRandom>
+    /// One stream per account, so that one account's tokens never shift another's (the first
+    /// account's stream is the one a one-account simulator has always used).
+    private let random: [Locked<SeededRandom>]
 
-    init(credentials: SimulatorCredentials, lifetime: Int, seed: UInt64) {
-        self.credentials = credentials
+    init(accounts: [SimulatorCredentials], lifetime: Int, seed: UInt64) {
+        self.accounts = accounts
         self.lifetime = lifetime
-        state = Locked(State(refreshTokens: [credentials.refreshToken]))
-        random = Locked(.stream(seed: seed, purpose: 0x70CE))
+        state = Locked(State(refreshTokens: accounts.map { [$0.refreshToken] }, codeUsed: accounts.map { _ in false },
+                             issued: accounts.map { _ in 0 }))
+        random = accounts.indices.map { Locked(.stream(seed: seed, purpose: 0x70CE &+ (UInt64($0) << 32))) }
     }
 
     /// Token requests answered since start, refused ones included.
     var requestCount: Int { state.withLock { $0.requests } }
 
-    /// Refuses every refresh token from now on, as PayU does when a partner's access is revoked.
-    func revokeRefreshTokens() { state.withLock { $0.refreshTokens.removeAll() } }
+    /// Refuses every refresh token of one account (an index into the accounts), or of all of them
+    /// (nil), from now on, as PayU does when a partner's access is revoked.
+    func revokeRefreshTokens(account: Int? = nil) {
+        state.withLock { state in
+            for index in state.refreshTokens.indices where account == nil || account == index { state.refreshTokens[index].removeAll() }
+        }
+    }
 
-    /// Whether `token` is an access token from here that has not expired at `now` (simulated
-    /// seconds since 1970).
-    func accepts(_ token: String, at now: Double) -> Bool {
-        state.withLock { $0.accessExpiry[token].map { now < $0 } ?? false }
+    /// The account an access token from here was issued to, if it has not expired at `now`
+    /// (simulated seconds since 1970).
+    func account(ofAccessToken token: String, at now: Double) -> Int? {
+        state.withLock { state in
+            guard let issued = state.accessTokens[token], now < issued.expiry else { return nil }
+            return issued.account
+        }
+    }
+
+    /// The account whose OAuth client a token request authenticates as (client id, and the
+    /// secret when one is sent), if any.
+    func client(of request: ReceivedRequest) -> Int? {
+        client(in: SimulatorCore.formParameters(request.body))
+    }
+
+    private func client(in form: [String: String]) -> Int? {
+        guard let index = accounts.firstIndex(where: { $0.clientID == form["client_id"] }) else { return nil }
+        if let secret = form["client_secret"], secret != accounts[index].clientSecret { return nil }
+        return index
     }
 
     func answer(_ request: ReceivedRequest, now: Double) -> Answer {
@@ -66,27 +96,28 @@ final class PayUTokenAuthority: Sendable {
             return .json(.methodNotAllowed, Self.error("invalid_request", "Use POST with an application/x-www-form-urlencoded body."))
         }
         let form = SimulatorCore.formParameters(request.body)
-        guard form["client_id"] == credentials.clientID, form["client_secret"].map({ $0 == credentials.clientSecret }) ?? true else {
+        guard let account = client(in: form) else {
             return .json(.unauthorized, Self.error("invalid_client", "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."))
         }
+        let credentials = accounts[account]
         let granted: Bool
         switch form["grant_type"] {
         case "refresh_token":
-            granted = state.withLock { $0.refreshTokens.remove(form["refresh_token"] ?? "") != nil }
+            granted = state.withLock { $0.refreshTokens[account].remove(form["refresh_token"] ?? "") != nil }
         case "authorization_code":
             guard form["client_secret"] == credentials.clientSecret else {
                 return .json(.unauthorized, Self.error("invalid_client", "The authorization code grant needs client_secret."))
             }
             granted = state.withLock { state in
-                guard form["code"] == credentials.authorizationCode, !state.codeUsed else { return false }
-                state.codeUsed = true
+                guard form["code"] == credentials.authorizationCode, !state.codeUsed[account] else { return false }
+                state.codeUsed[account] = true
                 return true
             }
         default:
             return .json(.badRequest, Self.error("unsupported_grant_type", "The authorization grant type is not supported by the authorization server."))
         }
         guard granted else { return Self.invalidGrant }
-        let issued = issue(now: now)
+        let issued = issue(to: account, now: now)
         return .json(.ok, .object([
             ("access_token", .string(issued.accessToken)),
             ("token_type", .string("Bearer")),
@@ -98,17 +129,18 @@ final class PayUTokenAuthority: Sendable {
         ]))
     }
 
-    private func issue(now: Double) -> Issued {
-        let (access, refresh) = random.withLock { random in
+    private func issue(to account: Int, now: Double) -> Issued {
+        let (access, refresh) = random[account].withLock { random in
             (random.characters(40, from: Self.tokenAlphabet), random.characters(40, from: Self.tokenAlphabet))
         }
         let createdAt = Int(now.rounded(.down))
         return state.withLock { state in
-            state.issued += 1
-            let issued = Issued(accessToken: "sim-at-\(state.issued)-" + access, refreshToken: "sim-rt-\(state.issued)-" + refresh,
+            state.issued[account] += 1
+            let number = state.issued[account]
+            let issued = Issued(accessToken: "sim-at-\(number)-" + access, refreshToken: "sim-rt-\(number)-" + refresh,
                                 createdAt: createdAt, expiresIn: lifetime)
-            state.accessExpiry[issued.accessToken] = Double(createdAt + lifetime)
-            state.refreshTokens.insert(issued.refreshToken)
+            state.accessTokens[issued.accessToken] = (account, Double(createdAt + lifetime))
+            state.refreshTokens[account].insert(issued.refreshToken)
             return issued
         }
     }

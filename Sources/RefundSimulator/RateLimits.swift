@@ -39,11 +39,19 @@ public struct RateLimitSpec: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A token bucket per limited API, on real time (or on the clock a test gave the simulator): it
-/// holds one second's worth of requests and refills at the rate. A request that finds it empty is
-/// over budget: answered 429 with the whole seconds until the next request would be allowed in
-/// `Retry-After`, and counted.
+/// A token bucket per limited API and account, on real time (or on the clock a test gave the
+/// simulator): it holds one second's worth of requests and refills at the rate. Each account (per
+/// SID for Kaleyra, per merchant for PayU: the account the request authenticated as) has the whole
+/// configured budget of its own; requests that authenticate as no account share one more. A
+/// request that finds its bucket empty is over budget: answered 429 with the whole seconds until
+/// the next request would be allowed in `Retry-After`, and counted.
 final class RateLimiter: Sendable {
+    struct Key: Hashable, Sendable {
+        let api: SimulatedAPI
+        /// Index into `SimulatorOptions.accounts`; nil: no account.
+        let account: Int?
+    }
+
     private struct Bucket {
         var tokens: Double
         /// Time since the simulator started.
@@ -51,8 +59,8 @@ final class RateLimiter: Sendable {
     }
 
     private struct State {
-        var buckets: [SimulatedAPI: Bucket] = [:]
-        var refused: [SimulatedAPI: [Duration]] = [:]
+        var buckets: [Key: Bucket] = [:]
+        var refused: [Key: [Duration]] = [:]
     }
 
     let spec: RateLimitSpec
@@ -62,31 +70,38 @@ final class RateLimiter: Sendable {
     init(spec: RateLimitSpec, sinceStart: @escaping @Sendable () -> Duration) {
         self.spec = spec
         self.sinceStart = sinceStart
-        let now = sinceStart()
-        state = Locked(State(buckets: spec.perSecond.mapValues { Bucket(tokens: max(1, $0), updated: now) }))
+        state = Locked(State())
     }
 
-    /// nil when the request is within budget; else the `Retry-After` seconds to answer with.
-    func admit(_ api: SimulatedAPI) -> Int? {
+    /// nil when the request is within its account's budget; else the `Retry-After` seconds to answer with.
+    func admit(_ api: SimulatedAPI, account: Int?) -> Int? {
         guard let rate = spec.perSecond[api] else { return nil }
         let now = sinceStart()
+        let key = Key(api: api, account: account)
         return state.withLock { state -> Int? in
-            var bucket = state.buckets[api] ?? Bucket(tokens: max(1, rate), updated: now)
+            // A bucket starts full when its account's first request arrives.
+            var bucket = state.buckets[key] ?? Bucket(tokens: max(1, rate), updated: now)
             let elapsed = now - bucket.updated
             bucket.tokens = min(max(1, rate), bucket.tokens + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
             bucket.updated = now
-            defer { state.buckets[api] = bucket }
+            defer { state.buckets[key] = bucket }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 return nil
             }
-            state.refused[api, default: []].append(now)
+            state.refused[key, default: []].append(now)
             return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
         }
     }
 
-    /// When each over-budget request arrived (time since the simulator started), by API.
+    /// When each over-budget request arrived (time since the simulator started), by API, all
+    /// accounts together, in order.
     func refusals(_ api: SimulatedAPI) -> [Duration] {
-        state.withLock { $0.refused[api] ?? [] }
+        state.withLock { state in state.refused.filter { $0.key.api == api }.values.flatMap { $0 }.sorted() }
+    }
+
+    /// The same for one account (nil: requests that authenticated as no account).
+    func refusals(_ api: SimulatedAPI, account: Int?) -> [Duration] {
+        state.withLock { $0.refused[Key(api: api, account: account)] ?? [] }
     }
 }

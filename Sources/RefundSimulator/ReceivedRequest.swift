@@ -17,8 +17,14 @@ public struct ReceivedRequest: Sendable {
     public let body: String
     /// When it arrived on the simulated clock.
     public let simulatedDate: Date
+    /// The name of the account (`SimulatorCredentials.name`) the request authenticated as when it
+    /// arrived: Kaleyra's SID with that account's api key, PayU's bearer or live access token, the
+    /// token endpoint's OAuth client. nil when it authenticated as no account (and for the webhook).
+    public internal(set) var account: String?
 
-    public init(method: String, rawPath: String, query: String?, headers: [(name: String, value: String)], body: String, simulatedDate: Date) {
+    public init(method: String, rawPath: String, query: String?, headers: [(name: String, value: String)], body: String, simulatedDate: Date,
+                account: String? = nil) {
+        self.account = account
         self.method = method
         self.rawPath = rawPath
         self.pathSegments = Self.segments(of: rawPath)

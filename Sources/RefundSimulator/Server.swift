@@ -59,6 +59,7 @@ public final class RunningSimulator: Sendable {
         guard !options.host.isEmpty else {
             throw SimulatorError.invalidOption("Invalid host: give an address to listen on, such as 127.0.0.1.")
         }
+        if let problem = options.accountsProblem() { throw SimulatorError.invalidOption(problem) }
         let core = SimulatorCore(options: options)
         let logger = Logger(label: "refundwatch.simulator") { _ in SwiftLogNoOpLogHandler() }
         let started = StartSignal()
@@ -112,11 +113,52 @@ public final class RunningSimulator: Sendable {
 
     public func clearReceivedRequests() { core.clearReceivedRequests() }
 
+    /// Requests answered since start, by API, of the account with this name (`SimulatorCredentials.name`),
+    /// or (nil) of requests that authenticated as no account: each request counts for the account
+    /// it authenticated as (`ReceivedRequest.account`). An unknown name counts nothing.
+    public func requestCounts(account name: String?) -> (kaleyra: Int, payu: Int) {
+        guard let index = name.map(core.accountIndex(named:)) else {
+            let counts = core.requestCounts(account: nil)
+            return (counts[.kaleyra] ?? 0, counts[.payu] ?? 0)
+        }
+        guard let index else { return (0, 0) }
+        let counts = core.requestCounts(account: index)
+        return (counts[.kaleyra] ?? 0, counts[.payu] ?? 0)
+    }
+
     /// Requests to the PayU token endpoint since start, refused ones included.
     public func tokenRequestCount() -> Int { core.tokens.requestCount }
 
-    /// Refuses every PayU refresh token from now on (a partner's access revoked).
+    /// Refuses every PayU refresh token, of every account, from now on (a partner's access revoked).
     public func revokeRefreshTokens() { core.tokens.revokeRefreshTokens() }
+
+    /// Refuses the PayU refresh tokens of the account with this name only (an unknown name: none).
+    public func revokeRefreshTokens(account name: String) {
+        guard let index = core.accountIndex(named: name) else { return }
+        core.tokens.revokeRefreshTokens(account: index)
+    }
+
+    // MARK: - Accounts
+
+    /// The accounts served (`options.accounts`): the first is the one `options.credentials` names.
+    public var accounts: [SimulatorCredentials] { options.accounts }
+
+    /// The account (by name) and payment configuration a catalogue order belongs to: Kaleyra
+    /// answers it only under that account's SID, number and that configuration, and PayU answers
+    /// its transactions only to that account's merchant. nil for a reference id not in the
+    /// catalogue. With one account with one configuration, every order belongs to it.
+    public func owner(of referenceID: String) -> (account: String, paymentConfigID: String)? {
+        core.ownership.slot(ofOrder: referenceID).map { (options.accounts[$0.account].name, $0.paymentConfigID) }
+    }
+
+    /// The catalogue's orders belonging to the account with this name, in catalogue order; only
+    /// those under one of its payment configurations when `paymentConfigID` is given.
+    public func orders(ofAccount name: String, paymentConfigID: String? = nil) -> [CatalogueOrder] {
+        catalogue.orders.filter { order in
+            guard let owner = owner(of: order.referenceID) else { return false }
+            return owner.account == name && (paymentConfigID == nil || owner.paymentConfigID == paymentConfigID)
+        }
+    }
 
     /// The simulated clock: start date plus the time elapsed since start (real, or on the options'
     /// `clock`) times `speed`, plus what `advanceClock(by:)` added.
@@ -125,6 +167,14 @@ public final class RunningSimulator: Sendable {
     /// When each request over the `rateLimits` budget of `api` arrived (answered 429), as time
     /// since the simulator started on its clock.
     public func overBudgetRequests(_ api: SimulatedAPI) -> [Duration] { core.rateLimiter.refusals(api) }
+
+    /// The same, for the account with this name only (nil: requests that authenticated as no
+    /// account). Each account has a budget of its own.
+    public func overBudgetRequests(_ api: SimulatedAPI, account name: String?) -> [Duration] {
+        guard let name else { return core.rateLimiter.refusals(api, account: nil) }
+        guard let index = core.accountIndex(named: name) else { return [] }
+        return core.rateLimiter.refusals(api, account: index)
+    }
 
     /// Moves the simulated clock forward by this many simulated seconds, at once: for tests that
     /// must see a refund move at an exact point, however slow the machine is.
@@ -152,32 +202,51 @@ public final class RunningSimulator: Sendable {
     /// A refundwatch configuration pointing at this server with its credentials. PayU is
     /// authorized through `[payu.oauth]` against this server's token endpoint, as a real account
     /// would be (the fixed bearer token is accepted too, for curl).
+    ///
+    /// The first account is the top-level `[kaleyra]`, `[payu]` and `[payu.oauth]` (the account
+    /// "default"); each further one follows as `[accounts.NAME.kaleyra]`, `[accounts.NAME.payu]`
+    /// and `[accounts.NAME.payu.oauth]` with the same keys. An account with several payment
+    /// configurations has `payment_config_ids = [...]` instead of `payment_config_id`. With one
+    /// account the text is what it has always been.
     public func demoConfigurationTOML() -> String {
-        let credentials = options.credentials
+        var text = "refresh_interval = 30\nconcurrency = 8\n"
+        text += accountTables(options.credentials, prefix: "")
+        text += """
+            [alerts]
+            webhook_url = \(Self.toml(webhookURL))
+            webhook_secret = \(Self.toml(options.webhookSecret ?? "unchecked"))
+
+            """
+        for account in options.accounts.dropFirst() {
+            text += accountTables(account, prefix: "accounts.\(Self.tomlKey(account.name)).")
+        }
+        return text
+    }
+
+    /// One account's `[kaleyra]`, `[payu]` and `[payu.oauth]` tables, their names after `prefix`.
+    private func accountTables(_ credentials: SimulatorCredentials, prefix: String) -> String {
+        let configuration = credentials.paymentConfigIDs.count == 1
+            ? "payment_config_id = \(Self.toml(credentials.paymentConfigID))"
+            : "payment_config_ids = [\(credentials.paymentConfigIDs.map(Self.toml).joined(separator: ", "))]"
         return """
-            refresh_interval = 30
-            concurrency = 8
-            [kaleyra]
+            [\(prefix)kaleyra]
             base_url = \(Self.toml(kaleyraBaseURL))
             sid = \(Self.toml(credentials.sid))
             api_key = \(Self.toml(credentials.apiKey))
             phone_number_id = \(Self.toml(credentials.phoneNumberID))
-            payment_config_id = \(Self.toml(credentials.paymentConfigID))
+            \(configuration)
             max_requests_per_second = \(budget(.kaleyra))
-            [payu]
+            [\(prefix)payu]
             refund_status_url = \(Self.toml(payuRefundStatusURL))
             method = "POST"
             merchant_id = \(Self.toml(credentials.merchantID))
             reseller_id = \(Self.toml(credentials.resellerID))
             client_secret = \(Self.toml(credentials.clientSecret))
             max_requests_per_second = \(budget(.payu))
-            [payu.oauth]
+            [\(prefix)payu.oauth]
             token_url = \(Self.toml(payuTokenURL))
             client_id = \(Self.toml(credentials.clientID))
             refresh_token = \(Self.toml(credentials.refreshToken))
-            [alerts]
-            webhook_url = \(Self.toml(webhookURL))
-            webhook_secret = \(Self.toml(options.webhookSecret ?? "unchecked"))
 
             """
     }
@@ -190,6 +259,12 @@ public final class RunningSimulator: Sendable {
 
     private static func toml(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A table name part: bare when it can be (letters, digits, `_`, `-`), else quoted.
+    private static func tomlKey(_ text: String) -> String {
+        let bare = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+        return bare ? text : toml(text)
     }
 
     /// A host as it goes in a URL: wildcard binds are reached through loopback, IPv6 in brackets.

@@ -12,6 +12,8 @@ final class SimulatorCore: Sendable {
 
     let options: SimulatorOptions
     let catalogue: Catalogue
+    /// Which account and payment configuration each order belongs to.
+    let ownership: OrderOwnership
     let faults: FaultInjector
     let tokens: PayUTokenAuthority
     let webhook: WebhookReceiver
@@ -22,17 +24,18 @@ final class SimulatorCore: Sendable {
     private let sinceStart: @Sendable () -> Duration
     private let requests = Locked<[ReceivedRequest]>([])
     /// Every request since start (the log above keeps only the latest): what benchmarks count.
-    private let counted = Locked<[SimulatedAPI: Int]>([:])
+    private let counted = Locked<[RateLimiter.Key: Int]>([:])
     private let traceRandom: Locked<SeededRandom>
     private let stopping = Locked(false)
 
     init(options: SimulatorOptions) {
         self.options = options
         catalogue = Catalogue(seed: options.seed, size: options.orders)
+        ownership = OrderOwnership(accounts: options.accounts, catalogue: catalogue)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
         sinceStart = Self.stopwatch(options.clock ?? ContinuousClock())
         rateLimiter = RateLimiter(spec: options.rateLimits, sinceStart: sinceStart)
-        tokens = PayUTokenAuthority(credentials: options.credentials, lifetime: options.tokenLifetime, seed: options.seed)
+        tokens = PayUTokenAuthority(accounts: options.accounts, lifetime: options.tokenLifetime, seed: options.seed)
         webhook = WebhookReceiver(secret: options.webhookSecret)
         anchorEpoch = Int((options.startDate ?? Date()).timeIntervalSince1970.rounded(.down))
         traceRandom = Locked(.stream(seed: options.seed, purpose: 0x7ACE))
@@ -76,7 +79,32 @@ final class SimulatorCore: Sendable {
 
     func receivedRequests() -> [ReceivedRequest] { requests.withLock { $0 } }
     func clearReceivedRequests() { requests.withLock { $0.removeAll() } }
-    func requestCounts() -> [SimulatedAPI: Int] { counted.withLock { $0 } }
+    /// Requests since start by API, all accounts together.
+    func requestCounts() -> [SimulatedAPI: Int] {
+        counted.withLock { counts in counts.reduce(into: [:]) { $0[$1.key.api, default: 0] += $1.value } }
+    }
+
+    /// Requests since start by API, of one account (nil: those that authenticated as no account).
+    func requestCounts(account: Int?) -> [SimulatedAPI: Int] {
+        counted.withLock { counts in
+            counts.filter { $0.key.account == account }.reduce(into: [:]) { $0[$1.key.api, default: 0] += $1.value }
+        }
+    }
+
+    /// The index into `options.accounts` of the account named so.
+    func accountIndex(named name: String) -> Int? {
+        options.accounts.firstIndex { $0.name == name }
+    }
+
+    /// The account a request authenticates as, by its path (nil for the webhook and unknown paths).
+    func account(of request: ReceivedRequest) -> Int? {
+        if request.rawPath == PayUTokenAuthority.path { return tokens.client(of: request) }
+        switch Self.api(for: request.rawPath) {
+        case .kaleyra: return kaleyraAccount(request)
+        case .payu: return payuAccount(request)
+        case nil: return nil
+        }
+    }
 
     /// Lets hung responses give up so a graceful shutdown can finish.
     func beginStopping() { stopping.withLock { $0 = true } }
@@ -94,13 +122,14 @@ final class SimulatorCore: Sendable {
     func respond(to incoming: Request) async throws -> Response {
         var request = incoming
         let bodyBuffer = try? await request.collectBody(upTo: 1 << 20)
-        let received = ReceivedRequest(
+        var received = ReceivedRequest(
             method: request.method.rawValue,
             rawPath: request.uri.path,
             query: request.uri.query,
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             body: bodyBuffer.map { String(buffer: $0) } ?? "",
             simulatedDate: now())
+        received.account = account(of: received).map { options.accounts[$0].name }
         requests.withLock { log in
             log.append(received)
             // Keep the most recent requests only: a long `simulate` run must not grow without bound.
@@ -117,8 +146,10 @@ final class SimulatorCore: Sendable {
             return tokens.answer(received, now: now().timeIntervalSince1970).response()
         }
         let api = Self.api(for: received.rawPath)
-        if let api { counted.withLock { $0[api, default: 0] += 1 } }
-        if let api, let retryAfter = rateLimiter.admit(api) {
+        // Again after the latency: an access token may have expired meanwhile.
+        let account = account(of: received)
+        if let api { counted.withLock { $0[RateLimiter.Key(api: api, account: account), default: 0] += 1 } }
+        if let api, let retryAfter = rateLimiter.admit(api, account: account) {
             var answer = Answer.json(.tooManyRequests, api == .kaleyra ? KaleyraWire.throttled(fbtraceID: nextTraceID()) : PayUWire.message("Too Many Requests"))
             answer.retryAfterSeconds = retryAfter
             return answer.response()
@@ -126,8 +157,8 @@ final class SimulatorCore: Sendable {
         let fault = api.flatMap { faults.decide(for: $0) }
         let answer: Answer
         switch api {
-        case .kaleyra: answer = kaleyraAnswer(received)
-        case .payu: answer = payuAnswer(received)
+        case .kaleyra: answer = kaleyraAnswer(received, account: account)
+        case .payu: answer = payuAnswer(received, account: account)
         case nil: answer = .routeNotFound(method: received.method, path: received.rawPath)
         }
         guard let fault, let api else { return answer.response() }

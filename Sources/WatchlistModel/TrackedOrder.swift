@@ -5,16 +5,22 @@ import RefundModel
 public struct TrackedOrder: Sendable, Hashable, Codable {
     public var id: Int64?
     public var referenceID: String
-    /// nil: the configuration's phone number id.
+    /// The configured account it belongs to (`[kaleyra]` is the account "default", `[accounts.NAME]`
+    /// the others); nil while that is not known: the order is then looked up under each account in
+    /// turn, and the first that knows it is remembered.
+    public var account: String?
+    /// nil: the account's phone number id.
     public var phoneNumberID: String?
-    /// nil: the configuration's payment configuration id.
+    /// nil: the account's payment configuration ids, tried in turn when it has more than one.
     public var paymentConfigID: String?
     public var label: String?
     public var addedAt: Date
 
-    public init(id: Int64? = nil, referenceID: String, phoneNumberID: String? = nil, paymentConfigID: String? = nil, label: String? = nil, addedAt: Date) {
+    public init(id: Int64? = nil, referenceID: String, account: String? = nil, phoneNumberID: String? = nil, paymentConfigID: String? = nil,
+                label: String? = nil, addedAt: Date) {
         self.id = id
         self.referenceID = referenceID
+        self.account = account
         self.phoneNumberID = phoneNumberID
         self.paymentConfigID = paymentConfigID
         self.label = label
@@ -22,14 +28,15 @@ public struct TrackedOrder: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id"
+        case id, referenceID = "reference_id", account, phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id"
         case label, addedAt = "added_at"
     }
 
-    /// Two entries name the same order when the reference id and both lookup ids agree.
-    public var key: Key { Key(referenceID: referenceID, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID) }
+    /// Two entries name the same order when the account, the reference id and both lookup ids agree.
+    public var key: Key { Key(account: account, referenceID: referenceID, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID) }
 
     public struct Key: Sendable, Hashable {
+        public var account: String?
         public var referenceID: String
         public var phoneNumberID: String?
         public var paymentConfigID: String?

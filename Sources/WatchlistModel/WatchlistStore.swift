@@ -39,6 +39,11 @@ public protocol WatchlistStore: Sendable {
     /// Stores a successful fetch with its summary and changes, in one transaction; nil when the
     /// order was removed meanwhile.
     func record(_ fetched: OrderReport, orderID: Int64, rules: DeadlineRules) async throws(StoreError) -> RecordOutcome?
+    /// Remembers where an order was found (`OrderPlace`: the account and the payment configuration
+    /// that knew it). When the watchlist holds the order there already under another entry, this
+    /// entry is removed and the other's id is returned, for the fetch to be stored under it; else
+    /// this entry's id. nil when the order was removed meanwhile.
+    func place(orderID: Int64, at place: OrderPlace) async throws(StoreError) -> Int64?
     /// Stores a failed fetch; the last good report stays.
     func recordFailure(_ error: ReportedError, at date: Date, orderID: Int64) async throws(StoreError)
     func history(orderID: Int64) async throws(StoreError) -> [HistoryEntry]

@@ -14,9 +14,21 @@ struct ConfigurationSource: ParsableArguments {
     @Flag(name: .long, help: "Use the built-in simulator of both APIs on a free loopback port: no credentials needed.")
     var demo = false
 
+    @Option(name: .long, help: ArgumentHelp("With --demo: the simulator serves this many accounts, 1 to 20 (default 1): \"default\", \"north\" (with two payment configurations), \"south\", … Each order belongs to one of them.", valueName: "N"))
+    var accounts: Int?
+
+    /// How many accounts the demo's simulator serves.
+    var demoAccounts: Int { accounts ?? 1 }
+
     func validate() throws {
         if demo && config != nil {
             throw ValidationError("--demo uses the built-in simulator and its own settings; leave out --config, or leave out --demo.")
+        }
+        if let accounts {
+            guard demo else { throw ValidationError("--accounts is for the demo's simulator: add --demo, or leave out --accounts (a configuration names its accounts itself).") }
+            guard SimulatorOptions.demoAccountCounts.contains(accounts) else {
+                throw ValidationError("--accounts \(accounts): give a number from \(SimulatorOptions.demoAccountCounts.lowerBound) to \(SimulatorOptions.demoAccountCounts.upperBound).")
+            }
         }
     }
 
@@ -28,6 +40,8 @@ struct ConfigurationSource: ParsableArguments {
                          demoAttempts: Int? = nil, demoInterval: Double? = nil) async throws -> ServiceEnvironment {
         let logger = Logger(label: "refundwatch.http")
         if demo {
+            var demoOptions = demoOptions
+            try demoOptions.useDemoAccounts(demoAccounts)
             let simulator = try await RunningSimulator.start(demoOptions)
             var configuration = DemoConfiguration.make(for: simulator)
             if let demoAttempts { configuration.http.maxAttempts = demoAttempts }

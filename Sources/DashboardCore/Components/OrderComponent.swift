@@ -71,6 +71,15 @@ struct OrderComponent: Component {
         fields.add("Currency", payment.currency)
         fields.add("Receipt", payment.receipt)
         fields.add("Label", c.row(orderID)?.order.label)
+        if c.state.showsAccounts {
+            let place = c.row(orderID).map { OrderPlace(account: $0.order.account ?? "", phoneNumberID: $0.order.phoneNumberID, paymentConfigID: $0.order.paymentConfigID) }
+                ?? c.state.lookups[orderID]?.place
+            if let place, !place.account.isEmpty {
+                fields.add("Account", place.account + (place.paymentConfigID.map { " · payment configuration \($0)" } ?? ""))
+            } else {
+                fields.add("Account", "not known yet: found at its next fetch", Style(.muted))
+            }
+        }
         fields.add("Fetched", c.time(report.fetchedAt) + " (" + Age.text(since: report.fetchedAt, now: c.now) + ")")
         if let lookup = c.state.lookups[orderID] {
             fields.add("Watchlist", "not tracked · a adds it", Style(.warning))

@@ -34,7 +34,7 @@ extension OrderScreen {
             // On a tracked order `a` opens the prompt, as anywhere.
             guard let lookup else { return nil }
             if Dashboard.refusedReadOnly(&state) { return [] }
-            return [.track([lookup.referenceID])]
+            return [.track([lookup.referenceID], place: lookup.place)]
         default:
             return nil
         }

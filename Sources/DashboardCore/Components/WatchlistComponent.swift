@@ -22,6 +22,25 @@ struct WatchlistComponent: Component {
         .init(title: "UPDATED", width: 10),
     ])
 
+    /// With several accounts configured, the account after the reference, before all but the
+    /// deadline when the width runs short.
+    static let tableWithAccounts = Table(columns: [
+        .init(title: "REFERENCE", width: 18),
+        .init(title: "ACCOUNT", width: 9, priority: 2),
+        .init(title: "LABEL", width: 18, priority: 4),
+        .init(title: "PAYMENT", width: 9, priority: 3),
+        .init(title: "AMOUNT", width: 13, rightAligned: true),
+        .init(title: "TXN", width: 3, rightAligned: true, priority: 6),
+        .init(title: "RFD", width: 3, rightAligned: true),
+        .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 7),
+        .init(title: "STATE", width: 14, flexible: true, minimumWidth: 9),
+        .init(title: "ARN", width: 9, priority: 5),
+        .init(title: "DEADLINE", width: 14, priority: 1),
+        .init(title: "UPDATED", width: 10),
+    ])
+
+    static func table(_ state: DashboardState) -> Table { state.showsAccounts ? tableWithAccounts : table }
+
     /// Above the overview, the watchlist narrowed to one of its bars says which.
     func crumb(_ c: RenderContext) -> String {
         guard let drill = c.state.drill else { return "Watchlist" }
@@ -98,10 +117,22 @@ struct WatchlistComponent: Component {
         // Only the rows on screen are formatted: 10,000 orders cost what 46 do.
         let rows = scroller(c, body: body).rows
         let window = state.index.shown(from: frame.top, count: rows.height).map { row($0, c) }
-        Self.table.render(rows: window, selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
+        Self.table(state).render(rows: window, selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
     }
 
+    /// The row in `table(state)`'s columns: the account's cell goes in second when it has one.
     func row(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
+        var row = plainRow(watched, c)
+        if c.state.showsAccounts {
+            // "?": not known yet, found at the order's next fetch.
+            let archived = watched.due(c.state.pollPolicy, now: c.now) == .archived
+            let account = watched.order.account.map { ($0, Style(.muted)) } ?? ("?", Style(archived ? .muted : .pending))
+            row.cells.insert(account, at: 1)
+        }
+        return row
+    }
+
+    private func plainRow(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
         let fixed = c.state.rowTexts.texts(for: watched, make: Self.fixedTexts)
         let summary = watched.summary
         let overdue = summary?.overdueCount(at: c.now) ?? 0

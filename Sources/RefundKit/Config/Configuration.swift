@@ -32,15 +32,36 @@ public struct KaleyraSettings: Sendable, Hashable {
     public var sid: String
     public var apiKey: Secret
     public var phoneNumberID: String
-    public var paymentConfigID: String
+    /// The payment configurations of the business number (the `payment_configuration` of its
+    /// `order_details` messages), in the order written: `payment_config_id = "x"` gives one,
+    /// `payment_config_ids = ["a", "b"]` several. Never empty: the loader refuses an empty list,
+    /// and the inits require at least one.
+    public var paymentConfigIDs: [String]
 
+    /// The first of `paymentConfigIDs` (the only one, for a file that writes `payment_config_id`).
+    /// Setting it replaces the first and keeps the others.
+    public var paymentConfigID: String {
+        get { paymentConfigIDs.first ?? "" }
+        set {
+            if paymentConfigIDs.isEmpty { paymentConfigIDs = [newValue] } else { paymentConfigIDs[0] = newValue }
+        }
+    }
+
+    /// One payment configuration.
     public init(baseURL: String, pod: KaleyraPod? = nil, sid: String, apiKey: Secret, phoneNumberID: String, paymentConfigID: String) {
+        self.init(baseURL: baseURL, pod: pod, sid: sid, apiKey: apiKey, phoneNumberID: phoneNumberID, paymentConfigIDs: [paymentConfigID])
+    }
+
+    /// Several payment configurations, the first being `paymentConfigID`; `paymentConfigIDs` must
+    /// not be empty.
+    public init(baseURL: String, pod: KaleyraPod? = nil, sid: String, apiKey: Secret, phoneNumberID: String, paymentConfigIDs: [String]) {
+        precondition(!paymentConfigIDs.isEmpty, "KaleyraSettings needs at least one payment configuration id")
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.pod = pod
         self.sid = sid
         self.apiKey = apiKey
         self.phoneNumberID = phoneNumberID
-        self.paymentConfigID = paymentConfigID
+        self.paymentConfigIDs = paymentConfigIDs
     }
 }
 
@@ -151,10 +172,24 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var alerts = AlertSettings()
     /// `[alerts]` command and webhook: where a poller delivers alerts; nil when neither is set.
     public var alertDelivery: AlertDelivery?
+    /// Timeouts, concurrency and `requestsPerSecond`: the loader fills `requestsPerSecond` with
+    /// the first account's budgets (`accounts[0].requestsPerSecond`).
     public var http: HTTPSettings
-    public var kaleyra: KaleyraSettings
-    /// nil when the file has no `[payu]` table: PayU transactions then show without bank details.
-    public var payu: PayUSettings?
+    /// Every account the file names, never empty: `default` first when the file has `[kaleyra]` at
+    /// the top, then the `[accounts.NAME]` accounts sorted by name (see `AccountSettings`).
+    public var accounts: [AccountSettings]
+    /// The first account's Kaleyra side (`accounts[0].kaleyra`): `[kaleyra]` in the single form.
+    /// Setting it sets the first account's.
+    public var kaleyra: KaleyraSettings {
+        get { accounts[0].kaleyra }
+        set { accounts[0].kaleyra = newValue }
+    }
+    /// The first account's PayU side (`accounts[0].payu`); nil when it has none (no `[payu]` table):
+    /// PayU transactions then show without bank details. Setting it sets the first account's.
+    public var payu: PayUSettings? {
+        get { accounts[0].payu }
+        set { accounts[0].payu = newValue }
+    }
     /// `database_url`: the team's PostgreSQL database (`--db` and `REFUNDWATCH_DATABASE_URL` win);
     /// nil for the SQLite file of one person.
     public var databaseURL: String?
@@ -171,13 +206,31 @@ public struct RefundConfiguration: Sendable, Hashable {
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
 
+    /// One account, `default`. Its budgets are `http.requestsPerSecond`'s, and for a service that
+    /// has none there, `AccountSettings.defaultRequestsPerSecond`'s; `http` is kept as given.
     public init(source: String? = nil, refreshInterval: Double = 30,
                 http: HTTPSettings = HTTPSettings(), kaleyra: KaleyraSettings, payu: PayUSettings?) {
         self.source = source
         self.refreshInterval = refreshInterval
         self.http = http
-        self.kaleyra = kaleyra
-        self.payu = payu
+        let budgets = AccountSettings.defaultRequestsPerSecond.merging(http.requestsPerSecond) { _, configured in configured }
+        self.accounts = [AccountSettings(name: AccountSettings.defaultName, kaleyra: kaleyra, payu: payu, requestsPerSecond: budgets)]
+    }
+
+    /// Several accounts, the first being `kaleyra` and `payu`; `accounts` must not be empty.
+    /// `http.requestsPerSecond` becomes the first account's budgets.
+    public init(source: String? = nil, refreshInterval: Double = 30, http: HTTPSettings = HTTPSettings(), accounts: [AccountSettings]) {
+        precondition(!accounts.isEmpty, "RefundConfiguration needs at least one account")
+        self.source = source
+        self.refreshInterval = refreshInterval
+        self.http = http
+        self.http.requestsPerSecond = accounts[0].requestsPerSecond
+        self.accounts = accounts
+    }
+
+    /// The account of that name, compared without regard to case; nil when there is none.
+    public func account(named name: String) -> AccountSettings? {
+        accounts.first { AccountSettings.sameName($0.name, name) }
     }
 
     public var pollPolicy: PollPolicy { PollPolicy(interval: refreshInterval, settledInterval: settledInterval, archiveAfter: archiveAfter) }
@@ -200,39 +253,55 @@ extension RefundConfiguration: CustomStringConvertible {
             "start_screen = \(startOnOverview ? "overview" : "watchlist")",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
-            "[kaleyra]",
+            "accounts = \(accounts.map(\.name).joined(separator: ", "))",
+        ]
+        for account in accounts { lines += Self.describe(account) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One account's lines: its name, then its tables as the file names them (`[kaleyra]` for
+    /// `default`, `[accounts.NAME.kaleyra]` for the others). Secrets print as `<redacted>`.
+    private static func describe(_ account: AccountSettings) -> [String] {
+        let table = account.name == AccountSettings.defaultName ? "" : "accounts.\(account.name)."
+        func budget(_ service: Service) -> String { account.requestsPerSecond[service].map { "\($0)" } ?? "unlimited" }
+        let kaleyra = account.kaleyra
+        var lines = [
+            "account = \(account.name)",
+            "[\(table)kaleyra]",
             "base_url = \(kaleyra.baseURL)",
             "sid = \(kaleyra.sid)",
             "api_key = \(kaleyra.apiKey)",
             "phone_number_id = \(kaleyra.phoneNumberID)",
-            "payment_config_id = \(kaleyra.paymentConfigID)",
-            "max_requests_per_second = \(http.requestsPerSecond[.kaleyra].map { "\($0)" } ?? "unlimited")",
+            kaleyra.paymentConfigIDs.count == 1 ? "payment_config_id = \(kaleyra.paymentConfigID)"
+                : "payment_config_ids = \(kaleyra.paymentConfigIDs.joined(separator: ", "))",
+            "max_requests_per_second = \(budget(.kaleyra))",
         ]
-        if let payu {
-            lines += [
-                "[payu]",
-                "refund_status_url = \(payu.refundStatusURL)",
-                "method = \(payu.method.rawValue)",
-                "merchant_id = \(payu.merchantID)",
-                "reseller_id = \(payu.resellerID)",
-                "environment = \(payu.environment.rawValue)",
-                "max_requests_per_second = \(http.requestsPerSecond[.payu].map { "\($0)" } ?? "unlimited")",
-                "client_secret = \(payu.clientSecret)",
-            ]
-            switch payu.authorization {
-            case .bearerToken(let token):
-                lines.append("bearer_token = \(token)")
-            case .oauth(let oauth):
-                lines += [
-                    "[payu.oauth]",
-                    "token_url = \(oauth.tokenURL)",
-                    "client_id = \(oauth.clientID)",
-                    "client_secret = \(oauth.clientSecret)",
-                    "refresh_token = \(oauth.refreshToken)",
-                ]
-            }
+        guard let payu = account.payu else {
+            return lines + ["[\(table)payu] none"]
         }
-        return lines.joined(separator: "\n")
+        lines += [
+            "[\(table)payu]",
+            "refund_status_url = \(payu.refundStatusURL)",
+            "method = \(payu.method.rawValue)",
+            "merchant_id = \(payu.merchantID)",
+            "reseller_id = \(payu.resellerID)",
+            "environment = \(payu.environment.rawValue)",
+            "max_requests_per_second = \(budget(.payu))",
+            "client_secret = \(payu.clientSecret)",
+        ]
+        switch payu.authorization {
+        case .bearerToken(let token):
+            lines.append("bearer_token = \(token)")
+        case .oauth(let oauth):
+            lines += [
+                "[\(table)payu.oauth]",
+                "token_url = \(oauth.tokenURL)",
+                "client_id = \(oauth.clientID)",
+                "client_secret = \(oauth.clientSecret)",
+                "refresh_token = \(oauth.refreshToken)",
+            ]
+        }
+        return lines
     }
 }
 

@@ -29,11 +29,15 @@ public struct ConfigurationLoader: Sendable {
         return configuration
     }
 
-    /// Only what reading the watchlist needs (`WatchlistSettings`): `[kaleyra]` and `[payu]` are not
-    /// read, so no secret is needed, and a missing one is no error here.
+    /// Only what reading the watchlist needs (`WatchlistSettings`): the keys of `[kaleyra]`,
+    /// `[payu]` and `[accounts.NAME.…]` are not read, so no secret is needed, and a missing one is
+    /// no error here. The accounts' names are (`accountNames`), and a mistake in how the accounts
+    /// are laid out (a bad or repeated name, an account without its Kaleyra table) is refused.
     public func loadSettings(explicit: String?) throws(ConfigurationError) -> WatchlistSettings {
         let (file, table) = try read(explicit: explicit)
-        var settings = try ConfigurationBuilder(reader: reader(table, file: file)).settings(source: file)
+        let builder = ConfigurationBuilder(reader: reader(table, file: file))
+        var settings = try builder.settings(source: file)
+        settings.accountNames = try builder.accountTables(required: false).map(\.name)
         settings.warnings += Self.warnings(file: file, table: table)
         return settings
     }
@@ -80,20 +84,37 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Keys whose value is a secret when written in the file itself (the `_env` forms name a
-    /// variable instead, which is what docs/configuration.md recommends).
+    /// variable instead, which is what docs/configuration.md recommends). Those under `kaleyra`
+    /// and `payu` are secrets in each account too (`accounts.NAME.kaleyra.api_key`, …).
     static let secretKeys: [(table: [String], key: String)] = [
         (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
         (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"), (["alerts"], "webhook_secret"),
     ]
 
-    /// The secret keys the file writes inline, as `payu.client_secret`.
+    /// The secret keys of one account's tables, relative to `[accounts.NAME]`.
+    static var accountSecretKeys: [(table: [String], key: String)] {
+        secretKeys.filter { ["kaleyra", "payu"].contains($0.table[0]) }
+    }
+
+    /// The secret keys the file writes inline, as `payu.client_secret`: the top-level ones first,
+    /// then each account's (sorted by name), as `accounts.acme.payu.oauth.refresh_token`. Only
+    /// key names are returned, never a value.
     static func inlineSecrets(in table: TOMLTable) -> [String] {
-        secretKeys.compactMap { entry in
-            var current: TOMLTable? = table
-            for name in entry.table { current = current?[name]?.table }
-            guard let value = current?[entry.key]?.string, !value.isEmpty else { return nil }
-            return (entry.table + [entry.key]).joined(separator: ".")
+        func inline(_ keys: [(table: [String], key: String)], under path: [String]) -> [String] {
+            keys.compactMap { entry in
+                var current: TOMLTable? = table
+                for name in path + entry.table { current = current?[name]?.table }
+                guard let value = current?[entry.key]?.string, !value.isEmpty else { return nil }
+                return (path + entry.table + [entry.key]).map { TerminalSafe.text($0) }.joined(separator: ".")
+            }
         }
+        var found = inline(secretKeys, under: [])
+        if let accounts = table["accounts"]?.table {
+            for name in accounts.keys.sorted(by: AccountTables.nameOrder) {
+                found += inline(accountSecretKeys, under: ["accounts", name])
+            }
+        }
+        return found
     }
 
     /// What ssh says of a private key others can read, for a configuration file that holds secrets
@@ -161,16 +182,13 @@ private struct ConfigurationBuilder {
         let connectTimeout = try reader.number("connect_timeout", range: 0.1...120) ?? min(5, requestTimeout)
         var http = HTTPSettings(connectTimeout: connectTimeout, requestTimeout: requestTimeout, concurrency: concurrency)
 
-        let kaleyraTable = try reader.requiredTable("kaleyra", expected: "a [kaleyra] table with sid, api_key (or api_key_env), phone_number_id and payment_config_id")
-        let kaleyra = try kaleyraSettings(kaleyraTable)
-        let payuTable = try reader.table("payu")
-        let payu = try payuTable.map { t throws(ConfigurationError) in try payuSettings(t) }
-        http.requestsPerSecond = [
-            .kaleyra: try kaleyraTable.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.kaleyraDefault,
-            .payu: try payuTable?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
-        ]
+        var accounts: [AccountSettings] = []
+        for tables in try accountTables(required: true) {
+            accounts.append(try account(tables))
+        }
+        http.requestsPerSecond = accounts[0].requestsPerSecond
         var configuration = RefundConfiguration(source: source, refreshInterval: settings.refreshInterval,
-                                                http: http, kaleyra: kaleyra, payu: payu)
+                                                http: http, accounts: accounts)
         configuration.settledInterval = settings.settledInterval
         configuration.deadlineRules = settings.deadlineRules
         configuration.alerts = settings.alerts
@@ -182,6 +200,99 @@ private struct ConfigurationBuilder {
         configuration.braille = settings.braille
         configuration.startOnOverview = settings.startOnOverview
         return configuration
+    }
+
+    private static let kaleyraKeys = "sid, api_key (or api_key_env), phone_number_id and payment_config_id"
+
+    /// The accounts' tables, in `RefundConfiguration.accounts`' order: `[kaleyra]` (and `[payu]`)
+    /// as `default`, then each `[accounts.NAME]` sorted by name. Reads no key of these tables, so
+    /// no secret; refuses a bad or repeated name, an account without its Kaleyra table, `[payu]`
+    /// without `[kaleyra]`, an empty `[accounts]`. A file with none of `[kaleyra]`, `[payu]` and
+    /// `[accounts]` is refused when `required`, else has no account.
+    func accountTables(required: Bool) throws(ConfigurationError) -> [AccountTables] {
+        let topKaleyra = try reader.table("kaleyra")
+        let topPayU = try reader.table("payu")
+        let accountsTable = try reader.table("accounts")
+        var found: [AccountTables] = []
+        if let topKaleyra {
+            found.append(AccountTables(name: AccountSettings.defaultName, kaleyra: topKaleyra, payu: topPayU))
+        } else if topPayU != nil {
+            throw reader.error("kaleyra", "missing beside [payu]; a PayU side belongs to an account: add [kaleyra] (\(Self.kaleyraKeys)) above [payu] for the account \"\(AccountSettings.defaultName)\", or move [payu] to [accounts.NAME.payu] beside that account's [accounts.NAME.kaleyra]")
+        }
+        if let accountsTable {
+            guard !accountsTable.table.isEmpty else {
+                throw reader.error("accounts", "has no account; write [accounts.NAME.kaleyra] (\(Self.kaleyraKeys)) for each account, or [kaleyra] at the top for a single one")
+            }
+            for name in accountsTable.table.keys.sorted(by: AccountTables.nameOrder) {
+                let key = "accounts.\(TerminalSafe.text(name))"
+                guard AccountSettings.isValidName(name) else {
+                    throw reader.error(key, "is not an account name; a name is 1 to 32 letters (A-Z, a-z), digits, _ or -, e.g. [accounts.acme-retail.kaleyra]")
+                }
+                if let earlier = found.first(where: { AccountSettings.sameName($0.name, name) }) {
+                    let other = earlier.name == AccountSettings.defaultName && earlier.kaleyra.prefix == "kaleyra."
+                        ? "[kaleyra] at the top is the account \"\(AccountSettings.defaultName)\"; rename [accounts.\(name)], or move [kaleyra] (and [payu]) into it"
+                        : "[accounts.\(earlier.name)] has the same name (names are compared without regard to case); rename one of them"
+                    throw reader.error(key, "is a duplicate account name: \(other)")
+                }
+                guard let value = accountsTable.table[name], value.table != nil else {
+                    throw reader.error(key, "expected a table ([accounts.\(name)]) holding the account's [accounts.\(name).kaleyra] and optional [accounts.\(name).payu], found \(accountsTable.table[name]?.type.description ?? "nothing")")
+                }
+                let account = try accountsTable.requiredTable(name, expected: "a table")
+                guard let kaleyra = try account.table("kaleyra") else {
+                    throw account.error("kaleyra", "missing; an account needs its Kaleyra side: add [accounts.\(name).kaleyra] with \(Self.kaleyraKeys)")
+                }
+                found.append(AccountTables(name: name, kaleyra: kaleyra, payu: try account.table("payu")))
+            }
+        }
+        if found.isEmpty && required {
+            throw reader.error("kaleyra", "missing; expected a [kaleyra] table with \(Self.kaleyraKeys), or an [accounts.NAME.kaleyra] table for each of several accounts")
+        }
+        return found
+    }
+
+    /// One account read from its tables: its keys, its secrets, its budgets.
+    private func account(_ tables: AccountTables) throws(ConfigurationError) -> AccountSettings {
+        let kaleyra = try kaleyraSettings(tables.kaleyra)
+        let payu = try tables.payu.map { t throws(ConfigurationError) in try payuSettings(t) }
+        let budgets: [Service: Double] = [
+            .kaleyra: try tables.kaleyra.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.kaleyraDefault,
+            .payu: try tables.payu?.number("max_requests_per_second", range: 0.1...1000) ?? RequestBudget.payuDefault,
+        ]
+        return AccountSettings(name: tables.name, kaleyra: kaleyra, payu: payu, requestsPerSecond: budgets)
+    }
+
+    /// `payment_config_id = "x"` or `payment_config_ids = ["a", "b"]`: exactly one of the two.
+    private func paymentConfigIDs(_ t: TableReader) throws(ConfigurationError) -> [String] {
+        let expected = "the payment configuration id used in order_details messages"
+        let hasOne = t.table["payment_config_id"] != nil
+        guard let value = t.table["payment_config_ids"] else {
+            guard hasOne else {
+                throw t.error("payment_config_id", "missing; expected \(expected), as payment_config_id = \"...\" (or payment_config_ids = [\"...\", \"...\"] for several)")
+            }
+            return [try t.requiredString("payment_config_id", expected: expected)]
+        }
+        if hasOne {
+            throw t.error("payment_config_id", "is set and so is payment_config_ids; keep one: payment_config_id = \"...\" for one payment configuration, payment_config_ids = [\"...\", \"...\"] for several")
+        }
+        guard let array = value.array else {
+            throw t.error("payment_config_ids", "expected a list of payment configuration ids such as [\"refundwatch-config\", \"festive-sale\"], found \(value.type)")
+        }
+        guard !array.isEmpty else {
+            throw t.error("payment_config_ids", "is empty; expected at least one payment configuration id, e.g. [\"refundwatch-config\"] (or payment_config_id = \"refundwatch-config\")")
+        }
+        var ids: [String] = []
+        for (position, element) in array.enumerated() {
+            guard let text = element.string else {
+                throw t.error("payment_config_ids", "item \(position + 1) is not a string in quotes, found \(element.type)")
+            }
+            let id = text.trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty else { throw t.error("payment_config_ids", "item \(position + 1) is empty; expected \(expected)") }
+            if let earlier = ids.firstIndex(of: id) {
+                throw t.error("payment_config_ids", "item \(position + 1) (\"\(TerminalSafe.text(id))\") repeats item \(earlier + 1); list each payment configuration once")
+            }
+            ids.append(id)
+        }
+        return ids
     }
 
     private func kaleyraSettings(_ t: TableReader) throws(ConfigurationError) -> KaleyraSettings {
@@ -206,7 +317,7 @@ private struct ConfigurationBuilder {
             sid: try t.requiredString("sid", expected: "your Kaleyra account SID, e.g. \"HXAP16XXXXXX97IN\""),
             apiKey: try t.secret("api_key", expected: "your Kaleyra API key"),
             phoneNumberID: try t.requiredString("phone_number_id", expected: "the WhatsApp business phone number id"),
-            paymentConfigID: try t.requiredString("payment_config_id", expected: "the payment configuration id used in order_details messages"))
+            paymentConfigIDs: try paymentConfigIDs(t))
     }
 
     private func payuSettings(_ t: TableReader) throws(ConfigurationError) -> PayUSettings {
@@ -233,11 +344,11 @@ private struct ConfigurationBuilder {
         if let oauthTable = try t.table("oauth") {
             let fixedToken = try t.string("bearer_token"), fixedTokenEnv = try t.string("bearer_token_env")
             if fixedToken != nil || fixedTokenEnv != nil {
-                throw t.error("bearer_token", "is set beside [payu.oauth]; keep one: [payu.oauth] renews tokens itself, bearer_token is a fixed token that expires")
+                throw t.error("bearer_token", "is set beside [\(t.prefix)oauth]; keep one: [\(t.prefix)oauth] renews tokens itself, bearer_token is a fixed token that expires")
             }
             authorization = .oauth(try oauthSettings(oauthTable, environment: environment, payuClientSecret: clientSecret))
         } else {
-            authorization = .bearerToken(try t.secret("bearer_token", expected: "a PayU OAuth bearer token (or a [payu.oauth] table, which renews tokens itself)"))
+            authorization = .bearerToken(try t.secret("bearer_token", expected: "a PayU OAuth bearer token (or a [\(t.prefix)oauth] table, which renews tokens itself)"))
         }
         return PayUSettings(
             refundStatusURL: urlText, method: method, environment: environment,
@@ -263,5 +374,19 @@ private struct ConfigurationBuilder {
             clientSecret: hasOwnSecret ? try t.secret("client_secret", expected: "the client secret of your PayU partner application") : payuClientSecret,
             refreshToken: try t.secret("refresh_token", expected: "the refresh token from PayU's authorization step"),
             refreshTokenOrigin: refreshOrigin)
+    }
+}
+
+/// One account's tables, found before any of their keys is read.
+struct AccountTables {
+    /// `default` for `[kaleyra]`, else NAME of `[accounts.NAME]`.
+    let name: String
+    let kaleyra: TableReader
+    let payu: TableReader?
+
+    /// The accounts' order: by name without regard to case (then as written, for names that
+    /// differ only in case, which the loader refuses).
+    static func nameOrder(_ a: String, _ b: String) -> Bool {
+        (a.lowercased(), a) < (b.lowercased(), b)
     }
 }

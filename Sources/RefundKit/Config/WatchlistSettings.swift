@@ -2,7 +2,7 @@ import Foundation
 
 /// The part of `config.toml` that reading and showing the watchlist needs: where the watchlist is,
 /// how often orders are polled, when a refund is overdue, how the dashboard looks. None of it is a
-/// secret, and none of it comes from `[kaleyra]` or `[payu]`.
+/// secret, and none of it comes from `[kaleyra]` or `[payu]` (only the accounts' names do).
 ///
 /// `track list`, `track history`, `export`, `track add`, `track remove` and a `--no-fetch`
 /// dashboard read only these, so they work where the API credentials are not set: a team's
@@ -37,6 +37,12 @@ public struct WatchlistSettings: Sendable, Hashable {
     public var startOnOverview = false
     /// What a person should fix about the file although it works (see `RefundConfiguration.warnings`).
     public var warnings: [String] = []
+    /// The names of the accounts the file describes, in `RefundConfiguration.accounts`' order:
+    /// `["default"]` for the single form (`[kaleyra]`), else `default` (when `[kaleyra]` is
+    /// written) and then the `[accounts.NAME]` names sorted. Found from the tables alone: no key of
+    /// theirs (and so no secret) is read. Empty for a file without `[kaleyra]`, `[payu]` or
+    /// `[accounts]`, which serves the watchlist but cannot fetch.
+    public var accountNames: [String] = []
 
     /// The defaults, for when there is no configuration file.
     public init() {}
@@ -60,6 +66,7 @@ extension RefundConfiguration {
         settings.braille = braille
         settings.startOnOverview = startOnOverview
         settings.warnings = warnings
+        settings.accountNames = accounts.map(\.name)
         return settings
     }
 }

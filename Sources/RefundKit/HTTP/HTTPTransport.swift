@@ -71,12 +71,30 @@ public final class HTTPTransport: Sendable {
     private let wall: @Sendable () -> Date
     private let client: HTTPClient
     private let limiter: AsyncLimiter
-    private let gates: [Service: RateGate]
+    /// One budget per account and API: the APIs' limits are an account's.
+    private let gates: [BudgetKey: RateGate]
     private let logger: Logger
     private static let maxBodyBytes = 8 * 1024 * 1024
 
+    /// Which budget a request spends: its account's, for its API.
+    public struct BudgetKey: Sendable, Hashable {
+        public var account: String
+        public var service: Service
+
+        public init(account: String, service: Service) {
+            self.account = account
+            self.service = service
+        }
+    }
+
+    /// The account a client names when the configuration has one account only (`[kaleyra]`).
+    public static let defaultAccount = "default"
+
     /// `clock`: what every wait is timed on; `wall`: the time of day, for when a pause ends.
-    public init(settings: HTTPSettings = HTTPSettings(), logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() }),
+    /// `budgets`: each account's requests per second by API; nil gives `settings.requestsPerSecond`
+    /// to the account "default".
+    public init(settings: HTTPSettings = HTTPSettings(), budgets: [String: [Service: Double]]? = nil,
+                logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() }),
                 clock: any Clock<Duration> = ContinuousClock(), wall: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         let clock = ElapsedClock(clock)
@@ -92,7 +110,13 @@ public final class HTTPTransport: Sendable {
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         limiter = AsyncLimiter(limit: settings.concurrency)
-        gates = settings.requestsPerSecond.reduce(into: [:]) { $0[$1.key] = RateGate(service: $1.key, requestsPerSecond: $1.value, clock: clock, wall: wall) }
+        var gates: [BudgetKey: RateGate] = [:]
+        for (account, rates) in budgets ?? [Self.defaultAccount: settings.requestsPerSecond] {
+            for (service, rate) in rates {
+                gates[BudgetKey(account: account, service: service)] = RateGate(service: service, requestsPerSecond: rate, clock: clock, wall: wall)
+            }
+        }
+        self.gates = gates
         self.logger = logger
     }
 
@@ -101,23 +125,27 @@ public final class HTTPTransport: Sendable {
         try? await client.shutdown()
     }
 
-    /// Pauses the APIs asked for that still last.
+    /// Pauses the APIs asked for that still last, by account (sorted by name) and API.
     public func slowdowns() async -> [RateSlowdown] {
         var found: [RateSlowdown] = []
-        for service in [Service.kaleyra, .payu] {
-            if let until = await gates[service]?.pausedUntilDate { found.append(RateSlowdown(service: service, resumesAt: until)) }
+        let singleAccount = Set(gates.keys.map(\.account)).count <= 1
+        for key in gates.keys.sorted(by: { ($0.account, $0.service.rawValue) < ($1.account, $1.service.rawValue) }) {
+            if let until = await gates[key]?.pausedUntilDate {
+                found.append(RateSlowdown(service: key.service, resumesAt: until, account: singleAccount ? nil : key.account))
+            }
         }
         return found
     }
 
-    /// Throttled answers seen per API, and the pace now (for benchmarks and tests).
-    public func budgetState(_ service: Service) async -> (throttles: Int, requestsPerSecond: Double)? {
-        guard let gate = gates[service] else { return nil }
+    /// Throttled answers seen by an account's budget for one API, and the pace now (for
+    /// benchmarks and tests).
+    public func budgetState(_ service: Service, account: String = HTTPTransport.defaultAccount) async -> (throttles: Int, requestsPerSecond: Double)? {
+        guard let gate = gates[BudgetKey(account: account, service: service)] else { return nil }
         return (await gate.throttles, await gate.currentRate)
     }
 
-    func send(_ request: TransportRequest, service: Service) async throws(RefundWatchError) -> TransportResponse {
-        let gate = gates[service]
+    func send(_ request: TransportRequest, service: Service, account: String = HTTPTransport.defaultAccount) async throws(RefundWatchError) -> TransportResponse {
+        let gate = gates[BudgetKey(account: account, service: service)]
         // The call's deadline starts when the budget first lets it go: a wait in the queue is not
         // the server being slow.
         await gate?.admit()

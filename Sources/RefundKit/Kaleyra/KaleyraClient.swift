@@ -5,11 +5,14 @@ import NIOHTTP1
 /// `GET <base>/v1/<SID>/wrapper/<phoneNumberId>/payments/<paymentConfigId>/<referenceId>`.
 public struct KaleyraClient: Sendable {
     public let settings: KaleyraSettings
+    /// The account whose request budget its calls spend.
+    public let account: String
     let transport: HTTPTransport
 
-    public init(settings: KaleyraSettings, transport: HTTPTransport) {
+    public init(settings: KaleyraSettings, transport: HTTPTransport, account: String = HTTPTransport.defaultAccount) {
         self.settings = settings
         self.transport = transport
+        self.account = account
     }
 
     /// The payment for one reference id. The phone number and payment configuration default to the
@@ -31,7 +34,7 @@ public struct KaleyraClient: Sendable {
             headers: [("api-key", settings.apiKey.value), ("Accept", "application/json"), ("Content-Type", "application/json")],
             body: nil, host: KaleyraClient.hostDescription(settings.baseURL), logPath: "/" + path,
             isThrottled: KaleyraResponse.isThrottled)
-        let response = try await transport.send(request, service: .kaleyra)
+        let response = try await transport.send(request, service: .kaleyra, account: account)
         return try KaleyraResponse.payment(from: response, referenceID: referenceID)
     }
 

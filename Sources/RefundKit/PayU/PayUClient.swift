@@ -5,14 +5,18 @@ import NIOHTTP1
 /// them.
 public struct PayUClient: Sendable {
     public let settings: PayUSettings
+    /// The account whose request budget its calls spend.
+    public let account: String
     let transport: HTTPTransport
     /// Renews access tokens for `[payu.oauth]`; nil for a fixed bearer token.
     public let tokens: PayUTokenManager?
 
-    public init(settings: PayUSettings, transport: HTTPTransport, tokenCacheDirectory: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(settings: PayUSettings, transport: HTTPTransport, account: String = HTTPTransport.defaultAccount, tokenCacheDirectory: String? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.transport = transport
-        tokens = settings.oauth.map { PayUTokenManager(settings: $0, transport: transport, cacheDirectory: tokenCacheDirectory, now: now) }
+        self.account = account
+        tokens = settings.oauth.map { PayUTokenManager(settings: $0, transport: transport, account: account, cacheDirectory: tokenCacheDirectory, now: now) }
     }
 
     /// Every refund PayU knows for one payment (`payu_id`, PayU's `mihpayid`). With `[payu.oauth]`
@@ -66,7 +70,7 @@ public struct PayUClient: Sendable {
         let host = KaleyraClient.hostDescription(settings.refundStatusURL)
         let logPath = URL(string: settings.refundStatusURL)?.path ?? ""
         let request = TransportRequest(method: settings.method == .post ? .POST : .GET, url: url, headers: headers, body: body, host: host, logPath: logPath + " payu_id=\(payuID)")
-        let response = try await transport.send(request, service: .payu)
+        let response = try await transport.send(request, service: .payu, account: account)
         return try PayUResponse.records(from: response, payuID: payuID)
     }
 }

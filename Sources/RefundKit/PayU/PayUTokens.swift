@@ -47,6 +47,8 @@ public struct PayUTokenStatus: Sendable {
 public actor PayUTokenManager {
     public let settings: PayUOAuthSettings
     private let transport: HTTPTransport
+    /// The account whose PayU budget token requests spend.
+    private let account: String
     private let cache: PayUTokenCache?
     private let now: @Sendable () -> Date
 
@@ -58,9 +60,11 @@ public actor PayUTokenManager {
 
     /// `cacheDirectory`: where the token cache lives (created 0700 when missing); nil keeps tokens
     /// in memory only.
-    public init(settings: PayUOAuthSettings, transport: HTTPTransport, cacheDirectory: String?, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(settings: PayUOAuthSettings, transport: HTTPTransport, account: String = HTTPTransport.defaultAccount, cacheDirectory: String?,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.transport = transport
+        self.account = account
         self.cache = cacheDirectory.map { PayUTokenCache(directory: $0, settings: settings) }
         self.now = now
     }
@@ -160,7 +164,7 @@ public actor PayUTokenManager {
             retriesAfterSending: false)
         let sent = now()
         do {
-            let response = try await transport.send(request, service: .payu)
+            let response = try await transport.send(request, service: .payu, account: account)
             let answer = try PayUTokenAnswer.read(response, sentAt: sent, received: now())
             return .success(PayUTokenCache.Entry(
                 settings: settings, accessToken: answer.accessToken, obtainedAt: answer.obtainedAt, expiresAt: answer.expiresAt,

@@ -9,7 +9,7 @@ import WatchlistModel
 extension PostgresStore {
     static func trackedOrder(_ row: PostgresRandomAccessRow) throws -> TrackedOrder {
         TrackedOrder(id: try row["id"].decode(Int64.self), referenceID: try row["reference_id"].decode(String.self),
-                     phoneNumberID: try row["phone_number_id"].decode(String?.self), paymentConfigID: try row["payment_config_id"].decode(String?.self),
+                     account: try row["account"].decode(String?.self), phoneNumberID: try row["phone_number_id"].decode(String?.self), paymentConfigID: try row["payment_config_id"].decode(String?.self),
                      label: try row["label"].decode(String?.self), addedAt: try row["added_at"].decode(Date.self))
     }
 

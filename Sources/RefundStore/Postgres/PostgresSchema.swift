@@ -11,6 +11,7 @@ enum PostgresSchema {
         (3, "deadlines for every stage", v3),
         (4, "alerts", v4),
         (5, "refund facts for the overview", v5),
+        (6, "accounts", v6),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -148,6 +149,16 @@ enum PostgresSchema {
         CREATE INDEX refund_fact_deadline ON refund_fact (deadline_due, deadline_stage) WHERE deadline_due IS NOT NULL;
         ALTER TABLE order_state ADD COLUMN payment_due float8;
         CREATE INDEX order_state_payment_due ON order_state (payment_due) WHERE payment_due IS NOT NULL;
+        """
+
+    /// As the SQLite file's v10: the account each order belongs to (NULL while not known), every
+    /// order stored before being the single account's, "default"; the key gains the account.
+    static let v6 = """
+        ALTER TABLE tracked_order ADD COLUMN account text;
+        UPDATE tracked_order SET account = 'default';
+        DROP INDEX tracked_order_key;
+        CREATE UNIQUE INDEX tracked_order_key
+            ON tracked_order (reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, ''), COALESCE(account, ''))
         """
 
     /// As the SQLite file's v8: alerts, one row an event, and the outbox of their deliveries.

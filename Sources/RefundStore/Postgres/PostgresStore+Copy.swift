@@ -17,7 +17,7 @@ extension PostgresStore: CopyableStore {
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var orders: [OrderCopy] = []
             let rows = try await connection.query("""
-                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+                SELECT t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                        s.order_id AS state_order_id, s.report, s.summary AS summary_json, s.fetched_at, s.changed_at, s.attempted_at,
                        s.error_category, s.error_service, s.error_message, s.failed_at, s.failures,
                        \(unescaped: SummaryColumns.selection)
@@ -85,42 +85,43 @@ extension PostgresStore: CopyableStore {
         }
     }
 
-    /// The key of `tracked_order_key`: a missing lookup id and an empty one are the same.
+    /// The key of `tracked_order_key`: a missing lookup id (or account) and an empty one are the same.
     private static func key(_ order: TrackedOrder) -> [String] {
-        [order.referenceID, order.phoneNumberID ?? "", order.paymentConfigID ?? ""]
+        [order.referenceID, order.phoneNumberID ?? "", order.paymentConfigID ?? "", order.account ?? ""]
     }
 
     private func absorb(_ page: [OrderCopy], keys: [[String]], _ connection: PostgresConnection, _ logger: Logger) async throws -> [AbsorbOutcome] {
         // 1. Add the orders the target lacks; those there already (or added meanwhile by another
         //    process) are left to the unique index.
-        let orderColumns = ["reference_id", "phone_number_id", "payment_config_id", "label", "added_at"]
+        let orderColumns = ["reference_id", "phone_number_id", "payment_config_id", "account", "label", "added_at"]
         var added = Set<[String]>()
         for chunk in Self.chunks(page, columns: orderColumns.count) {
             let rows = try await rows("""
                 INSERT INTO tracked_order (\(orderColumns.joined(separator: ", "))) VALUES \(Self.tuples(chunk.count, orderColumns.count))
-                ON CONFLICT DO NOTHING RETURNING reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, '')
+                ON CONFLICT DO NOTHING RETURNING reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, ''), COALESCE(account, '')
                 """, chunk.flatMap { copy in
-                    [.text(copy.order.referenceID), .text(copy.order.phoneNumberID), .text(copy.order.paymentConfigID), .text(copy.order.label),
+                    [.text(copy.order.referenceID), .text(copy.order.phoneNumberID), .text(copy.order.paymentConfigID), .text(copy.order.account), .text(copy.order.label),
                      .time(copy.order.addedAt)] as [StoreValue]
                 }, connection, logger)
-            for try await (reference, phone, config) in rows.decode((String, String, String).self) { added.insert([reference, phone, config]) }
+            for try await (reference, phone, config, account) in rows.decode((String, String, String, String).self) { added.insert([reference, phone, config, account]) }
         }
 
         // 2. Every order's id and stored attempt, its row locked as `record` locks it, so a poller
         //    writing one of these orders waits for this page.
         var found: [[String]: (id: Int64, attemptedAt: Date??)] = [:]
-        for chunk in Self.chunks(keys, columns: 3) {
+        for chunk in Self.chunks(keys, columns: 4) {
             let rows = try await rows("""
-                SELECT t.id, t.reference_id, COALESCE(t.phone_number_id, ''), COALESCE(t.payment_config_id, ''), s.order_id, s.attempted_at
+                SELECT t.id, t.reference_id, COALESCE(t.phone_number_id, ''), COALESCE(t.payment_config_id, ''), COALESCE(t.account, ''),
+                       s.order_id, s.attempted_at
                 FROM tracked_order t
-                JOIN (VALUES \(Self.tuples(chunk.count, 3))) AS k (reference_id, phone_number_id, payment_config_id)
+                JOIN (VALUES \(Self.tuples(chunk.count, 4))) AS k (reference_id, phone_number_id, payment_config_id, account)
                   ON t.reference_id = k.reference_id AND COALESCE(t.phone_number_id, '') = k.phone_number_id
-                 AND COALESCE(t.payment_config_id, '') = k.payment_config_id
+                 AND COALESCE(t.payment_config_id, '') = k.payment_config_id AND COALESCE(t.account, '') = k.account
                 LEFT JOIN order_state s ON s.order_id = t.id
                 FOR UPDATE OF t
                 """, chunk.flatMap { $0.map { StoreValue.text($0) } }, connection, logger)
-            for try await (id, reference, phone, config, stateID, attemptedAt) in rows.decode((Int64, String, String, String, Int64?, Date?).self) {
-                found[[reference, phone, config]] = (id, stateID == nil ? nil : .some(attemptedAt))
+            for try await (id, reference, phone, config, account, stateID, attemptedAt) in rows.decode((Int64, String, String, String, String, Int64?, Date?).self) {
+                found[[reference, phone, config, account]] = (id, stateID == nil ? nil : .some(attemptedAt))
             }
         }
 

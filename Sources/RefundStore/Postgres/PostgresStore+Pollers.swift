@@ -27,7 +27,7 @@ extension PostgresStore {
                     FOR UPDATE OF t SKIP LOCKED)
                 UPDATE tracked_order t SET lease_owner = \(poller), lease_until = COALESCE(\(at), clock_timestamp()) + make_interval(secs => \(lease))
                 FROM picked WHERE t.id = picked.id
-                RETURNING t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at
+                RETURNING t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at
                 """, logger: logger)
             var claimed: [TrackedOrder] = []
             for try await row in rows { claimed.append(try Self.trackedOrder(row.makeRandomAccess())) }

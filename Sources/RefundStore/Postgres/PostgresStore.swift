@@ -171,8 +171,8 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
             var outcome = AddOutcome()
             for order in orders {
                 let rows = try await connection.query("""
-                    INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                    VALUES (\(order.referenceID), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(order.addedAt))
+                    INSERT INTO tracked_order (reference_id, account, phone_number_id, payment_config_id, label, added_at)
+                    VALUES (\(order.referenceID), \(order.account), \(order.phoneNumberID), \(order.paymentConfigID), \(order.label), \(order.addedAt))
                     ON CONFLICT DO NOTHING RETURNING id
                     """, logger: logger)
                 if let id = try await Self.value(rows, Int64.self) {
@@ -203,7 +203,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         }
     }
 
-    static let orderColumns = "t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at"
+    static let orderColumns = "t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at"
 
     func orders(where condition: PostgresQuery) async throws(StoreError) -> [TrackedOrder] {
         try await transaction { connection, logger in
@@ -214,6 +214,31 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
                 found.append(try Self.trackedOrder(row.makeRandomAccess()))
             }
             return found
+        }
+    }
+
+    public func place(orderID: Int64, at place: OrderPlace) async throws(StoreError) -> Int64? {
+        try await transaction { connection, logger in
+            guard try await Self.value(connection.query("SELECT id FROM tracked_order WHERE id = \(orderID) FOR UPDATE", logger: logger), Int64.self) != nil else {
+                return nil
+            }
+            let other = try await Self.value(connection.query("""
+                SELECT o.id FROM tracked_order o JOIN tracked_order t ON t.id = \(orderID)
+                WHERE o.id != t.id AND o.reference_id = t.reference_id AND COALESCE(o.account, '') = \(place.account)
+                  AND COALESCE(o.phone_number_id, '') = COALESCE(\(place.phoneNumberID), '')
+                  AND COALESCE(o.payment_config_id, '') = COALESCE(\(place.paymentConfigID), '')
+                """, logger: logger), Int64.self)
+            if let other {
+                try await connection.query("DELETE FROM tracked_order WHERE id = \(orderID)", logger: logger)
+                try await self.markWritten(connection, logger, orders: [orderID, other])
+                return other
+            }
+            try await connection.query("""
+                UPDATE tracked_order SET account = \(place.account), phone_number_id = \(place.phoneNumberID), payment_config_id = \(place.paymentConfigID)
+                WHERE id = \(orderID)
+                """, logger: logger)
+            try await self.markWritten(connection, logger, orders: [orderID])
+            return orderID
         }
     }
 

@@ -22,7 +22,7 @@ struct ColumnPositions {
 
 /// Reads watchlist rows (`SQLiteStore.watchedSelection`) by column name.
 struct WatchedRowReader {
-    private let id, referenceID, phoneNumberID, paymentConfigID, label, addedAt: Int?
+    private let id, referenceID, account, phoneNumberID, paymentConfigID, label, addedAt: Int?
     private let fetchedAt, changedAt, errorCategory, errorService, errorMessage, failedAt, attemptedAt, failures, attempts, requestedAt: Int?
     private let summary: SummaryColumns.Positions
 
@@ -30,6 +30,7 @@ struct WatchedRowReader {
         let columns = ColumnPositions(statement)
         id = columns["id"]
         referenceID = columns["reference_id"]
+        account = columns["account"]
         phoneNumberID = columns["phone_number_id"]
         paymentConfigID = columns["payment_config_id"]
         label = columns["label"]
@@ -49,7 +50,7 @@ struct WatchedRowReader {
 
     func watched(_ row: Row) -> WatchedOrder {
         func value<T: DatabaseValueConvertible>(_ position: Int?) -> T? { position.flatMap { row[$0] } }
-        let order = TrackedOrder(id: value(id), referenceID: value(referenceID) ?? "", phoneNumberID: value(phoneNumberID),
+        let order = TrackedOrder(id: value(id), referenceID: value(referenceID) ?? "", account: value(account), phoneNumberID: value(phoneNumberID),
                                  paymentConfigID: value(paymentConfigID), label: value(label), addedAt: value(addedAt) ?? Date(timeIntervalSince1970: 0))
         var failure: FetchFailure?
         if let message: String = value(errorMessage), let at: Date = value(failedAt) {

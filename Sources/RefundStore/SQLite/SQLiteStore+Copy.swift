@@ -12,7 +12,7 @@ extension SQLiteStore: CopyableStore {
         // One read transaction: a snapshot of the file, so each order's state and history agree.
         try await read { db in
             let statement = try db.makeStatement(sql: """
-                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+                SELECT t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                        s.order_id AS state_order_id, s.report, s.summary AS summary_json, s.fetched_at, s.changed_at, s.attempted_at,
                        s.error_category, s.error_service, s.error_message, s.failed_at, s.failures,
                        \(SummaryColumns.selection)
@@ -23,7 +23,7 @@ extension SQLiteStore: CopyableStore {
             var orders: [OrderCopy] = []
             let rows = try Row.fetchCursor(statement, arguments: [afterID, limit])
             while let row = try rows.next() {
-                let order = TrackedOrder(id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+                let order = TrackedOrder(id: row["id"], referenceID: row["reference_id"], account: row["account"], phoneNumberID: row["phone_number_id"],
                                          paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
                 var state: OrderCopy.State?
                 if (row["state_order_id"] as Int64?) != nil {
@@ -72,7 +72,8 @@ extension SQLiteStore: CopyableStore {
         let found = try Int64.fetchOne(db, sql: """
             SELECT id FROM tracked_order
             WHERE reference_id = ? AND IFNULL(phone_number_id, '') = IFNULL(?, '') AND IFNULL(payment_config_id, '') = IFNULL(?, '')
-            """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID])
+              AND IFNULL(account, '') = IFNULL(?, '')
+            """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.account])
         let orderID: Int64
         var outcome: AbsorbOutcome.Order
         if let found {
@@ -80,9 +81,9 @@ extension SQLiteStore: CopyableStore {
             outcome = .alreadyThere
         } else {
             try db.execute(sql: """
-                INSERT INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                VALUES (?, ?, ?, ?, ?)
-                """, arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
+                INSERT INTO tracked_order (reference_id, account, phone_number_id, payment_config_id, label, added_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [order.referenceID, order.account, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
             orderID = db.lastInsertedRowID
             outcome = .added
         }

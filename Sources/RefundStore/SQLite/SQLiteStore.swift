@@ -70,10 +70,10 @@ public final class SQLiteStore: WatchlistStore, Sendable {
             for order in orders {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO tracked_order (reference_id, phone_number_id, payment_config_id, label, added_at)
-                        VALUES (?, ?, ?, ?, ?)
+                        INSERT OR IGNORE INTO tracked_order (reference_id, account, phone_number_id, payment_config_id, label, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [order.referenceID, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
+                    arguments: [order.referenceID, order.account, order.phoneNumberID, order.paymentConfigID, order.label, order.addedAt])
                 if db.changesCount == 1 {
                     var added = order
                     added.id = db.lastInsertedRowID
@@ -96,6 +96,24 @@ public final class SQLiteStore: WatchlistStore, Sendable {
                 if db.changesCount > 0 { removed.append(id) }
             }
             return removed
+        }
+    }
+
+    public func place(orderID: Int64, at place: OrderPlace) async throws(StoreError) -> Int64? {
+        try await run { db in
+            guard try Self.isTracked(db, orderID) else { return nil }
+            let other = try Int64.fetchOne(db, sql: """
+                SELECT o.id FROM tracked_order o JOIN tracked_order t ON t.id = ?
+                WHERE o.id != t.id AND o.reference_id = t.reference_id AND IFNULL(o.account, '') = ?
+                  AND IFNULL(o.phone_number_id, '') = IFNULL(?, '') AND IFNULL(o.payment_config_id, '') = IFNULL(?, '')
+                """, arguments: [orderID, place.account, place.phoneNumberID, place.paymentConfigID])
+            if let other {
+                try db.execute(sql: "DELETE FROM tracked_order WHERE id = ?", arguments: [orderID])
+                return other
+            }
+            try db.execute(sql: "UPDATE tracked_order SET account = ?, phone_number_id = ?, payment_config_id = ? WHERE id = ?",
+                           arguments: [place.account, place.phoneNumberID, place.paymentConfigID, orderID])
+            return orderID
         }
     }
 
@@ -190,10 +208,10 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         }
     }
 
-    static let orderSelection = "SELECT id, reference_id, phone_number_id, payment_config_id, label, added_at FROM tracked_order"
+    static let orderSelection = "SELECT id, reference_id, account, phone_number_id, payment_config_id, label, added_at FROM tracked_order"
 
     static func trackedOrder(_ row: Row) -> TrackedOrder {
-        TrackedOrder(id: row["id"], referenceID: row["reference_id"], phoneNumberID: row["phone_number_id"],
+        TrackedOrder(id: row["id"], referenceID: row["reference_id"], account: row["account"], phoneNumberID: row["phone_number_id"],
                      paymentConfigID: row["payment_config_id"], label: row["label"], addedAt: row["added_at"])
     }
 
@@ -204,7 +222,7 @@ public final class SQLiteStore: WatchlistStore, Sendable {
     /// A watchlist row: the order, its fetch times and last failure, its summary's columns.
     static let watchedSelection = watchedColumns + "\n" + watchedFrom
     static let watchedColumns = """
-        SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
+        SELECT t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at,
                s.fetched_at, s.changed_at, s.error_category, s.error_service, s.error_message, s.failed_at,
                s.attempted_at, s.failures, t.attempts, t.requested_at,
                \(SummaryColumns.selection)
@@ -255,7 +273,7 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         let path = self.path
         return try await read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT t.id, t.reference_id, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
+                SELECT t.id, t.reference_id, t.account, t.phone_number_id, t.payment_config_id, t.label, t.added_at, s.report
                 FROM tracked_order t LEFT JOIN order_state s ON s.order_id = t.id \(condition) ORDER BY t.id
                 """, arguments: arguments)
             var result: [(order: TrackedOrder, report: OrderReport?)] = []

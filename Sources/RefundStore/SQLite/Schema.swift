@@ -42,6 +42,9 @@ enum Schema {
         migrator.registerMigration("v9: refund facts for the overview") { db in
             try db.execute(sql: v9)
         }
+        migrator.registerMigration("v10: accounts") { db in
+            try db.execute(sql: v10)
+        }
         return migrator
     }
 
@@ -269,6 +272,20 @@ enum Schema {
         CREATE INDEX "refund_fact_deadline" ON "refund_fact"("deadline_due", "deadline_stage") WHERE "deadline_due" IS NOT NULL;
         ALTER TABLE "order_state" ADD COLUMN "payment_due" REAL;
         CREATE INDEX "order_state_payment_due" ON "order_state"("payment_due") WHERE "payment_due" IS NOT NULL;
+        """
+
+    /// Several accounts in one watchlist: `account` is the configured account an order belongs to
+    /// (`[kaleyra]` is "default", `[accounts.NAME]` the others); NULL while it is not known (the
+    /// order is looked up under each account in turn until one knows it, and the account is then
+    /// written here). Every order stored before is the single account's, "default". The same
+    /// reference id may be tracked under two accounts: the key gains the account, last, so the
+    /// index still serves a lookup by reference id.
+    static let v10 = """
+        ALTER TABLE "tracked_order" ADD COLUMN "account" TEXT;
+        UPDATE "tracked_order" SET "account" = 'default';
+        DROP INDEX "tracked_order_key";
+        CREATE UNIQUE INDEX "tracked_order_key"
+            ON "tracked_order"("reference_id", IFNULL("phone_number_id", ''), IFNULL("payment_config_id", ''), IFNULL("account", ''));
         """
 
     static let v7 = """

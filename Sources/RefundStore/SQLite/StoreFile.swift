@@ -9,9 +9,11 @@ public enum StoreFile {
         dataDirectory(environment: environment) + "/refundwatch.sqlite"
     }
 
-    /// The demo's own database, beside the real one but never the same file.
-    public static func demoPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        dataDirectory(environment: environment) + "/demo.sqlite"
+    /// The demo's own database, beside the real one but never the same file; one for each number
+    /// of demo accounts (`--demo --accounts N`), since the simulator gives its orders to other
+    /// accounts when it serves more.
+    public static func demoPath(accounts: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        dataDirectory(environment: environment) + (accounts <= 1 ? "/demo.sqlite" : "/demo-\(accounts)-accounts.sqlite")
     }
 
     static func dataDirectory(environment: [String: String]) -> String {

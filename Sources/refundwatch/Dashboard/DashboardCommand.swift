@@ -80,7 +80,7 @@ struct DashboardSession: Sendable {
         if source.demo {
             let store = try await SQLiteStore.inMemory()
             let epoch = Date()
-            try await DemoWatchlist.seedIfNew(store, now: epoch)
+            try await DemoWatchlist.seedIfNew(store, now: epoch, accounts: source.api.demoAccounts)
             var options = try await DemoWatchlist.simulatorOptions(for: store, now: epoch)
             // Now and then an order's fetch fails, as real ones do: the dashboard shows how that looks.
             options.faults = try FaultSpec.parse("kaleyra:5xx=0.03")

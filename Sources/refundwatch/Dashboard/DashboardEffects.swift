@@ -137,16 +137,22 @@ final class DashboardEffects: EffectPerformer, Sendable {
             }
             start {
                 do throws(RefundWatchError) {
-                    post(.lookedUp(id, report: try await service.report(referenceID: referenceID), error: nil))
+                    let found = try await service.locate(referenceID: referenceID)
+                    post(.lookedUp(id, report: found.report, error: nil, place: found.place))
                 } catch {
                     post(.lookedUp(id, report: nil, error: ReportedError(error)))
                 }
             }
-        case .track(let referenceIDs):
+        case .track(let referenceIDs, let place):
             let now = session.clock()
+            // Where it was found; else the only account's; else each one's is found at its first fetch.
+            let accounts = session.settings.accountNames
+            let account = place?.account ?? (accounts.count == 1 ? accounts[0] : nil)
             start {
                 do throws(StoreError) {
-                    let outcome = try await store.add(referenceIDs.map { TrackedOrder(referenceID: $0, addedAt: now) })
+                    let outcome = try await store.add(referenceIDs.map {
+                        TrackedOrder(referenceID: $0, account: account, phoneNumberID: place?.phoneNumberID, paymentConfigID: place?.paymentConfigID, addedAt: now)
+                    })
                     let rows = try await store.watchedOrders(ids: outcome.added.compactMap(\.id))
                     post(.tracked(added: rows, alreadyTracked: outcome.duplicates.map(\.referenceID)))
                 } catch {

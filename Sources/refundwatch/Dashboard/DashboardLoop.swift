@@ -47,6 +47,7 @@ final class DashboardLoop: @unchecked Sendable {
         // Charts in block characters and braille only where the locale is UTF-8.
         state.glyphs = ChartGlyphs.forLocale(ProcessInfo.processInfo.environment)
         state.braille = settings.braille && state.glyphs == .unicode
+        state.accounts = settings.accountNames
         if settings.startOnOverview {
             // Above the watchlist, as `v` opens it; read on the first tick.
             state.stack.append(Frame(.overview))

@@ -35,7 +35,11 @@ struct StoreSource: ParsableArguments {
     /// credential, so they work where the secrets are not set (`WatchlistSettings`). The defaults
     /// when there is no configuration file, and in the demo.
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WatchlistSettings {
-        guard !demo else { return WatchlistSettings() }
+        guard !demo else {
+            var settings = WatchlistSettings()
+            settings.accountNames = SimulatorCredentials.demoAccounts(api.demoAccounts).map(\.name)
+            return settings
+        }
         let loader = ConfigurationLoader(environment: environment)
         // Without a file at the usual place the defaults do; a file named (--config or
         // REFUNDWATCH_CONFIG) must be there, or it is an error saying so (exit 3).
@@ -50,18 +54,18 @@ struct StoreSource: ParsableArguments {
         let db = try chosenDatabase()
         if let db, PostgresLocation.isURL(db) {
             let store = try await PostgresStore.open(try DatabaseChoice.location(db, fromArgument: self.db != nil, config: api.config))
-            if demo { try await DemoWatchlist.seedIfNew(store) }
+            if demo { try await DemoWatchlist.seedIfNew(store, accounts: api.demoAccounts) }
             return store
         }
         let path: String
         if let db {
             path = db
         } else {
-            path = demo ? StoreFile.demoPath() : StoreFile.defaultPath()
+            path = demo ? StoreFile.demoPath(accounts: api.demoAccounts) : StoreFile.defaultPath()
             try StoreFile.createDirectory(for: path)
         }
         let store = try await SQLiteStore.open(at: path, verifyingEveryPage: verifyingEveryPage)
-        if demo { try await DemoWatchlist.seedIfNew(store) }
+        if demo { try await DemoWatchlist.seedIfNew(store, accounts: api.demoAccounts) }
         return store
     }
 

@@ -34,6 +34,9 @@ struct TrackAdd: AsyncParsableCommand {
     @Option(help: "A label shown beside these orders (a CSV 'label' column wins for its rows).")
     var label: String?
 
+    @Option(name: .long, help: ArgumentHelp("The account these orders belong to: \"default\" for [kaleyra], NAME for [accounts.NAME]. Without it, with one account they are its; with several, each order's is found at its first fetch (each account and payment configuration asked in turn) and remembered.", valueName: "NAME"))
+    var account: String?
+
     @Option(name: .customLong("phone-number-id"), help: "Look these orders up under this phone number id instead of the configuration's.")
     var phoneNumberID: String?
 
@@ -55,9 +58,25 @@ struct TrackAdd: AsyncParsableCommand {
             if let value, let problem = PathSegment.problem(with: value) { throw ValidationError("\(name): \(problem).") }
         }
         if let label, label.contains(where: \.isNewline) { throw ValidationError("--label must be one line.") }
+        if let account, account.wholeMatch(of: /[A-Za-z0-9_-]{1,32}/) == nil {
+            throw ValidationError("--account \"\(TerminalSafe.text(account))\": an account name is 1 to 32 letters, digits, _ or -.")
+        }
     }
 
     func run() async throws {
+        let accounts: [String]
+        do { accounts = try source.settings().accountNames } catch { throw report(error) }
+        // The account as the configuration spells it; refused when it names none.
+        var account: String?
+        if let asked = self.account {
+            guard accounts.isEmpty || accounts.contains(where: { $0.lowercased() == asked.lowercased() }) else {
+                standardError("refundwatch: --account \(TerminalSafe.text(asked)): the configuration has no such account (it has \(accounts.joined(separator: ", "))). Give one of these, or add [accounts.\(TerminalSafe.text(asked)).kaleyra] to the configuration.")
+                throw ExitStatus.badInput.exitCode
+            }
+            account = accounts.first { $0.lowercased() == asked.lowercased() } ?? asked
+        } else if accounts.count == 1 {
+            account = accounts[0]
+        }
         let store: any WatchlistStore
         do { store = try await source.openStore() } catch { throw report(error) }
         let now = try await source.clock(store)()
@@ -65,16 +84,18 @@ struct TrackAdd: AsyncParsableCommand {
         var added = 0
         var duplicates: [String] = []
         var batch: [TrackedOrder] = []
+        var newOrders: [TrackedOrder] = []
 
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let outcome = try await store.add(batch)
             added += outcome.added.count
+            if account == nil, accounts.count > 1, newOrders.count <= Self.findLimit { newOrders += outcome.added }
             duplicates += outcome.duplicates.map(\.referenceID)
             batch.removeAll(keepingCapacity: true)
         }
         func enqueue(_ id: String, label rowLabel: String?) async throws {
-            batch.append(TrackedOrder(referenceID: id, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID,
+            batch.append(TrackedOrder(referenceID: id, account: account, phoneNumberID: phoneNumberID, paymentConfigID: paymentConfigID,
                                       label: rowLabel ?? label, addedAt: now))
             if batch.count >= Self.batchSize { try await flush() }
         }
@@ -107,7 +128,52 @@ struct TrackAdd: AsyncParsableCommand {
         for line in rejected { standardError("refundwatch: rejected \(line)") }
         let total = try await store.count()
         printText(Self.summary(added: added, duplicates: duplicates, rejected: rejected.count, total: total))
+        if account == nil, accounts.count > 1, added > 0 {
+            await find(newOrders, added: added, accounts: accounts, store: store)
+        }
         if !rejected.isEmpty { throw ExitStatus.badInput.exitCode }
+    }
+
+    /// Orders added without `--account` to a configuration of several accounts are looked up at
+    /// once (each account and payment configuration in turn), so each one's account is known and
+    /// said now; up to this many: a longer list is left to the first fetch (a poller's, paced).
+    static let findLimit = 100
+
+    /// Looks the new orders up and says where each was found; the first fetch of each is stored.
+    /// When that cannot be done now (too many, or no credentials here), says when it will be.
+    private func find(_ orders: [TrackedOrder], added: Int, accounts: [String], store: any WatchlistStore) async {
+        let later = "each one's account (of \(accounts.joined(separator: ", "))) is found at its first fetch: refundwatch track refresh, or a poller."
+        guard orders.count == added, added <= Self.findLimit else {
+            printText("More than \(Self.findLimit) new orders: \(later)")
+            return
+        }
+        let environment: ServiceEnvironment
+        do {
+            environment = try await source.makeEnvironment(store: store)
+        } catch {
+            _ = report(error)
+            standardError("refundwatch: the new orders were not looked up now: \(later)")
+            return
+        }
+        let clock: @Sendable () -> Date
+        do { clock = try await source.clock(store) } catch { clock = { Date() } }
+        let configuration = environment.service.configuration
+        let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules,
+                                           thresholds: configuration.alerts.thresholds, now: clock)
+        let results = (try? await refresher.refresh(orders)) ?? []
+        await environment.close()
+        for result in results.sorted(by: { ($0.order.id ?? 0) < ($1.order.id ?? 0) }) {
+            let order = result.order
+            switch result.outcome {
+            case .recorded:
+                let config = order.paymentConfigID.map { ", payment configuration \($0)" } ?? ""
+                printText("\(order.referenceID): found under the account \(order.account ?? "?")\(config).")
+            case .failed(let error):
+                standardError("refundwatch: \(order.referenceID): \(error.message) It stays on the watchlist, its account not known yet (refundwatch track remove \(order.referenceID) drops it).")
+            default:
+                break
+            }
+        }
     }
 
     static func summary(added: Int, duplicates: [String], rejected: Int, total: Int) -> String {
