@@ -186,17 +186,26 @@ public enum StoreCopy {
     /// order's row, state and history together, and the page's orders together: a commit each
     /// order made PostgreSQL wait for its disk 200 times a page), so a copy stopped part way
     /// leaves whole orders and running it again finishes the job without writing anything twice.
+    /// The next page is read from the source while the target writes this one: two pages in
+    /// memory at most.
     public static func copy(from source: some CopyableStore, to target: some CopyableStore,
                             pageSize: Int = pageSize) async throws(StoreError) -> CopyCounts {
         var counts = CopyCounts()
-        var afterID: Int64 = 0
-        while true {
-            let page = try await source.copyOrders(afterID: afterID, limit: pageSize)
-            guard let last = page.last?.order.id else { break }
-            for outcome in try await target.absorb(page: page) {
-                counts.add(outcome)
+        var page = try await source.copyOrders(afterID: 0, limit: pageSize)
+        while let last = page.last?.order.id {
+            let next = Task { () async -> Result<[OrderCopy], StoreError> in
+                do throws(StoreError) { return .success(try await source.copyOrders(afterID: last, limit: pageSize)) } catch { return .failure(error) }
             }
-            afterID = last
+            let outcomes: [AbsorbOutcome]
+            do throws(StoreError) {
+                outcomes = try await target.absorb(page: page)
+            } catch {
+                next.cancel()
+                _ = await next.value
+                throw error
+            }
+            for outcome in outcomes { counts.add(outcome) }
+            page = try await next.value.get()
         }
         return counts
     }
