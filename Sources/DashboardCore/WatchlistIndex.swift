@@ -40,6 +40,10 @@ public struct WatchlistIndex: Sendable {
         rebuild()
     }
 
+    /// The accounts the filter names (`account:NAME`), sorted; empty when it names none. The
+    /// overview counts these accounts' orders only.
+    public var filterAccounts: [String] { query.accounts.filter { $0 != "?" }.sorted() }
+
     public mutating func setFilter(_ filter: String) {
         guard filter != self.filter else { return }
         self.filter = filter

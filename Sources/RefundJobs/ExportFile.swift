@@ -100,6 +100,9 @@ struct ExportRow: Encodable {
     var overdue: Bool
     var refundCreated: Date?
     var fetchedAt: Date
+    /// The account the order belongs to; nil while that is not known. Last of the columns, so a
+    /// spreadsheet made from an export before accounts existed keeps its columns where they were.
+    var account: String?
 
     static func rows(order: TrackedOrder, report: OrderReport?, rules: DeadlineRules, now: Date) -> [ExportRow] {
         guard let report else { return [] }
@@ -112,7 +115,7 @@ struct ExportRow: Encodable {
                     whatsappStatus: refund?.status.rawValue, speed: refund?.speed?.rawValue, payuStatus: payu?.status?.rawValue,
                     arn: payu?.bankARN, settlementID: payu?.settlementID, amountSettled: payu?.amountSettled, utr: payu?.utr,
                     valueDate: payu?.valueDate, refundMode: payu?.refundMode, stage: nil, deadlineStage: nil, deadline: nil, overdue: false,
-                    refundCreated: refund?.created.date, fetchedAt: report.fetchedAt)
+                    refundCreated: refund?.created.date, fetchedAt: report.fetchedAt, account: order.account)
             }
             for joined in transaction.refunds {
                 var line = row(joined.refund, joined.payu)
@@ -133,13 +136,13 @@ struct ExportRow: Encodable {
 
     static let columns = ["reference_id", "label", "transaction_id", "gateway", "refund_id", "amount", "currency", "whatsapp_status",
                           "speed", "payu_status", "arn", "settlement_id", "amount_settled", "utr", "value_date", "refund_mode",
-                          "stage", "deadline_stage", "deadline", "overdue", "refund_created", "fetched_at"]
+                          "stage", "deadline_stage", "deadline", "overdue", "refund_created", "fetched_at", "account"]
 
     var csvFields: [String] {
         [referenceID, label ?? "", transactionID, gateway, refundID ?? "", amount?.plainString ?? "", amount?.currency ?? "",
          whatsappStatus ?? "", speed ?? "", payuStatus ?? "", arn ?? "", settlementID ?? "", amountSettled?.plainString ?? "",
          utr ?? "", valueDate ?? "", refundMode ?? "", stage ?? "", deadlineStage ?? "", deadline.map(Timestamp.iso8601) ?? "", overdue ? "yes" : "no",
-         refundCreated.map(Timestamp.iso8601) ?? "", Timestamp.iso8601(fetchedAt)]
+         refundCreated.map(Timestamp.iso8601) ?? "", Timestamp.iso8601(fetchedAt), account ?? ""]
     }
 
     /// RFC 4180 CSV with a header row and CRLF line ends, as spreadsheets expect.
@@ -151,7 +154,7 @@ struct ExportRow: Encodable {
         case referenceID = "reference_id", label, transactionID = "transaction_id", gateway, refundID = "refund_id", amount
         case whatsappStatus = "whatsapp_status", speed, payuStatus = "payu_status", arn, settlementID = "settlement_id"
         case amountSettled = "amount_settled", utr, valueDate = "value_date", refundMode = "refund_mode", stage, deadlineStage = "deadline_stage", deadline, overdue
-        case refundCreated = "refund_created", fetchedAt = "fetched_at"
+        case refundCreated = "refund_created", fetchedAt = "fetched_at", account
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -177,5 +180,6 @@ struct ExportRow: Encodable {
         try c.encode(overdue, forKey: .overdue)
         try c.encode(refundCreated.map(Timestamp.known), forKey: .refundCreated)
         try c.encode(Timestamp.known(fetchedAt), forKey: .fetchedAt)
+        try c.encode(account, forKey: .account)
     }
 }

@@ -14,6 +14,7 @@ extension OverviewReport {
         let span = days >= 1 && days == days.rounded() ? plural(Int(days), "day") : DurationText.short(o.period.length)
         out.append("refundwatch report: \(Self.india(o.period.since)) to \(Self.india(o.period.until)) (\(span))")
         out.append("Made \(Self.india(generatedAt)) from \(source.terminalSafe)")
+        if !o.period.accounts.isEmpty { out.append("Accounts: \(o.period.accounts.joined(separator: ", ").terminalSafe) (the other accounts' orders are not counted)") }
 
         out.append("")
         out.append("OPEN REFUNDS: \(OverviewWords.count(o.openCount)), \(OverviewWords.rupees(o.openAmountMinor))")
@@ -280,6 +281,8 @@ struct ReportJSON: Encodable {
     let schema = ReportJSON.schema
     let generatedAt: String
     let source: String
+    /// The accounts counted; empty: every order.
+    let accounts: [String]
     let since: String
     let until: String
     let step: String
@@ -294,7 +297,7 @@ struct ReportJSON: Encodable {
     let fetchHealth: Health
 
     enum CodingKeys: String, CodingKey {
-        case schema, generatedAt = "generated_at", source, since, until, step, open, timeToARN = "time_to_arn", timeToCompletion = "time_to_completion"
+        case schema, generatedAt = "generated_at", source, accounts, since, until, step, open, timeToARN = "time_to_arn", timeToCompletion = "time_to_completion"
         case timeline, deadlines, alerts, gateways, methods, fetchHealth = "fetch_health"
     }
 
@@ -302,6 +305,7 @@ struct ReportJSON: Encodable {
         let o = report.overview
         generatedAt = Timestamp.iso8601(report.generatedAt)
         source = report.source
+        accounts = o.period.accounts
         since = Timestamp.iso8601(o.period.since)
         until = Timestamp.iso8601(o.period.until)
         step = o.period.step.rawValue
@@ -340,9 +344,9 @@ extension OverviewReport {
     public var csv: String {
         let o = overview
         var tables: [[[String]]] = []
-        tables.append([["section", "since", "until", "step", "generated_at", "source"],
+        tables.append([["section", "since", "until", "step", "generated_at", "source", "accounts"],
                        ["report", Timestamp.iso8601(o.period.since), Timestamp.iso8601(o.period.until), o.period.step.rawValue,
-                        Timestamp.iso8601(generatedAt), source]])
+                        Timestamp.iso8601(generatedAt), source, o.period.accounts.joined(separator: " ")]])
         var open = [["section", "age", "stage", "count", "amount_inr"]]
         for age in AgeBucket.allCases {
             for stage in RefundProgress.open {

@@ -217,7 +217,7 @@ struct OverviewHTMLPage {
         <p class="period">\(Self.escape(OverviewReport.india(period.since))) – \(Self.escape(OverviewReport.india(period.until))) <span class="muted">(\(Self.escape(length)))</span></p>
         <dl class="meta">
         <dt>Generated</dt><dd>\(Self.escape(OverviewReport.india(report.generatedAt)))</dd>
-        <dt>Source</dt><dd>\(Self.escape(report.source))</dd>
+        <dt>Source</dt><dd>\(Self.escape(report.source))</dd>\(period.accounts.isEmpty ? "" : "\n<dt>Accounts</dt><dd>\(Self.escape(period.accounts.joined(separator: ", ")))</dd>")
         </dl>
         <ul class="figures">
         \(tiles.joined(separator: "\n"))

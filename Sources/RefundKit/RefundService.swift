@@ -33,23 +33,26 @@ public final class RefundService: Sendable {
     }
 
     /// `tokenCacheDirectory`: where `[payu.oauth]` keeps its token cache (the state folder); nil
-    /// keeps tokens in memory only. `now` stamps reports and times token expiry. `clock` times
-    /// every wait of the HTTP layer (the request budget, back-off, deadlines): a test passes a
-    /// clock it moves itself.
-    public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil,
+    /// keeps tokens in memory only. `team`: the team's database, when the watchlist is one: each
+    /// account's request budget is then shared by every process that uses it (`TeamLedger`), and
+    /// its `[payu.oauth]` tokens are kept there instead of the token cache.
+    /// `now` stamps reports and times token expiry. `clock` times every wait of the HTTP layer
+    /// (the request budget, back-off, deadlines): a test passes a clock it moves itself.
+    public init(configuration: RefundConfiguration, logger: Logger? = nil, tokenCacheDirectory: String? = nil, team: (any TeamLedger)? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }, clock: any Clock<Duration> = ContinuousClock()) {
         self.configuration = configuration
         var budgets: [String: [Service: Double]] = [:]
         for account in configuration.accounts { budgets[account.name] = account.requestsPerSecond }
         // The first account's budgets are `http.requestsPerSecond` (a test or a caller may set them there).
         budgets[configuration.accounts[0].name] = configuration.http.requestsPerSecond
-        let transport = logger.map { HTTPTransport(settings: configuration.http, budgets: budgets, logger: $0, clock: clock) }
-            ?? HTTPTransport(settings: configuration.http, budgets: budgets, clock: clock)
+        let ledger = configuration.budgetPerProcess ? nil : team
+        let transport = logger.map { HTTPTransport(settings: configuration.http, budgets: budgets, ledger: ledger, logger: $0, clock: clock) }
+            ?? HTTPTransport(settings: configuration.http, budgets: budgets, ledger: ledger, clock: clock)
         self.transport = transport
         accounts = configuration.accounts.map { account in
             AccountClients(settings: account, kaleyra: KaleyraClient(settings: account.kaleyra, transport: transport, account: account.name),
                            payu: account.payu.map { PayUClient(settings: $0, transport: transport, account: account.name,
-                                                                tokenCacheDirectory: tokenCacheDirectory, now: now) })
+                                                                tokenCacheDirectory: tokenCacheDirectory, team: team, now: now) })
         }
         kaleyra = accounts[0].kaleyra
         payu = accounts[0].payu

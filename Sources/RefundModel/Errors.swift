@@ -107,6 +107,10 @@ public enum RefundWatchError: Error, Sendable, Hashable {
     case payuTokenRejected
     /// PayU's token endpoint did not renew the access token (`[payu.oauth]`).
     case payuTokenRenewal(PayUTokenRenewalFailure)
+    /// A PayU token renewal failed (the error) while the team's database, which keeps PayU's
+    /// newest refresh token, could not be asked (`problem`, naming the database without its
+    /// password): the renewal went on with the refresh token this process held.
+    indirect case payuTokenWithoutTeamDatabase(RefundWatchError, problem: String)
     /// PayU 403: the hash did not match (merchant_id or client_secret wrong).
     case payuHashRejected
     /// PayU 400: the reseller (partner) id is not allowed.
@@ -128,6 +132,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         case .unknownAccount: .configuration
         case .kaleyraAuthentication, .payuTokenRejected, .payuHashRejected, .payuPartnerRejected: .authentication
         case .payuTokenRenewal(let failure): failure.isRefusal ? .authentication : .server
+        case .payuTokenWithoutTeamDatabase(let error, _): error.category
         case .rateLimited: .rateLimited
         case .server, .unreadableResponse: .server
         case .timeout, .connectionRefused, .network: .network
@@ -144,7 +149,7 @@ public enum RefundWatchError: Error, Sendable, Hashable {
         switch self {
         case .invalidReferenceID, .invalidSetting, .unknownAccount: nil
         case .kaleyraAuthentication, .accountNotSetUp, .meta, .orderNotFound, .orderNotFoundUnderAccounts: .kaleyra
-        case .payuTokenRejected, .payuTokenRenewal, .payuHashRejected, .payuPartnerRejected, .payuUnknownTransaction: .payu
+        case .payuTokenRejected, .payuTokenRenewal, .payuTokenWithoutTeamDatabase, .payuHashRejected, .payuPartnerRejected, .payuUnknownTransaction: .payu
         case .rateLimited(let service, _), .server(let service, _, _), .unreadableResponse(let service, _, _),
              .timeout(let service, _), .connectionRefused(let service, _), .network(let service, _, _): service
         }
@@ -183,6 +188,10 @@ public enum RefundWatchError: Error, Sendable, Hashable {
             return "PayU rejected the bearer token: it is invalid or expired (PayU tokens last about two hours). Get a new token from PayU's OAuth server and update [payu] bearer_token or bearer_token_env, or let refundwatch renew it with [payu.oauth] (docs/configuration.md, \"PayU tokens\")."
         case .payuTokenRenewal(let failure):
             return failure.message
+        case .payuTokenWithoutTeamDatabase(let error, let problem):
+            return error.message + " (The team's database, which keeps PayU's newest refresh token, could not be asked: "
+                + ErrorText.clipped(problem, limit: 240) + ". This process renewed with the refresh token it held, which another "
+                + "process may have used already; once the database answers, the next renewal uses the team's.)"
         case .payuHashRejected:
             return "PayU rejected the request hash (Invalid Hash). Check [payu] merchant_id and client_secret."
         case .payuPartnerRejected(let message):

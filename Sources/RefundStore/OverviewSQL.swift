@@ -89,6 +89,14 @@ enum OverviewSQL {
 
     static let openList = "(" + RefundProgress.open.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
+    /// " AND `orderID` IN (the orders of the period's accounts)", or nothing when it counts every
+    /// order. Account names are compared without regard to case, as the configuration does.
+    static func scope(_ b: inout Builder, _ period: OverviewPeriod, _ orderID: String) -> String {
+        guard !period.accounts.isEmpty else { return "" }
+        let names = period.accounts.map { b.text($0.lowercased()) }.joined(separator: ", ")
+        return " AND \(orderID) IN (SELECT id FROM tracked_order WHERE lower(account) IN (\(names)))"
+    }
+
     /// The age bucket (`AgeBucket.rawValue`) of an open refund at `now`, from its creation (or,
     /// when Kaleyra gave none, since it is at its stage).
     static func ageBucket(_ b: inout Builder, now: Date) -> String {
@@ -120,7 +128,7 @@ enum OverviewSQL {
     /// (`assemble`), which costs a sort of the column instead of a window query for each figure.
     static func milestone(_ dialect: Dialect, _ column: String, _ period: OverviewPeriod) -> Query {
         var b = Builder(dialect)
-        let condition = reached(&b, column, period)
+        let condition = reached(&b, column, period) + scope(&b, period, "f.order_id")
         let sql = """
             SELECT \(span(column)) AS span, f.gateway, COALESCE(f.method, '')
             FROM refund_fact f WHERE \(condition)
@@ -143,9 +151,10 @@ enum OverviewSQL {
                 if age == .underDay { condition = "\(b.time(now)) - \(origin) < \(Int(AgeBucket.oneToThree.lower))" }
                 return "\(b.int("sum(CASE WHEN \(condition) THEN 1 ELSE 0 END)")), \(b.int("sum(CASE WHEN \(condition) THEN COALESCE(f.amount_minor, 0) ELSE 0 END)"))"
             }
+            let scoped = scope(&b, period, "f.order_id")
             let sql = """
                 SELECT f.progress, f.gateway, COALESCE(f.method, ''), \(sums.joined(separator: ", "))
-                FROM refund_fact f WHERE f.progress IN \(openList)
+                FROM refund_fact f WHERE f.progress IN \(openList)\(scoped)
                 GROUP BY f.progress, f.gateway, f.method
                 """
             queries[.open] = b.query(sql, [.text, .text, .text] + Array(repeating: Column.int, count: 2 * AgeBucket.allCases.count))
@@ -159,7 +168,7 @@ enum OverviewSQL {
             let parts = ["created_at", "completed_at", "failed_at"].enumerated().map { kind, column in
                 """
                 SELECT \(kind) AS kind, \(b.bucket("f.\(column)", period.step)) AS bucket, \(b.int("count(*)")) AS n
-                FROM refund_fact f WHERE f.\(column) >= \(b.time(period.since)) AND f.\(column) < \(b.time(period.until))
+                FROM refund_fact f WHERE f.\(column) >= \(b.time(period.since)) AND f.\(column) < \(b.time(period.until))\(scope(&b, period, "f.order_id"))
                 GROUP BY 2
                 """
             }
@@ -171,12 +180,12 @@ enum OverviewSQL {
             queries[.deadlines] = b.query("""
                 SELECT f.deadline_stage, \(b.int("sum(CASE WHEN f.deadline_due < \(b.time(now)) THEN 1 ELSE 0 END)")),
                        \(b.int("sum(CASE WHEN f.deadline_due >= \(b.time(now)) THEN 1 ELSE 0 END)"))
-                FROM refund_fact f WHERE f.deadline_due < \(b.time(soon))
+                FROM refund_fact f WHERE f.deadline_due < \(b.time(soon))\(scope(&b, period, "f.order_id"))
                 GROUP BY f.deadline_stage
                 UNION ALL
                 SELECT 'payment', \(b.int("sum(CASE WHEN s.payment_due < \(b.time(now)) THEN 1 ELSE 0 END)")),
                        \(b.int("sum(CASE WHEN s.payment_due >= \(b.time(now)) THEN 1 ELSE 0 END)"))
-                FROM order_state s WHERE s.payment_due < \(b.time(soon))
+                FROM order_state s WHERE s.payment_due < \(b.time(soon))\(scope(&b, period, "s.order_id"))
                 """, [.text, .int, .int])
         }
         do {
@@ -184,21 +193,29 @@ enum OverviewSQL {
             queries[.alerts] = b.query("""
                 SELECT rule, \(b.int("count(*)")),
                        \(b.int("sum(CASE WHEN acknowledged_at IS NULL AND (snoozed_until IS NULL OR snoozed_until <= \(b.moment(now))) THEN 1 ELSE 0 END)"))
-                FROM alert WHERE resolved_at IS NULL
+                FROM alert WHERE resolved_at IS NULL\(scope(&b, period, "order_id"))
                 GROUP BY rule
                 """, [.text, .int, .int])
         }
-        queries[.failing] = Query(sql: """
-            SELECT COALESCE(s.error_category, ''), \(dialect == .sqlite ? "count(*)" : "count(*)::bigint")
-            FROM order_state s WHERE \(AttentionSQL.fetchFailed)
-            GROUP BY 1
-            """, binds: [], columns: [.text, .int])
-        queries[.totals] = Query(sql: """
-            SELECT \(dialect == .sqlite ? "count(*)" : "count(*)::bigint"),
-                   \(Builder(dialect).int("COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0)")),
-                   \(Builder(dialect).int("COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0)"))
-            FROM tracked_order t LEFT JOIN order_state s\(dialect == .sqlite ? " INDEXED BY order_state_attention" : "") ON s.order_id = t.id
-            """, binds: [], columns: [.int, .int, .int])
+        do {
+            var b = Builder(dialect)
+            queries[.failing] = b.query("""
+                SELECT COALESCE(s.error_category, ''), \(b.int("count(*)"))
+                FROM order_state s WHERE \(AttentionSQL.fetchFailed)\(scope(&b, period, "s.order_id"))
+                GROUP BY 1
+                """, [.text, .int])
+        }
+        do {
+            var b = Builder(dialect)
+            let scoped = scope(&b, period, "t.id")
+            queries[.totals] = b.query("""
+                SELECT \(b.int("count(*)")),
+                       \(b.int("COALESCE(sum(CASE WHEN s.payment_status IS NULL THEN 1 ELSE 0 END), 0)")),
+                       \(b.int("COALESCE(sum(CASE WHEN s.payu_errors > 0 THEN 1 ELSE 0 END), 0)"))
+                FROM tracked_order t LEFT JOIN order_state s\(dialect == .sqlite ? " INDEXED BY order_state_attention" : "") ON s.order_id = t.id
+                WHERE 1 = 1\(scoped)
+                """, [.int, .int, .int])
+        }
         return queries
     }
 
@@ -312,7 +329,8 @@ enum OverviewSQL {
         var b = Builder(dialect)
         let now = period.until
         func facts(_ condition: String) -> Query {
-            b.query("SELECT DISTINCT f.order_id FROM refund_fact f WHERE \(condition) ORDER BY 1", [.int])
+            let scoped = scope(&b, period, "f.order_id")
+            return b.query("SELECT DISTINCT f.order_id FROM refund_fact f WHERE \(condition)\(scoped) ORDER BY 1", [.int])
         }
         switch selection {
         case .open(let age, let progress):
@@ -334,19 +352,23 @@ enum OverviewSQL {
             let soon = now.addingTimeInterval(DeadlineTally.soon)
             if stage == .payment {
                 let range = late ? "s.payment_due < \(b.time(now))" : "s.payment_due >= \(b.time(now)) AND s.payment_due < \(b.time(soon))"
-                return b.query("SELECT s.order_id FROM order_state s WHERE \(range) ORDER BY 1", [.int])
+                let scoped = scope(&b, period, "s.order_id")
+                return b.query("SELECT s.order_id FROM order_state s WHERE \(range)\(scoped) ORDER BY 1", [.int])
             }
             let range = late ? "f.deadline_due < \(b.time(now))" : "f.deadline_due >= \(b.time(now)) AND f.deadline_due < \(b.time(soon))"
             return facts("f.deadline_stage = \(b.text(stage.rawValue)) AND \(range)")
         case .alert(let rule):
-            return b.query("SELECT DISTINCT order_id FROM alert WHERE resolved_at IS NULL AND order_id IS NOT NULL AND rule = \(b.text(rule.rawValue)) ORDER BY 1", [.int])
+            let condition = "resolved_at IS NULL AND order_id IS NOT NULL AND rule = \(b.text(rule.rawValue))"
+            let scoped = scope(&b, period, "order_id")
+            return b.query("SELECT DISTINCT order_id FROM alert WHERE \(condition)\(scoped) ORDER BY 1", [.int])
         case .gateway(let name):
             return facts("f.progress IN \(openList) AND f.gateway = \(b.text(name))")
         case .method(let name):
             return facts("f.progress IN \(openList) AND COALESCE(f.method, '') = \(b.text(name))")
         case .failing(let category):
             let kind = category.map { " AND COALESCE(s.error_category, '') = \(b.text($0))" } ?? ""
-            return b.query("SELECT s.order_id FROM order_state s WHERE \(AttentionSQL.fetchFailed)\(kind) ORDER BY 1", [.int])
+            let scoped = scope(&b, period, "s.order_id")
+            return b.query("SELECT s.order_id FROM order_state s WHERE \(AttentionSQL.fetchFailed)\(kind)\(scoped) ORDER BY 1", [.int])
         }
     }
 

@@ -26,19 +26,22 @@ public enum OverviewWindow: String, Sendable, Hashable, CaseIterable {
 public struct OverviewPeriod: Sendable, Hashable {
     public var since: Date
     public var until: Date
+    /// The accounts whose orders are counted (their names as configured); empty: every order.
+    public var accounts: [String]
 
-    public init(since: Date, until: Date) {
+    public init(since: Date, until: Date, accounts: [String] = []) {
         self.since = since
         self.until = max(since, until)
+        self.accounts = accounts
     }
 
-    public static func last(_ window: OverviewWindow, until now: Date) -> OverviewPeriod {
-        OverviewPeriod(since: now.addingTimeInterval(-window.seconds), until: now)
+    public static func last(_ window: OverviewWindow, until now: Date, accounts: [String] = []) -> OverviewPeriod {
+        OverviewPeriod(since: now.addingTimeInterval(-window.seconds), until: now, accounts: accounts)
     }
 
     public var length: TimeInterval { until.timeIntervalSince(since) }
     /// The same length just before, to compare with ("p90 to ARN 41h, was 33h").
-    public var before: OverviewPeriod { OverviewPeriod(since: since.addingTimeInterval(-length), until: since) }
+    public var before: OverviewPeriod { OverviewPeriod(since: since.addingTimeInterval(-length), until: since, accounts: accounts) }
     public func contains(_ date: Date) -> Bool { date >= since && date < until }
 
     /// The timeline's step: an hour over two days or less, else a day.

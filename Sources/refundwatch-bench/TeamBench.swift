@@ -149,13 +149,13 @@ struct TeamBench {
 
     // MARK: - Pollers sharing a cycle
 
-    /// Each poller's budget, and the account's limit the simulator enforces (429 beyond it).
-    static let budgetPerPoller = 100
+    /// The account's limit the simulator enforces (429 beyond it), and its budget in the
+    /// configuration: the team's, shared by the pollers through the database.
     static let accountLimit = 300
 
     /// One cycle (`poll --once`) over `pollOrders` orders never fetched, by 1, 2 and 4 pollers at
-    /// once, each with its own budget, against the simulator at 50 ms a request: the time until the
-    /// last poller ends, the orders a second, and the simulator's count of lookups (each order once).
+    /// once, sharing the account's budget, against the simulator at 50 ms a request: the time until
+    /// the last poller ends, the orders a second, and the simulator's count of lookups (each order once).
     func pollers(_ server: PostgresServer) async throws -> [Result] {
         var options = SimulatorOptions()
         options.orders = pollOrders
@@ -165,7 +165,6 @@ struct TeamBench {
         return try await scoped(simulator, stop: { await $0.stop() }) { simulator in
             let config = folder + "/team-poll.toml"
             try simulator.demoConfigurationTOML()
-                .replacingOccurrences(of: "max_requests_per_second = \(Self.accountLimit)", with: "max_requests_per_second = \(Self.budgetPerPoller)")
                 .replacingOccurrences(of: "refresh_interval = 30", with: "refresh_interval = 3600")
                 .write(toFile: config, atomically: true, encoding: .utf8)
             let environment = ["HOME": folder, "XDG_STATE_HOME": folder + "/state", "XDG_CONFIG_HOME": folder + "/config",
@@ -204,7 +203,7 @@ struct TeamBench {
                 let rate = Double(fetched) / seconds
                 if count == 1 { single = rate }
                 let scaling = single.map { String(format: "%.2f× one poller", rate / $0) } ?? "reference"
-                results.append(Result(scenario: "team", measure: "\(count) poller\(count == 1 ? "" : "s"), \(pollOrders) due orders, \(Self.budgetPerPoller)/s each",
+                results.append(Result(scenario: "team", measure: "\(count) poller\(count == 1 ? "" : "s"), \(pollOrders) due orders, the account's \(Self.accountLimit)/s shared",
                                       median: String(format: "%.1f s", seconds), spread: String(format: "%.0f orders/s", rate),
                                       target: "scales until the account's \(Self.accountLimit)/s binds",
                                       verdict: "\(scaling); \(fetched) stored (each \(attempts == 1 ? "once" : "up to \(attempts) times")), "

@@ -5,6 +5,7 @@ import RefundJobs
 import RefundKit
 import WatchlistModel
 import RefundSimulator
+import RefundStore
 
 /// `--config FILE` or `--demo`: where the API settings come from.
 struct ConfigurationSource: ParsableArguments {
@@ -36,8 +37,10 @@ struct ConfigurationSource: ParsableArguments {
     /// `fetched_at` and times PayU tokens (the demo passes its simulated clock). PayU tokens are
     /// cached in the state folder, except in the demo: its simulator starts afresh each time and
     /// would know none of them.
+    /// `team`: the team's database, when the watchlist is one (not in the demo): each account's
+    /// request budget and the PayU tokens are then shared by every process that uses it.
     func makeEnvironment(demoOptions: SimulatorOptions = SimulatorOptions(), now: @escaping @Sendable () -> Date = { Date() },
-                         demoAttempts: Int? = nil, demoInterval: Double? = nil) async throws -> ServiceEnvironment {
+                         demoAttempts: Int? = nil, demoInterval: Double? = nil, team: (any TeamLedger)? = nil) async throws -> ServiceEnvironment {
         let logger = Logger(label: "refundwatch.http")
         if demo {
             var demoOptions = demoOptions
@@ -50,19 +53,22 @@ struct ConfigurationSource: ParsableArguments {
         }
         let configuration = try ConfigurationLoader().load(explicit: config)
         for warning in configuration.warnings { standardError("refundwatch: warning: \(warning)") }
-        let service = RefundService(configuration: configuration, logger: logger, tokenCacheDirectory: StateDirectory.path(), now: now)
+        let service = RefundService(configuration: configuration, logger: logger, tokenCacheDirectory: StateDirectory.path(), team: team, now: now)
         return ServiceEnvironment(service: service, simulator: nil)
     }
 }
 
-/// The service and, in demo mode, the simulator it talks to; closed together.
+/// The service and, in demo mode, the simulator it talks to; closed together, with the team's
+/// database when it was opened for the service alone (`makeEnvironment(configuredTeam:)`).
 struct ServiceEnvironment {
     let service: RefundService
     let simulator: RunningSimulator?
+    var team: PostgresStore? = nil
 
     func close() async {
         await service.shutdown()
         await simulator?.stop()
+        await team?.close()
     }
 }
 

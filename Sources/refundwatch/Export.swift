@@ -17,6 +17,8 @@ struct Export: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout (replaced whole, never half-written).", valueName: "FILE"))
     var output: String?
 
+    @OptionGroup var accounts: AccountFilter
+
     @OptionGroup var source: StoreSource
 
     func validate() throws { try source.validate() }
@@ -29,9 +31,13 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         let export: ExportFile
         do {
-            let rules = try source.settings().deadlineRules
+            let settings = try source.settings()
+            let chosen = try accounts.resolved(settings.accountNames)
             let store = try await source.openStore()
-            export = try await ExportFile.load(store: store, orderIDs: nil, rules: rules, now: try await source.clock(store)(), format: chosenFormat)
+            let orderIDs = chosen.isEmpty ? nil : try await store.trackedOrders().filter { AccountFilter.keeps($0, chosen) }.compactMap(\.id)
+            export = try await ExportFile.load(store: store, orderIDs: orderIDs, rules: settings.deadlineRules, now: try await source.clock(store)(), format: chosenFormat)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw report(error)
         }

@@ -33,7 +33,7 @@ struct Lookup: AsyncParsableCommand {
         let referenceID = reference.trimmingCharacters(in: .whitespaces)
         let environment: ServiceEnvironment
         do {
-            environment = try await source.makeEnvironment()
+            environment = try await source.makeEnvironment(configuredTeam: .warns)
         } catch {
             throw report(error)
         }

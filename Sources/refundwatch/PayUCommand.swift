@@ -21,7 +21,9 @@ struct PayUToken: AsyncParsableCommand {
         discussion: """
         With [payu.oauth], refundwatch renews the token itself at 90% of its life and keeps it in \
         its token cache ($XDG_STATE_HOME/refundwatch, mode 0600), shared by every refundwatch \
-        process of this user. --renew renews it now, e.g. after setting a new refresh token.
+        process of this user. With a team's PostgreSQL database ($REFUNDWATCH_DATABASE_URL or \
+        database_url) it keeps it there instead, shared by every process of every user that uses \
+        the database. --renew renews it now, e.g. after setting a new refresh token.
 
         \(ExitStatus.helpText)
         """
@@ -39,7 +41,7 @@ struct PayUToken: AsyncParsableCommand {
     func run() async throws {
         let environment: ServiceEnvironment
         do {
-            environment = try await source.makeEnvironment()
+            environment = try await source.makeEnvironment(configuredTeam: .fails)
         } catch {
             throw report(error)
         }
@@ -84,7 +86,7 @@ enum PayUTokenText {
     static func render(_ status: PayUTokenStatus, now: Date, renewed: Bool) -> String {
         var lines = [renewed ? "PayU access token renewed" : "PayU access token",
                      "  from       OAuth at \(status.tokenURL), client id \(status.clientID)",
-                     "  cache      \(status.cacheFile ?? "memory only (demo: its simulator starts afresh each run)")"]
+                     "  cache      \(cache(status))"]
         if let token = status.token {
             lines.append("  obtained   \(timestamp(token.obtainedAt)) (\(relative(token.obtainedAt, now: now)))")
             if token.expiresAt <= now {
@@ -98,6 +100,16 @@ enum PayUTokenText {
         }
         lines.append("  refresh    \(status.refreshTokenOrigin)")
         return lines.joined(separator: "\n")
+    }
+
+    /// Where the token is kept: the team's database (its URL, never a password), the cache file,
+    /// or memory.
+    private static func cache(_ status: PayUTokenStatus) -> String {
+        if let database = status.database {
+            let shared = "the team's database \(database) (table payu_token)"
+            return status.databaseProblem.map { shared + "; cannot be read now: \($0)" } ?? shared
+        }
+        return status.cacheFile ?? "memory only (demo: its simulator starts afresh each run)"
     }
 
     private static func timestamp(_ date: Date) -> String {

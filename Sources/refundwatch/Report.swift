@@ -26,6 +26,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout (replaced whole, never half-written).", valueName: "FILE"))
     var output: String?
 
+    @OptionGroup var accounts: AccountFilter
+
     @OptionGroup var source: StoreSource
 
     func validate() throws {
@@ -61,8 +63,10 @@ struct ReportCommand: AsyncParsableCommand {
             // about a second), as nothing is written to it.
             let store = try await source.openStore(verifyingEveryPage: false)
             let now = try await source.clock(store)()
-            let period = OverviewPeriod(since: try Self.start(since, now: now), until: now)
+            let period = OverviewPeriod(since: try Self.start(since, now: now), until: now, accounts: try accounts.resolved(settings.accountNames))
             report = OverviewReport(overview: try await store.overview(period), rules: settings.deadlineRules, generatedAt: now, source: store.location)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw refundwatch.report(error)
         }

@@ -96,7 +96,7 @@ import TestSupport
             let csv = try await CLIRunner.run(["export", "--format", "csv"] + common, environment: env)
             #expect(csv.status == 0)
             let lines = csv.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-            #expect(lines.first == "reference_id,label,transaction_id,gateway,refund_id,amount,currency,whatsapp_status,speed,payu_status,arn,settlement_id,amount_settled,utr,value_date,refund_mode,stage,deadline_stage,deadline,overdue,refund_created,fetched_at")
+            #expect(lines.first == "reference_id,label,transaction_id,gateway,refund_id,amount,currency,whatsapp_status,speed,payu_status,arn,settlement_id,amount_settled,utr,value_date,refund_mode,stage,deadline_stage,deadline,overdue,refund_created,fetched_at,account")
             #expect(lines.count == 4)
             let row = try #require(lines.first { $0.hasPrefix("ORD-20261005-2757,escalated,") }).components(separatedBy: ",")
             #expect(row[3] == "payu")

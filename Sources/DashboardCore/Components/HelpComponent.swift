@@ -30,6 +30,9 @@ enum HelpComponent {
         return lines
     }
 
+    /// What the `/` filter understands besides words, in the box's bottom border.
+    static let filterLine = " / filter: words · is:late · is:due · account:NAME "
+
     /// The box: as wide as its lines need, within `body`; as tall, or the body's height.
     static func box(_ body: Rect) -> (frame: Rect, lines: [String]) {
         let lines = lines(width: body.width)
@@ -81,8 +84,13 @@ enum HelpComponent {
         for (index, line) in lines.dropFirst(top).prefix(shown).enumerated() {
             screen.put(DisplayWidth.clip(line, to: frame.width - 4), x: frame.x + 2, y: frame.y + 2 + index, style: .text)
         }
-        if top + shown < lines.count {
+        let more = top + shown < lines.count
+        if more {
             screen.put(" ↓ more: j/k ", x: frame.maxX - 15, y: frame.maxY - 1, style: Style(.muted, reverse: true))
+        }
+        // Left of "↓ more" when both fit.
+        if DisplayWidth.of(filterLine) + (more ? 17 : 0) + 4 <= frame.width {
+            screen.put(filterLine, x: frame.x + 2, y: frame.maxY - 1, style: Style(.muted))
         }
     }
 }

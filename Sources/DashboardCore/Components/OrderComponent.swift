@@ -75,7 +75,8 @@ struct OrderComponent: Component {
             let place = c.row(orderID).map { OrderPlace(account: $0.order.account ?? "", phoneNumberID: $0.order.phoneNumberID, paymentConfigID: $0.order.paymentConfigID) }
                 ?? c.state.lookups[orderID]?.place
             if let place, !place.account.isEmpty {
-                fields.add("Account", place.account + (place.paymentConfigID.map { " · payment configuration \($0)" } ?? ""))
+                fields.add("Account", place.account)
+                fields.add("Pay config", place.paymentConfigID)
             } else {
                 fields.add("Account", "not known yet: found at its next fetch", Style(.muted))
             }

@@ -8,7 +8,11 @@ import WatchlistModel
 /// stage's segment of its bar, each histogram bucket, each day, each count. `Enter` opens the
 /// watchlist narrowed to exactly those orders, and `Esc` comes back here.
 struct OverviewComponent: Component {
-    func crumb(_ c: RenderContext) -> String { "Overview \(c.state.overviewWindow.rawValue)" }
+    /// "Overview 7d", and the accounts it counts when the watchlist's filter names some.
+    func crumb(_ c: RenderContext) -> String {
+        let accounts = c.state.index.filterAccounts
+        return "Overview \(c.state.overviewWindow.rawValue)" + (accounts.isEmpty ? "" : " · account \(accounts.joined(separator: ", "))")
+    }
 
     /// The items, one after another in reading order; drawing puts them where `picture` says.
     func scroller(_ c: RenderContext, body: Rect) -> Scroller {
@@ -56,9 +60,10 @@ struct OverviewComponent: Component {
         picture.draw(into: &screen)
     }
 
-    /// What the overview counts over now: the chosen window up to the data's clock.
+    /// What the overview counts over now: the chosen window up to the data's clock, the orders of
+    /// the accounts the watchlist's filter names (`account:NAME`), else every order.
     static func period(_ state: DashboardState) -> OverviewPeriod {
-        OverviewPeriod.last(state.overviewWindow, until: state.now)
+        OverviewPeriod.last(state.overviewWindow, until: state.now, accounts: state.index.filterAccounts)
     }
 
     /// Reads the overview for the chosen window.

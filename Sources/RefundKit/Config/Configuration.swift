@@ -202,6 +202,11 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var braille = true
     /// `start_screen = "overview"`: the dashboard opens on the overview instead of the watchlist.
     public var startOnOverview = false
+    /// `budget_per_process = true`: on a team's database each process keeps each account's
+    /// `max_requests_per_second` to itself, as before the budget was shared (the team's PayU
+    /// tokens are still shared). false (the default): the budget is the account's, for every
+    /// process on the database together.
+    public var budgetPerProcess = false
     /// What a person should fix about the file although it works, e.g. secrets in a file others can
     /// read. Commands print these on stderr; the dashboard shows them in its flash line.
     public var warnings: [String] = []
@@ -251,6 +256,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "mouse = \(mouse)",
             "braille = \(braille)",
             "start_screen = \(startOnOverview ? "overview" : "watchlist")",
+            "budget_per_process = \(budgetPerProcess)",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",
             "accounts = \(accounts.map(\.name).joined(separator: ", "))",

@@ -199,6 +199,7 @@ private struct ConfigurationBuilder {
         configuration.mouse = settings.mouse
         configuration.braille = settings.braille
         configuration.startOnOverview = settings.startOnOverview
+        configuration.budgetPerProcess = try reader.bool("budget_per_process") ?? false
         return configuration
     }
 

@@ -71,8 +71,9 @@ public final class HTTPTransport: Sendable {
     private let wall: @Sendable () -> Date
     private let client: HTTPClient
     private let limiter: AsyncLimiter
-    /// One budget per account and API: the APIs' limits are an account's.
-    private let gates: [BudgetKey: RateGate]
+    /// One budget per account and API: the APIs' limits are an account's. Each process's own
+    /// (`RateGate`), or with a team's database the account's for every process (`SharedRateGate`).
+    private let gates: [BudgetKey: any RequestGate]
     private let logger: Logger
     private static let maxBodyBytes = 8 * 1024 * 1024
 
@@ -93,7 +94,7 @@ public final class HTTPTransport: Sendable {
     /// `clock`: what every wait is timed on; `wall`: the time of day, for when a pause ends.
     /// `budgets`: each account's requests per second by API; nil gives `settings.requestsPerSecond`
     /// to the account "default".
-    public init(settings: HTTPSettings = HTTPSettings(), budgets: [String: [Service: Double]]? = nil,
+    public init(settings: HTTPSettings = HTTPSettings(), budgets: [String: [Service: Double]]? = nil, ledger: (any TeamLedger)? = nil,
                 logger: Logger = Logger(label: "refundwatch.http", factory: { _ in SwiftLogNoOpLogHandler() }),
                 clock: any Clock<Duration> = ContinuousClock(), wall: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
@@ -110,10 +111,13 @@ public final class HTTPTransport: Sendable {
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         limiter = AsyncLimiter(limit: settings.concurrency)
-        var gates: [BudgetKey: RateGate] = [:]
+        var gates: [BudgetKey: any RequestGate] = [:]
         for (account, rates) in budgets ?? [Self.defaultAccount: settings.requestsPerSecond] {
             for (service, rate) in rates {
-                gates[BudgetKey(account: account, service: service)] = RateGate(service: service, requestsPerSecond: rate, clock: clock, wall: wall)
+                let local = RateGate(service: service, requestsPerSecond: rate, clock: clock, wall: wall)
+                gates[BudgetKey(account: account, service: service)] = ledger.map {
+                    SharedRateGate(ledger: $0, account: account, service: service, requestsPerSecond: rate, clock: clock, wall: wall, fallback: local, logger: logger)
+                } ?? local
             }
         }
         self.gates = gates

@@ -11,12 +11,16 @@ public struct PayUClient: Sendable {
     /// Renews access tokens for `[payu.oauth]`; nil for a fixed bearer token.
     public let tokens: PayUTokenManager?
 
+    /// `team`: the team's database, which then keeps `[payu.oauth]`'s tokens instead of the token
+    /// cache in `tokenCacheDirectory`.
     public init(settings: PayUSettings, transport: HTTPTransport, account: String = HTTPTransport.defaultAccount, tokenCacheDirectory: String? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                team: (any TeamLedger)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.transport = transport
         self.account = account
-        tokens = settings.oauth.map { PayUTokenManager(settings: $0, transport: transport, account: account, cacheDirectory: tokenCacheDirectory, now: now) }
+        tokens = settings.oauth.map {
+            PayUTokenManager(settings: $0, transport: transport, account: account, cacheDirectory: tokenCacheDirectory, ledger: team, now: now)
+        }
     }
 
     /// Every refund PayU knows for one payment (`payu_id`, PayU's `mihpayid`). With `[payu.oauth]`

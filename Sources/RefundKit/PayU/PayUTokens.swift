@@ -19,8 +19,13 @@ public struct PayUAccessToken: Sendable, Hashable {
 public struct PayUTokenStatus: Sendable {
     public var tokenURL: String
     public var clientID: String
-    /// The token cache file, nil when tokens are kept in memory only (demo).
+    /// The token cache file, nil when tokens are kept in the team's database or in memory only (demo).
     public var cacheFile: String?
+    /// The team's database the tokens are kept in (its URL, without a password), nil when they are
+    /// kept in the cache file or in memory.
+    public var database: String? = nil
+    /// Why the team's database could not be read just now (the token shown is then this process's).
+    public var databaseProblem: String? = nil
     /// The token in the cache (or in memory), nil when none has been obtained yet.
     public var token: PayUAccessToken?
     /// Where the next renewal's refresh token comes from.
@@ -34,6 +39,10 @@ public struct PayUTokenStatus: Sendable {
 /// - Across processes too: a dashboard and a poller on one machine share the token cache file
 ///   (`payu-token-….json` under the state folder, mode 0600, replaced atomically) and renew under a
 ///   lock on it, each adopting a token the other just obtained instead of asking again.
+/// - Across machines with a team's database (`TeamLedger`): the tokens are kept there instead of
+///   the file, and renewed under the database's lock, so that processes of any user on any machine
+///   renew one chain of refresh tokens. When the database cannot be asked, a renewal goes on with
+///   what this process holds (its error then says so, if it fails).
 /// - Renewed at 90% of the token's life, and once when PayU answers 401 to a token that looked
 ///   good (revoked early, or a clock that disagrees).
 /// - PayU may rotate refresh tokens (the one used is then refused): the newest one returned is kept
@@ -50,6 +59,8 @@ public actor PayUTokenManager {
     /// The account whose PayU budget token requests spend.
     private let account: String
     private let cache: PayUTokenCache?
+    /// The team's database, when tokens are kept there (then `cache` is nil).
+    private let ledger: (any TeamLedger)?
     private let now: @Sendable () -> Date
 
     private var current: PayUTokenCache.Entry?
@@ -59,15 +70,20 @@ public actor PayUTokenManager {
     public private(set) var tokenRequests = 0
 
     /// `cacheDirectory`: where the token cache lives (created 0700 when missing); nil keeps tokens
-    /// in memory only.
+    /// in memory only. `ledger`: the team's database, which then keeps the tokens instead of the
+    /// cache (`cacheDirectory` is not used).
     public init(settings: PayUOAuthSettings, transport: HTTPTransport, account: String = HTTPTransport.defaultAccount, cacheDirectory: String?,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                ledger: (any TeamLedger)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.transport = transport
         self.account = account
-        self.cache = cacheDirectory.map { PayUTokenCache(directory: $0, settings: settings) }
+        self.ledger = ledger
+        self.cache = ledger == nil ? cacheDirectory.map { PayUTokenCache(directory: $0, settings: settings) } : nil
         self.now = now
     }
+
+    /// Where the team keeps this client's tokens.
+    private var ledgerKey: String { PayUTokenRecord.key(tokenURL: settings.tokenURL, clientID: settings.clientID) }
 
     /// A token good for now: the one held, else the cache's, else a renewed one.
     public func accessToken() async throws(RefundWatchError) -> String {
@@ -90,7 +106,25 @@ public actor PayUTokenManager {
     /// Now, on the clock tokens are timed by (the demo's is simulated).
     public var currentTime: Date { now() }
 
-    public func status() -> PayUTokenStatus {
+    public func status() async -> PayUTokenStatus {
+        if let ledger {
+            var stored: PayUTokenCache.Entry?
+            var problem: String?
+            do {
+                stored = try await Self.read(ledger, key: ledgerKey, settings: settings)
+            } catch {
+                problem = "\(error)"
+            }
+            let entry = stored ?? current
+            let origin: String
+            if let entry, entry.refreshToken != settings.refreshToken.value {
+                origin = (stored != nil ? "the team's database" : "this process's memory") + " (PayU's newest, replacing \(settings.refreshTokenOrigin))"
+            } else {
+                origin = settings.refreshTokenOrigin
+            }
+            return PayUTokenStatus(tokenURL: settings.tokenURL, clientID: settings.clientID, cacheFile: nil, database: ledger.ledgerLocation,
+                                   databaseProblem: problem, token: entry?.token, refreshTokenOrigin: origin)
+        }
         let entry = cache?.read().flatMap { $0.belongs(to: settings) ? $0 : nil } ?? current
         let origin = entry.map { $0.refreshToken == settings.refreshToken.value ? settings.refreshTokenOrigin : "the token cache (PayU's newest, replacing \(settings.refreshTokenOrigin))" }
             ?? settings.refreshTokenOrigin
@@ -120,6 +154,7 @@ public actor PayUTokenManager {
     /// Under the cache's lock: a fresh token another process stored, else a token request.
     private func obtain(rejected: String?, force: Bool) async -> Result<PayUTokenCache.Entry, RefundWatchError> {
         let held = current
+        if let ledger { return await obtainShared(ledger, rejected: rejected, force: force, held: held) }
         guard let cache else { return await request(candidates: Self.refreshTokens(newest: held, settings: settings)) }
         let (settings, now) = (settings, now)
         return await cache.withLock { () async -> Result<PayUTokenCache.Entry, RefundWatchError> in
@@ -131,6 +166,62 @@ public actor PayUTokenManager {
             if case .success(let entry) = result { cache.write(entry) }
             return result
         }
+    }
+
+    /// Under the team's lock: a fresh token another process stored, else a token request with the
+    /// newest refresh token the team or this process knows, stored for all. When the lock cannot
+    /// be had (the database cannot be reached), this call goes on with what this process holds;
+    /// a failure then says that the database could not be asked. A read or write that fails
+    /// under the lock is said the same way, never in place of a token that was obtained.
+    private func obtainShared(_ ledger: any TeamLedger, rejected: String?, force: Bool,
+                              held: PayUTokenCache.Entry?) async -> Result<PayUTokenCache.Entry, RefundWatchError> {
+        let (settings, key, now) = (settings, ledgerKey, now)
+        let outcome: (result: Result<PayUTokenCache.Entry, RefundWatchError>, problem: String?)
+        do {
+            outcome = try await ledger.withPayUTokenLock(key: key) { () async -> (result: Result<PayUTokenCache.Entry, RefundWatchError>, problem: String?) in
+                var stored: PayUTokenCache.Entry?
+                var problem: String?
+                do {
+                    stored = try await Self.read(ledger, key: key, settings: settings)
+                } catch {
+                    problem = "\(error)"
+                }
+                if !force, let stored, stored.accessToken != rejected, now() < stored.token.renewAt {
+                    return (.success(stored), nil)
+                }
+                let result = await self.request(candidates: Self.refreshTokens(newestOf: [stored, held], settings: settings))
+                if case .success(let entry) = result {
+                    do {
+                        try await ledger.writePayUToken(entry.record(key: key))
+                    } catch {
+                        problem = problem ?? "\(error)"
+                    }
+                }
+                return (result, problem)
+            }
+        } catch {
+            outcome = (await request(candidates: Self.refreshTokens(newestOf: [held], settings: settings)), "\(error)")
+        }
+        guard case .failure(let error) = outcome.result, let problem = outcome.problem else { return outcome.result }
+        return .failure(.payuTokenWithoutTeamDatabase(error, problem: problem))
+    }
+
+    /// The team's entry for this client, nil when there is none or it descends from another
+    /// configured refresh token.
+    private static func read(_ ledger: any TeamLedger, key: String, settings: PayUOAuthSettings) async throws -> PayUTokenCache.Entry? {
+        guard let record = try await ledger.readPayUToken(key: key) else { return nil }
+        let entry = PayUTokenCache.Entry(record: record, settings: settings)
+        return entry.belongs(to: settings) ? entry : nil
+    }
+
+    /// The refresh tokens of `entries`, newest obtained first, then the configured one.
+    private static func refreshTokens(newestOf entries: [PayUTokenCache.Entry?], settings: PayUOAuthSettings) -> [String] {
+        var tokens: [String] = []
+        for entry in entries.compactMap({ $0 }).sorted(by: { $0.obtainedAt > $1.obtainedAt }) where !tokens.contains(entry.refreshToken) {
+            tokens.append(entry.refreshToken)
+        }
+        if !tokens.contains(settings.refreshToken.value) { tokens.append(settings.refreshToken.value) }
+        return tokens
     }
 
     /// The newest refresh token known, then the configured one when it differs (a simulator or a
@@ -297,6 +388,24 @@ final class PayUTokenCache: Sendable {
             self.obtainedAt = obtainedAt.timeIntervalSince1970
             self.expiresAt = expiresAt.timeIntervalSince1970
             self.refreshToken = refreshToken
+        }
+
+        /// The team's record read as an entry of the client `settings` describes (the record's key
+        /// names that client).
+        init(record: PayUTokenRecord, settings: PayUOAuthSettings) {
+            tokenURL = settings.tokenURL
+            clientID = settings.clientID
+            configuredRefreshToken = record.configuredRefreshToken
+            accessToken = record.accessToken.value
+            obtainedAt = record.obtainedAt.timeIntervalSince1970
+            expiresAt = record.expiresAt.timeIntervalSince1970
+            refreshToken = record.refreshToken.value
+        }
+
+        func record(key: String) -> PayUTokenRecord {
+            PayUTokenRecord(key: key, configuredRefreshToken: configuredRefreshToken, accessToken: Secret(accessToken),
+                            obtainedAt: Date(timeIntervalSince1970: obtainedAt), expiresAt: Date(timeIntervalSince1970: expiresAt),
+                            refreshToken: Secret(refreshToken))
         }
 
         var token: PayUAccessToken {

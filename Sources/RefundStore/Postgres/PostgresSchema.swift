@@ -12,6 +12,7 @@ enum PostgresSchema {
         (4, "alerts", v4),
         (5, "refund facts for the overview", v5),
         (6, "accounts", v6),
+        (7, "the team's request budgets and PayU tokens", v7),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -159,6 +160,44 @@ enum PostgresSchema {
         DROP INDEX tracked_order_key;
         CREATE UNIQUE INDEX tracked_order_key
             ON tracked_order (reference_id, COALESCE(phone_number_id, ''), COALESCE(payment_config_id, ''), COALESCE(account, ''))
+        """
+
+    /// What a team shares through its database and a file cannot give it:
+    ///
+    /// `rate_budget`: one row per account and API, the request budget every process on the account
+    /// spends from (pollers, dashboards, `track refresh`). `next_free` is the moment, on the
+    /// database's clock in seconds since 1970, from which the next request may go: a process
+    /// reserves a few requests' time at once (`next_free` moves on by their count over `rate`) and
+    /// sends them evenly in it, so that together they never go faster than the budget. `rate` is
+    /// the pace now: the budget, halved (to no less than an eighth) each time the API throttles
+    /// one of them, and back up by a quarter for every 30 s without throttling; a throttled answer
+    /// also moves `next_free` past the pause it asked for, for every process.
+    ///
+    /// `payu_token`: the PayU access token and the newest refresh token of each PayU client
+    /// (`key`: a digest of the token URL and client id), so that processes on several machines
+    /// renew one token chain instead of refusing each other's rotated refresh tokens. The tokens
+    /// are stored as PayU gave them: whoever can read the database can read them.
+    static let v7 = """
+        CREATE TABLE rate_budget (
+            account text NOT NULL,
+            service text NOT NULL,
+            next_free float8 NOT NULL,
+            rate float8 NOT NULL,
+            throttled_at float8,
+            throttles integer NOT NULL DEFAULT 0,
+            consecutive integer NOT NULL DEFAULT 0,
+            raised_at float8,
+            PRIMARY KEY (account, service)
+        );
+        CREATE TABLE payu_token (
+            key text PRIMARY KEY,
+            configured_refresh_token text NOT NULL,
+            access_token text NOT NULL,
+            obtained_at float8 NOT NULL,
+            expires_at float8 NOT NULL,
+            refresh_token text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now()
+        )
         """
 
     /// As the SQLite file's v8: alerts, one row an event, and the outbox of their deliveries.

@@ -73,7 +73,7 @@ struct StoreSource: ParsableArguments {
     /// carrying on from when the demo database was made.
     func makeEnvironment(store: any WatchlistStore) async throws -> ServiceEnvironment {
         try await api.makeEnvironment(demoOptions: await DemoWatchlist.simulatorOptions(for: store), now: try await clock(store),
-                                      demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
+                                      demoInterval: DemoWatchlist.interval * DemoWatchlist.speed, team: store as? any TeamLedger)
     }
 
     /// What "now" is for this watchlist: the wall clock, or the demo's simulated clock (the same

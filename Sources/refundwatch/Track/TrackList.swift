@@ -15,6 +15,8 @@ struct TrackList: AsyncParsableCommand {
     @Flag(help: "Print JSON (snake_case; amounts as decimal strings with their currency).")
     var json = false
 
+    @OptionGroup var accounts: AccountFilter
+
     @OptionGroup var source: StoreSource
 
     func validate() throws { try source.validate() }
@@ -23,18 +25,26 @@ struct TrackList: AsyncParsableCommand {
         let rows: [WatchedOrder]
         let now: Date
         let policy: PollPolicy
+        let settings: WatchlistSettings
+        let chosen: [String]
         do {
-            policy = try source.settings().pollPolicy
+            settings = try source.settings()
+            policy = settings.pollPolicy
+            chosen = try accounts.resolved(settings.accountNames)
             let store = try await source.openStore()
-            rows = try await store.watchlist()
+            rows = try await store.watchlist().filter { AccountFilter.keeps($0.order, chosen) }
             now = try await source.clock(store)()
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw report(error)
         }
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(WatchlistListing(rows: rows, now: now, policy: policy)) + Data("\n".utf8))
         } else {
-            printText(WatchlistText.render(rows, now: now, policy: policy), terminator: "")
+            // The ACCOUNT column where the watchlist can hold more than one account's orders.
+            let showAccounts = settings.accountNames.count > 1 || Set(rows.map(\.order.account)).count > 1
+            printText(WatchlistText.render(rows, now: now, policy: policy, accounts: showAccounts), terminator: "")
         }
     }
 }
@@ -50,28 +60,32 @@ extension WatchlistTotals {
 }
 
 enum WatchlistText {
-    static func render(_ rows: [WatchedOrder], now: Date, policy: PollPolicy = PollPolicy()) -> String {
+    static func render(_ rows: [WatchedOrder], now: Date, policy: PollPolicy = PollPolicy(), accounts: Bool = false) -> String {
         if rows.isEmpty {
             return "The watchlist is empty. Add orders with: refundwatch track add REF... (or - to read them from stdin)\n"
         }
         let archived = rows.filter { $0.due(policy, now: now) == .archived }
         let polled = archived.isEmpty ? rows : rows.filter { $0.due(policy, now: now) != .archived }
-        var out = polled.isEmpty ? "" : table(polled, now: now) + "\n"
+        var out = polled.isEmpty ? "" : table(polled, now: now, accounts: accounts) + "\n"
         if !archived.isEmpty {
             if !polled.isEmpty { out += "\n" }
             out += "Archived: settled more than \(DurationText.short(policy.archiveAfter)) ago, no longer polled "
                 + "(refundwatch track refresh --all, or r on the order in the dashboard, fetches them):\n"
-            out += table(archived, now: now) + "\n"
+            out += table(archived, now: now, accounts: accounts) + "\n"
         }
         return out + "\n" + WatchlistTotals(rows, now: now).line + (archived.isEmpty ? "" : " · \(archived.count) archived") + "\n"
     }
 
-    private static func table(_ rows: [WatchedOrder], now: Date) -> String {
-        var table = TextTable([
+    /// `accounts`: an ACCOUNT column after the reference ("?" for an order whose account is not
+    /// known yet).
+    private static func table(_ rows: [WatchedOrder], now: Date, accounts: Bool) -> String {
+        var columns: [TextTable.Column] = [
             .init(title: "REFERENCE"), .init(title: "LABEL", maxWidth: 22), .init(title: "PAYMENT"),
             .init(title: "AMOUNT", rightAligned: true), .init(title: "REFUNDS", rightAligned: true), .init(title: "STATE"),
             .init(title: "ARN"), .init(title: "DEADLINE"), .init(title: "UPDATED"),
-        ])
+        ]
+        if accounts { columns.insert(.init(title: "ACCOUNT"), at: 1) }
+        var table = TextTable(columns)
         for row in rows {
             let summary = row.summary
             var notes: [String] = []
@@ -82,7 +96,7 @@ enum WatchlistText {
                 notes.append("  ↳ partly failed: PayU could not be asked for \(plural(payuErrors, "transaction")) in the fetch shown; "
                              + "its bank details may be out of date (refundwatch lookup \(row.order.referenceID) shows why)")
             }
-            table.add([
+            var cells = [
                 row.order.referenceID,
                 row.order.label ?? "",
                 summary?.paymentStatus ?? "—",
@@ -92,7 +106,9 @@ enum WatchlistText {
                 summary.map(arnCell) ?? "—",
                 summary?.nearestDeadline?.compact(at: now) ?? "",
                 (row.fetchedAt.map { Age.text(since: $0, now: now) } ?? "never") + (row.isStale ? " (stale)" : ""),
-            ], notes: notes)
+            ]
+            if accounts { cells.insert(row.order.account ?? "?", at: 1) }
+            table.add(cells, notes: notes)
         }
         return table.render()
     }
@@ -133,7 +149,7 @@ struct WatchlistListing: Encodable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
+            case referenceID = "reference_id", account, phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label
             case addedAt = "added_at", fetchedAt = "fetched_at", ageSeconds = "age_seconds", paymentStatus = "payment_status"
             case amount, transactions, refunds, arn, overdue, deadlines, stale, lastError = "last_error", partial
             case settledAt = "settled_at", archived, nextDueAt = "next_due_at"
@@ -143,6 +159,7 @@ struct WatchlistListing: Encodable {
             var c = encoder.container(keyedBy: CodingKeys.self)
             let summary = order.summary
             try c.encode(order.order.referenceID, forKey: .referenceID)
+            try c.encode(order.order.account, forKey: .account)
             try c.encode(order.order.phoneNumberID, forKey: .phoneNumberID)
             try c.encode(order.order.paymentConfigID, forKey: .paymentConfigID)
             try c.encode(order.order.label, forKey: .label)
