@@ -22,22 +22,17 @@ struct WatchlistComponent: Component {
         .init(title: "UPDATED", width: 10),
     ])
 
-    /// With several accounts configured, the account after the reference, before all but the
-    /// deadline when the width runs short.
-    static let tableWithAccounts = Table(columns: [
-        .init(title: "REFERENCE", width: 18),
-        .init(title: "ACCOUNT", width: 9, priority: 2),
-        .init(title: "LABEL", width: 18, priority: 4),
-        .init(title: "PAYMENT", width: 9, priority: 3),
-        .init(title: "AMOUNT", width: 13, rightAligned: true),
-        .init(title: "TXN", width: 3, rightAligned: true, priority: 6),
-        .init(title: "RFD", width: 3, rightAligned: true),
-        .init(title: "REFUNDED", width: 13, rightAligned: true, priority: 7),
-        .init(title: "STATE", width: 14, flexible: true, minimumWidth: 9),
-        .init(title: "ARN", width: 9, priority: 5),
-        .init(title: "DEADLINE", width: 14, priority: 1),
-        .init(title: "UPDATED", width: 10),
-    ])
+    /// With several accounts configured: the account after the reference, given up after the
+    /// deadline and before the others when the width runs short.
+    static let tableWithAccounts: Table = {
+        var columns = table.columns.map { column -> Table.Column in
+            var column = column
+            if column.priority >= 2 { column.priority += 1 }
+            return column
+        }
+        columns.insert(.init(title: "ACCOUNT", width: 9, priority: 2), at: 1)
+        return Table(columns: columns)
+    }()
 
     static func table(_ state: DashboardState) -> Table { state.showsAccounts ? tableWithAccounts : table }
 

@@ -21,9 +21,9 @@ actor RateGate {
     /// Instants on `clock`: the time elapsed since it was handed over.
     private var nextSlot: Duration
     private var pausedUntil: Duration?
-    private var lastThrottle: Duration?
+    private var episode = ThrottleEpisodes()
+    private var lastThrottle: Duration? { episode.last }
     private var lastIncrease: Duration
-    private var consecutive = 0
     /// Throttled answers seen; also which pause a waiting request's slot was given before.
     private(set) var throttles = 0
     /// Requests holding a slot they have not reached yet (for tests: each has its slot from the
@@ -68,18 +68,15 @@ actor RateGate {
     func throttled(retryAfter: Double?) -> Double {
         let now = clock.now
         throttles += 1
-        // Answers to requests that were already in flight when the pause began belong to the same
-        // episode: they neither lengthen the pause nor slow the pace again.
-        if let pausedUntil, pausedUntil > now, retryAfter.map({ now + .seconds($0) <= pausedUntil }) ?? true {
-            return (pausedUntil - now).seconds
+        switch episode.throttled(at: now, retryAfter: retryAfter, pausedUntil: pausedUntil) {
+        case .sameEpisode(let wait):
+            return wait
+        case .newPause(let wait):
+            pausedUntil = now + .seconds(wait)
+            nextSlot = max(nextSlot, now + .seconds(wait))
+            rate = max(configured / 8, rate / 2)
+            return wait
         }
-        if let lastThrottle, now - lastThrottle < .seconds(90) { consecutive += 1 } else { consecutive = 1 }
-        lastThrottle = now
-        let wait = retryAfter.map { min(max($0, 0), 3600) } ?? min(60, pow(2, Double(consecutive - 1)))
-        pausedUntil = now + .seconds(wait)
-        nextSlot = max(nextSlot, now + .seconds(wait))
-        rate = max(configured / 8, rate / 2)
-        return wait
     }
 
     /// An answer that was not throttled: the pace creeps back towards the budget.
@@ -101,6 +98,31 @@ actor RateGate {
 
     /// Requests per second now (the budget, or less after throttling).
     var currentRate: Double { rate }
+}
+
+/// How long a throttled answer pauses an API, the same for a process's own budget and a team's:
+/// `Retry-After` when the API said (at most an hour), else 1, 2, 4 … 60 s as throttling repeats
+/// within 90 s. Answers to requests already in flight when a pause began belong to its episode:
+/// they neither lengthen the pause nor slow the pace again.
+struct ThrottleEpisodes: Sendable {
+    enum Outcome: Equatable {
+        /// Part of the pause already under way: this long is left of it.
+        case sameEpisode(Double)
+        /// A new pause of this many seconds: the pace is halved too.
+        case newPause(Double)
+    }
+
+    private(set) var last: Duration?
+    private var consecutive = 0
+
+    mutating func throttled(at now: Duration, retryAfter: Double?, pausedUntil: Duration?) -> Outcome {
+        if let pausedUntil, pausedUntil > now, retryAfter.map({ now + .seconds($0) <= pausedUntil }) ?? true {
+            return .sameEpisode((pausedUntil - now).seconds)
+        }
+        if let last, now - last < .seconds(90) { consecutive += 1 } else { consecutive = 1 }
+        last = now
+        return .newPause(retryAfter.map { min(max($0, 0), 3600) } ?? min(60, pow(2, Double(consecutive - 1))))
+    }
 }
 
 extension Duration {

@@ -59,8 +59,7 @@ actor SharedRateGate: RequestGate {
     /// Until when the ledger is not asked again after it failed.
     private var ledgerDownUntil: Duration?
     private(set) var throttles = 0
-    private var consecutive = 0
-    private var lastThrottle: Duration?
+    private var episode = ThrottleEpisodes()
 
     /// At most a quarter second of requests is reserved at once, and no more is reserved while
     /// this process holds slots further ahead than that: a process that stops (or dies) leaves no
@@ -146,12 +145,9 @@ actor SharedRateGate: RequestGate {
     func throttled(retryAfter: Double?) -> Double {
         let now = clock.now
         throttles += 1
-        if let pausedUntil, pausedUntil > now, retryAfter.map({ now + .seconds($0) <= pausedUntil }) ?? true {
-            return (pausedUntil - now).seconds
+        guard case .newPause(let wait) = episode.throttled(at: now, retryAfter: retryAfter, pausedUntil: pausedUntil) else {
+            return pausedUntil.map { ($0 - now).seconds } ?? 0
         }
-        if let lastThrottle, now - lastThrottle < .seconds(90) { consecutive += 1 } else { consecutive = 1 }
-        lastThrottle = now
-        let wait = retryAfter.map { min(max($0, 0), 3600) } ?? min(60, pow(2, Double(consecutive - 1)))
         pausedUntil = now + .seconds(wait)
         slots.removeAll()
         pace = max(configured / 8, pace / 2)
