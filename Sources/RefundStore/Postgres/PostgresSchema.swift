@@ -171,7 +171,8 @@ enum PostgresSchema {
     /// sends them evenly in it, so that together they never go faster than the budget. `rate` is
     /// the pace now: the budget, halved (to no less than an eighth) each time the API throttles
     /// one of them, and back up by a quarter for every 30 s without throttling; a throttled answer
-    /// also moves `next_free` past the pause it asked for, for every process.
+    /// also moves `next_free` past the pause it asked for (`paused_until`), for every process, and
+    /// answers that come while that pause lasts belong to the same episode (no halving again).
     ///
     /// `payu_token`: the PayU access token and the newest refresh token of each PayU client
     /// (`key`: a digest of the token URL and client id), so that processes on several machines
@@ -184,6 +185,7 @@ enum PostgresSchema {
             next_free float8 NOT NULL,
             rate float8 NOT NULL,
             throttled_at float8,
+            paused_until float8,
             throttles integer NOT NULL DEFAULT 0,
             consecutive integer NOT NULL DEFAULT 0,
             raised_at float8,

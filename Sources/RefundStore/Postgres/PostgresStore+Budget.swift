@@ -55,12 +55,13 @@ extension PostgresStore: TeamLedger {
 
     public func requestsThrottled(account: String, service: Service, pause: Double, rate: Double) async throws {
         // Answers to requests already in flight when the pause began belong to the same episode:
-        // the pace is halved once a second at most.
+        // while a pause lasts the pace is not halved again, and a shorter pause does not shorten it.
         try await onConnection { connection, logger in
             try await connection.query("""
                 UPDATE rate_budget AS b SET
                     next_free = GREATEST(b.next_free, c.now + \(pause)),
-                    rate = CASE WHEN b.throttled_at IS NULL OR c.now - b.throttled_at >= 1 THEN GREATEST(\(rate) / 8, b.rate / 2) ELSE b.rate END,
+                    paused_until = GREATEST(COALESCE(b.paused_until, 0), c.now + \(pause)),
+                    rate = CASE WHEN COALESCE(b.paused_until, 0) <= c.now THEN GREATEST(\(rate) / 8, b.rate / 2) ELSE b.rate END,
                     consecutive = CASE WHEN b.throttled_at IS NOT NULL AND c.now - b.throttled_at < 90 THEN b.consecutive + 1 ELSE 1 END,
                     throttled_at = c.now,
                     throttles = b.throttles + 1
