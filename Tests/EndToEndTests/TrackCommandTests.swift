@@ -66,6 +66,7 @@ import TestSupport
             let timelines = try #require(try json(history.stdout) as? [[String: Any]])
             #expect(timelines.count == 1)
             #expect(timelines[0]["label"] as? String == "escalated")
+            #expect(timelines[0]["account"] as? String == "default", "the only account's")
             let entries = try #require(timelines[0]["history"] as? [[String: Any]])
             #expect(entries.first?["field"] as? String == "appeared")
             #expect(entries.first?["transaction_id"] is NSNull)

@@ -73,7 +73,7 @@ struct HistoryJSON: Encodable {
     var entries: [HistoryEntry]
 
     enum CodingKeys: String, CodingKey {
-        case referenceID = "reference_id", phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label, history
+        case referenceID = "reference_id", account, phoneNumberID = "phone_number_id", paymentConfigID = "payment_config_id", label, history
     }
 
     struct Entry: Encodable {
@@ -89,6 +89,7 @@ struct HistoryJSON: Encodable {
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(order.referenceID, forKey: .referenceID)
+        try c.encode(order.account, forKey: .account)
         try c.encode(order.phoneNumberID, forKey: .phoneNumberID)
         try c.encode(order.paymentConfigID, forKey: .paymentConfigID)
         try c.encode(order.label, forKey: .label)
