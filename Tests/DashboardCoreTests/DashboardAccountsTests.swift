@@ -353,4 +353,28 @@ import TestReports
         }
         #expect(seen.contains("account:NAME"), "the ? screen at \(size):\n\(Dashboard.render(state).text)")
     }
+
+    // MARK: - Alerts
+
+    /// With several accounts the alerts say each order's account (from the watchlist); an alert
+    /// about the whole watchlist has none.
+    @Test func theAlertsScreenSaysEachOrdersAccount() {
+        var state = loaded(watchlist, accounts: Self.twoAccounts)
+        let alerts = [
+            Alert(id: 2, key: "deadline_passed:3", rule: .deadlinePassed, orderID: 3, referenceID: Self.reference(3), refundID: "r3",
+                  text: "\(Self.reference(3)) refund r3: PayU queued late", raisedAt: t0.addingTimeInterval(-60)),
+            Alert(id: 1, key: "payu_token", rule: .payuToken, orderID: nil, referenceID: nil, refundID: nil,
+                  text: "PayU refuses the access token: invalid_grant", raisedAt: t0.addingTimeInterval(-120)),
+        ]
+        _ = Dashboard.update(&state, .alertsLoaded(alerts))
+        _ = Dashboard.update(&state, .key(.character("!")))
+        let lines = Dashboard.render(state).lines
+        #expect(lines[1] == "  STATE        RAISED    ORDER              ACCOUNT   WHO        ALERT", "\(lines[1])")
+        #expect(lines[2].contains("\(Self.reference(3))  south "), "\(lines[2])")
+        #expect(lines[3].contains("(all orders)         ") && !lines[3].contains("north") && !lines[3].contains("south"), "\(lines[3])")
+        var one = loaded(watchlist, accounts: ["north"])
+        _ = Dashboard.update(&one, .alertsLoaded(alerts))
+        _ = Dashboard.update(&one, .key(.character("!")))
+        #expect(!Dashboard.render(one).lines[1].contains("ACCOUNT"))
+    }
 }

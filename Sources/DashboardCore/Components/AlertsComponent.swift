@@ -16,6 +16,14 @@ struct AlertsComponent: Component {
         .init(title: "ALERT", width: 44, flexible: true, minimumWidth: 30),
     ])
 
+    /// With several accounts configured: the order's account after the order (the alert's own
+    /// text names no account).
+    static let tableWithAccounts: Table = {
+        var columns = table.columns
+        columns.insert(.init(title: "ACCOUNT", width: 9, priority: 1), at: 4)
+        return Table(columns: columns)
+    }()
+
     func crumb(_ c: RenderContext) -> String { "Alerts" }
 
     func scroller(_ c: RenderContext, body: Rect) -> Scroller {
@@ -64,7 +72,8 @@ struct AlertsComponent: Component {
         }
         let rows = scroller(c, body: body).rows
         let window = state.alerts.dropFirst(frame.top).prefix(rows.height).map { row($0, c) }
-        Self.table.render(rows: Array(window), selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
+        let table = state.showsAccounts ? Self.tableWithAccounts : Self.table
+        table.render(rows: Array(window), selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
     }
 
     func row(_ alert: Alert, _ c: RenderContext) -> Table.Row {
@@ -79,7 +88,7 @@ struct AlertsComponent: Component {
         }
         let text = alert.note.map { alert.detail + " · note: " + $0 } ?? alert.detail
         let muted = state != .open
-        return Table.Row(cells: [
+        var row = Table.Row(cells: [
             (stateText, Style(role, bold: !muted)),
             (Age.text(since: alert.raisedAt, now: c.now), Style(.muted)),
             (alert.rule.title, muted ? Style(.muted) : .text),
@@ -88,5 +97,11 @@ struct AlertsComponent: Component {
             (alert.acknowledgedBy ?? "", Style(.muted)),
             (text, muted ? Style(.muted) : .text),
         ], marker: state == .open ? ("!", Style(role, bold: true)) : (" ", .text))
+        if c.state.showsAccounts {
+            // The order's account as the watchlist has it; nothing for an alert about every order.
+            let account = alert.orderID.flatMap { c.state.index.row(id: $0)?.order.account } ?? ""
+            row.cells.insert((account, Style(.muted)), at: 4)
+        }
+        return row
     }
 }
