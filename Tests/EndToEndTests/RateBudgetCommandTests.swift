@@ -5,16 +5,17 @@ import RefundSimulator
 import TestSupport
 
 /// The request budget through the binary, against a simulator that enforces an account's limit.
-@Suite struct RateBudgetCommandTests {
-    /// The account allows 3 Kaleyra lookups a second. With a budget of 2.7 the account never
-    /// throttles. With a budget of 6 (set too high) it does: the first 429 pauses every request
+/// Serialized: the team's budget test (TeamBudgetTests.swift, in this suite) keeps three pollers
+/// busy, and beside it this one's process would go slower than the limit it has to exceed.
+@Suite(.serialized) struct RateBudgetCommandTests {
+    /// The account allows 10 Kaleyra lookups a second. With a budget of 9 the account never
+    /// throttles. With a budget of 20 (set too high) it does: the first 429 pauses every request
     /// and halves the pace, so none is over budget after it (answers to requests already in
     /// flight at that moment arrive within a few milliseconds). The limit is low enough that a
-    /// debug build on a machine busy with the whole suite (it was not at 10 a second) still
-    /// fetches faster than it: four requests in flight, each under 1.3 s.
-    @Test(arguments: [2.7, 6.0])
+    /// debug build on a busy machine still fetches faster than it.
+    @Test(arguments: [9.0, 20.0])
     func dueOrdersWithinTheAccountsLimitAreAllStored(budget: Double) async throws {
-        try await withSimulator(await Harness.start(rateLimits: try RateLimitSpec.parse("kaleyra=3/s"))) { harness in
+        try await withSimulator(await Harness.start(orders: 250, rateLimits: try RateLimitSpec.parse("kaleyra=10/s"))) { harness in
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-budget-\(UUID())").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let config = try writeConfiguration(harness, kaleyraBudget: budget)
@@ -29,16 +30,16 @@ import TestSupport
             // PayU's side: partly failed, exit 11.
             #expect(refresh.status == 11, "\(refresh.stderr)")
             let summary = try #require(try JSONSerialization.jsonObject(with: Data(refresh.stdout.utf8)) as? [String: Any])
-            #expect(summary["orders"] as? Int == Catalogue.standardSize)
+            #expect(summary["orders"] as? Int == 250)
             #expect(summary["failed"] as? Int == 0, "every order is stored")
-            #expect(summary["fetched"] as? Int == Catalogue.standardSize)
+            #expect(summary["fetched"] as? Int == 250)
 
             let refused = harness.simulator.overBudgetRequests(.kaleyra)
-            if budget <= 3 {
+            if budget <= 10 {
                 #expect(refused.count == 0, "within the account's limit: never throttled")
                 return
             }
-            #expect(!refused.isEmpty, "the budget of 6/s is over the account's 3/s: the account throttles")
+            #expect(!refused.isEmpty, "the budget of 20/s is over the account's 10/s: the account throttles")
             if let first = refused.first {
                 let late = refused.filter { $0 - first > .milliseconds(250) }
                 #expect(late.count == 0, "\(refused.count) over-budget requests, some after the first 429 had been answered")

@@ -8,8 +8,9 @@ import TestSupport
 
 /// One request budget per account for the whole team: processes on one PostgreSQL database take
 /// turns in the account's `max_requests_per_second` (`rate_budget`), through the binary, against a
-/// simulator that enforces the account's limit.
-@Suite struct TeamBudgetTests {
+/// simulator that enforces the account's limit. In `RateBudgetCommandTests`' suite, which runs
+/// its tests one at a time: both need the machine to go faster than an account's limit.
+extension RateBudgetCommandTests {
     /// Three pollers and a dashboard on one account, each configured with the account's whole
     /// limit (which, kept per process, would be three times the limit): a full cycle of 2,000
     /// orders without one throttled answer. One poller is killed part way; the two left take its
