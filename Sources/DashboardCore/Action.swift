@@ -83,6 +83,8 @@ public enum Action: Sendable {
     /// The pollers whose heartbeats the store has (checked every few seconds). While one runs
     /// this dashboard fetches nothing itself.
     case pollersSeen([PollerPresence])
+    /// The views saved in the store, by name (read at start and again every few seconds).
+    case viewsLoaded([SavedView])
     /// The pollers were asked to fetch these orders now (`r`, `R` while pollers run).
     case requested([Int64])
     /// A subscription stopped (the store went away, say) and starts again after `retryIn` seconds.
@@ -100,9 +102,12 @@ public enum Subscription: Sendable, Hashable {
     case pollers
     /// Pauses the APIs asked for (throttling), as they begin and end: `slowdowns`.
     case slowdowns
+    /// The views saved in the store (`refundwatch views save`), read at once and then every few
+    /// seconds: `viewsLoaded` when they differ from the last read.
+    case views
 
     public enum Kind: Sendable, Hashable {
-        case changes, pollers, slowdowns
+        case changes, pollers, slowdowns, views
     }
 
     public var kind: Kind {
@@ -110,6 +115,7 @@ public enum Subscription: Sendable, Hashable {
         case .changes: .changes
         case .pollers: .pollers
         case .slowdowns: .slowdowns
+        case .views: .views
         }
     }
 }

@@ -17,6 +17,16 @@ enum TitleBar {
         let state = c.state
         var parts = [state.filter.isEmpty || state.editingFilter || state.drill != nil
             ? "Watchlist" : "Watchlist /\(state.filter) · \(state.visibleCount) of \(state.rows.count) orders"]
+        // A view in force is named: "View late-north · 12 of 68 orders", and "(changed)" once
+        // its filter or sort was changed here.
+        if let view = state.activeView, state.drill == nil {
+            var text = "View \(view.name)"
+            if state.viewChanged { text += " (changed)" + (state.filter.isEmpty || state.filter == view.filter ? "" : " /\(state.filter)") }
+            if !state.editingFilter {
+                text += state.filter.isEmpty ? " · \(plural(state.rows.count, "order"))" : " · \(state.visibleCount) of \(state.rows.count) orders"
+            }
+            parts[0] = text
+        }
         for frame in state.stack.dropFirst() { parts.append(frame.view.component.crumb(c)) }
         return parts
     }

@@ -18,6 +18,10 @@ extension Dashboard {
         }
         guard let binding = KeyBindings.binding(for: key, atWatchlist: state.frame.view == .watchlist, atAlerts: state.frame.view == .alerts,
                                                 atOverview: state.frame.view == .overview) else { return [] }
+        if binding.command == .view, case .character(let digit) = key, let number = digit.wholeNumberValue {
+            if number == 0 { apply(view: nil, &state) } else { chooseView(number, &state) }
+            return []
+        }
         return perform(binding.command, &state)
     }
 
@@ -64,6 +68,8 @@ extension Dashboard {
         case .back:
             if state.stack.count > 1 {
                 state.stack.removeLast()
+            } else if state.activeView != nil {
+                apply(view: nil, &state)
             } else if !state.filter.isEmpty {
                 state.filter = ""
                 clampCursor(&state)
@@ -99,7 +105,7 @@ extension Dashboard {
             let names = Theme.shippedNames
             let next = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
             return [.switchTheme(next)]
-        case .filter, .sort, .nextMatch, .previousMatch, .remove, .refresh:
+        case .filter, .sort, .nextMatch, .previousMatch, .remove, .refresh, .view:
             // Each screen says what these mean on it; a screen without them ignores them.
             break
         }
@@ -145,6 +151,36 @@ extension Dashboard {
         select(next, &state)
         var watchlist = state.frame.view.component
         return watchlist.open(next, &state)
+    }
+
+    /// `1`–`9`: the saved view of that number (`DashboardState.views`' order).
+    static func chooseView(_ number: Int, _ state: inout DashboardState) {
+        guard let view = state.views[safe: number - 1] else {
+            let message = state.views.isEmpty
+                ? "no saved views yet: add [[views]] to the configuration, or save one with: refundwatch views save NAME --filter \"is:late\""
+                : "no view \(number): the saved views are on 1–\(min(9, state.views.count)) (? lists them)"
+            state.flash = Flash(message: message, isError: true, at: state.wall)
+            return
+        }
+        apply(view: view, &state)
+    }
+
+    /// Puts a view in force (its filter, sort and columns), or with nil leaves it: every order,
+    /// the default sort, the usual columns. The cursor goes to the top: it is another list.
+    static func apply(view: SavedView?, _ state: inout DashboardState) {
+        state.activeView = view
+        state.filter = view?.filter ?? ""
+        state.sort = SortMode(view?.sort ?? .attention)
+        state.frame.selected = 0
+        state.frame.top = 0
+        state.frame.moved = false
+        clampCursor(&state)
+        guard let view else {
+            state.flash = Flash(message: "no view: every order, sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
+            return
+        }
+        let shown = view.filter.isEmpty ? "every order" : "\(plural(state.visibleCount, "order")) (/\(view.filter))"
+        state.flash = Flash(message: "view \(view.name): \(shown), sorted by \(state.sort.rawValue)", isError: false, at: state.wall)
     }
 
     /// `d`: asks whether to remove this tracked order and its history.

@@ -1,7 +1,7 @@
 /// What a key asks the dashboard to do, wherever it was pressed.
 public enum Command: String, Sendable, Hashable, CaseIterable {
     case down, up, pageDown, pageUp, halfPageDown, halfPageUp, top, bottom
-    case open, back, filter, nextMatch, previousMatch, sort
+    case open, back, filter, nextMatch, previousMatch, sort, view
     case lookup, track, remove, export, copy
     case refresh, refreshAll, pause, longerInterval, shorterInterval
     case alerts, acknowledge, snooze
@@ -31,17 +31,20 @@ public struct KeyBinding: Sendable {
     public let help: String
     /// docs/keys.md's fuller sentence, when the few words are not enough.
     public let detail: String?
+    /// The overlay's name for keys too many to list one by one (`0–9`).
+    let names: String?
 
-    init(_ keys: [Key], _ command: Command, _ help: String, scope: Scope = .everywhere, detail: String? = nil) {
+    init(_ keys: [Key], _ command: Command, _ help: String, scope: Scope = .everywhere, names: String? = nil, detail: String? = nil) {
         self.keys = keys
         self.command = command
         self.scope = scope
         self.help = help
+        self.names = names
         self.detail = detail
     }
 
-    /// The keys as the overlay names them: `j ↓`, `Ctrl-d`.
-    public var keyNames: String { keys.map(\.name).joined(separator: " ") }
+    /// The keys as the overlay names them: `j ↓`, `Ctrl-d`, `0–9`.
+    public var keyNames: String { names ?? keys.map(\.name).joined(separator: " ") }
 }
 
 public enum KeyBindings {
@@ -57,7 +60,7 @@ public enum KeyBindings {
         KeyBinding([.character("G"), .end], .bottom, "bottom"),
         KeyBinding([.enter, .character("l"), .right], .open, "open"),
         KeyBinding([.escape, .character("h"), .left, .backspace], .back, "back / clear filter",
-                   detail: "back to where you were; on the watchlist `Esc` clears the filter in force"),
+                   detail: "back to where you were; on the watchlist `Esc` leaves the view in force, or clears the filter"),
         KeyBinding([.character("/")], .filter, "filter the watchlist", scope: .watchlist,
                    detail: "filter the watchlist as you type (id, label, status, stage, ARN, error; `is:late` keeps orders past a deadline, `is:due` those due within 24 hours, `account:NAME` one account's); `Enter` keeps it, `Esc` clears it"),
         KeyBinding([.character("n")], .nextMatch, "next filter match",
@@ -65,6 +68,8 @@ public enum KeyBindings {
         KeyBinding([.character("N")], .previousMatch, "previous filter match", detail: "the same, backwards"),
         KeyBinding([.character("s")], .sort, "sort the watchlist", scope: .watchlist,
                    detail: "sort the watchlist: needs attention, recently changed, reference id, deadline (the soonest first)"),
+        KeyBinding((0...9).map { .character(Character(String($0))) }, .view, "saved views (0: none)", scope: .watchlist, names: "0–9",
+                   detail: "on the watchlist: `1`–`9` put the saved view of that number in force, its filter, sort and columns (views are `[[views]]` in the configuration, in the file's order, then those saved with `refundwatch views save`, by name); the title bar names it, `?` lists them; `0` (or `Esc`) leaves the view: every order, sorted by what needs attention, the usual columns"),
         KeyBinding([.character("o"), .character(":")], .lookup, "look up an order",
                    detail: "look up an order by reference id without tracking it: shown at once, drill in as usual; `a` there tracks it, `r` asks again"),
         KeyBinding([.character("a")], .track, "track orders",

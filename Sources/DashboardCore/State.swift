@@ -58,6 +58,25 @@ public enum SortMode: String, Sendable, CaseIterable {
         let all = SortMode.allCases
         return all[(all.firstIndex(of: self)! + 1) % all.count]
     }
+
+    /// The sort as a saved view writes it (`sort = "deadline"`).
+    public var viewSort: ViewSort {
+        switch self {
+        case .attention: .attention
+        case .recent: .recent
+        case .reference: .reference
+        case .deadline: .deadline
+        }
+    }
+
+    public init(_ sort: ViewSort) {
+        switch sort {
+        case .attention: self = .attention
+        case .recent: self = .recent
+        case .reference: self = .reference
+        case .deadline: self = .deadline
+        }
+    }
 }
 
 /// A line at the bottom that says what just happened, without hiding the data.
@@ -277,6 +296,19 @@ public struct DashboardState: Sendable {
     /// watchlist has an ACCOUNT column and an order says its account.
     public var accounts: [String] = []
     public var showsAccounts: Bool { accounts.count > 1 }
+    /// `[[views]]` of the configuration, and the views saved in the store (read as the dashboard
+    /// starts and every few seconds after): `views` is what the keys `1`–`9` choose from.
+    public var configuredViews: [SavedView] = [] { didSet { views = SavedView.offered(configured: configuredViews, stored: storedViews) } }
+    public var storedViews: [SavedView] = [] { didSet { views = SavedView.offered(configured: configuredViews, stored: storedViews) } }
+    public private(set) var views: [SavedView] = []
+    /// The view in force, as it was chosen (its filter, sort and columns); nil: no view, every
+    /// column the width allows.
+    public var activeView: SavedView?
+    /// Whether the filter or the sort was changed since the view was chosen (the title says so).
+    public var viewChanged: Bool {
+        guard let view = activeView else { return false }
+        return view.filter != filter || view.sort != sort.viewSort
+    }
     /// The part of the overview the watchlist is narrowed to (a bar chosen there), with its
     /// orders; nil when the watchlist shows every order.
     public var drill: Drill? {

@@ -123,6 +123,9 @@ public enum Dashboard {
                 }
             }
             return []
+        case .viewsLoaded(let views):
+            state.storedViews = views
+            return []
         case .requested(let ids):
             state.requested.formUnion(ids.filter { state.row(id: $0) != nil })
             let pollers = plural(state.pollers?.count ?? 1, "poller")
@@ -168,6 +171,7 @@ public enum Dashboard {
             case .changes: "live updates"
             case .pollers: "watching the pollers"
             case .slowdowns: "watching the APIs' pauses"
+            case .views: "reading the saved views"
             }
             state.flash = Flash(message: "\(what) paused (\(reason)); trying again in \(Format.interval(retryIn))", isError: true, at: state.wall)
             return []
@@ -234,7 +238,7 @@ public enum Dashboard {
         closeRemovedOrders(&state)
         clampCursor(&state)
         guard first else { return [] }
-        var watch: [Effect] = [.subscribe(.changes(after: mark)), .subscribe(.pollers)]
+        var watch: [Effect] = [.subscribe(.changes(after: mark)), .subscribe(.pollers), .subscribe(.views)]
         if !state.readOnly { watch.append(.subscribe(.slowdowns)) }
         return watch
     }

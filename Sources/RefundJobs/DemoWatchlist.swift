@@ -65,4 +65,20 @@ public enum DemoWatchlist {
         }
         return options
     }
+
+    /// The demo's saved views, as `[[views]]` would give them: what is late, what is due, what
+    /// changed last, and with several accounts one view for each account.
+    public static func views(accounts: [String]) -> [SavedView] {
+        let several = accounts.count > 1
+        var views = [
+            SavedView(name: "late", filter: "is:late", sort: .deadline,
+                      columns: (several ? [.reference, .account] : [.reference]) + [.label, .amount, .state, .deadline, .updated]),
+            SavedView(name: "due-today", filter: "is:due", sort: .deadline),
+            SavedView(name: "recent", sort: .recent, columns: [.reference, .label, .payment, .state, .arn, .updated]),
+        ]
+        if several {
+            views += accounts.map { SavedView(name: $0, filter: "account:\($0)") }
+        }
+        return views
+    }
 }

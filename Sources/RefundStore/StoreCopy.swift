@@ -154,6 +154,9 @@ public struct CopyCounts: Sendable, Hashable {
     public var ordersUpdated = 0
     public var historyCopied = 0
     public var historyAlreadyThere = 0
+    /// Saved views the target did not have (by name), and those it had and kept.
+    public var viewsCopied = 0
+    public var viewsAlreadyThere = 0
 
     public init() {}
 
@@ -182,7 +185,7 @@ public enum StoreCopy {
     /// page of reports is held in memory, however long the watchlist.
     public static let pageSize = 200
 
-    /// Copies every order of `source` into `target`, one transaction in the target a page (each
+    /// Copies every order of `source` into `target` (then its saved views), one transaction in the target a page (each
     /// order's row, state and history together, and the page's orders together: a commit each
     /// order made PostgreSQL wait for its disk 200 times a page), so a copy stopped part way
     /// leaves whole orders and running it again finishes the job without writing anything twice.
@@ -206,6 +209,16 @@ public enum StoreCopy {
             }
             for outcome in outcomes { counts.add(outcome) }
             page = try await next.value.get()
+        }
+        // The saved views: one the target has by that name is the target's to keep.
+        let there = Set(try await target.savedViews().map { $0.name.lowercased() })
+        for view in try await source.savedViews() {
+            if there.contains(view.name.lowercased()) {
+                counts.viewsAlreadyThere += 1
+            } else {
+                try await target.saveView(view)
+                counts.viewsCopied += 1
+            }
         }
         return counts
     }

@@ -78,6 +78,14 @@ public protocol WatchlistStore: Sendable {
     func finishDelivery(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) async throws(StoreError)
     /// Items not delivered yet.
     func pendingDeliveries() async throws(StoreError) -> Int
+    /// The views saved with `refundwatch views save`, by name (each `origin` `.store`).
+    func savedViews() async throws(StoreError) -> [SavedView]
+    /// Saves `view` under its name, replacing one of the same name (compared without regard to
+    /// case); true when it replaced one.
+    @discardableResult
+    func saveView(_ view: SavedView) async throws(StoreError) -> Bool
+    /// Removes the view of that name (without regard to case); false when there was none.
+    func removeView(named name: String) async throws(StoreError) -> Bool
     func metadata(_ key: String) async throws(StoreError) -> String?
     func setMetadata(_ key: String, _ value: String) async throws(StoreError)
     /// Reads the whole store for damage, where that means something (a file).

@@ -143,7 +143,7 @@ import TestReports
         #expect(Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], totals: WatchlistTotals(orders: 3)))).isEmpty,
                 "nothing is watched on the first page alone")
         let effects = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1"), Watchlists.row(2, "ORD-2")], mark: 17))
-        #expect(effects == [.subscribe(.changes(after: 17)), .subscribe(.pollers), .subscribe(.slowdowns), .loadAlerts])
+        #expect(effects == [.subscribe(.changes(after: 17)), .subscribe(.pollers), .subscribe(.views), .subscribe(.slowdowns), .loadAlerts])
         // Another process's whole watchlist later (an SQLite file changed) is taken as it is, and
         // starts nothing again.
         #expect(Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1")])).isEmpty)
@@ -151,6 +151,6 @@ import TestReports
         // A read-only dashboard fetches nothing, so the APIs' pauses are nothing to it.
         var readOnly = DashboardState(now: t0, size: Size(width: 100, height: 24), interval: 30)
         readOnly.readOnly = true
-        #expect(Dashboard.update(&readOnly, .watchlistLoaded([], mark: 3)) == [.subscribe(.changes(after: 3)), .subscribe(.pollers), .loadAlerts])
+        #expect(Dashboard.update(&readOnly, .watchlistLoaded([], mark: 3)) == [.subscribe(.changes(after: 3)), .subscribe(.pollers), .subscribe(.views), .loadAlerts])
     }
 }

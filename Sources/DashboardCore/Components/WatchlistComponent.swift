@@ -34,7 +34,22 @@ struct WatchlistComponent: Component {
         return Table(columns: columns)
     }()
 
-    static func table(_ state: DashboardState) -> Table { state.showsAccounts ? tableWithAccounts : table }
+    /// A saved view's columns, in its order, each with its usual width and priority (so a narrow
+    /// terminal still leaves out the least important first).
+    static func table(_ state: DashboardState) -> Table {
+        if let columns = state.activeView?.columns {
+            return Table(columns: columns.map { tableWithAccounts.columns[position(of: $0)] })
+        }
+        return state.showsAccounts ? tableWithAccounts : table
+    }
+
+    /// Where a column is in `tableWithAccounts` (and in a row with the account's cell).
+    static func position(of column: ViewColumn) -> Int { positions[column]! }
+
+    /// Every `ViewColumn` is a column's title (a test checks it): looked up once, not per cell.
+    static let positions: [ViewColumn: Int] = Dictionary(uniqueKeysWithValues: ViewColumn.allCases.compactMap { column in
+        tableWithAccounts.columns.firstIndex { $0.title.lowercased() == column.rawValue }.map { (column, $0) }
+    })
 
     /// Above the overview, the watchlist narrowed to one of its bars says which.
     func crumb(_ c: RenderContext) -> String {
@@ -115,14 +130,20 @@ struct WatchlistComponent: Component {
         Self.table(state).render(rows: window, selected: frame.selected - frame.top, scroll: 0, headerY: body.y, area: rows, into: &screen)
     }
 
-    /// The row in `table(state)`'s columns: the account's cell goes in second when it has one.
+    /// The row in `table(state)`'s columns: the account's cell goes in second when it has one,
+    /// and a saved view's columns are picked from that.
     func row(_ watched: WatchedOrder, _ c: RenderContext) -> Table.Row {
         var row = plainRow(watched, c)
-        if c.state.showsAccounts {
+        let columns = c.state.activeView?.columns
+        if c.state.showsAccounts || columns != nil {
             // "?": not known yet, found at the order's next fetch.
             let archived = watched.due(c.state.pollPolicy, now: c.now) == .archived
             let account = watched.order.account.map { ($0, Style(.muted)) } ?? ("?", Style(archived ? .muted : .pending))
             row.cells.insert(account, at: 1)
+        }
+        if let columns {
+            let cells = row.cells
+            row.cells = columns.map { cells[Self.position(of: $0)] }
         }
         return row
     }

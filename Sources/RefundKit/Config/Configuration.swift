@@ -202,6 +202,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var braille = true
     /// `start_screen = "overview"`: the dashboard opens on the overview instead of the watchlist.
     public var startOnOverview = false
+    /// `[[views]]`: named filters, sorts and columns for the dashboard's keys `1`–`9`.
+    public var views: [SavedView] = []
     /// `budget_per_process = true`: on a team's database each process keeps each account's
     /// `max_requests_per_second` to itself, as before the budget was shared (the team's PayU
     /// tokens are still shared). false (the default): the budget is the account's, for every
@@ -256,6 +258,7 @@ extension RefundConfiguration: CustomStringConvertible {
             "mouse = \(mouse)",
             "braille = \(braille)",
             "start_screen = \(startOnOverview ? "overview" : "watchlist")",
+            "views = \(views.isEmpty ? "none" : views.map(\.name).joined(separator: ", "))",
             "budget_per_process = \(budgetPerProcess)",
             "concurrency = \(http.concurrency)",
             "request_timeout = \(http.requestTimeout)",

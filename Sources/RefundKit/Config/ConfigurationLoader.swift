@@ -172,6 +172,7 @@ private struct ConfigurationBuilder {
         case "overview"?: settings.startOnOverview = true
         case let other?: throw reader.error("start_screen", "\"\(TerminalSafe.text(other))\" is not a screen to start on; expected \"watchlist\" or \"overview\"")
         }
+        settings.views = try ViewSettingsReader(reader: reader).views()
         return settings
     }
 
@@ -199,6 +200,7 @@ private struct ConfigurationBuilder {
         configuration.mouse = settings.mouse
         configuration.braille = settings.braille
         configuration.startOnOverview = settings.startOnOverview
+        configuration.views = settings.views
         configuration.budgetPerProcess = try reader.bool("budget_per_process") ?? false
         return configuration
     }

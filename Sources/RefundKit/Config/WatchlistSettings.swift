@@ -35,6 +35,8 @@ public struct WatchlistSettings: Sendable, Hashable {
     /// `start_screen`: the dashboard opens on the watchlist (the default) or on the overview,
     /// the whole desk at a glance (a desk lead's, or a new operator's, first look).
     public var startOnOverview = false
+    /// `[[views]]`: the saved views of this file, in its order.
+    public var views: [SavedView] = []
     /// What a person should fix about the file although it works (see `RefundConfiguration.warnings`).
     public var warnings: [String] = []
     /// The names of the accounts the file describes, in `RefundConfiguration.accounts`' order:
@@ -65,6 +67,7 @@ extension RefundConfiguration {
         settings.mouse = mouse
         settings.braille = braille
         settings.startOnOverview = startOnOverview
+        settings.views = views
         settings.warnings = warnings
         settings.accountNames = accounts.map(\.name)
         return settings

@@ -13,6 +13,7 @@ enum PostgresSchema {
         (5, "refund facts for the overview", v5),
         (6, "accounts", v6),
         (7, "the team's request budgets and PayU tokens", v7),
+        (8, "saved views", v8),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -199,6 +200,21 @@ enum PostgresSchema {
             expires_at float8 NOT NULL,
             refresh_token text NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+
+    /// As the SQLite file's v11: the team's saved views (`refundwatch views save`), one row a
+    /// view; `name_key` is the name lowercased, `columns` the names with commas between (NULL:
+    /// the usual columns).
+    static let v8 = """
+        CREATE TABLE saved_view (
+            name_key text PRIMARY KEY,
+            name text NOT NULL,
+            filter text NOT NULL,
+            sort text NOT NULL,
+            columns text,
+            saved_by text,
+            saved_at timestamptz NOT NULL
         )
         """
 

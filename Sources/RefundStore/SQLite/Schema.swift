@@ -45,6 +45,9 @@ enum Schema {
         migrator.registerMigration("v10: accounts") { db in
             try db.execute(sql: v10)
         }
+        migrator.registerMigration("v11: saved views") { db in
+            try db.execute(sql: v11)
+        }
         return migrator
     }
 
@@ -286,6 +289,21 @@ enum Schema {
         DROP INDEX "tracked_order_key";
         CREATE UNIQUE INDEX "tracked_order_key"
             ON "tracked_order"("reference_id", IFNULL("phone_number_id", ''), IFNULL("payment_config_id", ''), IFNULL("account", ''));
+        """
+
+    /// Saved views (`refundwatch views save`): a filter, a sort and columns under a name. `name_key`
+    /// is the name lowercased (names are compared without regard to case); `columns` the column
+    /// names with commas between, NULL for the usual columns.
+    static let v11 = """
+        CREATE TABLE "saved_view" (
+            "name_key" TEXT PRIMARY KEY,
+            "name" TEXT NOT NULL,
+            "filter" TEXT NOT NULL,
+            "sort" TEXT NOT NULL,
+            "columns" TEXT,
+            "saved_by" TEXT,
+            "saved_at" DATETIME NOT NULL
+        );
         """
 
     static let v7 = """

@@ -89,7 +89,9 @@ struct DashboardSession: Sendable {
                                                                    demoInterval: DemoWatchlist.interval * DemoWatchlist.speed)
             let configuration = environment.service.configuration
             let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds, now: clock)
-            return DashboardSession(store: store, settings: configuration.watchlistSettings, environment: environment, refresher: refresher,
+            var settings = configuration.watchlistSettings
+            settings.views = DemoWatchlist.views(accounts: settings.accountNames)
+            return DashboardSession(store: store, settings: settings, environment: environment, refresher: refresher,
                                     clock: clock, demo: true, readOnly: readOnly)
         }
         if readOnly {

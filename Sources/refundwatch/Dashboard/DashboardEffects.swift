@@ -29,6 +29,9 @@ final class DashboardEffects: EffectPerformer, Sendable {
     /// How often the pollers' heartbeats and the APIs' pauses are looked at.
     static let pollersEvery: Duration = .seconds(2)
     static let slowdownsEvery: Duration = .milliseconds(250)
+    /// How often the saved views are read again: one saved by `refundwatch views save` shows on
+    /// every dashboard within this.
+    static let viewsEvery: Duration = .seconds(5)
     /// Unresolved alerts read for the alerts screen and the title bar's count.
     static let alertsShown = 5_000
 
@@ -239,6 +242,17 @@ final class DashboardEffects: EffectPerformer, Sendable {
                 try? await Task.sleep(for: Self.pollersEvery)
                 if Task.isCancelled { return }
                 if let pollers = try? await session.store.pollers(seenWithin: Poller.aliveWithin) { post(.pollersSeen(pollers)) }
+            }
+        case .views:
+            // A read that fails is tried again next time: the watch of the store's changes says
+            // when the store is away.
+            var shown: [SavedView]?
+            while !Task.isCancelled {
+                if let views = try? await session.store.savedViews(), views != shown {
+                    post(.viewsLoaded(views))
+                    shown = views
+                }
+                try? await Task.sleep(for: Self.viewsEvery)
             }
         case .slowdowns:
             // A pause is exactly when no fetch result arrives to carry the news, so it is looked

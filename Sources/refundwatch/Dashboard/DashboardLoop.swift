@@ -48,6 +48,7 @@ final class DashboardLoop: @unchecked Sendable {
         state.glyphs = ChartGlyphs.forLocale(ProcessInfo.processInfo.environment)
         state.braille = settings.braille && state.glyphs == .unicode
         state.accounts = settings.accountNames
+        state.configuredViews = settings.views
         if settings.startOnOverview {
             // Above the watchlist, as `v` opens it; read on the first tick.
             state.stack.append(Frame(.overview))

@@ -87,11 +87,16 @@ struct DbCopy: AsyncParsableCommand {
     }
 
     /// "copied 1,204 orders (3 already there, 2 updated) and 5,112 history rows (0 already there)
-    /// from refundwatch.sqlite to postgres://alice@db.example:5432/refunds"
+    /// from refundwatch.sqlite to postgres://alice@db.example:5432/refunds"; the saved views
+    /// too, when the source has any.
     static func summary(_ counts: CopyCounts, from: String, to: String) -> String {
-        "copied \(plural(counts.ordersCopied, "order")) (\(counts.ordersAlreadyThere.formatted()) already there, "
+        var text = "copied \(plural(counts.ordersCopied, "order")) (\(counts.ordersAlreadyThere.formatted()) already there, "
             + "\(counts.ordersUpdated.formatted()) updated) and \(plural(counts.historyCopied, "history row")) "
-            + "(\(counts.historyAlreadyThere.formatted()) already there) from \(from) to \(to)"
+            + "(\(counts.historyAlreadyThere.formatted()) already there)"
+        if counts.viewsCopied + counts.viewsAlreadyThere > 0 {
+            text += " and \(plural(counts.viewsCopied, "saved view")) (\(counts.viewsAlreadyThere.formatted()) already there)"
+        }
+        return text + " from \(from) to \(to)"
     }
 
     /// Opens a store as `--db` would. The source must exist already: a missing SQLite file, or a

@@ -38,6 +38,7 @@ struct StoreSource: ParsableArguments {
         guard !demo else {
             var settings = WatchlistSettings()
             settings.accountNames = SimulatorCredentials.demoAccounts(api.demoAccounts).map(\.name)
+            settings.views = DemoWatchlist.views(accounts: settings.accountNames)
             return settings
         }
         let loader = ConfigurationLoader(environment: environment)
