@@ -165,6 +165,66 @@ import TestSupport
         }
     }
 
+    /// The demo's views on the digits at 120x40 and 80x24, then a view saved by another command
+    /// while a dashboard runs on an SQLite file: on its keys within seconds, without a restart.
+    @Test func savedViewsOnTheDigitsAndOneSavedWhileADashboardRuns() async throws {
+        func header(_ screen: String) -> String { screen.split(separator: "\n").first { $0.contains("REFERENCE") }.map(String.init) ?? "" }
+        func orderRows(_ screen: String) -> [Substring] { screen.split(separator: "\n").filter { $0.dropFirst(2).hasPrefix("ORD-") } }
+        try await withTmux(width: 120, height: 40) { tmux in
+            try await tmux.keys("cd \(tmux.folder) && \(binary) --demo --accounts 2", enter: true)
+            try await tmux.waitFor("the demo's 68 orders") { $0.contains("68 orders") && $0.contains("? help  q quit") && orderRows($0).count >= 30 }
+
+            // 1: late, by deadline, its own columns (no PAYMENT, RFD or ARN).
+            try await tmux.key("1")
+            var screen = try await tmux.waitFor("the view late") { titleLine($0).contains("View late · ") && header($0).contains("DEADLINE") && !header($0).contains("PAYMENT") }
+            #expect(header(screen).split(separator: " ").map(String.init) == ["REFERENCE", "ACCOUNT", "LABEL", "AMOUNT", "STATE", "DEADLINE", "UPDATED"], "\(screen)")
+            #expect(!orderRows(screen).isEmpty && orderRows(screen).allSatisfy { $0.hasPrefix("▲") }, "late: each row marked overdue\n\(screen)")
+
+            // 5: the account north's orders, the usual columns.
+            try await tmux.key("5")
+            screen = try await tmux.waitFor("the view north") { titleLine($0).contains("View north · ") && header($0).contains("PAYMENT") }
+            #expect(orderRows(screen).allSatisfy { $0.dropFirst(2).split(separator: " ").dropFirst().first == "north" }, "\(screen)")
+
+            // Changed with s: the title says so; at 80x24 the view's columns narrow as the usual ones do.
+            try await tmux.key("1")
+            try await tmux.key("s")
+            try await tmux.waitFor("the view changed") { titleLine($0).contains("View late (changed)") }
+            try await tmux.resize(80, 24)
+            screen = try await tmux.waitFor("the view at 80x24") { titleLine($0).contains("View late") && header($0).contains("REFERENCE") && !header($0).contains("LABEL") }
+            #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(screen)")
+            #expect(header(screen).contains("DEADLINE") && !header(screen).contains("RFD"), "\(screen)")
+
+            // 0 leaves it: every order, the usual columns.
+            try await tmux.key("0")
+            screen = try await tmux.waitFor("no view") { titleLine($0).contains("Watchlist") && !titleLine($0).contains("View") && header($0).contains("RFD") }
+            try await tmux.key("q")
+            try await tmux.waitFor("the shell's prompt after q") { atPrompt($0) }
+
+            // A watchlist of its own (no configuration, no API), and a dashboard that only reads it.
+            let db = tmux.folder + "/desk.sqlite"
+            let added = try await CLIRunner.run(["track", "add", "ORD-1", "ORD-2", "--db", db])
+            #expect(added.status == 0, "\(added.stderr)")
+            try await tmux.resize(120, 40)
+            try await tmux.keys("clear; \(binary) --no-fetch --db \(db)", enter: true)
+            try await tmux.waitFor("the two orders") { $0.contains("2 orders") && orderRows($0).count == 2 }
+            try await tmux.key("1")
+            try await tmux.waitFor("no view yet") { $0.contains("no saved views yet") }
+
+            // Saved by another command: the help lists it on 1 within the dashboard's next read.
+            let saved = try await CLIRunner.run(["views", "save", "first", "--filter", "ORD-1", "--columns", "reference,state", "--db", db])
+            #expect(saved.status == 0, "\(saved.stderr)")
+            try await tmux.key("?")
+            try await tmux.waitFor("the view in the help", timeout: .seconds(30)) { $0.contains("1  first") && $0.contains("/ORD-1") }
+            try await tmux.key("Escape")
+            try await tmux.key("1")
+            screen = try await tmux.waitFor("the saved view in force") { titleLine($0).contains("View first · 1 of 2 orders") && !header($0).contains("AMOUNT") }
+            #expect(orderRows(screen).count == 1 && orderRows(screen)[0].contains("ORD-1"), "\(screen)")
+            #expect(header(screen).split(separator: " ").map(String.init) == ["REFERENCE", "STATE"], "\(screen)")
+            try await tmux.key("q")
+            try await tmux.waitFor("the shell's prompt after q") { atPrompt($0) }
+        }
+    }
+
     @Test func withoutATerminalItSaysWhatToUseInstead() async throws {
         let result = try await CLIRunner.run(["--demo"])
         #expect(result.status == 2)
