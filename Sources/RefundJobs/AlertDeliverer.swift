@@ -145,7 +145,9 @@ public struct AlertDeliverer: Sendable {
             var alert: AlertJSON
         }
         let verb = item.event == .raised ? "⚠" : "✓ resolved:"
-        let text = TerminalSafe.text("refundwatch \(verb) \(item.alert.rule.title): \(item.alert.text)")
+        // A desk with several accounts reads which one; the single account's "default" goes unsaid.
+        let account = item.alert.account.flatMap { $0 == AccountSettings.defaultName ? nil : " (account \($0))" } ?? ""
+        let text = TerminalSafe.text("refundwatch \(verb) \(item.alert.rule.title)\(account): \(item.alert.text)")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(Body(id: item.deliveryID, event: item.event.rawValue, text: text, alert: AlertJSON(item.alert, now: now)))) ?? Data()

@@ -14,7 +14,7 @@ public struct AlertJSON: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, key, rule, state, referenceID = "reference_id", refundID = "refund_id", text, raisedAt = "raised_at", resolvedAt = "resolved_at"
-        case acknowledgedBy = "acknowledged_by", acknowledgedAt = "acknowledged_at", note, snoozedUntil = "snoozed_until"
+        case acknowledgedBy = "acknowledged_by", acknowledgedAt = "acknowledged_at", note, snoozedUntil = "snoozed_until", account
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -32,6 +32,7 @@ public struct AlertJSON: Encodable, Sendable {
         try c.encode(alert.acknowledgedAt.map(Timestamp.known), forKey: .acknowledgedAt)
         try c.encode(alert.note, forKey: .note)
         try c.encode(alert.snoozedUntil.map(Timestamp.known), forKey: .snoozedUntil)
+        try c.encode(alert.account, forKey: .account)
     }
 }
 

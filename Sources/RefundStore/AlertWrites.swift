@@ -8,7 +8,14 @@ enum AlertSQL {
     /// Every column, in the order `Alert` is read from.
     static let columns = ["id", "key", "rule", "order_id", "reference_id", "refund_id", "text", "raised_at", "resolved_at",
                           "acknowledged_by", "acknowledged_at", "note", "snoozed_until"]
-    static var selection: String { columns.joined(separator: ", ") }
+    /// The columns of `alert` (called `table` in the statement), and its order's account as
+    /// `account`, read where the alert is (an order placed under an account since it was raised
+    /// says so).
+    static func selection(_ table: String = "alert") -> String {
+        columns.map { "\(table).\($0)" }.joined(separator: ", ")
+            + ", (SELECT t.account FROM tracked_order t WHERE t.id = \(table).order_id) AS account"
+    }
+    static var selection: String { selection() }
 
     /// The unresolved alerts of one order (binds: its id) or, with `global`, of the whole watchlist.
     static func open(_ p: Placeholders, global: Bool) -> String {
@@ -65,7 +72,7 @@ enum AlertSQL {
     /// The items with these ids (listed in the SQL, numbers only), with their alerts.
     static func items(ids: [Int64]) -> String {
         """
-        SELECT o.id AS outbox_id, o.event, o.attempts, o.delivered_to, \(columns.map { "a.\($0)" }.joined(separator: ", "))
+        SELECT o.id AS outbox_id, o.event, o.attempts, o.delivered_to, \(selection("a"))
         FROM alert_outbox o JOIN alert a ON a.id = o.alert_id WHERE o.id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY o.id
         """
     }

@@ -20,10 +20,13 @@ public struct Alert: Sendable, Hashable, Identifiable {
     public var acknowledgedAt: Date?
     public var note: String?
     public var snoozedUntil: Date?
+    /// The account of its order, as the store knows it when the alert is read; nil for an alert
+    /// about the whole watchlist, or an order whose account is not known yet.
+    public var account: String?
 
     public init(id: Int64, key: String, rule: AlertRule, orderID: Int64?, referenceID: String?, refundID: String?, text: String,
                 raisedAt: Date, resolvedAt: Date? = nil, acknowledgedBy: String? = nil, acknowledgedAt: Date? = nil, note: String? = nil,
-                snoozedUntil: Date? = nil) {
+                snoozedUntil: Date? = nil, account: String? = nil) {
         self.id = id
         self.key = key
         self.rule = rule
@@ -37,6 +40,7 @@ public struct Alert: Sendable, Hashable, Identifiable {
         self.acknowledgedAt = acknowledgedAt
         self.note = note
         self.snoozedUntil = snoozedUntil
+        self.account = account
     }
 
     public enum State: String, Sendable, Hashable, Codable {

@@ -148,6 +148,29 @@ final class FakeAlertTransport: AlertTransport {
         }
     }
 
+    /// With several accounts the chat text says the order's account, and the JSON carries it; the
+    /// single account's "default" goes unsaid in the text.
+    @Test func theBodyNamesTheOrdersAccount() throws {
+        func body(account: String?) throws -> (text: String, alertAccount: Any?) {
+            let alert = Alert(id: 7, key: "k", rule: .refundFailed, orderID: 3, referenceID: "ORD-1", refundID: "r", text: "ORD-1 refund r failed",
+                              raisedAt: t0, account: account)
+            let data = AlertDeliverer.body(OutboxItem(id: 1, event: .raised, alert: alert, attempts: 0, deliveredTo: []), now: t0)
+            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let inner = try #require(json["alert"] as? [String: Any])
+            #expect(inner.keys.contains("account"))
+            return (json["text"] as? String ?? "", inner["account"])
+        }
+        let north = try body(account: "north")
+        #expect(north.text == "refundwatch ⚠ refund failed (account north): ORD-1 refund r failed")
+        #expect(north.alertAccount as? String == "north")
+        let single = try body(account: "default")
+        #expect(single.text == "refundwatch ⚠ refund failed: ORD-1 refund r failed")
+        #expect(single.alertAccount as? String == "default")
+        let unknown = try body(account: nil)
+        #expect(unknown.text == "refundwatch ⚠ refund failed: ORD-1 refund r failed")
+        #expect(unknown.alertAccount is NSNull)
+    }
+
     /// The real command target: the alert on stdin, the exit status and the time limit said.
     @Test func aCommandGetsTheAlertOnStdinAndItsFailuresAreSaid() async throws {
         let path = try folder()

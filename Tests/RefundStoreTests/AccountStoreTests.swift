@@ -228,6 +228,30 @@ import TestSupport
         }
     }
 
+    /// An alert is read with its order's account, as the order is placed now: raised before the
+    /// account was known, it names the account once the order is placed; the whole watchlist's
+    /// alerts have none. Read every way a store gives alerts: the list, one by id, the outbox.
+    @Test(arguments: [StoreBackend.sqliteFile, .postgres])
+    func alertsSayTheirOrdersAccount(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let added = try await store.add([TrackedOrder(referenceID: "ORD-A", addedAt: t0)])
+            let id = try #require(added.added.first?.id)
+            let draft = AlertDraft(key: "refund_failed:\(id):r:failed", rule: .refundFailed, orderID: id, referenceID: "ORD-A", refundID: "r", text: "failed")
+            let global = AlertDraft(key: "payu_token", rule: .payuToken, orderID: nil, referenceID: nil, refundID: nil, text: "token refused")
+            let raised = try await store.syncAlerts(orderID: id, judged: [.refundFailed], active: [draft], at: t0).raised
+            _ = try await store.syncAlerts(orderID: nil, judged: [.payuToken], active: [global], at: t0)
+            #expect(raised.map(\.account) == [nil], "not placed yet")
+
+            _ = try await store.place(orderID: id, at: OrderPlace(account: "north"))
+            let alerts = try await store.alerts(resolved: false, limit: 10)
+            #expect(alerts.first { $0.orderID == id }?.account == "north")
+            #expect(alerts.first { $0.orderID == nil }.map { $0.account == nil } == true)
+            #expect(try await store.alert(id: try #require(raised.first?.id))?.account == "north")
+            let items = try await store.claimDeliveries(owner: "p", limit: 10, lease: 60, at: t0)
+            #expect(items.first { $0.alert.orderID == id }?.alert.account == "north")
+        }
+    }
+
     // MARK: - db copy
 
     /// What tells entries apart now: the reference id, the account and both lookup ids, the label.

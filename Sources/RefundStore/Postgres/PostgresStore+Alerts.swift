@@ -123,6 +123,7 @@ extension PostgresStore {
                                 refundID: try r["refund_id"].decode(String?.self), text: try r["text"].decode(String.self),
                                 raisedAt: try r["raised_at"].decode(Date.self), resolvedAt: try r["resolved_at"].decode(Date?.self),
                                 acknowledgedBy: try r["acknowledged_by"].decode(String?.self), acknowledgedAt: try r["acknowledged_at"].decode(Date?.self),
-                                note: try r["note"].decode(String?.self), snoozedUntil: try r["snoozed_until"].decode(Date?.self)))
+                                note: try r["note"].decode(String?.self), snoozedUntil: try r["snoozed_until"].decode(Date?.self),
+                                account: try r["account"].decode(String?.self)))
     }
 }

@@ -87,6 +87,6 @@ extension SQLiteStore {
         guard let rule = AlertRule(rawValue: row["rule"]) else { return nil }
         return Alert(id: row["id"], key: row["key"], rule: rule, orderID: row["order_id"], referenceID: row["reference_id"], refundID: row["refund_id"],
                      text: row["text"], raisedAt: row["raised_at"], resolvedAt: row["resolved_at"], acknowledgedBy: row["acknowledged_by"],
-                     acknowledgedAt: row["acknowledged_at"], note: row["note"], snoozedUntil: row["snoozed_until"])
+                     acknowledgedAt: row["acknowledged_at"], note: row["note"], snoozedUntil: row["snoozed_until"], account: row["account"])
     }
 }
