@@ -86,10 +86,14 @@ public struct BudgetReservation: Sendable, Hashable {
     public var startsIn: Double
     public var pace: Double
     public var count: Int
+    /// How long the account stays paused because some process was throttled (0: it is not):
+    /// the reservation already starts after the pause; this is for saying why.
+    public var pausedFor: Double
 
-    public init(startsIn: Double, pace: Double, count: Int) {
+    public init(startsIn: Double, pace: Double, count: Int, pausedFor: Double = 0) {
         self.startsIn = startsIn
         self.pace = pace
         self.count = count
+        self.pausedFor = pausedFor
     }
 }

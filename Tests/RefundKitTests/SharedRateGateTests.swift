@@ -54,6 +54,9 @@ import TestSupport
         private(set) var reservations: [Reservation] = []
         private(set) var throttles: [Throttle] = []
 
+        /// Until when the account is paused by a throttled answer, as `rate_budget.paused_until`.
+        private var pausedUntil: Duration?
+
         init(clock: ElapsedClock) {
             self.clock = clock
             nextFree = clock.now
@@ -72,7 +75,8 @@ import TestSupport
             self.pace = pace
             let start = max(now, nextFree)
             nextFree = start + .seconds(Double(count) / pace)
-            let answer = BudgetReservation(startsIn: (start - now).seconds, pace: pace, count: count)
+            let answer = BudgetReservation(startsIn: (start - now).seconds, pace: pace, count: count,
+                                           pausedFor: max(0, ((pausedUntil ?? now) - now).seconds))
             reservations.append(Reservation(process: process, at: now, account: account, service: service, count: count, rate: rate,
                                             startsIn: answer.startsIn, pace: pace))
             return answer
@@ -82,6 +86,7 @@ import TestSupport
             if unreachable { throw Unreachable() }
             let now = clock.now
             nextFree = max(nextFree, now + .seconds(pause))
+            pausedUntil = max(pausedUntil ?? now, now + .seconds(pause))
             pace = max(rate / 8, (pace ?? rate) / 2)
             throttles.append(Throttle(process: process, at: now, account: account, service: service, pause: pause, rate: rate))
         }
@@ -390,6 +395,29 @@ import TestSupport
         #expect(after.map(\.count).reduce(0, +) >= 3, "every request after the pause on a new reservation")
         #expect(await gate.pausedUntilDate == nil)
         #expect(await gate.currentRate == 5)
+    }
+
+    /// Another process's 429 pauses this one too, and this one says so (the dashboard's status
+    /// line reads `pausedUntilDate`) although it was never throttled itself.
+    @Test func anotherProcesssThrottledAnswerIsSaidHereToo() async throws {
+        let timeline = Timeline()
+        let ledger = FakeLedger(clock: timeline.elapsed)
+        let (a, b) = (Self.gate(ledger, process: 0, timeline), Self.gate(ledger, process: 1, timeline))
+        let admissions = Admissions()
+        await Self.requests(1, to: a, process: 0, admissions, timeline)
+        try await timeline.settled("a's first request let through") { await admissions.pending }
+        #expect(await a.throttled(retryAfter: 3) == 3)
+        try await eventually("the ledger was told") { await !ledger.throttles.isEmpty }
+        #expect(await b.pausedUntilDate == nil, "b has reserved nothing yet")
+
+        // b asks: its reservation starts after the pause, and b says why until the pause ends.
+        await Self.requests(1, to: b, process: 1, admissions, timeline)
+        try await timeline.settled("b's request waits for its slot") { await admissions.pending }
+        #expect(await b.throttles == 0)
+        #expect(await b.pausedUntilDate == Self.wall + 3)
+        try await Self.runUntilAllAdmitted(admissions, timeline)
+        #expect(Self.ms(await admissions.instants(of: 1)) == [3_000], "not before the pause ends")
+        #expect(await b.pausedUntilDate == nil)
     }
 
     // MARK: 4. Through HTTPTransport

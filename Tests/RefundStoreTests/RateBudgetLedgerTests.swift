@@ -76,10 +76,15 @@ import TestSupport
             let since = seconds(since: throttledAt)
             #expect(after.startsIn >= 2 - since - 1e-6 && after.startsIn <= 2 + 1e-6, "the other process waits out the pause: \(after.startsIn) after \(since) s")
             #expect(after.pace == 20, "halved once")
+            #expect(after.pausedFor > 0 && after.pausedFor <= 2 + 1e-6 && abs(after.pausedFor - after.startsIn) < 0.5,
+                    "the reservation says the account is paused, and for how long: \(after.pausedFor)")
             #expect(try await server.psql("SELECT throttles, consecutive FROM rate_budget", database: "team") == "2|2\n")
             // After 30 s without throttling the pace creeps back by a quarter: moved by hand here.
             try await server.psql("UPDATE rate_budget SET throttled_at = throttled_at - 31, next_free = 0", database: "team")
-            #expect(try await one.reserveRequests(account: "default", service: .kaleyra, count: 1, rate: 40).pace == 25)
+            try await server.psql("UPDATE rate_budget SET paused_until = 0", database: "team")
+            let later = try await one.reserveRequests(account: "default", service: .kaleyra, count: 1, rate: 40)
+            #expect(later.pace == 25)
+            #expect(later.pausedFor == 0, "no pause any more")
             await one.close()
             await two.close()
         }

@@ -51,6 +51,10 @@ actor SharedRateGate: RequestGate {
     private var slots: [Duration] = []
     private var reservation: Task<Void, Never>?
     private var pausedUntil: Duration?
+    /// Until when the account is paused because another process was throttled, as the last
+    /// reservation said: its slots already start after it, so this only says why (the status
+    /// line's "asked us to slow down" on every process of the account).
+    private var teamPausedUntil: Duration?
     private var pace: Double
     /// Requests waiting for a turn: what the next reservation asks for.
     private var waiting = 0
@@ -133,6 +137,7 @@ actor SharedRateGate: RequestGate {
             let start = clock.now + .seconds(max(0, answer.startsIn))
             pace = max(0.01, answer.pace)
             slots += (0..<answer.count).map { start + .seconds(Double($0) / pace) }
+            teamPausedUntil = answer.pausedFor > 0 ? clock.now + .seconds(answer.pausedFor) : nil
             horizon = max(horizon, slots.last ?? start)
             ledgerDownUntil = nil
         } catch {
@@ -168,8 +173,8 @@ actor SharedRateGate: RequestGate {
 
     var pausedUntilDate: Date? {
         let now = clock.now
-        guard let pausedUntil, pausedUntil > now else { return nil }
-        return wall().addingTimeInterval((pausedUntil - now).seconds)
+        guard let until = [pausedUntil, teamPausedUntil].compactMap({ $0 }).max(), until > now else { return nil }
+        return wall().addingTimeInterval((until - now).seconds)
     }
 
     var currentRate: Double { pace }

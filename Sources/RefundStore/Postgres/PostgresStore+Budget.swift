@@ -34,12 +34,12 @@ extension PostgresStore: TeamLedger {
                         WHERE r.account = \(account) AND r.service = \(service.rawValue)
                     ) AS p
                     WHERE b.account = \(account) AND b.service = \(service.rawValue)
-                    RETURNING b.next_free - \(Double(count)) / b.rate - p.now, b.rate
+                    RETURNING b.next_free - \(Double(count)) / b.rate - p.now, b.rate, GREATEST(0, COALESCE(b.paused_until, 0) - p.now)
                     """, logger: logger).collect()
             }
             if let row = rows.first {
-                let (startsIn, pace) = try row.decode((Double, Double).self)
-                return BudgetReservation(startsIn: startsIn, pace: pace, count: count)
+                let (startsIn, pace, pausedFor) = try row.decode((Double, Double, Double).self)
+                return BudgetReservation(startsIn: startsIn, pace: pace, count: count, pausedFor: pausedFor)
             }
             // The account's first reservation: its row, then the reservation again.
             try await onConnection { connection, logger in
