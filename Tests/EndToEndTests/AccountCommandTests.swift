@@ -98,6 +98,18 @@ import TestSupport
             #expect(simulator.receivedRequests().allSatisfy { $0.account != nil }, "every request authenticated as an account")
             #expect(try await SQLiteStore.open(at: space.db).trackedOrders().map(\.account) == ["default", "north"])
             #expect(TestSecrets.leaked(in: add.stdout + add.stderr + refresh.stdout + refresh.stderr).isEmpty)
+
+            // Added again without an account: a new entry at first, found where the order is
+            // tracked already, and then one entry with it, which the output says.
+            let again = try await CLIRunner.run(["track", "add", norths] + common, environment: space.environment)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout == """
+                Added 1 order. The watchlist has 3 orders.
+                \(norths): found under the account north, payment configuration \(northSecond), where it was tracked already: one entry now.
+                The watchlist has 2 orders.
+
+                """, "\(again.stderr)")
+            #expect(try await SQLiteStore.open(at: space.db).trackedOrders().map(\.referenceID) == [mine, norths])
         } }
     }
 

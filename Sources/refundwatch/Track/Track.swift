@@ -162,17 +162,29 @@ struct TrackAdd: AsyncParsableCommand {
                                            thresholds: configuration.alerts.thresholds, now: clock)
         let results = (try? await refresher.refresh(orders)) ?? []
         await environment.close()
+        // An order found where it was tracked already is one entry with that one (`place` merges
+        // them, keeping the other's id).
+        let newIDs = Set(orders.compactMap(\.id))
+        var merged = 0
         for result in results.sorted(by: { ($0.order.id ?? 0) < ($1.order.id ?? 0) }) {
             let order = result.order
             switch result.outcome {
             case .recorded:
                 let config = order.paymentConfigID.map { ", payment configuration \($0)" } ?? ""
-                printText("\(order.referenceID): found under the account \(order.account ?? "?")\(config).")
+                if let id = order.id, !newIDs.contains(id) {
+                    merged += 1
+                    printText("\(order.referenceID): found under the account \(order.account ?? "?")\(config), where it was tracked already: one entry now.")
+                } else {
+                    printText("\(order.referenceID): found under the account \(order.account ?? "?")\(config).")
+                }
             case .failed(let error):
                 standardError("refundwatch: \(order.referenceID): \(error.message) It stays on the watchlist, its account not known yet (refundwatch track remove \(order.referenceID) drops it).")
             default:
                 break
             }
+        }
+        if merged > 0, let total = try? await store.count() {
+            printText("The watchlist has \(plural(total, "order")).")
         }
     }
 
