@@ -156,9 +156,11 @@ extension Dashboard {
     /// `1`–`9`: the saved view of that number (`DashboardState.views`' order).
     static func chooseView(_ number: Int, _ state: inout DashboardState) {
         guard let view = state.views[safe: number - 1] else {
+            // Short enough for 80 columns: the command to run must be readable whole.
+            let keys = state.views.count == 1 ? "on 1" : "on 1–\(min(9, state.views.count))"
             let message = state.views.isEmpty
-                ? "no saved views yet: add [[views]] to the configuration, or save one with: refundwatch views save NAME --filter \"is:late\""
-                : "no view \(number): the saved views are on 1–\(min(9, state.views.count)) (? lists them)"
+                ? "no saved views: [[views]] in config.toml, or: refundwatch views save NAME"
+                : "no view \(number): the saved views are \(keys) (? lists them)"
             state.flash = Flash(message: message, isError: true, at: state.wall)
             return
         }

@@ -123,7 +123,8 @@ struct ViewsSave: AsyncParsableCommand {
         var view = try view()
         do {
             let settings = try source.settings()
-            view.savedBy = by.map { $0.terminalSafe } ?? settings.alerts.person()
+            let signer = by?.trimmingCharacters(in: .whitespaces)
+            view.savedBy = signer.flatMap { $0.isEmpty ? nil : $0.terminalSafe } ?? settings.alerts.person()
             let store = try await source.openStore()
             let replaced = try await store.saveView(view)
             let offered = SavedView.offered(configured: settings.views, stored: try await store.savedViews())

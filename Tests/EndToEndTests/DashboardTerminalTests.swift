@@ -208,7 +208,7 @@ import TestSupport
             try await tmux.keys("clear; \(binary) --no-fetch --db \(db)", enter: true)
             try await tmux.waitFor("the two orders") { $0.contains("2 orders") && orderRows($0).count == 2 }
             try await tmux.key("1")
-            try await tmux.waitFor("no view yet") { $0.contains("no saved views yet") }
+            try await tmux.waitFor("no view yet") { $0.contains("no saved views: [[views]] in config.toml, or: refundwatch views save NAME") }
 
             // Saved by another command: the help lists it on 1 within the dashboard's next read.
             let saved = try await CLIRunner.run(["views", "save", "first", "--filter", "ORD-1", "--columns", "reference,state", "--db", db])

@@ -17,7 +17,7 @@ struct ViewSettingsReader {
     func views() throws(ConfigurationError) -> [SavedView] {
         guard let value = reader.table["views"] else { return [] }
         guard let array = value.array else {
-            throw reader.error("views", "expected [[views]] tables, one a view, each with name, filter, sort and columns; found \(value.type)")
+            throw reader.error("views", "expected [[views]] tables, one a view, each with name, filter, sort and columns, found \(value.type)")
         }
         var views: [SavedView] = []
         for (offset, element) in array.enumerated() {

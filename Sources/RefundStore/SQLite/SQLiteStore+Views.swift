@@ -7,8 +7,13 @@ import WatchlistModel
 extension SQLiteStore {
     public func savedViews() async throws(StoreError) -> [SavedView] {
         try await read { db in
+            // Each value read leniently: a row written by hand with a value of the wrong type (a
+            // time that is not one, a number for a name) is left out, never a crash.
             try Row.fetchAll(db, sql: "SELECT name, filter, sort, columns, saved_by, saved_at FROM saved_view ORDER BY name_key").compactMap { row in
-                StoredViews.view(name: row["name"], filter: row["filter"], sort: row["sort"], columns: row["columns"], savedBy: row["saved_by"], savedAt: row["saved_at"])
+                func text(_ column: String) -> String? { String.fromDatabaseValue(row[column] as DatabaseValue) }
+                guard let name = text("name"), let filter = text("filter"), let sort = text("sort"),
+                      let savedAt = Date.fromDatabaseValue(row["saved_at"] as DatabaseValue) else { return nil }
+                return StoredViews.view(name: name, filter: filter, sort: sort, columns: text("columns"), savedBy: text("saved_by"), savedAt: savedAt)
             }
         }
     }
