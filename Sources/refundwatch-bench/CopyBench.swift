@@ -14,6 +14,17 @@ struct CopyBench {
         let file = try await BenchStore.file(orders: orders, folder: folder)
         // A file made before the overview existed gets its facts when first opened: untimed.
         let source = try await SQLiteStore.open(at: file)
+        // Reading the source alone, page by page as the copy does: what the copy can go no faster
+        // than, whatever the target (printed, for tuning).
+        let reading = monotonicSeconds()
+        var read = 0
+        var page = try await source.copyOrders(afterID: 0, limit: StoreCopy.pageSize)
+        while let last = page.last?.order.id {
+            read += page.count
+            page = try await source.copyOrders(afterID: last, limit: StoreCopy.pageSize)
+        }
+        print(String(format: "copy: reading the %d orders alone: %.1f s (%.0f orders/s)", read, monotonicSeconds() - reading,
+                     Double(read) / (monotonicSeconds() - reading)))
         var results: [Result] = []
         try await withPostgres { server in
             try await server.psql("CREATE DATABASE copybench")
