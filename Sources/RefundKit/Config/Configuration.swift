@@ -204,6 +204,8 @@ public struct RefundConfiguration: Sendable, Hashable {
     public var startOnOverview = false
     /// `[[views]]`: named filters, sorts and columns for the dashboard's keys `1`–`9`.
     public var views: [SavedView] = []
+    /// `[listen]`: how `refundwatch listen` takes pushes; nil when the file has none.
+    public var listen: ListenSettings?
     /// `budget_per_process = true`: on a team's database each process keeps each account's
     /// `max_requests_per_second` to itself, as before the budget was shared (the team's PayU
     /// tokens are still shared). false (the default): the budget is the account's, for every

@@ -89,7 +89,9 @@ public struct ConfigurationLoader: Sendable {
     static let secretKeys: [(table: [String], key: String)] = [
         (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
         (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"), (["alerts"], "webhook_secret"),
-    ]
+    ] + PushSource.allCases.flatMap { source in
+        ["secret", "basic_password", "meta_app_secret"].map { (["listen", source.rawValue], $0) }
+    }
 
     /// The secret keys of one account's tables, relative to `[accounts.NAME]`.
     static var accountSecretKeys: [(table: [String], key: String)] {
@@ -202,6 +204,7 @@ private struct ConfigurationBuilder {
         configuration.startOnOverview = settings.startOnOverview
         configuration.views = settings.views
         configuration.budgetPerProcess = try reader.bool("budget_per_process") ?? false
+        configuration.listen = try ListenSettingsReader(reader: reader).settings()
         return configuration
     }
 
