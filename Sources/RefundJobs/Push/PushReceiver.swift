@@ -1,0 +1,198 @@
+import Crypto
+import Foundation
+import RefundKit
+import Synchronization
+
+/// One HTTP request as `refundwatch listen` received it: its body already read (at most
+/// `[listen] max_body` bytes; a larger one is answered 413 before it gets here).
+public struct PushRequest: Sendable {
+    public var method: String
+    /// The path without its query.
+    public var path: String
+    /// The peer's address (the proxy's, behind one).
+    public var peer: String
+    /// Header names lowercased; a header sent twice is joined with ", " as HTTP allows.
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(method: String, path: String, peer: String, headers: [String: String], body: Data) {
+        self.method = method
+        self.path = path
+        self.peer = peer
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A push accepted: what it names, where from, for the store to keep and act on.
+public struct AcceptedPush: Sendable, Hashable {
+    public var source: PushSource
+    /// The account its route names (`/push/kaleyra/north`); nil on the route without one.
+    public var account: String?
+    public var names: PushNames
+    /// SHA-256 of the raw body, hex: the same push delivered twice is kept once.
+    public var bodyHash: String
+    /// The client's address (behind the proxy, the one it forwarded).
+    public var client: String
+}
+
+/// What the store did with an accepted push.
+public struct PushOutcome: Sendable, Hashable {
+    /// Tracked orders it named, asked to be fetched now.
+    public var asked: Int
+    /// Names that matched no tracked order (kept and counted).
+    public var untracked: Int
+    /// Orders added to the watchlist (`auto_track`).
+    public var added: Int
+    /// The same body from the same source was kept already: nothing asked again.
+    public var duplicate: Bool
+
+    public init(asked: Int = 0, untracked: Int = 0, added: Int = 0, duplicate: Bool = false) {
+        self.asked = asked
+        self.untracked = untracked
+        self.added = added
+        self.duplicate = duplicate
+    }
+}
+
+/// Where accepted pushes go: kept, and the orders they name asked for.
+public protocol PushSink: Sendable {
+    func accept(_ push: AcceptedPush, body: Data) async throws -> PushOutcome
+}
+
+/// The answer to one request: a status and a small JSON body saying why.
+public struct PushResponse: Sendable, Hashable {
+    public var status: Int
+    public var body: String
+    /// Extra headers (`Retry-After` on 429, `Allow` on 405).
+    public var headers: [String: String]
+    /// The push accepted, when it was.
+    public var accepted: AcceptedPush?
+
+    static func json(_ status: Int, _ fields: [String: Any], headers: [String: String] = [:], accepted: AcceptedPush? = nil) -> PushResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return PushResponse(status: status, body: String(decoding: data, as: UTF8.self), headers: headers, accepted: accepted)
+    }
+
+    static func refused(_ rejection: PushRejection, headers: [String: String] = [:]) -> PushResponse {
+        json(rejection.status, ["error": rejection.reason], headers: headers)
+    }
+}
+
+/// Decides every answer of `refundwatch listen`, the HTTP server aside: the routes, a client's
+/// rate, each source's authentication, reading the body, and handing the push to the sink. A
+/// push refused at any step is answered with why, and nothing of it is kept.
+///
+/// Routes: `GET /health` for load balancers; `POST /push/SOURCE` and `POST /push/SOURCE/ACCOUNT`
+/// for each source `[listen]` turns on (the account: the one an order it names is added under
+/// with `auto_track`, and the one it is looked up under first).
+public struct PushReceiver: Sendable {
+    public let settings: ListenSettings
+    public let accounts: [String]
+    private let limiter: AddressRateLimiter
+
+    public init(settings: ListenSettings, accounts: [String], now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.accounts = accounts
+        limiter = AddressRateLimiter(perSecond: settings.perAddress, now: now)
+    }
+
+    /// The route a path names: a source turned on, and the account, if any.
+    func route(_ path: String) -> (source: PushSource, account: String?)? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard parts.first == "push", parts.count == 2 || parts.count == 3, let source = PushSource(rawValue: String(parts[parts.startIndex + 1])),
+              settings.sources[source.rawValue] != nil else { return nil }
+        return (source, parts.count == 3 ? String(parts[parts.startIndex + 2]) : nil)
+    }
+
+    public func handle(_ request: PushRequest, sink: any PushSink) async -> PushResponse {
+        if request.path == "/health" {
+            guard request.method == "GET" || request.method == "HEAD" else { return .json(405, ["error": "use GET"], headers: ["Allow": "GET, HEAD"]) }
+            return .json(200, ["status": "ok"])
+        }
+        guard let (source, account) = route(request.path) else {
+            return .json(404, ["error": "no such route; pushes go to /push/SOURCE for the sources [listen] turns on"])
+        }
+        guard request.method == "POST" else { return .json(405, ["error": "use POST"], headers: ["Allow": "POST"]) }
+        let client = PushAuth.client(peer: request.peer, forwardedFor: request.headers["x-forwarded-for"], proxies: settings.proxies)
+        if let wait = limiter.take(client ?? request.peer) {
+            return .json(429, ["error": "too many pushes from \(client ?? request.peer); slow down"], headers: ["Retry-After": "\(Int(wait.rounded(.up)))"])
+        }
+        let sourceSettings = settings.sources[source.rawValue]!
+        if let account, !accounts.contains(where: { $0.lowercased() == account.lowercased() }) {
+            return .json(404, ["error": "no account \(FormBody.quoted(account)) is configured"])
+        }
+        if let refusal = PushAuth(sourceSettings, proxies: settings.proxies).check(peer: request.peer, headers: request.headers, body: request.body) {
+            return .refused(refusal)
+        }
+        let names: PushNames
+        do {
+            names = try PushPayload.names(source, contentType: request.headers["content-type"], body: request.body)
+        } catch {
+            return .refused(error)
+        }
+        let push = AcceptedPush(source: source, account: account.flatMap { name in accounts.first { $0.lowercased() == name.lowercased() } },
+                                names: names, bodyHash: SHA256.hash(data: request.body).map { String(format: "%02x", $0) }.joined(),
+                                client: client ?? request.peer)
+        do {
+            let outcome = try await sink.accept(push, body: request.body)
+            var fields: [String: Any] = ["accepted": true, "asked": outcome.asked, "untracked": outcome.untracked, "duplicate": outcome.duplicate]
+            if outcome.added > 0 { fields["added"] = outcome.added }
+            if let ignored = names.ignored { fields["ignored"] = ignored }
+            return .json(200, fields, accepted: push)
+        } catch {
+            // Not kept: the sender should push again (Kaleyra and PayU retry a failed call).
+            return .json(503, ["error": "the push could not be kept; push again"], headers: ["Retry-After": "5"])
+        }
+    }
+}
+
+extension PushAuth {
+    /// `client(peer:forwardedFor:)` for `[listen] proxies` alone.
+    static func client(peer: String, forwardedFor: String?, proxies: [AddressRange]) -> String? {
+        PushAuth(proxies: proxies).client(peer: peer, forwardedFor: forwardedFor)
+    }
+}
+
+/// Pushes a second from one client address, as a bucket that holds a second's worth: a client
+/// over it is answered 429 with how long to wait, and the others go on. At most 10,000 addresses
+/// are remembered (the oldest are forgotten first), so a flood from many addresses costs memory
+/// it cannot grow.
+final class AddressRateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var at: Date
+    }
+
+    private let perSecond: Double
+    private let now: @Sendable () -> Date
+    private let buckets = Mutex<[String: Bucket]>([:])
+    static let remembered = 10_000
+
+    init(perSecond: Double, now: @escaping @Sendable () -> Date) {
+        self.perSecond = perSecond
+        self.now = now
+    }
+
+    /// nil when the address may push now (one taken), else the seconds until it may.
+    func take(_ address: String) -> Double? {
+        let now = now()
+        return buckets.withLock { buckets in
+            var bucket = buckets[address] ?? Bucket(tokens: perSecond, at: now)
+            bucket.tokens = min(perSecond, bucket.tokens + max(0, now.timeIntervalSince(bucket.at)) * perSecond)
+            bucket.at = now
+            guard bucket.tokens >= 1 else {
+                buckets[address] = bucket
+                return (1 - bucket.tokens) / perSecond
+            }
+            bucket.tokens -= 1
+            if buckets[address] == nil, buckets.count >= Self.remembered {
+                // Those idle longest are full again anyway: forgetting them changes nothing.
+                let oldest = buckets.sorted { $0.value.at < $1.value.at }.prefix(buckets.count / 10).map(\.key)
+                for key in oldest { buckets[key] = nil }
+            }
+            buckets[address] = bucket
+            return nil
+        }
+    }
+}
