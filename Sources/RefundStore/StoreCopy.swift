@@ -20,12 +20,15 @@ public struct OrderCopy: Sendable, Hashable {
     public var history: [HistoryRow]
     /// Its refunds' rows of `refund_fact` (the overview's), copied with the state they go with.
     public var facts: [RefundFact]
+    /// Its rows of `order_transaction` (the ids a push may name it by), copied with the state.
+    public var transactions: [String]
 
-    public init(order: TrackedOrder, state: State?, history: [HistoryRow], facts: [RefundFact] = []) {
+    public init(order: TrackedOrder, state: State?, history: [HistoryRow], facts: [RefundFact] = [], transactions: [String] = []) {
         self.order = order
         self.state = state
         self.history = history
         self.facts = facts
+        self.transactions = transactions
     }
 
     /// An order's row of `order_state`.

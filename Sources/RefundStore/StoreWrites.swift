@@ -135,15 +135,22 @@ struct RecordWrite {
     let isFirstFetch: Bool
     /// Each refund's row of `refund_fact`, its milestones' times carried over from the last fetch's.
     let facts: [RefundFact]
+    /// The source whose push asked for this fetch (`tracked_order.pushed_by`); nil for any other.
+    let pushedBy: String?
 
-    init(fetched: OrderReport, previous: OrderReport?, previousFacts: [RefundFact], rules: DeadlineRules) {
+    init(fetched: OrderReport, previous: OrderReport?, previousFacts: [RefundFact], rules: DeadlineRules, pushedBy: String? = nil) {
         report = fetched.keepingPayU(from: previous)
         changes = OrderChange.between(previous, report)
         summary = OrderSummary(report, rules: rules)
         facts = RefundFact.of(report, previous: previousFacts, rules: rules)
         changedAt = previous != nil && !changes.isEmpty ? report.fetchedAt : nil
         isFirstFetch = previous == nil
+        self.pushedBy = pushedBy
     }
+
+    /// The ids a push may name this order by (`order_transaction`): each transaction's id, and
+    /// PayU's payment id where WhatsApp gives it apart (`pg_transaction_id`).
+    var transactionIDs: [String] { PushSQL.transactionIDs(report) }
 
     /// After the order id, for `StoreSQL.recordState`.
     func stateValues() throws -> [StoreValue] {
@@ -151,9 +158,12 @@ struct RecordWrite {
          .time(report.fetchedAt)]
     }
 
-    /// The history rows, each after the order id, for `StoreSQL.insertHistory`.
+    /// The history rows, each after the order id, for `StoreSQL.insertHistory`: the changes, and
+    /// when a push asked for the fetch that found them, a row saying so.
     var history: [[StoreValue]] {
-        changes.map { change in
+        var rows = changes
+        if let pushedBy, !changes.isEmpty { rows.append(OrderChange(field: .pushed, old: nil, new: pushedBy)) }
+        return rows.map { change in
             StoreSQL.historyValues(OrderCopy.HistoryRow(seenAt: report.fetchedAt, transactionID: change.transactionID, refundID: change.refundID,
                                                         field: change.field.rawValue, oldValue: change.old, newValue: change.new))
         }

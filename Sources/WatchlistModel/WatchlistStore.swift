@@ -78,6 +78,16 @@ public protocol WatchlistStore: Sendable {
     func finishDelivery(_ id: Int64, owner: String, deliveredTo: [String], retryAt: Date?, error: String?, at date: Date) async throws(StoreError)
     /// Items not delivered yet.
     func pendingDeliveries() async throws(StoreError) -> Int
+    /// Keeps a push once (the same source and body again is a duplicate, and asks nothing) and
+    /// asks for the tracked orders it names, as `requestFetch` does, marked as pushed by its
+    /// source: orders by reference id (under the push's account when it names one), and by the
+    /// PayU payment ids of their stored transactions. With `autoTrack`, a reference id no order
+    /// has is added. One transaction.
+    func recordPush(_ push: PushRecord) async throws(StoreError) -> PushOutcome
+    /// When each source last pushed.
+    func lastPushes() async throws(StoreError) -> [PushSource: Date]
+    /// Drops the bodies of pushes received before `date` (what they named is kept); how many.
+    func forgetPushBodies(receivedBefore date: Date) async throws(StoreError) -> Int
     /// The views saved with `refundwatch views save`, by name (each `origin` `.store`).
     func savedViews() async throws(StoreError) -> [SavedView]
     /// Saves `view` under its name, replacing one of the same name (compared without regard to

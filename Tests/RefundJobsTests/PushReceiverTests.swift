@@ -3,6 +3,7 @@ import RefundJobs
 import RefundKit
 import Synchronization
 import Testing
+import WatchlistModel
 
 /// Every answer `refundwatch listen` gives, the HTTP server aside: routes, a client's rate (on a
 /// clock the test moves), each source's authentication, bodies that cannot be read, and a store

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import RefundKit
 import Synchronization
+import WatchlistModel
 
 /// One HTTP request as `refundwatch listen` received it: its body already read (at most
 /// `[listen] max_body` bytes; a larger one is answered 413 before it gets here).
@@ -34,25 +35,6 @@ public struct AcceptedPush: Sendable, Hashable {
     public var bodyHash: String
     /// The client's address (behind the proxy, the one it forwarded).
     public var client: String
-}
-
-/// What the store did with an accepted push.
-public struct PushOutcome: Sendable, Hashable {
-    /// Tracked orders it named, asked to be fetched now.
-    public var asked: Int
-    /// Names that matched no tracked order (kept and counted).
-    public var untracked: Int
-    /// Orders added to the watchlist (`auto_track`).
-    public var added: Int
-    /// The same body from the same source was kept already: nothing asked again.
-    public var duplicate: Bool
-
-    public init(asked: Int = 0, untracked: Int = 0, added: Int = 0, duplicate: Bool = false) {
-        self.asked = asked
-        self.untracked = untracked
-        self.added = added
-        self.duplicate = duplicate
-    }
 }
 
 /// Where accepted pushes go: kept, and the orders they name asked for.
@@ -194,5 +176,26 @@ final class AddressRateLimiter: Sendable {
             buckets[address] = bucket
             return nil
         }
+    }
+}
+
+/// The sink `refundwatch listen` uses: each accepted push kept in the store, and the orders it
+/// names asked for there (a poller, or `listen` itself when none runs, fetches them).
+public struct StorePushSink: PushSink {
+    public let store: any WatchlistStore
+    public let settings: ListenSettings
+    public let now: @Sendable () -> Date
+
+    public init(store: any WatchlistStore, settings: ListenSettings, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.settings = settings
+        self.now = now
+    }
+
+    public func accept(_ push: AcceptedPush, body: Data) async throws -> PushOutcome {
+        let autoTrack = settings.sources[push.source.rawValue]?.autoTrack ?? false
+        return try await store.recordPush(PushRecord(source: push.source, account: push.account, client: push.client, bodyHash: push.bodyHash,
+                                                     names: push.names, body: settings.keepBodies > 0 ? body : nil, receivedAt: now(),
+                                                     autoTrack: autoTrack))
     }
 }

@@ -24,9 +24,12 @@ public struct OrderChange: Sendable, Hashable, Codable {
         public static let amountSettled = Field(rawValue: "amount_settled")
         public static let utr = Field(rawValue: "utr")
         public static let valueDate = Field(rawValue: "value_date")
+        /// The fetch that found the changes beside it was asked for by a push (`refundwatch
+        /// listen`); `new` is the source (`PushSource`'s raw value).
+        public static let pushed = Field(rawValue: "pushed")
 
         /// The fields this version writes.
-        public static let known: [Field] = [.appeared, .disappeared, .status, .payuStatus, .arn, .settlementID, .amountSettled, .utr, .valueDate]
+        public static let known: [Field] = [.appeared, .disappeared, .status, .payuStatus, .arn, .settlementID, .amountSettled, .utr, .valueDate, .pushed]
 
         public var isKnown: Bool { Self.known.contains(self) }
 
@@ -42,6 +45,7 @@ public struct OrderChange: Sendable, Hashable, Codable {
             case .amountSettled: "amount settled"
             case .utr: "UTR"
             case .valueDate: "value date"
+            case .pushed: "pushed"
             default: rawValue
             }
         }
@@ -83,6 +87,7 @@ public struct OrderChange: Sendable, Hashable, Codable {
         switch field {
         case .appeared: "first seen: \(new ?? "—")"
         case .disappeared: "no longer reported (was \(old ?? "—"))"
+        case .pushed: "pushed by \(new.flatMap(PushSource.init(rawValue:))?.title ?? new ?? "—"), confirmed by lookup"
         default: "\(field.title): \(old ?? "—") → \(new ?? "—")"
         }
     }

@@ -14,6 +14,7 @@ enum PostgresSchema {
         (6, "accounts", v6),
         (7, "the team's request budgets and PayU tokens", v7),
         (8, "saved views", v8),
+        (9, "pushes", v9),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -201,6 +202,34 @@ enum PostgresSchema {
             refresh_token text NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now()
         )
+        """
+
+    /// As the SQLite file's v12: each order's transaction ids (for PayU's pushes, which name
+    /// PayU's ids only), each push kept once, and the source whose push asked for an order's next
+    /// fetch.
+    static let v9 = """
+        CREATE TABLE order_transaction (
+            transaction_id text NOT NULL,
+            order_id bigint NOT NULL REFERENCES tracked_order (id) ON DELETE CASCADE,
+            PRIMARY KEY (transaction_id, order_id)
+        );
+        CREATE INDEX order_transaction_order ON order_transaction (order_id);
+        CREATE TABLE push_event (
+            id bigserial PRIMARY KEY,
+            source text NOT NULL,
+            account text,
+            received_at timestamptz NOT NULL,
+            client text NOT NULL,
+            body_hash text NOT NULL,
+            names text NOT NULL,
+            asked integer NOT NULL DEFAULT 0,
+            untracked integer NOT NULL DEFAULT 0,
+            added integer NOT NULL DEFAULT 0,
+            body bytea,
+            UNIQUE (source, body_hash)
+        );
+        CREATE INDEX push_event_received ON push_event (source, received_at);
+        ALTER TABLE tracked_order ADD COLUMN pushed_by text
         """
 
     /// As the SQLite file's v11: the team's saved views (`refundwatch views save`), one row a

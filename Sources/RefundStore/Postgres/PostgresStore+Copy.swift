@@ -56,6 +56,13 @@ extension PostgresStore: CopyableStore {
                 guard let index = positions[row[0].int], let fact = OverviewSQL.fact(Array(row.dropFirst())) else { continue }
                 orders[index].facts.append(fact)
             }
+            let transactions = try await connection.query("""
+                SELECT order_id, transaction_id FROM order_transaction WHERE order_id BETWEEN \(first) AND \(last) ORDER BY order_id, transaction_id
+                """, logger: logger)
+            for try await (orderID, transactionID) in transactions.decode((Int64, String).self) {
+                guard let index = positions[orderID] else { continue }
+                orders[index].transactions.append(transactionID)
+            }
             return orders
         }
     }
@@ -162,6 +169,14 @@ extension PostgresStore: CopyableStore {
             let factsHere = replacedIDs.filter { !addedIDs.contains($0) }
             if !factsHere.isEmpty {
                 try await connection.query("DELETE FROM refund_fact WHERE order_id = ANY(\(factsHere)::bigint[])", logger: logger)
+                try await connection.query("DELETE FROM order_transaction WHERE order_id = ANY(\(factsHere)::bigint[])", logger: logger)
+            }
+            let transactions = replaced.flatMap { entry in entry.copy.transactions.map { (entry.id, $0) } }
+            if !transactions.isEmpty {
+                try await connection.query("""
+                    INSERT INTO order_transaction (order_id, transaction_id)
+                    SELECT * FROM unnest(\(transactions.map(\.0))::bigint[], \(transactions.map(\.1))::text[]) ON CONFLICT DO NOTHING
+                    """, logger: logger)
             }
             let facts = replaced.flatMap { entry in entry.copy.facts.map { (entry.id, $0) } }
             for chunk in Self.chunks(facts, columns: OverviewSQL.factColumns.count + 1) {

@@ -45,6 +45,7 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
         do {
             try await store.prepareSchema(place)
             try await store.backfillFacts()
+            try await store.backfillTransactions()
         } catch {
             runner.cancel()
             throw error
@@ -325,15 +326,18 @@ public final class PostgresStore: WatchlistStore, @unchecked Sendable {
     public func record(_ fetched: OrderReport, orderID: Int64, rules: DeadlineRules) async throws(StoreError) -> RecordOutcome? {
         try await transaction { connection, logger in
             guard try await self.lockOrder(orderID, connection, logger) else { return nil }
+            let pushedBy = try await Self.value(connection.query("SELECT pushed_by FROM tracked_order WHERE id = \(orderID)", logger: logger), String?.self) ?? nil
             try await self.run(StoreSQL.markAttempted(.numbered), [.bigint(orderID)], connection, logger)
+            try await connection.query("UPDATE tracked_order SET pushed_by = NULL WHERE id = \(orderID)", logger: logger)
             let write = RecordWrite(fetched: fetched, previous: try await self.storedReport(connection, logger, orderID: orderID),
-                                    previousFacts: try await self.facts(orderID: orderID, connection, logger), rules: rules)
+                                    previousFacts: try await self.facts(orderID: orderID, connection, logger), rules: rules, pushedBy: pushedBy)
             try await self.run(StoreSQL.recordState(.numbered), [.bigint(orderID)] + write.stateValues(), connection, logger)
             for row in write.history {
                 try await self.run(StoreSQL.insertHistory(.numbered), [.bigint(orderID)] + row, connection, logger)
             }
             try await self.run(StoreSQL.summary(.numbered), StoreSQL.summaryValues(write.summary) + [.bigint(orderID)], connection, logger)
             try await self.replaceFacts(orderID: orderID, write.facts, connection, logger)
+            try await self.replaceTransactions(orderID: orderID, write.transactionIDs, connection, logger)
             try await self.markWritten(connection, logger, orders: [orderID])
             return write.outcome
         }

@@ -52,6 +52,13 @@ extension SQLiteStore: CopyableStore {
                 guard let index = positions[row[0].int], let fact = OverviewSQL.fact(Array(row.dropFirst())) else { continue }
                 orders[index].facts.append(fact)
             }
+            let transactions = try Row.fetchCursor(db, sql: """
+                SELECT order_id, transaction_id FROM order_transaction WHERE order_id BETWEEN ? AND ? ORDER BY order_id, transaction_id
+                """, arguments: [first, last])
+            while let row = try transactions.next() {
+                guard let index = positions[row["order_id"]] else { continue }
+                orders[index].transactions.append(row["transaction_id"])
+            }
             return orders
         }
     }
@@ -94,6 +101,7 @@ extension SQLiteStore: CopyableStore {
             try db.execute(sql: StoreSQL.replaceState(.question), arguments: Self.arguments([.bigint(orderID)] + CopyWrite.stateValues(state)))
             try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(state.summary) + [.bigint(orderID)]))
             try Self.replaceFacts(db, orderID: orderID, copy.facts)
+            try Self.replaceTransactions(db, orderID: orderID, copy.transactions)
             // A fetch stored: a poller's claim on the order made before it is stale.
             try db.execute(sql: "UPDATE tracked_order SET attempts = attempts + 1 WHERE id = ?", arguments: [orderID])
             if outcome == .alreadyThere { outcome = .updated }

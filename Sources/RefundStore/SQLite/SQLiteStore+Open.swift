@@ -136,5 +136,6 @@ extension SQLiteStore {
             }
         }
         try await backfillFacts()
+        try await backfillTransactions()
     }
 }

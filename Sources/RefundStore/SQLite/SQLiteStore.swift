@@ -296,14 +296,17 @@ public final class SQLiteStore: WatchlistStore, Sendable {
         let path = self.path
         return try await run { db in
             guard try Self.isTracked(db, orderID) else { return nil }
+            let pushedBy = try String.fetchOne(db, sql: "SELECT pushed_by FROM tracked_order WHERE id = ?", arguments: [orderID])
             try db.execute(sql: StoreSQL.markAttempted(.question), arguments: [orderID])
+            try db.execute(sql: "UPDATE tracked_order SET pushed_by = NULL WHERE id = ?", arguments: [orderID])
             let write = RecordWrite(fetched: fetched, previous: try Self.storedReport(db, orderID: orderID, file: path),
-                                    previousFacts: try Self.facts(db, orderID: orderID), rules: rules)
+                                    previousFacts: try Self.facts(db, orderID: orderID), rules: rules, pushedBy: pushedBy)
             try db.execute(sql: StoreSQL.recordState(.question), arguments: Self.arguments([.bigint(orderID)] + write.stateValues()))
             let insert = try db.makeStatement(sql: StoreSQL.insertHistory(.question))
             for row in write.history { try insert.execute(arguments: Self.arguments([.bigint(orderID)] + row)) }
             try db.execute(sql: StoreSQL.summary(.question), arguments: Self.arguments(StoreSQL.summaryValues(write.summary) + [.bigint(orderID)]))
             try Self.replaceFacts(db, orderID: orderID, write.facts)
+            try Self.replaceTransactions(db, orderID: orderID, write.transactionIDs)
             return write.outcome
         }
     }

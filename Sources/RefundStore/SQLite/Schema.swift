@@ -48,6 +48,9 @@ enum Schema {
         migrator.registerMigration("v11: saved views") { db in
             try db.execute(sql: v11)
         }
+        migrator.registerMigration("v12: pushes") { db in
+            try db.execute(sql: v12)
+        }
         return migrator
     }
 
@@ -289,6 +292,37 @@ enum Schema {
         DROP INDEX "tracked_order_key";
         CREATE UNIQUE INDEX "tracked_order_key"
             ON "tracked_order"("reference_id", IFNULL("phone_number_id", ''), IFNULL("payment_config_id", ''), IFNULL("account", ''));
+        """
+
+    /// Pushes (`refundwatch listen`). `order_transaction`: each stored order's transaction ids (and
+    /// PayU's payment id where WhatsApp gives it), so that a PayU push, which names PayU's ids
+    /// only, finds its order; rewritten with every fetch stored. `push_event`: each push kept
+    /// once (`source`, `body_hash`), what it named (`names`, JSON), what came of it, its body until
+    /// `[listen] keep_bodies`. `tracked_order.pushed_by`: the source whose push asked for the
+    /// order's next fetch, written into its history when that fetch is stored.
+    static let v12 = """
+        CREATE TABLE "order_transaction" (
+            "transaction_id" TEXT NOT NULL,
+            "order_id" INTEGER NOT NULL REFERENCES "tracked_order"("id") ON DELETE CASCADE,
+            PRIMARY KEY ("transaction_id", "order_id")
+        ) WITHOUT ROWID;
+        CREATE INDEX "order_transaction_order" ON "order_transaction"("order_id");
+        CREATE TABLE "push_event" (
+            "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "source" TEXT NOT NULL,
+            "account" TEXT,
+            "received_at" DATETIME NOT NULL,
+            "client" TEXT NOT NULL,
+            "body_hash" TEXT NOT NULL,
+            "names" TEXT NOT NULL,
+            "asked" INTEGER NOT NULL DEFAULT 0,
+            "untracked" INTEGER NOT NULL DEFAULT 0,
+            "added" INTEGER NOT NULL DEFAULT 0,
+            "body" BLOB,
+            UNIQUE ("source", "body_hash")
+        );
+        CREATE INDEX "push_event_received" ON "push_event"("source", "received_at");
+        ALTER TABLE "tracked_order" ADD COLUMN "pushed_by" TEXT;
         """
 
     /// Saved views (`refundwatch views save`): a filter, a sort and columns under a name. `name_key`
