@@ -15,7 +15,7 @@ struct RefundWatch: AsyncParsableCommand {
         \(ExitStatus.helpText)
         """,
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, Lookup.self, Track.self, AlertsCommand.self, ViewsCommand.self, ReportCommand.self, Export.self, Poll.self, DbCommand.self, PayUCommand.self, Simulate.self],
+        subcommands: [DashboardCommand.self, Lookup.self, Track.self, AlertsCommand.self, ViewsCommand.self, ReportCommand.self, Export.self, Poll.self, ListenCommand.self, DbCommand.self, PayUCommand.self, Simulate.self],
         defaultSubcommand: DashboardCommand.self
     )
 

@@ -52,11 +52,12 @@ public struct PushResponse: Sendable, Hashable {
     public var accepted: AcceptedPush?
 
     static func json(_ status: Int, _ fields: [String: Any], headers: [String: String] = [:], accepted: AcceptedPush? = nil) -> PushResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return PushResponse(status: status, body: String(decoding: data, as: UTF8.self), headers: headers, accepted: accepted)
     }
 
-    static func refused(_ rejection: PushRejection, headers: [String: String] = [:]) -> PushResponse {
+    /// A refusal's answer: its status, and its reason as `{"error": …}`.
+    public static func refused(_ rejection: PushRejection, headers: [String: String] = [:]) -> PushResponse {
         json(rejection.status, ["error": rejection.reason], headers: headers)
     }
 }

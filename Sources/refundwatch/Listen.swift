@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RefundJobs
+import RefundKit
+import RefundStore
+import WatchlistModel
+
+/// `refundwatch listen`: the receiver of Kaleyra's and PayU's pushes. Each accepted push is kept
+/// in the store and makes the orders it names due now, as `r` does: a poller fetches them within
+/// a second. A push is a hint, never the truth: what is stored comes from the lookup.
+struct ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Take pushes from Kaleyra and PayU: each makes the orders it names due now, for a poller to fetch.",
+        discussion: """
+            Routes: POST /push/SOURCE (and /push/SOURCE/ACCOUNT) for each source [listen.SOURCE] turns on \
+            (kaleyra, payu-webhook, payu-refund-status, payu-arn), and GET /health. Each push is authenticated as its \
+            table says, kept once, and the orders it names asked for; a poller on the same store fetches them. \
+            SIGTERM or SIGINT stops it.
+
+            \(ExitStatus.helpText)
+            """
+    )
+
+    @Option(help: ArgumentHelp("The address to listen on (default: [listen] bind, else 127.0.0.1).", valueName: "ADDR"))
+    var bind: String?
+
+    @Option(help: ArgumentHelp("The port (default: [listen] port, else 8088; 0 for any free port).", valueName: "N"))
+    var port: Int?
+
+    @Flag(help: "Write nothing to stderr but errors (the log file still gets every push).")
+    var quiet = false
+
+    @OptionGroup var source: StoreSource
+
+    func validate() throws {
+        try source.validate()
+        if let port, !(0...65_535).contains(port) { throw ValidationError("--port \(port): give 1 to 65535, or 0 for any free port.") }
+        if let bind, IPAddress(bind) == nil { throw ValidationError("--bind \(bind.terminalSafe): give an address such as 127.0.0.1 or ::1.") }
+    }
+
+    func run() async throws {
+        let configuration: RefundConfiguration
+        let store: any WatchlistStore
+        do {
+            store = try await source.openStore()
+            configuration = try ConfigurationLoader().load(explicit: source.api.config)
+        } catch {
+            throw report(error)
+        }
+        guard var settings = configuration.listen, !settings.sources.isEmpty else {
+            standardError("refundwatch: \(configuration.source ?? "the configuration") has no [listen.SOURCE] table: add one for each source that pushes, e.g. [listen.kaleyra] with header and secret_env (docs/listen.md).")
+            throw ExitStatus.configuration.exitCode
+        }
+        if let bind { settings.bind = bind }
+        if let port { settings.port = port }
+        let listen = settings
+        let receiver = PushReceiver(settings: settings, accounts: configuration.accounts.map(\.name))
+        let sink = StorePushSink(store: store, settings: settings)
+        let logger = Logger(label: "refundwatch.listen")
+        let quiet = self.quiet
+        let (maxBody, readTimeout) = (settings.maxBody, settings.readTimeout)
+        let application = Application(
+            responder: CallbackResponder<ListenContext> { request, context in
+                let peer = context.remoteAddress?.ipAddress ?? "0.0.0.0"
+                let body: ByteBuffer
+                do {
+                    body = try await Self.read(request, upTo: maxBody, within: readTimeout)
+                } catch let refusal as PushRejection {
+                    logger.notice("\(request.method) \(request.uri.path.terminalSafe) from \(peer): \(refusal.status) \(refusal.reason)")
+                    return Self.response(PushResponse.refused(refusal))
+                }
+                var headers: [String: String] = [:]
+                for field in request.headers {
+                    let name = field.name.canonicalName.lowercased()
+                    headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+                }
+                let push = PushRequest(method: request.method.rawValue, path: request.uri.path, peer: peer, headers: headers,
+                                       body: Data(buffer: body))
+                let answer = await receiver.handle(push, sink: sink)
+                let line = "\(push.method) \(push.path.terminalSafe) from \(peer): \(answer.status) \(answer.body.terminalSafe)"
+                if answer.status == 200 { logger.info("\(line)") } else { logger.notice("\(line)") }
+                return Self.response(answer)
+            },
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(readTimeout.rounded(.up))))),
+            configuration: .init(address: .hostname(settings.bind, port: settings.port), serverName: "refundwatch"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? listen.port
+                let routes = listen.sources.keys.sorted().map { "/push/\($0)" }.joined(separator: ", ")
+                let line = "listening on \(listen.bind):\(port): \(routes), /health"
+                logger.info("\(line)")
+                if !quiet { standardError("refundwatch listen: " + line) }
+            },
+            logger: Logger(label: "refundwatch.listen.http") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let keepBodies = settings.keepBodies
+        do {
+            try await Lifecycle.run(grace: .seconds(3)) {
+                // Bodies past [listen] keep_bodies are dropped now and then every hour; what the
+                // pushes named stays.
+                let retention = Task {
+                    while !Task.isCancelled {
+                        _ = try? await store.forgetPushBodies(receivedBefore: Date().addingTimeInterval(-keepBodies))
+                        try? await Task.sleep(for: .seconds(3_600))
+                    }
+                }
+                defer { retention.cancel() }
+                try await application.runService()
+            }
+        } catch {
+            throw report(error)
+        }
+        if !quiet { standardError("refundwatch listen: stopped") }
+    }
+
+    /// The body, at most `limit` bytes (413 beyond), read within `seconds` (408 after: a client
+    /// that sends a byte a second is cut off, and the others are answered throughout).
+    static func read(_ request: Request, upTo limit: Int, within seconds: Double) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do {
+                    return try await request.body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw PushRejection(status: 413, "the body is over \(limit) bytes")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let body = first else {
+                throw PushRejection(status: 408, "the request took more than \(DurationText.short(seconds)) to arrive")
+            }
+            return body
+        }
+    }
+
+    static func response(_ answer: PushResponse) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let wait = answer.headers["Retry-After"] { headers[.retryAfter] = wait }
+        if let allow = answer.headers["Allow"] { headers[.allow] = allow }
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body + "\n")))
+    }
+}
+
+/// A request's context with the peer's address, for the allow-lists and the per-address rate.
+struct ListenContext: RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
