@@ -184,8 +184,10 @@ import WatchlistModel
         #expect(day.toARN.count > 0 && day.toCompletion.count > 0 && day.timeline.contains { $0.created > 0 }, "the last day has its own, \(why)")
         #expect(desk.facts.values.joined().contains { $0.createdAt == nil } && desk.facts.values.joined().contains { $0.amountMinor == nil },
                 "refunds without a creation time or an amount, \(why)")
-        #expect(desk.facts.values.joined().contains { fact in [fact.arnAt, fact.completedAt].contains { $0 != nil && $0! < fact.createdAt ?? .distantPast } },
-                "a milestone before the creation WhatsApp gives (a span of 0), \(why)")
+        // A milestone before the creation WhatsApp gives (a span of 0) is rare in this data (a
+        // skewed refund that then reached its ARN): some seeds have none (1796477823647), so it
+        // is not asked of every seed here. theEdgesOfPeriodsBucketsAndDeadlinesAreCountedAsDocumented
+        // counts one on every run (its order 3).
     }
 
     /// The bar's number in `overview` a drill-down stands for; nil where the overview has none to

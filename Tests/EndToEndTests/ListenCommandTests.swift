@@ -1,0 +1,681 @@
+import Foundation
+import Glibc
+import Testing
+import RefundKit
+import RefundSimulator
+import RefundStore
+import WatchlistModel
+import TestSupport
+
+/// `refundwatch listen` through the binary, spoken to over raw sockets as the vendors' servers
+/// (and a slow or hostile client) would: what each request is answered, and what the store holds
+/// afterwards; then beside a poller on the same SQLite file, the push making the fetch.
+@Suite struct ListenCommandTests {
+    private typealias Workspace = StateWorkspace
+
+    // MARK: The answers
+
+    @Test func answersEachRequestAsThePushContractSaysAndKeepsOnlyWhatPassed() async throws {
+        let space = try Workspace()
+        let config = try ListenFixture.writeConfiguration()
+        let tracked = try await CLIRunner.run(["track", "add", ListenFixture.order42, ListenFixture.order43, "--db", space.db, "--config", config],
+                                              environment: ListenFixture.environment(space))
+        #expect(tracked.status == 0, "\(tracked.stderr)")
+
+        try await ListenFixture.withListener(space: space, config: config) { process, port in
+            #expect(process.stderr.contains("refundwatch listen: listening on 127.0.0.1:\(port): /push/kaleyra, /push/payu-refund-status, /push/payu-webhook, /health\n"),
+                    "\(process.stderr)")
+            let store = try await SQLiteStore.open(at: space.db)
+            let rows = try await store.watchlist()
+            let id42 = try #require(rows.first { $0.order.referenceID == ListenFixture.order42 }?.order.id)
+            let id43 = try #require(rows.first { $0.order.referenceID == ListenFixture.order43 }?.order.id)
+            #expect(try await store.lastPushes().isEmpty)
+
+            // A load balancer's check.
+            let health = try await RawHTTP.send(port: port, "GET", "/health")
+            #expect(health.status == 200 && health.json == ["status": "ok"], "\(health)")
+            #expect(health.headers["content-type"] == "application/json")
+
+            // Kaleyra's payment update for a tracked order: kept, and the order asked for.
+            let good = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, body: ListenFixture.kaleyraPayment42)
+            #expect(good.status == 200, "\(good)")
+            #expect(good.json == ["accepted": true, "asked": 1, "untracked": 0, "duplicate": false], "\(good)")
+            let asked = try await #require(try store.watchedOrder(id: id42))
+            #expect(asked.requestedAt != nil, "the push asked for the order it names")
+            #expect(asked.fetchedAt == nil && asked.attempts == 0, "listen does not fetch: a poller does")
+            #expect(try await store.watchedOrder(id: id43)?.requestedAt == nil, "the order the push did not name is not asked for")
+            let pushes = try await store.lastPushes()
+            #expect(Array(pushes.keys) == [.kaleyra], "\(pushes)")
+
+            // The same body again (Kaleyra retries): kept once, nothing asked again.
+            let again = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, body: ListenFixture.kaleyraPayment42)
+            #expect(again.status == 200 && again.json == ["accepted": true, "asked": 0, "untracked": 0, "duplicate": true], "\(again)")
+
+            // Wrong or missing secret: 401, naming the header but never a value, and nothing kept.
+            var wrongSecret = ListenFixture.kaleyraHeaders
+            wrongSecret["X-Refundwatch-Secret"] = "not-the-secret"
+            let refused = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: wrongSecret, body: ListenFixture.kaleyraPayment43)
+            #expect(refused.status == 401 && refused.json == ["error": "the header x-refundwatch-secret does not hold the secret"], "\(refused)")
+            let missing = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ["Content-Type": "application/json"],
+                                                 body: ListenFixture.kaleyraPayment43)
+            #expect(missing.status == 401 && missing.json == ["error": "the header x-refundwatch-secret is missing"], "\(missing)")
+            #expect(!(refused.body + missing.body).contains(ListenFixture.pushSecret) && !refused.body.contains("not-the-secret"))
+            #expect(try await store.lastPushes() == pushes, "a refused push is not kept")
+            #expect(try await store.watchedOrder(id: id43)?.requestedAt == nil, "a refused push asks for nothing")
+
+            // Bodies that cannot be read: 400 with the reason.
+            let truncated = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders,
+                                                   body: String(ListenFixture.kaleyraPayment43.prefix(120)))
+            #expect(truncated.status == 400, "\(truncated)")
+            #expect((truncated.json?["error"] as? String)?.hasPrefix("the body is not JSON") == true, "\(truncated)")
+            let repeated = try await RawHTTP.send(port: port, "POST", "/push/payu-webhook", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                                  body: "mihpayid=23907365951&status=success&mihpayid=27553369917&txnid=ORDER_0043_1764497802")
+            #expect(repeated.status == 400 && repeated.json == ["error": "the form gives the key \"mihpayid\" more than once"], "\(repeated)")
+            #expect(try await store.lastPushes() == pushes, "a push that cannot be read is not kept")
+            #expect(try await store.watchedOrder(id: id43)?.requestedAt == nil)
+
+            // PayU's refund status callback, with basic authentication; and its webhook form on the
+            // open route. Neither names a tracked order's stored transaction yet: untracked.
+            let payuRefused = try await RawHTTP.send(port: port, "POST", "/push/payu-refund-status",
+                                                     headers: ["Content-Type": "application/json", "Authorization": ListenFixture.basic("payu", "wrong")],
+                                                     body: ListenFixture.payuRefundStatus)
+            #expect(payuRefused.status == 401 && payuRefused.json == ["error": "basic authentication failed"], "\(payuRefused)")
+            let payuNoAuth = try await RawHTTP.send(port: port, "POST", "/push/payu-refund-status", headers: ["Content-Type": "application/json"],
+                                                    body: ListenFixture.payuRefundStatus)
+            #expect(payuNoAuth.status == 401 && payuNoAuth.json == ["error": "basic authentication is missing"], "\(payuNoAuth)")
+            let payu = try await RawHTTP.send(port: port, "POST", "/push/payu-refund-status",
+                                              headers: ["Content-Type": "application/json", "Authorization": ListenFixture.basic("payu", ListenFixture.payuPassword)],
+                                              body: ListenFixture.payuRefundStatus)
+            #expect(payu.status == 200 && payu.json == ["accepted": true, "asked": 0, "untracked": 1, "duplicate": false], "\(payu)")
+            let webhook = try await RawHTTP.send(port: port, "POST", "/push/payu-webhook", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                                 body: ListenFixture.payuWebhookForm)
+            #expect(webhook.status == 200 && webhook.json == ["accepted": true, "asked": 0, "untracked": 1, "duplicate": false], "\(webhook)")
+            #expect(Set(try await store.lastPushes().keys) == [.kaleyra, .payuRefundStatus, .payuWebhook])
+
+            // Routes: unknown, a source without a table, the wrong method.
+            for (method, path) in [("GET", "/"), ("POST", "/push"), ("POST", "/push/payu-arn"), ("POST", "/push/nobody"), ("GET", "/healthz")] {
+                let answer = try await RawHTTP.send(port: port, method, path, headers: ListenFixture.kaleyraHeaders, body: method == "POST" ? "{}" : "")
+                #expect(answer.status == 404, "\(method) \(path): \(answer)")
+                #expect(answer.json == ["error": "no such route; pushes go to /push/SOURCE for the sources [listen] turns on"], "\(method) \(path): \(answer)")
+            }
+            let getPush = try await RawHTTP.send(port: port, "GET", "/push/kaleyra")
+            #expect(getPush.status == 405 && getPush.headers["allow"] == "POST" && getPush.json == ["error": "use POST"], "\(getPush)")
+            let postHealth = try await RawHTTP.send(port: port, "POST", "/health", body: "{}")
+            #expect(postHealth.status == 405 && postHealth.headers["allow"] == "GET, HEAD", "\(postHealth)")
+
+            // Still only the order the good push named was asked for.
+            #expect(try await store.watchedOrder(id: id42)?.requestedAt == asked.requestedAt)
+            #expect(try await store.watchedOrder(id: id43)?.requestedAt == nil)
+
+            process.signal(SIGTERM)
+            let outcome = try await process.exit()
+            #expect(outcome.termination == .exited(0), "it exited by itself on SIGTERM: \(outcome)")
+            #expect(outcome.stderr.hasSuffix("refundwatch listen: stopped\n"), "\(outcome.stderr)")
+        }
+        #expect(space.log.contains("POST /push/kaleyra from 127.0.0.1: 401"), "refusals are logged")
+        #expect(!space.log.contains(ListenFixture.pushSecret) && !space.log.contains(ListenFixture.payuPassword))
+    }
+
+    /// A body over `[listen] max_body` is answered 413 as soon as it passes the limit; the server
+    /// does not wait for ten megabytes, and answers another connection meanwhile.
+    @Test func aBodyOverMaxBodyIs413WhileAnotherConnectionIsAnswered() async throws {
+        let space = try Workspace()
+        let config = try ListenFixture.writeConfiguration()
+        try await ListenFixture.withListener(space: space, config: config) { process, port in
+            let total = 10 << 20
+            let big = try RawConnection(port: port, timeout: 10)
+            let head = RawHTTP.head("POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, contentLength: total, keepAlive: false)
+            #expect(big.send(head), "the request's head was sent")
+            let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 64 << 10)
+            // A megabyte, far past the limit, and the upload still open.
+            let firstMegabyte = try await onThread { () -> Int in
+                var sent = 0
+                while sent < 1 << 20, !big.readable(within: 0), big.send(chunk) { sent += chunk.count }
+                return sent
+            }
+            #expect(firstMegabyte > 4096, "more than max_body went out: \(firstMegabyte) bytes")
+            let health = try await RawHTTP.send(port: port, "GET", "/health")
+            #expect(health.status == 200 && health.json == ["status": "ok"], "another connection is answered during the upload: \(health)")
+            // The rest, for as long as the server takes it; then its answer.
+            let answer = try await onThread { () -> HTTPAnswer in
+                var sent = firstMegabyte
+                while sent < total, !big.readable(within: 0), big.send(chunk) { sent += chunk.count }
+                return try big.readAnswer()
+            }
+            #expect(answer.status == 413, "\(answer)")
+            #expect(answer.json == ["error": "the body is over 4096 bytes"], "\(answer)")
+            let after = try await RawHTTP.send(port: port, "GET", "/health")
+            #expect(after.status == 200, "\(after)")
+            #expect(try await SQLiteStore.open(at: space.db).lastPushes().isEmpty, "nothing of it was kept")
+            process.signal(SIGTERM)
+            #expect(try await process.exit().termination == .exited(0))
+        }
+    }
+
+    /// A thousand pushes at once from one address: the first `per_address` (20) and what the
+    /// bucket refills meanwhile are taken, every other is 429 with Retry-After, and a health
+    /// check is still answered; once the client waits, it may push again.
+    @Test func aBurstFromOneAddressIsAnswered429WithRetryAfter() async throws {
+        let space = try Workspace()
+        let config = try ListenFixture.writeConfiguration()
+        try await ListenFixture.withListener(space: space, config: config) { process, port in
+            let request = RawHTTP.request("POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, body: ListenFixture.kaleyraPayment43, keepAlive: true)
+            let started = ContinuousClock.now
+            let answers = try await withThrowingTaskGroup(of: [HTTPAnswer].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await onThread {
+                            var connection = try RawConnection(port: port, timeout: 30)
+                            var answers: [HTTPAnswer] = []
+                            for _ in 0..<250 {
+                                if let answer = try? connection.exchange(request) {
+                                    answers.append(answer)
+                                } else {
+                                    // The server closed a kept-alive connection: once more on a new one.
+                                    connection = try RawConnection(port: port, timeout: 30)
+                                    answers.append(try connection.exchange(request))
+                                }
+                            }
+                            return answers
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let elapsed = (ContinuousClock.now - started) / .seconds(1)
+            #expect(answers.count == 1000)
+            let accepted = answers.filter { $0.status == 200 }
+            let limited = answers.filter { $0.status == 429 }
+            #expect(accepted.count + limited.count == 1000, "only 200 and 429: \(Set(answers.map(\.status)))")
+            // The bucket holds 20 and refills at 20 a second.
+            #expect(accepted.count >= 20, "the first 20 are taken: \(accepted.count)")
+            #expect(Double(accepted.count) <= 20 + 20 * elapsed + 1, "\(accepted.count) taken in \(elapsed) s")
+            #expect(limited.count > 0)
+            #expect(limited.allSatisfy { $0.headers["retry-after"] == "1" }, "\(Set(limited.map { $0.headers["retry-after"] ?? "none" }))")
+            #expect(limited.allSatisfy { $0.json == ["error": "too many pushes from 127.0.0.1; slow down"] }, "\(limited.first.map(\.body) ?? "")")
+            #expect(accepted.filter { $0.json?["duplicate"] as? Bool == false }.count == 1, "the same body kept once")
+
+            let health = try await RawHTTP.send(port: port, "GET", "/health")
+            #expect(health.status == 200 && health.json == ["status": "ok"], "the health check is never limited: \(health)")
+            // After Retry-After the client is taken again.
+            try await waitUntil("a push taken again after the client waited", timeout: .seconds(20), every: .milliseconds(500)) {
+                try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, body: ListenFixture.kaleyraPayment43).status == 200
+            }
+            process.signal(SIGTERM)
+            #expect(try await process.exit().termination == .exited(0))
+        }
+    }
+
+    /// A client that sends its body a byte a second is cut off with 408 after `read_timeout`
+    /// (4 s here, so that the other client has time on a busy machine), long before its body
+    /// would arrive; another client's push is answered meanwhile.
+    @Test func aSlowClientIsAnswered408AfterReadTimeoutWhileAnotherIsAnswered() async throws {
+        let space = try Workspace()
+        let config = try ListenFixture.writeConfiguration(listen: ListenFixture.listenTables(readTimeout: "4s"))
+        try await ListenFixture.withListener(space: space, config: config) { process, port in
+            let body = Array(ListenFixture.kaleyraPayment42.utf8)
+            let slow = try RawConnection(port: port, timeout: 10)
+            #expect(slow.send(RawHTTP.head("POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, contentLength: body.count, keepAlive: false)))
+            let started = ContinuousClock.now
+            async let slowAnswer = onThread { () -> (answer: HTTPAnswer?, at: ContinuousClock.Instant, bytes: Int) in
+                // A byte a second, at most 30 of the body's hundreds: the answer must come first.
+                for (index, byte) in body.prefix(30).enumerated() {
+                    guard slow.send([byte]) else { break }
+                    if slow.readable(within: 1) { return (try? slow.readAnswer(), ContinuousClock.now, index + 1) }
+                }
+                return (nil, ContinuousClock.now, 30)
+            }
+            // Meanwhile another client pushes, and is answered at once.
+            let other = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders, body: ListenFixture.kaleyraPayment43)
+            let otherAt = ContinuousClock.now
+            // It names an untracked order by its reference id and its PayU payment id: two names untracked.
+            #expect(other.status == 200 && other.json == ["accepted": true, "asked": 0, "untracked": 2, "duplicate": false], "\(other)")
+            let health = try await RawHTTP.send(port: port, "GET", "/health")
+            #expect(health.status == 200)
+
+            let (answer, at, bytes) = try await slowAnswer
+            let answered = try #require(answer, "the slow client was answered before its 30th byte (it sent \(bytes)); stderr: \(process.stderr)")
+            #expect(answered.status == 408, "\(answered)")
+            #expect(answered.json == ["error": "the request took more than 4s to arrive"], "\(answered)")
+            let waited = (at - started) / .seconds(1)
+            #expect(waited >= 3.9 && waited < 15, "answered after the 4 s read_timeout, not at the body's end: \(waited) s, \(bytes) bytes sent")
+            #expect(otherAt < at, "the other client was answered while the slow one was still sending")
+            let pushes = try await SQLiteStore.open(at: space.db).lastPushes()
+            #expect(Array(pushes.keys) == [.kaleyra], "only the other client's push was kept: \(pushes)")
+            process.signal(SIGTERM)
+            #expect(try await process.exit().termination == .exited(0))
+        }
+    }
+
+    // MARK: Configuration
+
+    @Test func withoutAListenSourceTableItExits3NamingTheFile() async throws {
+        let space = try Workspace()
+        for listen in ["", "[listen]\nport = 8099\n", "[listen]\nport = 8099\n[listen.kaleyra]\nenabled = false\n"] {
+            let config = try ListenFixture.writeConfiguration(listen: listen)
+            let run = try await CLIRunner.run(["listen", "--port", "0", "--db", space.db, "--config", config], environment: ListenFixture.environment(space),
+                                              timeout: 30)
+            #expect(run.status == 3, "\(listen.debugDescription): \(run)")
+            #expect(run.stderr.contains("refundwatch: \(config) has no [listen.SOURCE] table: add one for each source that pushes"),
+                    "\(listen.debugDescription): \(run.stderr)")
+            #expect(!run.stderr.contains("listening on"))
+        }
+    }
+
+    // MARK: Beside a poller
+
+    /// A poller and `listen` on one SQLite file, an hour between scheduled fetches: a Kaleyra
+    /// payment update naming one order makes the poller fetch that order within seconds, and its
+    /// history says the push asked; the other order is not fetched again.
+    @Test func aPushMakesThePollerFetchTheOrderItNamesAndNoOther() async throws {
+        try await withSimulator { harness in
+            let space = try Workspace()
+            let config = try writeConfiguration(harness, refreshInterval: 3600)
+            try ListenFixture.append(ListenFixture.listenTables, to: config)
+            let moving = harness.order(.refundInProgress)
+            let still = harness.order(.settled)
+            let environment = ListenFixture.environment(space)
+            let common = ["--db", space.db, "--config", config]
+            #expect(try await CLIRunner.run(["track", "add", moving, still] + common, environment: environment).status == 0)
+            let store = try await SQLiteStore.open(at: space.db)
+            let ids = try await store.watchlist().reduce(into: [String: Int64]()) { $0[$1.order.referenceID] = $1.order.id }
+            let movingID = try #require(ids[moving])
+            let stillID = try #require(ids[still])
+            func lookups(of reference: String) -> Int {
+                harness.simulator.receivedRequests().filter { $0.rawPath.contains("/payments/") && $0.pathSegments.last == reference }.count
+            }
+
+            try await CLIRunner.withProcess(["poll"] + common, environment: environment) { poller in
+                try await waitUntil("both orders stored by the poller", timeout: .seconds(60)) {
+                    try await store.watchlist().allSatisfy { $0.fetchedAt != nil }
+                }
+                let movingBefore = try await #require(try store.watchedOrder(id: movingID))
+                let stillBefore = try await #require(try store.watchedOrder(id: stillID))
+                #expect(movingBefore.requestedAt == nil && movingBefore.failure == nil && stillBefore.failure == nil)
+                #expect(lookups(of: moving) == 1 && lookups(of: still) == 1)
+                // The refund moves (pending → success at +2m on the simulator's clock); the schedule
+                // would see it only in an hour.
+                harness.simulator.advanceClock(by: 180)
+
+                try await ListenFixture.withListener(space: space, config: config) { listener, port in
+                    let pushed = try await RawHTTP.send(port: port, "POST", "/push/kaleyra", headers: ListenFixture.kaleyraHeaders,
+                                                        body: ListenFixture.kaleyraPayment(reference: moving))
+                    #expect(pushed.status == 200 && pushed.json == ["accepted": true, "asked": 1, "untracked": 0, "duplicate": false], "\(pushed)")
+                    let fetched = try await waitFor("the pushed order fetched again", timeout: .seconds(20),
+                                                    read: { try await store.watchedOrder(id: movingID) },
+                                                    until: { ($0?.attempts ?? 0) > movingBefore.attempts })
+                    let after = try #require(fetched)
+                    #expect(after.fetchedAt.map { $0 > movingBefore.fetchedAt! } == true, "a good fetch, newer: \(after)")
+                    #expect(after.failure == nil)
+                    #expect(after.requestedAt == nil, "the fetch answered the push's request")
+                    let history = try await store.history(orderID: movingID)
+                    let pushedRows = history.filter { $0.change.field == .pushed }
+                    #expect(pushedRows.count == 1 && pushedRows.first?.change.new == "kaleyra", "\(history.map(\.change))")
+                    #expect(history.contains { $0.change.field != .pushed && $0.seenAt == pushedRows.first?.seenAt }, "the push's row beside what changed")
+
+                    // The other order: not asked, not fetched.
+                    let stillAfter = try await #require(try store.watchedOrder(id: stillID))
+                    #expect(stillAfter.attempts == stillBefore.attempts && stillAfter.fetchedAt == stillBefore.fetchedAt && stillAfter.requestedAt == nil)
+                    #expect(lookups(of: moving) == 2 && lookups(of: still) == 1, "one lookup more, of the pushed order only")
+                    #expect(!(try await store.history(orderID: stillID)).contains { $0.change.field == .pushed })
+
+                    listener.signal(SIGTERM)
+                    let listened = try await listener.exit()
+                    #expect(listened.termination == .exited(0) && listened.stderr.hasSuffix("refundwatch listen: stopped\n"), "\(listened)")
+                }
+                poller.signal(SIGTERM)
+                #expect(try await poller.exit().termination == .exited(0), "\(poller.stderr)")
+            }
+            #expect(TestSecrets.leaked(in: space.log) == [])
+        }
+    }
+}
+
+// MARK: - Fixtures
+
+private enum ListenFixture {
+    static let pushSecret = "push-TESTSECRET-4e1d"
+    static let payuPassword = "payu-push-TESTSECRET-8a20"
+    static let order42 = "ORD-20261130-0042"
+    static let order43 = "ORD-20261130-0043"
+
+    static let kaleyraHeaders = ["Content-Type": "application/json", "X-Refundwatch-Secret": pushSecret]
+
+    static func environment(_ space: StateWorkspace) -> [String: String] {
+        space.environment.merging(["RW_TEST_PUSH_SECRET": pushSecret, "RW_TEST_PAYU_PUSH_PASSWORD": payuPassword]) { $1 }
+    }
+
+    static func basic(_ user: String, _ password: String) -> String {
+        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+
+    /// `[listen]` as the tests run it: any port (--port 0), small limits.
+    static let listenTables = listenTables(readTimeout: "2s")
+
+    static func listenTables(readTimeout: String) -> String {
+        """
+
+        [listen]
+        max_body = 4096
+        per_address = 20
+        read_timeout = "\(readTimeout)"
+
+        [listen.kaleyra]
+        header = "X-Refundwatch-Secret"
+        secret_env = "RW_TEST_PUSH_SECRET"
+
+        [listen.payu-refund-status]
+        basic_user = "payu"
+        basic_password_env = "RW_TEST_PAYU_PUSH_PASSWORD"
+
+        [listen.payu-webhook]
+        authentication = "none"
+
+        """
+    }
+
+    /// A configuration with a `[kaleyra]` table nothing calls (`listen` fetches nothing) and
+    /// `listen` (by default `listenTables`); private, as one with secrets would be.
+    static func writeConfiguration(listen: String = listenTables) throws -> String {
+        let text = """
+            [kaleyra]
+            base_url = "http://127.0.0.1:\(closedLoopbackPort())"
+            sid = "SID-LISTEN-TEST"
+            api_key_env = "RW_TEST_KALEYRA_KEY"
+            phone_number_id = "100000000000001"
+            payment_config_id = "listen-test"
+
+            """ + listen
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-listen-\(UUID()).toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return path
+    }
+
+    static func append(_ text: String, to path: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+    }
+
+    /// Runs `listen --port 0` on the workspace's store, and `body` with the port it printed.
+    static func withListener<T>(space: StateWorkspace, config: String, sourceLocation: SourceLocation = #_sourceLocation,
+                                _ body: (RunningProcess, Int) async throws -> T) async throws -> T {
+        try await CLIRunner.withProcess(["listen", "--port", "0", "--db", space.db, "--config", config], environment: environment(space), lifetime: 120) { process in
+            let line = try await waitFor("listen's line naming its port", timeout: .seconds(30), sourceLocation: sourceLocation,
+                                         describe: { _ in "stderr: \(process.stderr)" },
+                                         read: { process.stderr.firstMatch(of: #/listening on 127\.0\.0\.1:(\d+): /#) },
+                                         until: { $0 != nil || process.hasEnded })
+            let port = try #require(line.flatMap { Int($0.1) }, "listen ended before it listened: \(process.stderr)", sourceLocation: sourceLocation)
+            #expect(port > 0, sourceLocation: sourceLocation)
+            return try await body(process, port)
+        }
+    }
+
+    /// Kaleyra's payment update as it sends it (a captured payment, a Razorpay transaction).
+    static func kaleyraPayment(reference: String) -> String {
+        """
+        {
+          "id": "wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgSQjU4MkE2RjA5QkI3QjE2QkM5AA==",
+          "type": "payment",
+          "status": "captured",
+          "phone_number": "919876543210",
+          "created_at": "2026-11-30T10:15:02Z",
+          "payment": {
+            "reference_id": "\(reference)",
+            "currency": "INR",
+            "receipt": "receipt-0042",
+            "amount": {"value": 129900, "offset": 100},
+            "transaction": {
+              "id": "pay_Nf3kq7XcZ0aB12",
+              "type": "razorpay",
+              "status": "success",
+              "created_timestamp": 1764497702,
+              "updated_timestamp": 1764497710,
+              "amount": {"value": 129900, "offset": 100},
+              "refunds": null
+            }
+          }
+        }
+        """
+    }
+
+    static var kaleyraPayment42: String { kaleyraPayment(reference: order42) }
+
+    /// Kaleyra's payment update naming a PayU transaction, for the other order.
+    static let kaleyraPayment43 = """
+        {
+          "id": "wamid.HBgMOTE5ODc2NTQzMjExFQIAERgSQ0U0RjM5QjcyRDE0QjA2QjFEAA==",
+          "type": "payment",
+          "status": "captured",
+          "phone_number": "919876543211",
+          "payment": {
+            "reference_id": "ORD-20261130-0099",
+            "currency": "INR",
+            "amount": {"value": "49900", "offset": "100"},
+            "transaction": {
+              "id": "23907365951",
+              "type": "payu",
+              "status": "success",
+              "created_timestamp": 1764497802,
+              "updated_timestamp": 1764584202,
+              "amount": {"value": "49900", "offset": "100"},
+              "refunds": [
+                {"id": "17265314530", "amount": {"value": "49900", "offset": "100"}, "speed_processed": "normal", "status": "completed",
+                 "created_timestamp": 1764584102, "updated_timestamp": 1764584202}
+              ]
+            }
+          }
+        }
+        """
+
+    /// PayU's refund status callback (success).
+    static let payuRefundStatus = """
+        {
+          "additionalValue1": null,
+          "bank_arn": 741223908817,
+          "refund_mode": "Instant Credit through UPI",
+          "bank_ref_num": "741223908817",
+          "key": "Qx81Ka",
+          "amt": "149.00",
+          "remark": null,
+          "status": "success",
+          "token": "RW-REFUND-0042",
+          "mihpayid": "27553369917",
+          "request_id": "11865427000",
+          "merchantTxnId": "ORDER_0042_1764497702",
+          "additionalValue2": null,
+          "action": "refund"
+        }
+        """
+
+    /// PayU's refund webhook, a form.
+    static let payuWebhookForm = "mihpayid=23907365951&mode=UPI&status=success&unmappedstatus=refunded&key=Qx81Ka&txnid=ORDER_0043_1764497802&amount=499.00&addedon=2026-12-01+10%3A02%3A11&productinfo=WhatsApp+order&request_id=17265314530&bank_arn=741223900043&field9=Refund+processed+%E2%82%B9499"
+}
+
+// MARK: - HTTP over raw sockets
+
+/// One HTTP/1.1 answer as read off the socket.
+private struct HTTPAnswer: Sendable, CustomStringConvertible {
+    var status: Int
+    /// Names lowercased.
+    var headers: [String: String]
+    var body: String
+
+    /// The body as a JSON object, compared as one (`["asked": 1, …]`).
+    var json: JSONObject? { JSONObject(body) }
+
+    var description: String { "HTTP \(status) \(headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) \(body.debugDescription)" }
+}
+
+/// A JSON object read from an answer's body, equal to a dictionary literal of the same fields.
+private struct JSONObject: Equatable, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    let fields: NSDictionary
+
+    init?(_ text: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        fields = object as NSDictionary
+    }
+
+    init(dictionaryLiteral elements: (String, Any)...) {
+        fields = Dictionary(elements, uniquingKeysWith: { $1 }) as NSDictionary
+    }
+
+    subscript(key: String) -> Any? { fields[key] }
+
+    static func == (a: JSONObject, b: JSONObject) -> Bool { a.fields.isEqual(b.fields) }
+
+    var description: String { "\(fields)" }
+}
+
+/// A TCP connection to 127.0.0.1 with blocking calls, bounded by `timeout` each: for the tests'
+/// own threads (`onThread`), never the concurrency pool's.
+private final class RawConnection: @unchecked Sendable {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(port: Int, timeout: Double) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let error = errno
+            close(fd)
+            throw Failure(description: "connect to 127.0.0.1:\(port): errno \(error)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends all of `bytes`; false when the peer closed, or stopped reading for `timeout`.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            sent += count
+        }
+        return true
+    }
+
+    /// Whether an answer (or the end) can be read within `seconds`.
+    func readable(within seconds: Double) -> Bool {
+        if !buffer.isEmpty { return true }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, Int32(seconds * 1000)) > 0
+    }
+
+    /// Reads one answer: its head, then Content-Length bytes of body (or up to the end).
+    func readAnswer() throws -> HTTPAnswer {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while true {
+            if let end = Self.find(separator, in: buffer) { headEnd = end; break }
+            guard try fill() else { break }
+        }
+        guard let headEnd else { throw Failure(description: "the connection ended before an answer's head: \(String(decoding: buffer, as: UTF8.self).debugDescription)") }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = head[0].split(separator: " ")
+        guard statusParts.count >= 2, head[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+            throw Failure(description: "not an HTTP status line: \(head[0].debugDescription)")
+        }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let bodyStart = headEnd + separator.count
+        if let length = headers["content-length"].flatMap(Int.init) {
+            while buffer.count < bodyStart + length {
+                guard try fill() else { throw Failure(description: "the connection ended inside a body of \(length) bytes") }
+            }
+            let body = String(decoding: buffer[bodyStart..<(bodyStart + length)], as: UTF8.self)
+            buffer.removeFirst(bodyStart + length)
+            return HTTPAnswer(status: status, headers: headers, body: body)
+        }
+        while try fill() {}
+        let body = String(decoding: buffer[bodyStart...], as: UTF8.self)
+        buffer.removeAll()
+        return HTTPAnswer(status: status, headers: headers, body: body)
+    }
+
+    /// Sends a request and reads its answer.
+    func exchange(_ request: [UInt8]) throws -> HTTPAnswer {
+        guard send(request) else { throw Failure(description: "the request could not be sent") }
+        return try readAnswer()
+    }
+
+    /// Reads what arrived; false at the end. Throws when nothing came within the timeout.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if count > 0 {
+                buffer += chunk[..<count]
+                return true
+            }
+            if count == 0 { return false }
+            if errno == EINTR { continue }
+            if errno == ECONNRESET { return false }
+            throw Failure(description: "no answer: errno \(errno)")
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<(start + needle.count)]) == needle { return start }
+        }
+        return nil
+    }
+}
+
+private enum RawHTTP {
+    /// A request's head, up to the blank line.
+    static func head(_ method: String, _ path: String, headers: [String: String] = [:], contentLength: Int?, keepAlive: Bool) -> [UInt8] {
+        var lines = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1", "User-Agent: refundwatch-tests"]
+        lines += headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        if let contentLength { lines.append("Content-Length: \(contentLength)") }
+        lines.append("Connection: \(keepAlive ? "keep-alive" : "close")")
+        return Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+    }
+
+    static func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String = "", keepAlive: Bool = false) -> [UInt8] {
+        let bytes = Array(body.utf8)
+        return head(method, path, headers: headers, contentLength: method == "POST" || !bytes.isEmpty ? bytes.count : nil, keepAlive: keepAlive) + bytes
+    }
+
+    /// One request on a connection of its own, answered.
+    static func send(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String = "") async throws -> HTTPAnswer {
+        let request = request(method, path, headers: headers, body: body)
+        return try await onThread {
+            try RawConnection(port: port, timeout: 15).exchange(request)
+        }
+    }
+}
+
+/// Runs blocking `work` on a thread of its own, so that sockets waiting never hold one of the
+/// concurrency pool's few threads (two on a two-core machine).
+private func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
