@@ -83,6 +83,8 @@ public enum Action: Sendable {
     /// The pollers whose heartbeats the store has (checked every few seconds). While one runs
     /// this dashboard fetches nothing itself.
     case pollersSeen([PollerPresence])
+    /// When each source last pushed (`refundwatch listen`), read with the pollers' heartbeats.
+    case pushesSeen([PushSource: Date])
     /// The views saved in the store, by name (read at start and again every few seconds).
     case viewsLoaded([SavedView])
     /// The pollers were asked to fetch these orders now (`r`, `R` while pollers run).
@@ -98,7 +100,8 @@ public enum Subscription: Sendable, Hashable {
     /// `watchlistLoaded` when a store can only say that something changed. `after` is the mark
     /// the watchlist was read at (`watchlistLoaded`): writes since then are read first.
     case changes(after: Int?)
-    /// The pollers running on the store, every two seconds: `pollersSeen`.
+    /// The pollers running on the store, every two seconds: `pollersSeen`; and when each source
+    /// last pushed, when that changed: `pushesSeen`.
     case pollers
     /// Pauses the APIs asked for (throttling), as they begin and end: `slowdowns`.
     case slowdowns

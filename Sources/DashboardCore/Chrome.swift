@@ -118,6 +118,14 @@ enum StatusLine {
         return text.isEmpty ? " · nothing due" : text
     }
 
+    /// " · pushed: Kaleyra 12s ago, PayU ARN 3h ago": when each source last pushed, the latest
+    /// first, while pollers run (a push asks them to fetch); "" when none has.
+    static func pushes(_ state: DashboardState) -> String {
+        guard !state.lastPushes.isEmpty else { return "" }
+        let sources = state.lastPushes.sorted { $0.value > $1.value }.map { "\($0.key.title) \(Age.text(since: $0.value, now: state.wall))" }
+        return " · pushed: " + sources.joined(separator: ", ")
+    }
+
     static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
         guard !area.isEmpty else { return }
         let state = c.state
@@ -138,6 +146,7 @@ enum StatusLine {
                 left += " · first cycle running"
             }
             if !state.requested.isEmpty { left += " · \(Format.count(state.requested.count)) asked for" }
+            left += pushes(state)
         } else if state.isRefreshing {
             left = "refreshing \(state.refreshDone)/\(state.refreshTotal)"
         } else if let last = state.lastRefresh {

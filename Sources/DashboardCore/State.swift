@@ -209,6 +209,8 @@ public struct DashboardState: Sendable {
     /// Pollers running on this store, as last seen: while there is one, this dashboard fetches
     /// nothing itself and `r`/`R` ask the pollers.
     public var pollers: PollersSeen?
+    /// When each source last pushed (`refundwatch listen`, on the same store); empty when none has.
+    public var lastPushes: [PushSource: Date] = [:]
     /// Orders the pollers were asked for and have not stored yet.
     public var requested: Set<Int64> = []
     public var inFlight: Set<Int64> = []

@@ -123,6 +123,9 @@ public enum Dashboard {
                 }
             }
             return []
+        case .pushesSeen(let pushes):
+            state.lastPushes = pushes
+            return []
         case .viewsLoaded(let views):
             state.storedViews = views
             return []

@@ -27,6 +27,17 @@ import TestReports
         Dashboard.render(state).lines[state.size.height - 1]
     }
 
+    /// `refundwatch listen` on the same store: the status line says when each source last pushed,
+    /// the latest first, and a narrow terminal gives that part up before the pollers'.
+    @Test func theStatusLineSaysWhenEachSourceLastPushed() {
+        var state = withPollers([presence("a", sinceCycle: 14)], width: 120)
+        #expect(!statusLine(state).contains("pushed"), "no push yet: \(statusLine(state))")
+        _ = Dashboard.update(&state, .pushesSeen([.kaleyra: state.wall.addingTimeInterval(-12), .payuARN: state.wall.addingTimeInterval(-3 * 3_600)]))
+        #expect(statusLine(state).hasPrefix(" live · 1 poller · last cycle 14s ago · pushed: Kaleyra 12s ago, PayU ARN 3h ago  "), "\(statusLine(state))")
+        _ = Dashboard.update(&state, .resize(Size(width: 60, height: 24)))
+        #expect(!statusLine(state).contains("pushed") && statusLine(state).contains("live · 1 poller"), "\(statusLine(state))")
+    }
+
     @Test func withPollersRunningNothingIsFetchedHereAndTheStatusLineSaysLive() {
         var state = withPollers([presence("a", sinceCycle: 14), presence("b", sinceCycle: 40)])
         // Everything is due (never fetched by this dashboard's clock): still no refresh.

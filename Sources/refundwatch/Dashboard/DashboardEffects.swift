@@ -238,10 +238,15 @@ final class DashboardEffects: EffectPerformer, Sendable {
         case .changes(let mark):
             await watchOtherProcesses(after: mark, post: post)
         case .pollers:
+            var pushes: [PushSource: Date] = [:]
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.pollersEvery)
                 if Task.isCancelled { return }
                 if let pollers = try? await session.store.pollers(seenWithin: Poller.aliveWithin) { post(.pollersSeen(pollers)) }
+                if let seen = try? await session.store.lastPushes(), seen != pushes {
+                    pushes = seen
+                    post(.pushesSeen(seen))
+                }
             }
         case .views:
             // A read that fails is tried again next time: the watch of the store's changes says
