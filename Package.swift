@@ -57,6 +57,10 @@ let package = Package(
                 "RefundKit",
                 // The webhook receiver checks refundwatch's HMAC-SHA256 signatures.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The pushes to `refundwatch listen` (`simulate --webhook`).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

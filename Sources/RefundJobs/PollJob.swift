@@ -34,6 +34,8 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
     /// Told one line a cycle that fetched something (every cycle with `once`), and a line when
     /// other pollers share the work.
     public var say: @Sendable (String) -> Void
+    /// Ends a sleep between cycles early to look for asked orders (poked when the store changes).
+    let nudge = Nudge()
 
     public init(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy, interval: Double, rate: Double = 1,
                 now: @escaping @Sendable () -> Date, clock: C, poller: Poller, once: Bool = false,
@@ -57,7 +59,11 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
         logger.info("poll started: \(store.location) as poller \(poller.id), every \(DurationText.short(policy.interval)), settled every \(DurationText.short(policy.settledInterval)), archived after \(DurationText.short(policy.archiveAfter))")
         var outcome = PollOutcome(last: nil, cycles: 0, stoppedBySignal: false)
         var heartbeat: Task<Void, Never>?
-        defer { heartbeat?.cancel() }
+        var watching: Task<Void, Never>?
+        defer {
+            heartbeat?.cancel()
+            watching?.cancel()
+        }
         let result: Result<Void, StoreError> = await { () async -> Result<Void, StoreError> in
             do throws(StoreError) {
                 let others = try await store.pollers(seenWithin: Poller.aliveWithin).filter { $0.id != poller.id }
@@ -66,6 +72,19 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
                     try await poller.beat(store, cycleEnded: false)
                     let (store, clock, logger, poller) = (self.store, self.clock, self.logger, self.poller)
                     heartbeat = Task { await poller.beating(store, clock: clock, logger: logger) }
+                    // Another process's write (a push that asked for an order, a dashboard's `r`)
+                    // wakes the sleep below at once, instead of at its next once-a-second look.
+                    let nudge = self.nudge
+                    watching = Task {
+                        while !Task.isCancelled {
+                            do throws(StoreError) {
+                                try await store.watchChanges { _ in nudge.poke() }
+                            } catch {
+                                logger.debug("watching the store for requests: \(error.description)")
+                            }
+                            try? await Task.sleep(for: .seconds(1))
+                        }
+                    }
                 }
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: now, poller: poller)
@@ -87,6 +106,7 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
             }
         }()
         heartbeat?.cancel()
+        watching?.cancel()
         await retire()
         outcome.stoppedBySignal = Task.isShuttingDownGracefully
         switch result {
@@ -106,19 +126,42 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
         await Task.detached { try? await store.retire(poller: id) }.value
     }
 
-    /// Sleeps `seconds` of `clock`, waking each second to ask whether an order waits for a poller
-    /// (asked for by a dashboard, or just added): less when one does, or when a shutdown begins.
-    /// Each step sleeps until a moment, not for a while, so that the wait ends when the clock
-    /// reaches its end however the clock is moved.
+    /// Sleeps `seconds` of `clock`, waking each second, and whenever another process writes to
+    /// the store (`nudge`), to ask whether an order waits for a poller (asked for by a dashboard or
+    /// a push, or just added): less when one does, or when a shutdown begins. Each step sleeps
+    /// until a moment, not for a while, so that the wait ends when the clock reaches its end
+    /// however the clock is moved.
     func pause(seconds: Double) async {
         let clock = self.clock
+        let nudge = self.nudge
         let end = clock.now.advanced(by: .seconds(seconds))
+        var lastNudged: ContinuousClock.Instant?
         while clock.now < end, !Task.isShuttingDownGracefully, !Task.isCancelled {
             let step = min(end, clock.now.advanced(by: .seconds(1)))
-            do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(until: step, tolerance: nil) }
-            } catch {
-                return
+            let (stopped, nudged) = await withTaskGroup(of: (stopped: Bool, nudged: Bool).self) { group in
+                group.addTask {
+                    do {
+                        try await cancelWhenGracefulShutdown { try await clock.sleep(until: step, tolerance: nil) }
+                        return (false, false)
+                    } catch {
+                        return (!Task.isCancelled || Task.isShuttingDownGracefully, false)
+                    }
+                }
+                group.addTask {
+                    await nudge.wait()
+                    return (false, true)
+                }
+                let first = await group.next() ?? (true, false)
+                group.cancelAll()
+                return first
+            }
+            if stopped || Task.isCancelled || Task.isShuttingDownGracefully { return }
+            if nudged {
+                // Other pollers storing their fetches write all the time: look at most ten times a second.
+                if let lastNudged, ContinuousClock.now < lastNudged + .milliseconds(100) {
+                    try? await Task.sleep(until: lastNudged + .milliseconds(100))
+                }
+                lastNudged = .now
             }
             if ((try? await store.waitingCount()) ?? 0) > 0 { return }
         }

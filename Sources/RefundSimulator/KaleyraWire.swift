@@ -16,7 +16,7 @@ enum KaleyraWire {
         return .object([("payments", .array([.object(members)]))])
     }
 
-    private static func transaction(_ plan: TransactionPlan, wire: WireVariants, at moment: Moment) -> JSONValue {
+    static func transaction(_ plan: TransactionPlan, wire: WireVariants, at moment: Moment) -> JSONValue {
         var members: [(String, JSONValue)] = [("id", .string(plan.id))]
         if let pgID = plan.pgTransactionID { members.append(("pg_transaction_id", .string(pgID))) }
         members.append(("type", .string(plan.gateway.rawValue)))
@@ -50,7 +50,7 @@ enum KaleyraWire {
         ])
     }
 
-    private static func money(_ paise: Int, _ wire: WireVariants) -> JSONValue {
+    static func money(_ paise: Int, _ wire: WireVariants) -> JSONValue {
         wire.stringMoney
             ? .object([("value", .string(String(paise))), ("offset", .string("100"))])
             : .object([("value", .int(paise)), ("offset", .int(100))])

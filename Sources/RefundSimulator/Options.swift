@@ -47,6 +47,8 @@ public struct SimulatorOptions: Sendable {
     /// The secret `POST /webhook` checks alert deliveries' signatures with (the one the printed
     /// configuration signs with); nil: none checked.
     public var webhookSecret: String? = "demo-webhook-secret"
+    /// Where to push when an order moves (`refundwatch simulate --webhook URL`); nil: no pushes.
+    public var push: PushTarget?
     /// What the simulator's time runs on: the simulated clock (times `speed`) and the rate limits'
     /// refills. nil is real time. A test passes a clock it moves itself and gives its client the
     /// same one, so that both agree on every moment whatever the machine's load. Latency and hung

@@ -47,7 +47,7 @@ enum PayUWire {
         .object([("message", .string(text))])
     }
 
-    private static func numberOrString(_ text: String) -> JSONValue {
+    static func numberOrString(_ text: String) -> JSONValue {
         !text.isEmpty && text.first != "0" && text.count <= 18 && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber)
             ? .number(text) : .string(text)
     }

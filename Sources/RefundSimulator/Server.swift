@@ -25,9 +25,13 @@ public final class RunningSimulator: Sendable {
     private let runTask: Task<Void, Never>
     private let runFinished: Locked<Bool>
     private let stopRequested = Locked(false)
+    private let pusher: Pusher?
+    private let pushing: Task<Void, Never>?
 
     private init(core: SimulatorCore, port: Int, serviceGroup: ServiceGroup, runTask: Task<Void, Never>, runFinished: Locked<Bool>) {
         self.core = core
+        pusher = core.options.push.map { Pusher(core: core, target: $0) }
+        pushing = pusher.map { pusher in Task { await pusher.run() } }
         self.port = port
         self.options = core.options
         self.catalogue = core.catalogue
@@ -92,6 +96,9 @@ public final class RunningSimulator: Sendable {
             throw error
         }
     }
+
+    /// What was pushed to `options.push` so far (the latest 10,000 or more), oldest first.
+    public func sentPushes() -> [SentPush] { pusher?.pushes ?? [] }
 
     /// The webhook receiver: what it accepted, and how it answers.
     public var webhook: WebhookReceiver { core.webhook }
@@ -188,6 +195,9 @@ public final class RunningSimulator: Sendable {
             return !requested
         }
         if first {
+            pushing?.cancel()
+            await pushing?.value
+            await pusher?.shutdown()
             core.beginStopping()
             await serviceGroup.triggerGracefulShutdown()
             let deadline = ContinuousClock.now + .seconds(2)
@@ -219,6 +229,14 @@ public final class RunningSimulator: Sendable {
             """
         for account in options.accounts.dropFirst() {
             text += accountTables(account, prefix: "accounts.\(Self.tomlKey(account.name)).")
+        }
+        if let push = options.push {
+            // The receiver the simulator pushes to: `refundwatch listen` on the URL's port, each
+            // route checking the simulator's header secret.
+            text += "[listen]\nport = \(push.port)\n"
+            for source in ["kaleyra", "payu-refund-status", "payu-webhook"] {
+                text += "[listen.\(source)]\nheader = \(Self.toml(push.header))\nsecret = \(Self.toml(push.secret))\n"
+            }
         }
         return text
     }

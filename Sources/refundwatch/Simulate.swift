@@ -38,7 +38,18 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Per-account request budgets to enforce with 429 and Retry-After, e.g. \"kaleyra=20/s,payu=10/s\".", valueName: "SPEC"))
     var rate: String?
 
+    @Option(help: ArgumentHelp("Push to a refundwatch listen at this base URL when an order moves, as Kaleyra and PayU would (e.g. http://127.0.0.1:8088); the printed configuration gets the [listen] tables that take the pushes.", valueName: "URL"))
+    var webhook: String?
+
+    @Option(name: .customLong("webhook-secret"), help: ArgumentHelp("The secret the pushes carry in their X-Simulator-Secret header (default: demo-push-secret).", valueName: "SECRET"))
+    var webhookSecret: String?
+
     func validate() throws {
+        if let webhook, let problem = PushTarget.check(webhook) { throw ValidationError("--webhook: \(problem).") }
+        if webhookSecret != nil, webhook == nil { throw ValidationError("--webhook-secret goes with --webhook URL.") }
+        if let webhookSecret, webhookSecret.isEmpty || webhookSecret.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) {
+            throw ValidationError("--webhook-secret: give printable text (it travels in an HTTP header).")
+        }
         if let rate { _ = try parseOption("--rate") { try RateLimitSpec.parse(rate) } }
         if let tokenLifetime { _ = try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) } }
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; expected 0 to 65535.") }
@@ -63,6 +74,7 @@ struct Simulate: AsyncParsableCommand {
         options.seed = seed
         options.speed = speed
         options.orders = orders
+        if let webhook { options.push = PushTarget(baseURL: webhook, secret: webhookSecret ?? PushTarget.defaultSecret) }
         if let rate { options.rateLimits = try parseOption("--rate") { try RateLimitSpec.parse(rate) } }
         if let tokenLifetime { options.tokenLifetime = Int(try parseOption("--token-lifetime") { try DurationText.seconds(tokenLifetime) }.rounded(.up)) }
         if let latency { options.latency = try parseOption("--latency") { try LatencySpec.parse(latency) } }

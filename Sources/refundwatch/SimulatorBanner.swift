@@ -13,13 +13,14 @@ enum SimulatorBanner {
                           credentials.paymentConfigID, sample.referenceID].joined(separator: "/")
         let payuID = samplePayUID(simulator)
         let hash = PayUHash.compute(merchantID: credentials.merchantID, payuID: payuID, clientSecret: credentials.clientSecret)
-        var lines = [
+        var lines: [String] = [
             "refundwatch simulator (seed \(simulator.options.seed), speed \(simulator.options.speed)x, \(simulator.catalogue.orders.count) orders, rate limits: \(simulator.options.rateLimits))",
             "",
             "Kaleyra base URL:      \(simulator.kaleyraBaseURL)",
             "PayU refund status:    \(simulator.payuRefundStatusURL)   (POST JSON or GET query)",
             "PayU token endpoint:   \(simulator.payuTokenURL)   (tokens last \(simulator.options.tokenLifetime) s, simulated)",
             "Alert webhook:         \(simulator.webhookURL)   (POST takes alerts, GET lists those taken: curl it after refundwatch poll)",
+            simulator.options.push.map { "Pushes to:             \($0.baseURL)/push/SOURCE   (when an order moves; run refundwatch listen with the configuration below)" },
             "",
             "Credentials it accepts (simulator only, not secrets):",
             "  kaleyra sid              \(credentials.sid)",
@@ -40,7 +41,7 @@ enum SimulatorBanner {
             "       '\(simulator.payuRefundStatusURL)'",
             "",
             "Reference ids by scenario:",
-        ]
+        ].compactMap { $0 }
         for scenario in Scenario.allCases {
             let ids = simulator.catalogue.orders(in: scenario).prefix(3).map(\.referenceID)
             guard !ids.isEmpty else { continue }

@@ -329,6 +329,53 @@ import TestSupport
             #expect(TestSecrets.leaked(in: space.log) == [])
         }
     }
+
+    /// `simulate --webhook`'s pushes, as the simulator sends them when its orders move, to
+    /// `listen` with the configuration the simulator prints: each source's shape is taken (only
+    /// the hostile-text orders, whose ids carry escapes, are refused), and each asks for the order
+    /// it names; PayU's, which name PayU's ids only, through the orders' stored transactions.
+    @Test func theSimulatorsPushesAreTakenWhenItsOrdersMove() async throws {
+        let space = try Workspace()
+        let port = closedLoopbackPort()
+        var options = SimulatorOptions()
+        options.push = PushTarget(baseURL: "http://127.0.0.1:\(port)")
+        let simulator = try await RunningSimulator.start(options)
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-pushes-\(UUID()).toml").path
+        try simulator.demoConfigurationTOML().write(toFile: config, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
+        let common = ["--db", space.db, "--config", config]
+        let environment = ListenFixture.environment(space)
+        let ids = simulator.catalogue.orders.map(\.referenceID)
+        #expect(try await CLIRunner.run(["track", "add"] + ids + common, environment: environment).status == 0)
+        // Each order fetched once, so that the store knows its PayU transactions.
+        _ = try await CLIRunner.run(["track", "refresh"] + common, environment: environment)
+        try await ListenFixture.withListener(space: space, config: config, port: port) { listener, _ in
+            // A simulated day passes at once: every change in it is pushed.
+            simulator.advanceClock(by: 86_400)
+            var seen = -1
+            let sent = try await waitFor("the day's pushes answered (done when a second passes without one)", timeout: .seconds(60), every: .seconds(1),
+                                         describe: { "\($0.count) sent" }, read: { simulator.sentPushes() },
+                                         until: { pushes in
+                                             defer { seen = pushes.count }
+                                             return pushes.count >= 20 && pushes.count == seen
+                                         })
+            await simulator.stop()
+            let hostile = Set(simulator.catalogue.orders(in: .hostileText).map(\.referenceID))
+            #expect(Set(sent.map(\.source)) == ["kaleyra", "payu-refund-status", "payu-webhook"], "\(sent.map(\.source))")
+            let refused = sent.filter { $0.status != 200 }
+            #expect(refused.allSatisfy { hostile.contains($0.referenceID) && $0.status == 400 }, "\(refused)")
+            #expect(sent.contains { $0.status == 200 && $0.referenceID == simulator.catalogue.orders(in: .refundInProgress)[0].referenceID })
+            let store = try await SQLiteStore.open(at: space.db)
+            let last = try await store.lastPushes()
+            #expect(Set(last.keys) == [.kaleyra, .payuRefundStatus, .payuWebhook], "\(last)")
+            let rows = try await store.watchlist()
+            let asked = Set(rows.filter { $0.requestedAt != nil }.map(\.order.referenceID))
+            #expect(asked == Set(sent.filter { $0.status == 200 }.map(\.referenceID)), "asked: \(asked.sorted())")
+            listener.signal(SIGTERM)
+            #expect(try await listener.exit().termination == .exited(0))
+        }
+        #expect(TestSecrets.leaked(in: space.log) == [])
+    }
 }
 
 // MARK: - Fixtures
@@ -400,9 +447,9 @@ private enum ListenFixture {
     }
 
     /// Runs `listen --port 0` on the workspace's store, and `body` with the port it printed.
-    static func withListener<T>(space: StateWorkspace, config: String, sourceLocation: SourceLocation = #_sourceLocation,
+    static func withListener<T>(space: StateWorkspace, config: String, port: Int = 0, sourceLocation: SourceLocation = #_sourceLocation,
                                 _ body: (RunningProcess, Int) async throws -> T) async throws -> T {
-        try await CLIRunner.withProcess(["listen", "--port", "0", "--db", space.db, "--config", config], environment: environment(space), lifetime: 120) { process in
+        try await CLIRunner.withProcess(["listen", "--port", "\(port)", "--db", space.db, "--config", config], environment: environment(space), lifetime: 120) { process in
             let line = try await waitFor("listen's line naming its port", timeout: .seconds(30), sourceLocation: sourceLocation,
                                          describe: { _ in "stderr: \(process.stderr)" },
                                          read: { process.stderr.firstMatch(of: #/listening on 127\.0\.0\.1:(\d+): /#) },

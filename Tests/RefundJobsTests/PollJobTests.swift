@@ -69,6 +69,29 @@ import WatchlistModel
         await fixture.stop()
     }
 
+    /// Another process asking for an order (a push through `listen`, a dashboard's `r`) wakes a
+    /// sleeping poller at once: its clock never moves here, so only the store's change can.
+    @Test func anOrderAskedForByAnotherProcessWakesThePollerWithoutItsClock() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-nudge-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fixture = try await JobsFixture.make(orders: 3, store: try await SQLiteStore.open(at: folder + "/w.sqlite"))
+        let other = try await SQLiteStore.open(at: folder + "/w.sqlite")
+        let job = fixture.job(interval: 600)
+        try await testGracefulShutdown { trigger in
+            let run = Task { try await job.run() }
+            try await waitUntil("the first cycle") { fixture.said.all.count == 1 }
+            let asked = try #require(try await other.watchlist().first?.order)
+            try await other.requestFetch(orderIDs: [try #require(asked.id)])
+            try await waitUntil("a cycle for the order asked for, the clock standing still", timeout: .seconds(20)) { fixture.said.all.count == 2 }
+            #expect(fixture.said.all[1].contains("fetched 1 of 3 orders"), "\(fixture.said.all)")
+            #expect(try await other.watchedOrder(id: asked.id!)?.attempts == 2)
+            trigger.triggerGracefulShutdown()
+            _ = try await run.value
+        }
+        await fixture.stop()
+    }
+
     /// SIGTERM: no order is started after it, and those in flight finish and are stored whole.
     @Test func aGracefulShutdownLetsTheOrdersInFlightFinishAndStartsNoOther() async throws {
         let fixture = try await JobsFixture.make(orders: 40, latency: LatencySpec(fixedMilliseconds: 300, jitterMilliseconds: 0), concurrency: 2)
