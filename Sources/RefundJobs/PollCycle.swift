@@ -23,11 +23,18 @@ public struct PollCycle: Sendable {
     /// Fetches the orders due now, claiming them a batch at a time (`Claims`). Once a graceful
     /// shutdown begins no further order is started and those in flight finish and are stored;
     /// cancelling the task cuts them short (nothing is written for those: `interrupted`).
+    ///
+    /// `askedOnly`: only the orders waiting for a poller (asked for by a push or a dashboard, or
+    /// never fetched), not those the schedule makes due: what `listen` fetches with no poller.
     public static func run(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy,
-                           clock: @escaping @Sendable () -> Date, poller: Poller) async throws(StoreError) -> PollCycle {
+                           clock: @escaping @Sendable () -> Date, poller: Poller, askedOnly: Bool = false) async throws(StoreError) -> PollCycle {
         let rows = try await store.watchlist()
         let plannedAt = clock()
-        let plan = PollPlan(rows, policy: policy, now: plannedAt, ahead: policy.interval / 2)
+        var plan = PollPlan(rows, policy: policy, now: plannedAt, ahead: policy.interval / 2)
+        if askedOnly {
+            let asked = Set(rows.filter { $0.requestedAt != nil || $0.attempts == 0 }.compactMap(\.order.id))
+            plan.due = plan.due.filter { $0.id.map(asked.contains) ?? false }
+        }
         var summary: RefreshSummary?
         if !plan.due.isEmpty {
             let started = ContinuousClock.now

@@ -34,6 +34,9 @@ struct ListenCommand: AsyncParsableCommand {
     @Flag(help: "Write nothing to stderr but errors (the log file still gets every push).")
     var quiet = false
 
+    @Flag(name: .customLong("no-fetch"), help: "Never fetch: leave the orders pushes ask for to the pollers, even when none runs.")
+    var noFetch = false
+
     @OptionGroup var source: StoreSource
 
     func validate() throws {
@@ -59,9 +62,33 @@ struct ListenCommand: AsyncParsableCommand {
         if let port { settings.port = port }
         let listen = settings
         let receiver = PushReceiver(settings: settings, accounts: configuration.accounts.map(\.name))
-        let sink = StorePushSink(store: store, settings: settings)
         let logger = Logger(label: "refundwatch.listen")
         let quiet = self.quiet
+        let say: @Sendable (String) -> Void = { line in if !quiet { standardError("refundwatch listen: " + line) } }
+        // With no poller on the store, listen fetches what pushes ask for itself, through the
+        // configured accounts and their request budget; without them it only records.
+        var environment: ServiceEnvironment?
+        var fetcher: PushFetcher<ContinuousClock>?
+        if noFetch {
+            logger.info("--no-fetch: the pollers fetch what pushes ask for")
+        } else {
+            do {
+                let made = try await source.makeEnvironment(store: store)
+                let clock = try await source.clock(store)
+                let api = made.service.configuration
+                let refresher = WatchlistRefresher(store: store, service: made.service, rules: api.deadlineRules, thresholds: api.alerts.thresholds, now: clock)
+                fetcher = PushFetcher(store: store, refresher: refresher, policy: api.pollPolicy, now: clock, clock: ContinuousClock(),
+                                      poller: Poller(lease: 30, id: "listen:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"),
+                                      logger: logger, say: say)
+                environment = made
+            } catch {
+                let line = "fetches nothing itself (\(described(error).1.terminalSafe)); run refundwatch poll beside it"
+                logger.warning("\(line)")
+                say(line)
+            }
+        }
+        let (nudge, selfFetcher) = (fetcher?.nudge, fetcher)
+        let sink = StorePushSink(store: store, settings: settings, asked: { nudge?.poke() })
         let (maxBody, readTimeout) = (settings.maxBody, settings.readTimeout)
         let application = Application(
             responder: CallbackResponder<ListenContext> { request, context in
@@ -107,12 +134,18 @@ struct ListenCommand: AsyncParsableCommand {
                         try? await Task.sleep(for: .seconds(3_600))
                     }
                 }
-                defer { retention.cancel() }
+                let fetching = selfFetcher.map { fetcher in Task { await fetcher.run() } }
+                defer {
+                    retention.cancel()
+                    fetching?.cancel()
+                }
                 try await application.runService()
             }
         } catch {
+            await environment?.close()
             throw report(error)
         }
+        await environment?.close()
         if !quiet { standardError("refundwatch listen: stopped") }
     }
 

@@ -368,11 +368,22 @@ import TestSupport
             let store = try await SQLiteStore.open(at: space.db)
             let last = try await store.lastPushes()
             #expect(Set(last.keys) == [.kaleyra, .payuRefundStatus, .payuWebhook], "\(last)")
-            let rows = try await store.watchlist()
-            let asked = Set(rows.filter { $0.requestedAt != nil }.map(\.order.referenceID))
-            #expect(asked == Set(sent.filter { $0.status == 200 }.map(\.referenceID)), "asked: \(asked.sorted())")
+            // No poller runs: listen fetches each order a push named itself, and only those.
+            let pushed = Set(sent.filter { $0.status == 200 }.map(\.referenceID))
+            let rows = try await waitFor("listen's own fetches of the pushed orders", timeout: .seconds(60),
+                                         describe: { rows in "fetched again: \(rows.filter { $0.attempts > 1 }.map(\.order.referenceID).sorted()); pushed: \(pushed.sorted())" },
+                                         read: { try await store.watchlist() },
+                                         until: { rows in rows.allSatisfy { pushed.contains($0.order.referenceID) == ($0.attempts > 1) && $0.requestedAt == nil } })
+            for row in rows where pushed.contains(row.order.referenceID) {
+                let history = try await store.history(orderID: try #require(row.order.id))
+                // Each push told of a change since the fetch above: the fetch it made found it.
+                #expect(history.contains { $0.change.field == .pushed }, "\(row.order.referenceID): \(history.map(\.change))")
+            }
             listener.signal(SIGTERM)
-            #expect(try await listener.exit().termination == .exited(0))
+            let listened = try await listener.exit()
+            #expect(listened.termination == .exited(0))
+            #expect(listened.stderr.contains("refundwatch listen: no poller runs on this store: listen fetches the orders pushes ask for itself\n"), "\(listened.stderr)")
+            #expect(listened.stderr.contains("refundwatch listen: fetched what pushes asked for: fetched "), "\(listened.stderr)")
         }
         #expect(TestSecrets.leaked(in: space.log) == [])
     }

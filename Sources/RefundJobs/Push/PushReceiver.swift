@@ -186,17 +186,23 @@ public struct StorePushSink: PushSink {
     public let store: any WatchlistStore
     public let settings: ListenSettings
     public let now: @Sendable () -> Date
+    /// Told when a push asked for an order or added one (`listen`'s own fetcher looks at once).
+    public let asked: @Sendable () -> Void
 
-    public init(store: any WatchlistStore, settings: ListenSettings, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any WatchlistStore, settings: ListenSettings, now: @escaping @Sendable () -> Date = { Date() },
+                asked: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.settings = settings
         self.now = now
+        self.asked = asked
     }
 
     public func accept(_ push: AcceptedPush, body: Data) async throws -> PushOutcome {
         let autoTrack = settings.sources[push.source.rawValue]?.autoTrack ?? false
-        return try await store.recordPush(PushRecord(source: push.source, account: push.account, client: push.client, bodyHash: push.bodyHash,
-                                                     names: push.names, body: settings.keepBodies > 0 ? body : nil, receivedAt: now(),
-                                                     autoTrack: autoTrack))
+        let outcome = try await store.recordPush(PushRecord(source: push.source, account: push.account, client: push.client, bodyHash: push.bodyHash,
+                                                            names: push.names, body: settings.keepBodies > 0 ? body : nil, receivedAt: now(),
+                                                            autoTrack: autoTrack))
+        if outcome.asked + outcome.added > 0 { asked() }
+        return outcome
     }
 }
