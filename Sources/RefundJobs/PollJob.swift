@@ -36,6 +36,10 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
     public var say: @Sendable (String) -> Void
     /// Ends a sleep between cycles early to look for asked orders (poked when the store changes).
     let nudge = Nudge()
+    /// `[listen.SOURCE] silent_after`, checked after each cycle (at most once a minute).
+    public var pushSilence: PushSilence?
+    /// The wall clock, for the pushes' silence (pushes are stamped with it, demo or not).
+    public var wallClock: @Sendable () -> Date = { Date() }
 
     public init(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy, interval: Double, rate: Double = 1,
                 now: @escaping @Sendable () -> Date, clock: C, poller: Poller, once: Bool = false,
@@ -86,8 +90,16 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
                         }
                     }
                 }
+                var silenceCheckedAt: Date?
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: now, poller: poller)
+                    let wall = wallClock()
+                    if let pushSilence, silenceCheckedAt.map({ wall.timeIntervalSince($0) >= 60 || wall < $0 }) ?? true {
+                        silenceCheckedAt = wall
+                        let sync = try await pushSilence.check(store, now: wall)
+                        for alert in sync.raised { say("alert: " + alert.text.terminalSafe) }
+                        for alert in sync.resolved { say("resolved: " + alert.text.terminalSafe) }
+                    }
                     outcome.cycles += 1
                     if !once { try await poller.beat(store, cycleEnded: true) }
                     if cycle.fetched > 0 || once {

@@ -29,6 +29,11 @@ public struct PushFetcher<C: Clock>: Sendable where C.Duration == Duration {
     public let nudge: Nudge
     /// Told when it starts or stops fetching for want of a poller, and a line per fetch.
     public var say: @Sendable (String) -> Void
+    /// `[listen.SOURCE] silent_after`, checked once a minute while no poller runs (the pollers
+    /// check it otherwise).
+    public var pushSilence: PushSilence?
+    /// The wall clock, for the pushes' silence.
+    public var wallClock: @Sendable () -> Date = { Date() }
 
     public init(store: any WatchlistStore, refresher: WatchlistRefresher, policy: PollPolicy, now: @escaping @Sendable () -> Date, clock: C,
                 poller: Poller, nudge: Nudge = Nudge(), logger: Logger = Logger(label: "refundwatch.listen"),
@@ -47,8 +52,18 @@ public struct PushFetcher<C: Clock>: Sendable where C.Duration == Duration {
     /// Until cancelled or a graceful shutdown: look, fetch what waits when no poller runs, wait.
     public func run() async {
         var leftToPollers: Bool?
+        var silenceCheckedAt: Date?
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do throws(StoreError) {
+                let wall = wallClock()
+                if let pushSilence, silenceCheckedAt.map({ wall.timeIntervalSince($0) >= 60 || wall < $0 }) ?? true {
+                    silenceCheckedAt = wall
+                    if try await store.pollers(seenWithin: Poller.aliveWithin).isEmpty {
+                        let sync = try await pushSilence.check(store, now: wall)
+                        for alert in sync.raised { say("alert: " + alert.text.terminalSafe) }
+                        for alert in sync.resolved { say("resolved: " + alert.text.terminalSafe) }
+                    }
+                }
                 if try await store.waitingCount() > 0 {
                     let pollers = try await store.pollers(seenWithin: Poller.aliveWithin)
                     if pollers.isEmpty {

@@ -112,17 +112,26 @@ struct AlertWrite {
     /// the unresolved ones of the rules judged whose condition no longer holds. An alert about
     /// the whole watchlist has its first moment in its key, so a later draft of the same rule
     /// keeps it rather than replacing it.
+    ///
+    /// An alert about the whole watchlist is one of its subject at a time: its key without the
+    /// moment (`payu_token:-:-`, `push_silent:-:kaleyra`), as the partial unique index
+    /// `alert_one_open_global` has it.
     static func decide(open: [Open], active: [AlertDraft], judged: Set<AlertRule>) -> (raise: [AlertDraft], resolve: [Int64]) {
         let openKeys = Set(open.map(\.key))
         let activeKeys = Set(active.map(\.key))
-        let activeGlobalRules = Set(active.filter { $0.orderID == nil }.map(\.rule.rawValue))
+        let activeGlobalSubjects = Set(active.filter { $0.orderID == nil }.map { subject($0.key) })
         let raise = active.filter { draft in
-            !openKeys.contains(draft.key) && !(draft.orderID == nil && open.contains { $0.rule == draft.rule.rawValue })
+            !openKeys.contains(draft.key) && !(draft.orderID == nil && open.contains { subject($0.key) == subject(draft.key) })
         }
         let resolve = open.filter { alert in
             guard let rule = AlertRule(rawValue: alert.rule), judged.contains(rule) else { return false }
-            return !activeKeys.contains(alert.key) && !activeGlobalRules.contains(alert.rule)
+            return !activeKeys.contains(alert.key) && !activeGlobalSubjects.contains(subject(alert.key))
         }.map(\.id)
         return (raise, resolve)
+    }
+
+    /// A key without the moment it names: what one open alert about the whole watchlist is of.
+    static func subject(_ key: String) -> Substring {
+        key.range(of: ":since@").map { key[..<$0.lowerBound] } ?? key[...]
     }
 }

@@ -80,6 +80,7 @@ struct ListenCommand: AsyncParsableCommand {
                 fetcher = PushFetcher(store: store, refresher: refresher, policy: api.pollPolicy, now: clock, clock: ContinuousClock(),
                                       poller: Poller(lease: 30, id: "listen:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"),
                                       logger: logger, say: say)
+                fetcher?.pushSilence = PushSilence(settings, watchedSince: Date())
                 environment = made
             } catch {
                 let line = "fetches nothing itself (\(described(error).1.terminalSafe)); run refundwatch poll beside it"

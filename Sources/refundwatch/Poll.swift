@@ -76,9 +76,12 @@ struct Poll: AsyncParsableCommand {
         let refresher = WatchlistRefresher(store: store, service: environment.service, rules: configuration.deadlineRules, thresholds: configuration.alerts.thresholds, now: clock)
         let quiet = self.quiet
         let poller = Poller(lease: (try? DurationText.seconds(lease)) ?? 30)
-        let job = PollJob(store: store, refresher: refresher, policy: configuration.pollPolicy, interval: configuration.refreshInterval,
+        var polling = PollJob(store: store, refresher: refresher, policy: configuration.pollPolicy, interval: configuration.refreshInterval,
                           rate: source.demo ? DemoWatchlist.speed : 1, now: clock, clock: ContinuousClock(), poller: poller,
                           once: once, say: { line in if !quiet { standardError("refundwatch poll: " + line) } })
+        // [listen.SOURCE] silent_after: a source silent that long is an alert, checked here.
+        polling.pushSilence = PushSilence(configuration.listen, watchedSince: Date())
+        let job = polling
         // [alerts] command and webhook: this poller delivers alerts from the store's outbox,
         // beside its cycles (with --once: what is due once the cycle is done).
         let transport = LiveAlertTransport()

@@ -129,3 +129,30 @@ import WatchlistModel
         await fixture.stop()
     }
 }
+
+/// `PushSilence` from `[listen.SOURCE] silent_after`: which sources it watches, and its check
+/// against the store's pushes at given moments.
+@Suite struct PushSilenceTests {
+    @Test func onlySourcesWithALimitAreWatchedAndTheCheckRaisesAndResolves() async throws {
+        var settings = ListenSettings()
+        var kaleyra = ListenSettings.Source()
+        kaleyra.silentAfter = 600
+        settings.sources = ["kaleyra": kaleyra, "payu-webhook": ListenSettings.Source()]
+        #expect(PushSilence(nil, watchedSince: Date()) == nil)
+        #expect(PushSilence(ListenSettings(), watchedSince: Date()) == nil)
+        let start = Date(timeIntervalSince1970: 1_780_000_000)
+        let silence = try #require(PushSilence(settings, watchedSince: start))
+        #expect(silence.limits == [.kaleyra: 600])
+
+        let store = try await SQLiteStore.inMemory()
+        #expect(try await silence.check(store, now: start.addingTimeInterval(599)).isEmpty)
+        let raised = try await silence.check(store, now: start.addingTimeInterval(600))
+        #expect(raised.raised.map(\.text) == ["no push from Kaleyra for over 10m (none received in 10m of watching); polling goes on by its schedule"])
+        var names = PushNames()
+        names.add("ORD-1", to: \.referenceIDs)
+        _ = try await store.recordPush(PushRecord(source: .kaleyra, account: nil, client: "127.0.0.1", bodyHash: "b", names: names, body: nil,
+                                                  receivedAt: start.addingTimeInterval(700), autoTrack: false))
+        let resolved = try await silence.check(store, now: start.addingTimeInterval(701))
+        #expect(resolved.raised.isEmpty && resolved.resolved.count == 1)
+    }
+}

@@ -144,4 +144,44 @@ import TestSupport
         let store = try await SQLiteStore.open(at: path)
         #expect(try await store.recordPush(push(.payuWebhook, payu: ["23907365951"])) == PushOutcome(asked: 1, untracked: 0, added: 0))
     }
+    /// `[listen.SOURCE] silent_after`: a silent source is one alert about the whole watchlist,
+    /// one a source (two sources silent are two alerts at once, which the partial unique index of
+    /// SQLite v13 and PostgreSQL 10 allows where the earlier one a rule did not), resolved when
+    /// that source pushes again; a later silence is another alert.
+    @Test(arguments: StoreBackend.shared)
+    func eachSilentSourceIsOneAlertOfItsOwnUntilItPushesAgain(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let watched = t0
+            func drafts(at now: Date) async throws -> [AlertDraft] {
+                let last = try await store.lastPushes()
+                return [PushSource.kaleyra, .payuRefundStatus].compactMap {
+                    AlertDraft.pushSilent($0, lastPush: last[$0], watchedSince: watched, silentAfter: 3_600, now: now)
+                }
+            }
+            func sync(at now: Date) async throws -> AlertSync {
+                try await store.syncAlerts(orderID: nil, judged: [.pushSilent], active: try await drafts(at: now), at: now)
+            }
+            // Half an hour in: nothing yet.
+            #expect(try await sync(at: t0.addingTimeInterval(1_800)).isEmpty)
+            // Kaleyra pushes at +50m; at +61m PayU has been silent an hour, Kaleyra not.
+            _ = try await store.recordPush(push(.kaleyra, references: ["ORD-X"], hash: "k1", at: t0.addingTimeInterval(3_000)))
+            let first = try await sync(at: t0.addingTimeInterval(3_660))
+            #expect(first.raised.map(\.text) == ["no push from PayU refund status for over 1h (none received in 1h 1m of watching); polling goes on by its schedule"])
+            #expect(first.raised.first?.rule == .pushSilent && first.raised.first?.referenceID == nil)
+            // At +1h55m Kaleyra is silent too: a second alert, beside the first, which stays.
+            let second = try await sync(at: t0.addingTimeInterval(6_900))
+            #expect(second.raised.map(\.text) == ["no push from Kaleyra for over 1h (the last 1h 5m ago); polling goes on by its schedule"], "\(second)")
+            #expect(second.resolved.isEmpty)
+            #expect(try await store.alerts(resolved: false, limit: 10).filter { $0.rule == .pushSilent }.count == 2)
+            // PayU pushes: its alert is resolved, Kaleyra's stays; the same check again changes nothing.
+            _ = try await store.recordPush(push(.payuRefundStatus, payu: ["1"], hash: "p1", at: t0.addingTimeInterval(7_000)))
+            let third = try await sync(at: t0.addingTimeInterval(7_010))
+            #expect(third.raised.isEmpty && third.resolved.map(\.text) == first.raised.map(\.text), "\(third)")
+            #expect(try await sync(at: t0.addingTimeInterval(7_020)).isEmpty)
+            // PayU silent again an hour after its push: another alert, not the resolved one.
+            let again = try await sync(at: t0.addingTimeInterval(10_660))
+            #expect(again.raised.map(\.text) == ["no push from PayU refund status for over 1h (the last 1h 1m ago); polling goes on by its schedule"], "\(again)")
+            #expect(again.raised.first?.id != first.raised.first?.id)
+        }
+    }
 }

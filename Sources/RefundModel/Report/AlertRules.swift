@@ -14,6 +14,9 @@ public enum AlertRule: String, Sendable, Hashable, Codable, CaseIterable {
     case fetchFailing = "fetch_failing"
     /// PayU refuses to renew its access token: one alert for the whole watchlist, not one an order.
     case payuToken = "payu_token"
+    /// A push source (`[listen.SOURCE] silent_after`) sent nothing for longer than its limit: one
+    /// alert a source, about the whole watchlist. Polling goes on by its schedule meanwhile.
+    case pushSilent = "push_silent"
 
     /// "ARN late", "refund failed": a few words for lists and notifications.
     public var title: String {
@@ -24,6 +27,7 @@ public enum AlertRule: String, Sendable, Hashable, Codable, CaseIterable {
         case .sidesDisagree: "sides disagree"
         case .fetchFailing: "fetch failing"
         case .payuToken: "PayU token refused"
+        case .pushSilent: "pushes silent"
         }
     }
 
@@ -127,6 +131,19 @@ public struct AlertDraft: Sendable, Hashable {
         return AlertDraft(key: "\(AlertRule.fetchFailing.rawValue):\(orderID):-:since@\(Int(since.timeIntervalSince1970))", rule: .fetchFailing,
                           orderID: orderID, referenceID: referenceID, refundID: nil,
                           text: "\(referenceID): fetches failing for \(DurationText.short(now.timeIntervalSince(since))): \(error.message)")
+    }
+
+    /// A push source silent for `silentAfter` or longer at `now`: since its last push, or (none
+    /// yet) since `watchedSince`, when the check began. Its key names the moment the silence
+    /// began, so a push ends it and a later silence is another alert; one is open a source.
+    public static func pushSilent(_ source: PushSource, lastPush: Date?, watchedSince: Date, silentAfter: TimeInterval, now: Date) -> AlertDraft? {
+        let since = lastPush ?? watchedSince
+        let silent = now.timeIntervalSince(since)
+        guard silent >= silentAfter else { return nil }
+        let when = lastPush == nil ? "none received in \(DurationText.short(silent)) of watching" : "the last \(DurationText.short(silent)) ago"
+        return AlertDraft(key: "\(AlertRule.pushSilent.rawValue):-:\(source.rawValue):since@\(Int(since.timeIntervalSince1970))", rule: .pushSilent,
+                          orderID: nil, referenceID: nil, refundID: nil,
+                          text: "no push from \(source.title) for over \(DurationText.short(silentAfter)) (\(when)); polling goes on by its schedule")
     }
 
     /// PayU refusing to renew its token, for the whole watchlist. Its key names the moment it was

@@ -15,7 +15,16 @@ enum PostgresSchema {
         (7, "the team's request budgets and PayU tokens", v7),
         (8, "saved views", v8),
         (9, "pushes", v9),
+        (10, "one open watchlist alert a subject", v10),
     ]
+
+    /// One unresolved alert about the whole watchlist a subject (its key up to `:since@`), where
+    /// migration 4 had one a rule: a silent push source is an alert of its own, beside another's.
+    static let v10 = """
+        DROP INDEX alert_one_open_global;
+        CREATE UNIQUE INDEX alert_one_open_global ON alert (rule, split_part(key, ':since@', 1))
+            WHERE order_id IS NULL AND resolved_at IS NULL;
+        """
 
     static var latest: Int { migrations.last!.version }
 

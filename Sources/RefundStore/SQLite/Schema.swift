@@ -51,6 +51,9 @@ enum Schema {
         migrator.registerMigration("v12: pushes") { db in
             try db.execute(sql: v12)
         }
+        migrator.registerMigration("v13: one open watchlist alert a subject") { db in
+            try db.execute(sql: v13)
+        }
         return migrator
     }
 
@@ -292,6 +295,14 @@ enum Schema {
         DROP INDEX "tracked_order_key";
         CREATE UNIQUE INDEX "tracked_order_key"
             ON "tracked_order"("reference_id", IFNULL("phone_number_id", ''), IFNULL("payment_config_id", ''), IFNULL("account", ''));
+        """
+
+    /// One unresolved alert about the whole watchlist a subject (its key up to `:since@`), where
+    /// v8 had one a rule: a silent push source is an alert of its own, beside another's.
+    static let v13 = """
+        DROP INDEX "alert_one_open_global";
+        CREATE UNIQUE INDEX "alert_one_open_global" ON "alert"("rule", substr("key", 1, instr("key", ':since@')))
+            WHERE "order_id" IS NULL AND "resolved_at" IS NULL;
         """
 
     /// Pushes (`refundwatch listen`). `order_transaction`: each stored order's transaction ids (and
