@@ -138,6 +138,10 @@ let package = Package(
                 // `listen`: the receiver of Kaleyra's and PayU's pushes.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // `listen` with a certificate of its own ([listen] tls_certificate, tls_key).
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .executableTarget(
@@ -249,6 +253,10 @@ let package = Package(
                 // build the binary that CLIRunner runs.
                 "refundwatch",
                 "DashboardCore", "RefundKit", "RefundModel", "WatchlistModel", "RefundStore", "RefundJobs", "RefundSimulator", "TestSupport",
+                "ProcessRunner",
+                // `listen` over TLS: a client that trusts the test's certificate.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["Snapshots"]
         ),

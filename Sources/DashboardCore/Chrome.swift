@@ -119,7 +119,7 @@ enum StatusLine {
     }
 
     /// " · pushed: Kaleyra 12s ago, PayU ARN 3h ago": when each source last pushed, the latest
-    /// first, while pollers run (a push asks them to fetch); "" when none has.
+    /// first (a push asks the pollers, or `listen`, to fetch); "" when none has.
     static func pushes(_ state: DashboardState) -> String {
         guard !state.lastPushes.isEmpty else { return "" }
         let sources = state.lastPushes.sorted { $0.value > $1.value }.map { "\($0.key.title) \(Age.text(since: $0.value, now: state.wall))" }
@@ -166,6 +166,9 @@ enum StatusLine {
             left = "\(slowdown.service.rawValue) asked us to slow down: resuming in \(wait) · " + left
         }
         if state.readOnly { left += " · read-only" }
+        // Without pollers, before the schedule: when pushes come (a `listen` on this store), they
+        // are what keeps the screen fresh.
+        if !state.pollersRun, state.loaded { left += pushes(state) }
         if state.paused {
             left += " · paused"
         } else if !state.isRefreshing, !state.pollersRun, let next = state.nextRefresh {

@@ -67,7 +67,10 @@ public struct PollCycle: Sendable {
     /// "fetched 4 of 9,816 orders in 1.2 s: 1 changed, 0 failed · next due in 18s"; a failure and
     /// an order stored without PayU's side are named with the first reason:
     /// "…: 0 changed, 1 failed (first: ORD-1: …), 2 partly failed: PayU could not be asked (first: ORD-2: …)".
-    public func line(rate: Double) -> String {
+    ///
+    /// `schedule: false` leaves out when the next order is due and how many are archived (for
+    /// `listen`, which fetches only what pushes ask for).
+    public func line(rate: Double, schedule: Bool = true) -> String {
         var text: String
         if let summary, summary.orders > 0 {
             var parts = ["\(summary.changedOrders) changed"]
@@ -86,6 +89,7 @@ public struct PollCycle: Sendable {
         } else {
             text = "nothing due of \(after.polled + after.archived) orders"
         }
+        guard schedule else { return text }
         if let next = [after.nextWaiting, after.nextSettled].compactMap({ $0 }).min() {
             text += " · next due in \(DurationText.short(next.timeIntervalSince(now) / rate))"
         }

@@ -71,7 +71,7 @@ public struct PushFetcher<C: Clock>: Sendable where C.Duration == Duration {
                         leftToPollers = false
                         let cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: now, poller: poller, askedOnly: true)
                         if cycle.fetched > 0 {
-                            let line = "fetched what pushes asked for: " + cycle.line(rate: 1)
+                            let line = "fetched what pushes asked for: " + cycle.line(rate: 1, schedule: false)
                             logger.log(level: cycle.hadProblems ? .warning : .info, "\(line)")
                             say(line)
                         }

@@ -101,8 +101,8 @@ struct PushEvent: Sendable {
 /// way Kaleyra and PayU call a merchant back: the body says what the vendor knows at that moment,
 /// and the receiver is expected to look the order up (a push is a hint). Changes before the run's
 /// start (the demo's history) are not pushed; a clock moved forward at once pushes every change it
-/// passed. A push answered 429 or 503 is tried again after its Retry-After (at most four tries);
-/// one that cannot be delivered is dropped: polling finds the change anyway.
+/// passed. A push answered 429 or 503, or not answered, is tried again (at most four tries); one
+/// that cannot be delivered is dropped: polling finds the change anyway.
 final class Pusher: Sendable {
     private let core: SimulatorCore
     private let target: PushTarget
@@ -156,22 +156,24 @@ final class Pusher: Sendable {
         request.headers.add(name: target.header, value: target.secret)
         request.body = .bytes(ByteBuffer(string: body))
         var status: Int?
-        // As the vendors do, a receiver that says "later" (429, 503) is tried again after its
-        // Retry-After, a few times; one that cannot be reached is not.
+        // As the vendors do, a push the receiver did not take is tried again a few times: after
+        // its Retry-After when it said "later" (429, 503), after a second when it did not answer
+        // (a repeat it took already is kept once: it knows the body).
         for attempt in 1...4 {
+            var wait: Double?
             do {
                 let response = try await client.execute(request, timeout: .seconds(5))
                 status = Int(response.status.code)
                 _ = try? await response.body.collect(upTo: 1 << 16)
-                guard status == 429 || status == 503, attempt < 4, !Task.isCancelled else { break }
-                let wait = response.headers.first(name: "Retry-After").flatMap(Double.init) ?? 1
-                try await Task.sleep(for: .seconds(min(10, max(0.1, wait))))
+                if status == 429 || status == 503 { wait = response.headers.first(name: "Retry-After").flatMap(Double.init) ?? 1 }
             } catch {
-                if Task.isCancelled { return }
                 status = nil
-                break
+                wait = 1
             }
+            guard let wait, attempt < 4, !Task.isCancelled else { break }
+            try? await Task.sleep(for: .seconds(min(10, max(0.1, wait))))
         }
+        if Task.isCancelled, status == nil { return }
         let record = SentPush(source: event.source, referenceID: order.referenceID, at: event.at, status: status, sentAt: Date())
         sent.withLock { log in
             log.append(record)

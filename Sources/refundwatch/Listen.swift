@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import RefundJobs
 import RefundKit
 import RefundStore
@@ -18,8 +21,11 @@ struct ListenCommand: AsyncParsableCommand {
         discussion: """
             Routes: POST /push/SOURCE (and /push/SOURCE/ACCOUNT) for each source [listen.SOURCE] turns on \
             (kaleyra, payu-webhook, payu-refund-status, payu-arn), and GET /health. Each push is authenticated as its \
-            table says, kept once, and the orders it names asked for; a poller on the same store fetches them. \
-            SIGTERM or SIGINT stops it.
+            table says, kept once, and the orders it names asked for; a poller on the same store fetches them \
+            (with no poller, listen fetches them itself; --no-fetch: never). SIGTERM or SIGINT stops it.
+
+            To watch pushes arrive: refundwatch simulate --webhook http://127.0.0.1:8088 pushes whenever one of its \
+            orders moves (docs/listen.md, "Trying it with the simulator").
 
             \(ExitStatus.helpText)
             """
@@ -41,16 +47,20 @@ struct ListenCommand: AsyncParsableCommand {
 
     func validate() throws {
         try source.validate()
+        if source.demo {
+            throw ValidationError("--demo: the demo's dashboard keeps its watchlist in memory, where listen cannot reach it. To watch pushes arrive, run refundwatch simulate --webhook http://127.0.0.1:8088 with listen and a dashboard on one file (docs/listen.md, \"Trying it with the simulator\").")
+        }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port \(port): give 1 to 65535, or 0 for any free port.") }
         if let bind, IPAddress(bind) == nil { throw ValidationError("--bind \(bind.terminalSafe): give an address such as 127.0.0.1 or ::1.") }
     }
 
     func run() async throws {
-        let configuration: RefundConfiguration
+        // [listen] and the accounts' names only: recording pushes needs none of the APIs' secrets.
+        let configuration: WatchlistSettings
         let store: any WatchlistStore
         do {
             store = try await source.openStore()
-            configuration = try ConfigurationLoader().load(explicit: source.api.config)
+            configuration = try ConfigurationLoader().loadSettings(explicit: source.api.config)
         } catch {
             throw report(error)
         }
@@ -61,7 +71,7 @@ struct ListenCommand: AsyncParsableCommand {
         if let bind { settings.bind = bind }
         if let port { settings.port = port }
         let listen = settings
-        let receiver = PushReceiver(settings: settings, accounts: configuration.accounts.map(\.name))
+        let receiver = PushReceiver(settings: settings, accounts: configuration.accountNames)
         let logger = Logger(label: "refundwatch.listen")
         let quiet = self.quiet
         let say: @Sendable (String) -> Void = { line in if !quiet { standardError("refundwatch listen: " + line) } }
@@ -91,6 +101,15 @@ struct ListenCommand: AsyncParsableCommand {
         let (nudge, selfFetcher) = (fetcher?.nudge, fetcher)
         let sink = StorePushSink(store: store, settings: settings, asked: { nudge?.poke() })
         let (maxBody, readTimeout) = (settings.maxBody, settings.readTimeout)
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(readTimeout.rounded(.up)))))
+        let server: HTTPServerBuilder
+        do {
+            server = try Self.tls(settings).map { try .tls(http, tlsConfiguration: $0) } ?? http
+        } catch {
+            standardError("refundwatch: \(configuration.source ?? "the configuration"): \(error)")
+            throw ExitStatus.configuration.exitCode
+        }
+        let scheme = settings.tlsCertificate == nil ? "" : " (TLS)"
         let application = Application(
             responder: CallbackResponder<ListenContext> { request, context in
                 let peer = context.remoteAddress?.ipAddress ?? "0.0.0.0"
@@ -106,19 +125,19 @@ struct ListenCommand: AsyncParsableCommand {
                     let name = field.name.canonicalName.lowercased()
                     headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
                 }
-                let push = PushRequest(method: request.method.rawValue, path: request.uri.path, peer: peer, headers: headers,
+                let push = PushRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, peer: peer, headers: headers,
                                        body: Data(buffer: body))
                 let answer = await receiver.handle(push, sink: sink)
                 let line = "\(push.method) \(push.path.terminalSafe) from \(peer): \(answer.status) \(answer.body.terminalSafe)"
                 if answer.status == 200 { logger.info("\(line)") } else { logger.notice("\(line)") }
                 return Self.response(answer)
             },
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(readTimeout.rounded(.up))))),
+            server: server,
             configuration: .init(address: .hostname(settings.bind, port: settings.port), serverName: "refundwatch"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
                 let routes = listen.sources.keys.sorted().map { "/push/\($0)" }.joined(separator: ", ")
-                let line = "listening on \(listen.bind):\(port): \(routes), /health"
+                let line = "listening on \(listen.bind):\(port): \(routes), /health\(scheme)"
                 logger.info("\(line)")
                 if !quiet { standardError("refundwatch listen: " + line) }
             },
@@ -150,6 +169,41 @@ struct ListenCommand: AsyncParsableCommand {
         if !quiet { standardError("refundwatch listen: stopped") }
     }
 
+    /// `[listen] tls_certificate` and `tls_key` read into a server configuration; nil without
+    /// them (behind a TLS-terminating proxy). A file that cannot be read is a configuration
+    /// error naming it and why.
+    static func tls(_ settings: ListenSettings) throws(TLSFileError) -> TLSConfiguration? {
+        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else { return nil }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw TLSFileError(key: "tls_certificate", path: certificatePath, problem: "\(error)", expected: "a PEM certificate chain")
+        }
+        guard !certificates.isEmpty else {
+            throw TLSFileError(key: "tls_certificate", path: certificatePath, problem: "no certificate in it", expected: "a PEM certificate chain")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw TLSFileError(key: "tls_key", path: keyPath, problem: "\(error)", expected: "the PEM private key of the certificate")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+
+    struct TLSFileError: Error, CustomStringConvertible {
+        var key: String
+        var path: String
+        var problem: String
+        var expected: String
+        var description: String {
+            "[listen] \(key) = \"\(path.terminalSafe)\": cannot be read as \(expected) (\(problem.terminalSafe))"
+        }
+    }
+
     /// The body, at most `limit` bytes (413 beyond), read within `seconds` (408 after: a client
     /// that sends a byte a second is cut off, and the others are answered throughout).
     static func read(_ request: Request, upTo limit: Int, within seconds: Double) async throws -> ByteBuffer {
@@ -173,11 +227,12 @@ struct ListenCommand: AsyncParsableCommand {
         }
     }
 
+    /// The answer as HTTP: JSON with a newline after it, or Meta's challenge exactly as it came.
     static func response(_ answer: PushResponse) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [.contentType: answer.contentType]
         if let wait = answer.headers["Retry-After"] { headers[.retryAfter] = wait }
         if let allow = answer.headers["Allow"] { headers[.allow] = allow }
-        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body + "\n")))
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.contentType == "text/plain" ? answer.body : answer.body + "\n")))
     }
 }
 

@@ -44,7 +44,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("webhook-secret"), help: ArgumentHelp("The secret the pushes carry in their X-Simulator-Secret header (default: demo-push-secret).", valueName: "SECRET"))
     var webhookSecret: String?
 
+    @Option(name: .customLong("write-config"), help: ArgumentHelp("Also write the printed configuration to FILE (readable by you only), for --config.", valueName: "FILE"))
+    var writeConfig: String?
+
     func validate() throws {
+        if let writeConfig, writeConfig.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--write-config needs a file name.") }
         if let webhook, let problem = PushTarget.check(webhook) { throw ValidationError("--webhook: \(problem).") }
         if webhookSecret != nil, webhook == nil { throw ValidationError("--webhook-secret goes with --webhook URL.") }
         if let webhookSecret, webhookSecret.isEmpty || webhookSecret.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) {
@@ -85,6 +89,17 @@ struct Simulate: AsyncParsableCommand {
         } catch {
             standardError("refundwatch: cannot start the simulator on 127.0.0.1:\(port): \(error). Try another --port, or --port 0 for a free one.")
             throw ExitCode(ExitStatus.network.rawValue)
+        }
+        if let writeConfig {
+            // Created private: the simulator's credentials are not secrets, but a real file beside
+            // it would be, and the permission warning would say so each time.
+            let text = Data(simulator.demoConfigurationTOML().utf8)
+            guard FileManager.default.createFile(atPath: writeConfig, contents: text, attributes: [.posixPermissions: 0o600]) else {
+                standardError("refundwatch: --write-config \(writeConfig.terminalSafe): cannot write it; check the folder exists and is writable.")
+                await simulator.stop()
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: writeConfig)
         }
         FileHandle.standardOutput.write(Data((SimulatorBanner.text(for: simulator) + "\n").utf8))
         // Serve until interrupted; SIGINT and SIGTERM end the process.

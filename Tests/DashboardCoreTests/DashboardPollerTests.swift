@@ -38,6 +38,20 @@ import TestReports
         #expect(!statusLine(state).contains("pushed") && statusLine(state).contains("live · 1 poller"), "\(statusLine(state))")
     }
 
+    /// With no poller (`listen` fetching what pushes ask for, or this dashboard), the pushes come
+    /// right after the freshness, before the schedule, which goes first when the line is short.
+    @Test func withoutPollersThePushesComeBeforeTheSchedule() {
+        var state = withPollers([], width: 120)
+        _ = Dashboard.update(&state, .pushesSeen([.payuRefundStatus: state.wall.addingTimeInterval(-5)]))
+        let line = statusLine(state)
+        #expect(line.contains(" · pushed: PayU refund status 5s ago · "), "\(line)")
+        let pushed = try? #require(line.range(of: "pushed:"))
+        let schedule = line.range(of: "every ")
+        #expect(pushed != nil && schedule != nil && pushed!.lowerBound < schedule!.lowerBound, "\(line)")
+        _ = Dashboard.update(&state, .resize(Size(width: 60, height: 24)))
+        #expect(!statusLine(state).contains("every "), "\(statusLine(state))")
+    }
+
     @Test func withPollersRunningNothingIsFetchedHereAndTheStatusLineSaysLive() {
         var state = withPollers([presence("a", sinceCycle: 14), presence("b", sinceCycle: 40)])
         // Everything is due (never fetched by this dashboard's clock): still no refresh.

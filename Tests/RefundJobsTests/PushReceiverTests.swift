@@ -128,4 +128,35 @@ import WatchlistModel
         #expect(await receiver.handle(post("/push/kaleyra", peer: "198.51.100.7"), sink: sink).status == 200)
         #expect(sink.pushes.count == 8)
     }
+    /// Meta's GET verification of the webhook URL: answered the challenge, bare, only with the
+    /// configured verify token; nothing reaches the sink; a source without a token has no GET.
+    @Test func metasVerificationHandshakeIsAnsweredOnlyWithTheVerifyToken() async throws {
+        var settings = ListenSettings()
+        var meta = ListenSettings.Source()
+        meta.metaAppSecret = Secret("app-secret")
+        meta.metaVerifyToken = Secret("verify-TESTSECRET")
+        settings.sources["kaleyra"] = meta
+        var payu = ListenSettings.Source()
+        payu.open = true
+        settings.sources["payu-webhook"] = payu
+        let receiver = PushReceiver(settings: settings, accounts: [])
+        let sink = Sink()
+        func get(_ path: String, _ query: String?) async -> PushResponse {
+            await receiver.handle(PushRequest(method: "GET", path: path, query: query, peer: "198.51.100.7", headers: [:], body: Data()), sink: sink)
+        }
+        let good = await get("/push/kaleyra", "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-TESTSECRET")
+        #expect(good.status == 200 && good.body == "1158201444" && good.contentType == "text/plain", "\(good)")
+        let wrong = await get("/push/kaleyra", "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess")
+        #expect(wrong.status == 403 && !wrong.body.contains("verify-TESTSECRET") && !wrong.body.contains("1158201444"), "\(wrong)")
+        #expect(await get("/push/kaleyra", "hub.challenge=1158201444&hub.verify_token=verify-TESTSECRET").status == 400)
+        #expect(await get("/push/kaleyra", nil).status == 400)
+        // A challenge that is not a short run of letters and digits is not echoed.
+        let script = await get("/push/kaleyra", "hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=verify-TESTSECRET")
+        #expect(script.status == 400 && !script.body.contains("<script>"), "\(script)")
+        let noToken = await get("/push/payu-webhook", "hub.mode=subscribe&hub.challenge=1&hub.verify_token=x")
+        #expect(noToken.status == 405 && noToken.headers["Allow"] == "POST", "\(noToken)")
+        let put = await receiver.handle(PushRequest(method: "PUT", path: "/push/kaleyra", peer: "198.51.100.7", headers: [:], body: Data()), sink: sink)
+        #expect(put.status == 405 && put.headers["Allow"] == "GET, POST")
+        #expect(sink.pushes.isEmpty)
+    }
 }

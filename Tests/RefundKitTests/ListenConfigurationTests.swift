@@ -48,13 +48,14 @@ import Testing
 
             [listen.payu-refund-status]
             allow = ["198.51.100.7"]
+            meta_verify_token_env = "VERIFY_TOKEN"
 
             [listen.payu-arn]
             authentication = "none"
 
             [listen.payu-webhook]
             enabled = false
-            """, environment: ["PUSH_SECRET": "from-the-environment"])
+            """, environment: ["PUSH_SECRET": "from-the-environment", "VERIFY_TOKEN": "verify-from-the-environment"])
         let listen = try #require(configuration.listen)
         #expect(listen.bind == "0.0.0.0" && listen.port == 9443 && listen.maxBody == 131_072 && listen.perAddress == 20)
         #expect(listen.readTimeout == 5 && listen.keepBodies == 7 * 86_400)
@@ -67,6 +68,7 @@ import Testing
         #expect(kaleyra.allow.map(\.description) == ["203.0.113.0/24", "2001:db8::/32"])
         #expect(kaleyra.autoTrack && kaleyra.silentAfter == 6 * 3600 && !kaleyra.open)
         #expect(listen.sources["payu-arn"]?.open == true)
+        #expect(listen.sources["payu-refund-status"]?.metaVerifyToken?.value == "verify-from-the-environment" && kaleyra.metaVerifyToken == nil)
         #expect(!String(describing: configuration).contains("from-the-environment") && !String(describing: configuration).contains("\"pw\""))
     }
 

@@ -154,7 +154,7 @@ struct OverviewPicture {
         case .toARN, .toCompletion: 6
         case .timeline: 5
         case .deadlines: 2 + DeadlineStage.allCases.count
-        case .alerts: 1 + AlertRule.allCases.count
+        case .alerts: 1 + alertRows(overview).count
         case .gateways: 2 + max(1, min(maxGroupRows, overview.gateways.count))
         case .methods: 2 + max(1, min(maxGroupRows, overview.methods.count))
         case .health: 3
@@ -162,6 +162,12 @@ struct OverviewPicture {
     }
 
     static let maxGroupRows = 6
+
+    /// The alerts panel's rows: a rule each, but silent push sources only while one is (most
+    /// desks run no `listen`, and an 80x24 overview keeps its fetch health for the line).
+    static func alertRows(_ overview: Overview) -> [AlertTally] {
+        overview.alerts.filter { $0.rule != .pushSilent || $0.unresolved > 0 }
+    }
 
     /// Panels side by side in a row of a column, and columns side by side: two columns from 100
     /// wide, else one, with deadlines beside alerts (and gateways beside methods) from 72.

@@ -175,7 +175,7 @@ extension OverviewPicture {
     mutating func drawAlerts(_ overview: Overview, _ rect: Rect) {
         title("Open alerts", "unresolved · not yet acknowledged", rect)
         let nameWidth = 20
-        for (row, tally) in overview.alerts.enumerated() {
+        for (row, tally) in OverviewPicture.alertRows(overview).enumerated() {
             let y = rect.y + 1 + row
             put(tally.rule.title, x: rect.x, y: y, style: Style(.muted), limit: nameWidth)
             item(.alert(tally.rule), .alerts, OverviewWords.count(tally.unresolved), x: rect.x + nameWidth, y: y, width: 6,

@@ -10,15 +10,18 @@ public struct PushRequest: Sendable {
     public var method: String
     /// The path without its query.
     public var path: String
+    /// The query, as sent (after `?`); nil without one.
+    public var query: String?
     /// The peer's address (the proxy's, behind one).
     public var peer: String
     /// Header names lowercased; a header sent twice is joined with ", " as HTTP allows.
     public var headers: [String: String]
     public var body: Data
 
-    public init(method: String, path: String, peer: String, headers: [String: String], body: Data) {
+    public init(method: String, path: String, query: String? = nil, peer: String, headers: [String: String], body: Data) {
         self.method = method
         self.path = path
+        self.query = query
         self.peer = peer
         self.headers = headers
         self.body = body
@@ -50,6 +53,8 @@ public struct PushResponse: Sendable, Hashable {
     public var headers: [String: String]
     /// The push accepted, when it was.
     public var accepted: AcceptedPush?
+    /// `application/json`, or `text/plain` for Meta's handshake (its challenge, bare).
+    public var contentType = "application/json"
 
     static func json(_ status: Int, _ fields: [String: Any], headers: [String: String] = [:], accepted: AcceptedPush? = nil) -> PushResponse {
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
@@ -96,12 +101,18 @@ public struct PushReceiver: Sendable {
         guard let (source, account) = route(request.path) else {
             return .json(404, ["error": "no such route; pushes go to /push/SOURCE for the sources [listen] turns on"])
         }
-        guard request.method == "POST" else { return .json(405, ["error": "use POST"], headers: ["Allow": "POST"]) }
+        let sourceSettings = settings.sources[source.rawValue]!
+        let handshake = request.method == "GET" && sourceSettings.metaVerifyToken != nil
+        guard request.method == "POST" || handshake else {
+            return .json(405, ["error": "use POST"], headers: ["Allow": sourceSettings.metaVerifyToken == nil ? "POST" : "GET, POST"])
+        }
         let client = PushAuth.client(peer: request.peer, forwardedFor: request.headers["x-forwarded-for"], proxies: settings.proxies)
         if let wait = limiter.take(client ?? request.peer) {
             return .json(429, ["error": "too many pushes from \(client ?? request.peer); slow down"], headers: ["Retry-After": "\(Int(wait.rounded(.up)))"])
         }
-        let sourceSettings = settings.sources[source.rawValue]!
+        if handshake, let token = sourceSettings.metaVerifyToken {
+            return Self.metaHandshake(query: request.query, token: token)
+        }
         if let account, !accounts.contains(where: { $0.lowercased() == account.lowercased() }) {
             return .json(404, ["error": "no account \(FormBody.quoted(account)) is configured"])
         }
@@ -127,6 +138,31 @@ public struct PushReceiver: Sendable {
             // Not kept: the sender should push again (Kaleyra and PayU retry a failed call).
             return .json(503, ["error": "the push could not be kept; push again"], headers: ["Retry-After": "5"])
         }
+    }
+}
+
+extension PushReceiver {
+    /// Meta's verification of a webhook URL: `GET …?hub.mode=subscribe&hub.verify_token=TOKEN&hub.challenge=N`
+    /// is answered the challenge, bare, when the token is the one configured (compared in
+    /// constant time); anything else 403. Nothing is stored. The challenge is echoed only when
+    /// it is a short run of letters and digits (Meta's is a number).
+    static func metaHandshake(query: String?, token: Secret) -> PushResponse {
+        var fields: [String: String] = [:]
+        for item in URLComponents(string: "?" + (query ?? ""))?.queryItems ?? [] where fields[item.name] == nil {
+            fields[item.name] = item.value ?? ""
+        }
+        guard fields["hub.mode"] == "subscribe" else {
+            return .json(400, ["error": "expected Meta's verification: hub.mode=subscribe with hub.verify_token and hub.challenge"])
+        }
+        guard let given = fields["hub.verify_token"], PushAuth.same(given, token.value) else {
+            return .json(403, ["error": "hub.verify_token is not the meta_verify_token configured"])
+        }
+        guard let challenge = fields["hub.challenge"], challenge.wholeMatch(of: /[A-Za-z0-9_-]{1,128}/) != nil else {
+            return .json(400, ["error": "hub.challenge is missing or not a short run of letters and digits"])
+        }
+        var answer = PushResponse(status: 200, body: challenge, headers: [:], accepted: nil)
+        answer.contentType = "text/plain"
+        return answer
     }
 }
 

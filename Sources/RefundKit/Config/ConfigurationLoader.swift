@@ -38,6 +38,7 @@ public struct ConfigurationLoader: Sendable {
         let builder = ConfigurationBuilder(reader: reader(table, file: file))
         var settings = try builder.settings(source: file)
         settings.accountNames = try builder.accountTables(required: false).map(\.name)
+        settings.listen = try ListenSettingsReader(reader: reader(table, file: file)).settings()
         settings.warnings += Self.warnings(file: file, table: table)
         return settings
     }
@@ -90,7 +91,7 @@ public struct ConfigurationLoader: Sendable {
         (["kaleyra"], "api_key"), (["payu"], "client_secret"), (["payu"], "bearer_token"),
         (["payu", "oauth"], "client_secret"), (["payu", "oauth"], "refresh_token"), (["alerts"], "webhook_secret"),
     ] + PushSource.allCases.flatMap { source in
-        ["secret", "basic_password", "meta_app_secret"].map { (["listen", source.rawValue], $0) }
+        ["secret", "basic_password", "meta_app_secret", "meta_verify_token"].map { (["listen", source.rawValue], $0) }
     }
 
     /// The secret keys of one account's tables, relative to `[accounts.NAME]`.

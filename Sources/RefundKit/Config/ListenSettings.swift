@@ -20,6 +20,7 @@ import Foundation
 ///     basic_user = "kaleyra"          # HTTP basic authentication, with basic_password(_env)
 ///     allow = ["203.0.113.0/24"]      # client addresses allowed
 ///     meta_app_secret_env = "META_APP_SECRET"   # X-Hub-Signature-256, for Meta's own calls
+///     meta_verify_token_env = "META_VERIFY_TOKEN"   # answers Meta's GET verification handshake
 ///     auto_track = false              # add an order a push names that is not tracked yet
 ///     silent_after = "6h"             # alert when nothing came from it for this long
 ///
@@ -48,6 +49,10 @@ public struct ListenSettings: Sendable, Hashable {
         public var basicPassword: Secret?
         public var allow: [AddressRange] = []
         public var metaAppSecret: Secret?
+        /// `meta_verify_token`: what Meta's GET verification handshake must send as
+        /// `hub.verify_token` to be answered its `hub.challenge` (the token typed into the app's
+        /// webhook settings). Not a way to authenticate pushes.
+        public var metaVerifyToken: Secret?
         /// `authentication = "none"`: no method, on purpose.
         public var open = false
         public var autoTrack = false
@@ -62,7 +67,7 @@ struct ListenSettingsReader {
     let reader: TableReader
 
     static let sourceKeys = ["header", "secret", "secret_env", "basic_user", "basic_password", "basic_password_env", "allow",
-                             "meta_app_secret", "meta_app_secret_env", "authentication", "auto_track", "silent_after", "enabled"]
+                             "meta_app_secret", "meta_app_secret_env", "meta_verify_token", "meta_verify_token_env", "authentication", "auto_track", "silent_after", "enabled"]
 
     func settings() throws(ConfigurationError) -> ListenSettings? {
         guard let table = try reader.table("listen") else { return nil }
@@ -129,6 +134,11 @@ struct ListenSettingsReader {
         let metaVariable = try table.string("meta_app_secret_env")
         if metaInline != nil || metaVariable != nil {
             source.metaAppSecret = try table.secret("meta_app_secret", expected: "Meta's app secret")
+        }
+        let verifyInline = try table.string("meta_verify_token")
+        let verifyVariable = try table.string("meta_verify_token_env")
+        if verifyInline != nil || verifyVariable != nil {
+            source.metaVerifyToken = try table.secret("meta_verify_token", expected: "the verify token typed into Meta's webhook settings")
         }
         switch try table.string("authentication") {
         case nil: break

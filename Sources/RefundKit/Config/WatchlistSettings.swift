@@ -25,6 +25,9 @@ public struct WatchlistSettings: Sendable, Hashable {
     public var alerts = AlertSettings()
     /// `database_url`: the team's PostgreSQL database; nil for the SQLite file of one person.
     public var databaseURL: String?
+    /// `[listen]` (`refundwatch listen` records pushes without the APIs' secrets, so reads it
+    /// through `loadSettings`; it fetches with them when it can).
+    public var listen: ListenSettings?
     /// `theme`: the dashboard's theme by name; nil for the default.
     public var theme: String?
     /// `mouse`: whether the dashboard takes clicks and the wheel.
@@ -70,6 +73,7 @@ extension RefundConfiguration {
         settings.views = views
         settings.warnings = warnings
         settings.accountNames = accounts.map(\.name)
+        settings.listen = listen
         return settings
     }
 }
