@@ -93,13 +93,7 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
                 var silenceCheckedAt: Date?
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: now, poller: poller)
-                    let wall = wallClock()
-                    if let pushSilence, silenceCheckedAt.map({ wall.timeIntervalSince($0) >= 60 || wall < $0 }) ?? true {
-                        silenceCheckedAt = wall
-                        let sync = try await pushSilence.check(store, now: wall)
-                        for alert in sync.raised { say("alert: " + alert.text.terminalSafe) }
-                        for alert in sync.resolved { say("resolved: " + alert.text.terminalSafe) }
-                    }
+                    try await pushSilence?.checkEveryMinute(store, now: wallClock(), lastChecked: &silenceCheckedAt, say: say)
                     outcome.cycles += 1
                     if !once { try await poller.beat(store, cycleEnded: true) }
                     if cycle.fetched > 0 || once {

@@ -55,15 +55,9 @@ public struct PushFetcher<C: Clock>: Sendable where C.Duration == Duration {
         var silenceCheckedAt: Date?
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do throws(StoreError) {
-                let wall = wallClock()
-                if let pushSilence, silenceCheckedAt.map({ wall.timeIntervalSince($0) >= 60 || wall < $0 }) ?? true {
-                    silenceCheckedAt = wall
-                    if try await store.pollers(seenWithin: Poller.aliveWithin).isEmpty {
-                        let sync = try await pushSilence.check(store, now: wall)
-                        for alert in sync.raised { say("alert: " + alert.text.terminalSafe) }
-                        for alert in sync.resolved { say("resolved: " + alert.text.terminalSafe) }
-                    }
-                }
+                try await pushSilence?.checkEveryMinute(store, now: wallClock(), lastChecked: &silenceCheckedAt,
+                                                        onlyIf: { () async throws(StoreError) -> Bool in try await store.pollers(seenWithin: Poller.aliveWithin).isEmpty },
+                                                        say: say)
                 if try await store.waitingCount() > 0 {
                     let pollers = try await store.pollers(seenWithin: Poller.aliveWithin)
                     if pollers.isEmpty {

@@ -92,6 +92,25 @@ import WatchlistModel
         await fixture.stop()
     }
 
+    /// `[listen.SOURCE] silent_after`: a poller checks the pushes' silence after its cycle, says
+    /// the alert it raised, and the alert is in the store for the whole team.
+    @Test func aPollerRaisesTheAlertOfASilentPushSource() async throws {
+        let fixture = try await JobsFixture.make(orders: 1)
+        var settings = ListenSettings()
+        var kaleyra = ListenSettings.Source()
+        kaleyra.silentAfter = 3_600
+        settings.sources["kaleyra"] = kaleyra
+        let watched = Date(timeIntervalSince1970: 1_780_000_000)
+        var job = fixture.job(once: true)
+        job.pushSilence = PushSilence(settings, watchedSince: watched)
+        job.wallClock = { watched.addingTimeInterval(2 * 3_600) }
+        _ = try await job.run()
+        await fixture.stop()
+        #expect(fixture.said.all.contains("alert: no push from Kaleyra for over 1h (none received in 2h of watching); polling goes on by its schedule"), "\(fixture.said.all)")
+        let open = try await fixture.store.alerts(resolved: false, limit: 10).filter { $0.rule == .pushSilent }
+        #expect(open.count == 1 && open.first?.orderID == nil, "\(open)")
+    }
+
     /// SIGTERM: no order is started after it, and those in flight finish and are stored whole.
     @Test func aGracefulShutdownLetsTheOrdersInFlightFinishAndStartsNoOther() async throws {
         let fixture = try await JobsFixture.make(orders: 40, latency: LatencySpec(fixedMilliseconds: 300, jitterMilliseconds: 0), concurrency: 2)

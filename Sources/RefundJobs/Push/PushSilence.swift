@@ -22,6 +22,19 @@ public struct PushSilence: Sendable {
         self.watchedSince = watchedSince
     }
 
+    /// `check` at most once a minute of `now` (or when the clock went back), and then only when
+    /// `onlyIf` says so: `lastChecked` is the caller's memory of the last time. Says each alert
+    /// raised or resolved.
+    public func checkEveryMinute(_ store: any WatchlistStore, now: Date, lastChecked: inout Date?,
+                                 onlyIf: () async throws(StoreError) -> Bool = { true }, say: (String) -> Void) async throws(StoreError) {
+        if let last = lastChecked, now.timeIntervalSince(last) < 60, now >= last { return }
+        lastChecked = now
+        guard try await onlyIf() else { return }
+        let sync = try await check(store, now: now)
+        for alert in sync.raised { say("alert: " + alert.text.terminalSafe) }
+        for alert in sync.resolved { say("resolved: " + alert.text.terminalSafe) }
+    }
+
     /// The alerts that hold at `now` (a source silent for its limit or longer), synced with the
     /// store: raised once for the whole team, resolved once the source pushes again.
     public func check(_ store: any WatchlistStore, now: Date) async throws(StoreError) -> AlertSync {
