@@ -90,15 +90,7 @@ public struct WatchlistRefresher: Sendable {
                     let order = queue[next]
                     next += 1
                     running += 1
-                    group.addTask {
-                        do throws(RefundWatchError) {
-                            let located = try await service.locate(referenceID: order.referenceID, account: order.account,
-                                                                   phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID)
-                            return (order, .success(located))
-                        } catch {
-                            return (order, .failure(error))
-                        }
-                    }
+                    group.addTask { (order, await Self.locate(order, service)) }
                 }
             }
             do throws(StoreError) {
@@ -192,6 +184,19 @@ public struct WatchlistRefresher: Sendable {
             let draft = AlertDraft.fetchFailing(orderID: id, referenceID: order.referenceID, since: since, error: reported, thresholds: thresholds, now: at)
             let alerts = try await store.syncAlerts(orderID: id, judged: [.fetchFailing], active: draft.map { [$0] } ?? [], at: at)
             return Result(order: order, outcome: .failed(reported), alerts: alerts)
+        }
+    }
+
+    /// One order's lookup as a `Result`. A function of its own on purpose: Swift 6.3.1's optimizer
+    /// miscompiles a task group's child closure that returns a tuple from a `do throws(…)`/`catch`
+    /// (in release builds the tuple came back as garbage, or the heap was corrupted). Debug
+    /// builds are not affected.
+    private static func locate(_ order: TrackedOrder, _ service: RefundService) async -> Swift.Result<RefundService.Located, RefundWatchError> {
+        do throws(RefundWatchError) {
+            return .success(try await service.locate(referenceID: order.referenceID, account: order.account,
+                                                     phoneNumberID: order.phoneNumberID, paymentConfigID: order.paymentConfigID))
+        } catch {
+            return .failure(error)
         }
     }
 

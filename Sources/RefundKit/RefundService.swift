@@ -162,17 +162,23 @@ public final class RefundService: Sendable {
         }
         return await withTaskGroup(of: (Int, Result<[PayURefundRecord], RefundWatchError>).self) { group in
             for (index, payuID) in wanted {
-                group.addTask {
-                    do throws(RefundWatchError) {
-                        return (index, .success(try await payu.refundStatus(payuID: payuID)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+                group.addTask { (index, await Self.refundStatus(payu, payuID: payuID)) }
             }
             var results: [Int: Result<[PayURefundRecord], RefundWatchError>] = [:]
             for await (index, result) in group { results[index] = result }
             return results
+        }
+    }
+
+    /// PayU's answer for one payu_id as a `Result`. A function of its own on purpose: Swift 6.3.1's
+    /// optimizer miscompiles a task group's child closure that returns a tuple from a
+    /// `do throws(…)`/`catch` (in release builds the index came back as garbage, and PayU's answer
+    /// was lost; a larger tuple corrupted the heap). Debug builds are not affected.
+    private static func refundStatus(_ payu: PayUClient, payuID: String) async -> Result<[PayURefundRecord], RefundWatchError> {
+        do throws(RefundWatchError) {
+            return .success(try await payu.refundStatus(payuID: payuID))
+        } catch {
+            return .failure(error)
         }
     }
 }
