@@ -162,6 +162,12 @@ let package = Package(
                 // The dashboard in a pseudo-terminal, curl, pollers: started as the tests start programs.
                 "ProcessRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `listen`: keep-alive clients posting pushes, and the store's count read directly.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // `alerts`: a logger that discards.
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Test helpers: regular targets, so that several test targets can share them.

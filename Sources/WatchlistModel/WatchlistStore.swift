@@ -82,8 +82,9 @@ public protocol WatchlistStore: Sendable {
     /// asks for the tracked orders it names, as `requestFetch` does, marked as pushed by its
     /// source: orders by reference id (under the push's account when it names one), and by the
     /// PayU payment ids of their stored transactions. With `autoTrack`, a reference id no order
-    /// has is added. One transaction.
-    func recordPush(_ push: PushRecord) async throws(StoreError) -> PushOutcome
+    /// has is added. Several pushes are one transaction (`recordPush` for one), their outcomes in
+    /// their order; a push that repeats one before it in the same call is its duplicate.
+    func recordPushes(_ pushes: [PushRecord]) async throws(StoreError) -> [PushOutcome]
     /// When each source last pushed.
     func lastPushes() async throws(StoreError) -> [PushSource: Date]
     /// Drops the bodies of pushes received before `date` (what they named is kept); how many.
@@ -133,6 +134,11 @@ public protocol WatchlistStore: Sendable {
 }
 
 extension WatchlistStore {
+    /// One push, as `recordPushes` keeps them.
+    public func recordPush(_ push: PushRecord) async throws(StoreError) -> PushOutcome {
+        try await recordPushes([push]).first ?? PushOutcome(duplicate: true)
+    }
+
     /// Watching from now on.
     public func watchChanges(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws(StoreError) {
         try await watchChanges(after: nil, changed)

@@ -9,12 +9,12 @@ import WatchlistModel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refundwatch-bench",
-        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards), alerts (a cycle with and without deadlines and alerts, the alerts screen on 100,000 orders, webhook delivery), overview (its first draw at 1,000 to 100,000 orders on SQLite and PostgreSQL, report --format json at 100,000), copy (db copy of 100,000 orders from SQLite into PostgreSQL), budget (4 pollers sharing one account's limit of 100/s).",
+        abstract: "Benchmarks for refundwatch: refresh (and a curl baseline), decode, frame, startup (and memory), idle, day (a working day of polling), team (100,000 orders on PostgreSQL, pollers, live dashboards), alerts (a cycle with and without deadlines and alerts, the alerts screen on 100,000 orders, webhook delivery), overview (its first draw at 1,000 to 100,000 orders on SQLite and PostgreSQL, report --format json at 100,000), copy (db copy of 100,000 orders from SQLite into PostgreSQL), budget (4 pollers sharing one account's limit of 100/s), listen (pushes accepted a second by refundwatch listen on SQLite and PostgreSQL, a push to the changed row on a dashboard's screen).",
         discussion: "Run from a release build: swift run -c release refundwatch-bench. The watchlist database is built once in the work folder and reused."
     )
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case refresh, decode, frame, startup, idle, day, team, alerts, overview, copy, budget
+        case refresh, decode, frame, startup, idle, day, team, alerts, overview, copy, budget, listen
     }
 
     @Argument(help: "Scenarios to run (default: all). startup also measures memory.")
@@ -86,6 +86,12 @@ struct Bench: AsyncParsableCommand {
                 throw BenchError("\(binary) is missing: build it first (swift build -c release)")
             }
             results += try await BudgetBench(binary: binary, folder: work, orders: quick ? 2_000 : 6_000).run()
+        }
+        if chosen.contains(.listen) {
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw BenchError("\(binary) is missing: build it first (swift build -c release)")
+            }
+            results += try await ListenBench(binary: binary, folder: work, runs: quick ? 1 : 3, seconds: quick ? 3 : 10, rounds: quick ? 5 : 20).run()
         }
         if chosen.contains(.copy) {
             results += try await CopyBench(folder: work, orders: 100_000).run()

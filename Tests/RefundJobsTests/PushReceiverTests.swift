@@ -1,6 +1,7 @@
 import Foundation
 import RefundJobs
 import RefundKit
+import RefundStore
 import Synchronization
 import Testing
 import WatchlistModel
@@ -158,5 +159,44 @@ import WatchlistModel
         let put = await receiver.handle(PushRequest(method: "PUT", path: "/push/kaleyra", peer: "198.51.100.7", headers: [:], body: Data()), sink: sink)
         #expect(put.status == 405 && put.headers["Allow"] == "GET, POST")
         #expect(sink.pushes.isEmpty)
+    }
+}
+
+/// `StorePushSink` writes pushes that arrive together in one transaction (`PushBatcher`): many at
+/// once each get their own outcome, a repeat is a duplicate, and every one is kept.
+@Suite struct StorePushSinkTests {
+    @Test func manyPushesAtOnceEachGetTheirOwnOutcome() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-sink-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try await SQLiteStore.open(at: folder + "/w.sqlite")
+        let references = (0..<40).map { String(format: "ORD-20261130-%04d", $0) }
+        _ = try await store.add(references.map { TrackedOrder(referenceID: $0, addedAt: Date()) })
+        for row in try await store.watchlist() {
+            _ = try await store.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: Date(), orderID: row.order.id!)
+        }
+        var settings = ListenSettings()
+        settings.sources["kaleyra"] = ListenSettings.Source()
+        let sink = StorePushSink(store: store, settings: settings)
+        // 40 pushes, one an order, and each of the first 10 sent twice.
+        let sends = references.enumerated().map { ($0.offset, $0.element) } + references.prefix(10).enumerated().map { ($0.offset, $0.element) }
+        let outcomes = try await withThrowingTaskGroup(of: (String, PushOutcome).self) { group in
+            for (index, reference) in sends {
+                group.addTask {
+                    var names = PushNames()
+                    names.add(reference, to: \.referenceIDs)
+                    let push = AcceptedPush(source: .kaleyra, account: nil, names: names, bodyHash: "hash-\(index)", client: "127.0.0.1")
+                    return (reference, try await sink.accept(push, body: Data(reference.utf8)))
+                }
+            }
+            var all: [(String, PushOutcome)] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        #expect(outcomes.count == 50)
+        #expect(outcomes.filter { $0.1 == PushOutcome(asked: 1, untracked: 0, added: 0) }.count == 40, "\(outcomes)")
+        #expect(outcomes.filter { $0.1 == PushOutcome(duplicate: true) }.count == 10, "\(outcomes)")
+        #expect(try await store.watchlist().allSatisfy { $0.requestedAt != nil })
+        #expect(try await store.waitingCount() == 40)
     }
 }

@@ -184,4 +184,21 @@ import TestSupport
             #expect(again.raised.first?.id != first.raised.first?.id)
         }
     }
+    /// Several pushes in one call: one transaction, each its outcome in order; a repeat of an
+    /// earlier push in the same call is its duplicate.
+    @Test(arguments: StoreBackend.shared)
+    func pushesRecordedTogetherAreEachKeptOnceWithTheirOwnOutcome(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let ids = try await store.add([TrackedOrder(referenceID: "ORD-A", addedAt: t0), TrackedOrder(referenceID: "ORD-B", addedAt: t0)]).added.compactMap(\.id)
+            for id in ids { _ = try await store.recordFailure(ReportedError(RefundWatchError.timeout(.kaleyra, seconds: 20)), at: t0, orderID: id) }
+            let outcomes = try await store.recordPushes([
+                push(references: ["ORD-A"], hash: "a"),
+                push(references: ["ORD-B", "ORD-NONE"], hash: "b"),
+                push(references: ["ORD-A"], hash: "a"),
+            ])
+            #expect(outcomes == [PushOutcome(asked: 1, untracked: 0, added: 0), PushOutcome(asked: 1, untracked: 1, added: 0), PushOutcome(duplicate: true)])
+            #expect(try await store.waitingCount() == 2)
+            #expect(try await store.recordPushes([]) == [])
+        }
+    }
 }

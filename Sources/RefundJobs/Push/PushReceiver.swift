@@ -38,6 +38,14 @@ public struct AcceptedPush: Sendable, Hashable {
     public var bodyHash: String
     /// The client's address (behind the proxy, the one it forwarded).
     public var client: String
+
+    public init(source: PushSource, account: String?, names: PushNames, bodyHash: String, client: String) {
+        self.source = source
+        self.account = account
+        self.names = names
+        self.bodyHash = bodyHash
+        self.client = client
+    }
 }
 
 /// Where accepted pushes go: kept, and the orders they name asked for.
@@ -224,6 +232,7 @@ public struct StorePushSink: PushSink {
     public let now: @Sendable () -> Date
     /// Told when a push asked for an order or added one (`listen`'s own fetcher looks at once).
     public let asked: @Sendable () -> Void
+    private let batcher: PushBatcher
 
     public init(store: any WatchlistStore, settings: ListenSettings, now: @escaping @Sendable () -> Date = { Date() },
                 asked: @escaping @Sendable () -> Void = {}) {
@@ -231,14 +240,84 @@ public struct StorePushSink: PushSink {
         self.settings = settings
         self.now = now
         self.asked = asked
+        batcher = PushBatcher(store: store)
     }
 
     public func accept(_ push: AcceptedPush, body: Data) async throws -> PushOutcome {
         let autoTrack = settings.sources[push.source.rawValue]?.autoTrack ?? false
-        let outcome = try await store.recordPush(PushRecord(source: push.source, account: push.account, client: push.client, bodyHash: push.bodyHash,
-                                                            names: push.names, body: settings.keepBodies > 0 ? body : nil, receivedAt: now(),
-                                                            autoTrack: autoTrack))
+        let outcome = try await batcher.record(PushRecord(source: push.source, account: push.account, client: push.client, bodyHash: push.bodyHash,
+                                                          names: push.names, body: settings.keepBodies > 0 ? body : nil, receivedAt: now(),
+                                                          autoTrack: autoTrack))
         if outcome.asked + outcome.added > 0 { asked() }
         return outcome
+    }
+}
+
+/// Pushes written together: while one transaction writes, the pushes arriving meanwhile wait,
+/// and the next transaction writes them all (at most `most`). A push alone is written at once, so
+/// a quiet receiver adds no wait; a busy one pays one transaction (and one change notice) for
+/// many pushes. A batch that fails is written again push by push, so that one bad push fails
+/// alone.
+final class PushBatcher: Sendable {
+    private struct Waiting {
+        let record: PushRecord
+        let continuation: CheckedContinuation<PushOutcome, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var writing = false
+    }
+
+    private let store: any WatchlistStore
+    private let state = Mutex(State())
+    static let most = 64
+
+    init(store: any WatchlistStore) {
+        self.store = store
+    }
+
+    func record(_ push: PushRecord) async throws -> PushOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(Waiting(record: push, continuation: continuation))
+                guard !state.writing else { return false }
+                state.writing = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Writes what waits, batch after batch, until nothing does.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Waiting] in
+                guard !state.waiting.isEmpty else {
+                    state.writing = false
+                    return []
+                }
+                let taken = Array(state.waiting.prefix(Self.most))
+                state.waiting.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            do throws(StoreError) {
+                let outcomes = try await store.recordPushes(batch.map(\.record))
+                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
+            } catch {
+                guard batch.count > 1 else {
+                    batch[0].continuation.resume(throwing: error)
+                    continue
+                }
+                for waiting in batch {
+                    do throws(StoreError) {
+                        waiting.continuation.resume(returning: try await store.recordPush(waiting.record))
+                    } catch {
+                        waiting.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
     }
 }

@@ -8,10 +8,28 @@ import WatchlistModel
 /// Asking for an order announces it (NOTIFY), so a poller fetches it within a second and every
 /// dashboard shows it asked for.
 extension PostgresStore {
-    public func recordPush(_ push: PushRecord) async throws(StoreError) -> PushOutcome {
-        try await transaction { connection, logger in
+    /// Several pushes in one transaction, with one notice for all the orders they asked for:
+    /// what `listen` writes when pushes arrive faster than one transaction a push.
+    public func recordPushes(_ pushes: [PushRecord]) async throws(StoreError) -> [PushOutcome] {
+        guard !pushes.isEmpty else { return [] }
+        return try await transaction { connection, logger in
+            var outcomes: [PushOutcome] = []
+            var orders: [Int64] = []
+            for push in pushes {
+                let (outcome, touched) = try await self.recordPush(push, connection, logger)
+                outcomes.append(outcome)
+                orders += touched
+            }
+            if !orders.isEmpty { try await self.markWritten(connection, logger, orders: orders) }
+            return outcomes
+        }
+    }
+
+    /// One push within the caller's transaction: its outcome, and the orders it asked for or added.
+    private func recordPush(_ push: PushRecord, _ connection: PostgresConnection, _ logger: Logger) async throws -> (PushOutcome, [Int64]) {
+        do {
             let inserted = try await self.rows(PushSQL.insertEvent(.numbered), PushSQL.eventValues(push), connection, logger)
-            guard let eventID = try await Self.value(inserted, Int64.self) else { return PushOutcome(duplicate: true) }
+            guard let eventID = try await Self.value(inserted, Int64.self) else { return (PushOutcome(duplicate: true), []) }
             var byReference: [PushSQL.ByReference] = []
             if !push.names.referenceIDs.isEmpty {
                 let rows = try await connection.query("""
@@ -50,8 +68,7 @@ extension PostgresStore {
             let outcome = PushOutcome(asked: decision.asked.count, untracked: decision.untracked - added.count, added: added.count)
             try await self.run(PushSQL.finishEvent(.numbered), [.integer(outcome.asked), .integer(outcome.untracked), .integer(outcome.added), .bigint(eventID)],
                                connection, logger)
-            try await self.markWritten(connection, logger, orders: decision.asked + added)
-            return outcome
+            return (outcome, decision.asked + added)
         }
     }
 

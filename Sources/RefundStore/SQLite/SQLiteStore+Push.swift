@@ -5,8 +5,16 @@ import WatchlistModel
 
 /// Pushes on an SQLite file (schema v12): `push_event`, `order_transaction`, `pushed_by`.
 extension SQLiteStore {
-    public func recordPush(_ push: PushRecord) async throws(StoreError) -> PushOutcome {
-        try await run { db in
+    /// Several pushes in one transaction: what `listen` writes when pushes arrive faster than
+    /// one transaction a push.
+    public func recordPushes(_ pushes: [PushRecord]) async throws(StoreError) -> [PushOutcome] {
+        guard !pushes.isEmpty else { return [] }
+        return try await run { db in try pushes.map { push in try Self.recordPush(push, db) } }
+    }
+
+    /// One push within the caller's transaction.
+    private static func recordPush(_ push: PushRecord, _ db: Database) throws -> PushOutcome {
+        do {
             guard let eventID = try Int64.fetchOne(db, sql: PushSQL.insertEvent(.question), arguments: Self.arguments(PushSQL.eventValues(push))) else {
                 return PushOutcome(duplicate: true)
             }
