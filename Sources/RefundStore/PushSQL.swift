@@ -13,10 +13,14 @@ enum PushSQL {
         """
     }
 
-    static func eventValues(_ push: PushRecord) -> [StoreValue] {
+    /// `counted`: with what came of it (asked, untracked, added) after those seven, when that is
+    /// known before the push is kept.
+    static func eventValues(_ push: PushRecord, counted outcome: PushOutcome? = nil) -> [StoreValue] {
         let names = (try? JSONEncoder().encode(push.names)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return [.text(push.source.rawValue), .text(push.account), .time(push.receivedAt), .text(push.client), .text(push.bodyHash), .text(names),
-                .bytes(push.body)]
+        var values: [StoreValue] = [.text(push.source.rawValue), .text(push.account), .time(push.receivedAt), .text(push.client), .text(push.bodyHash),
+                                    .text(names), .bytes(push.body)]
+        if let outcome { values += [.integer(outcome.asked), .integer(outcome.untracked), .integer(outcome.added)] }
+        return values
     }
 
     /// Binds: asked, untracked, added, the event's id.

@@ -10,14 +10,21 @@ import WatchlistModel
 extension PostgresStore {
     /// Several pushes in one transaction, with one notice for all the orders they asked for:
     /// what `listen` writes when pushes arrive faster than one transaction a push.
+    ///
+    /// Pushes that add no order (no `auto_track`) are written together in a few statements
+    /// whatever their number: their names looked up at once, the new ones inserted in one
+    /// statement, their orders asked for in one; an `auto_track` push is written alone after them.
     public func recordPushes(_ pushes: [PushRecord]) async throws(StoreError) -> [PushOutcome] {
         guard !pushes.isEmpty else { return [] }
         return try await transaction { connection, logger in
-            var outcomes: [PushOutcome] = []
-            var orders: [Int64] = []
-            for push in pushes {
-                let (outcome, touched) = try await self.recordPush(push, connection, logger)
-                outcomes.append(outcome)
+            var outcomes = [PushOutcome](repeating: PushOutcome(duplicate: true), count: pushes.count)
+            let together = pushes.indices.filter { !pushes[$0].autoTrack }
+            var orders = try await self.recordTogether(together.map { pushes[$0] }, connection, logger) { position, outcome in
+                outcomes[together[position]] = outcome
+            }
+            for index in pushes.indices where pushes[index].autoTrack {
+                let (outcome, touched) = try await self.recordPush(pushes[index], connection, logger)
+                outcomes[index] = outcome
                 orders += touched
             }
             if !orders.isEmpty { try await self.markWritten(connection, logger, orders: orders) }
@@ -25,30 +32,86 @@ extension PostgresStore {
         }
     }
 
-    /// One push within the caller's transaction: its outcome, and the orders it asked for or added.
+    /// Pushes that add no order, in four statements: what they name looked up (two), the new ones
+    /// kept with what came of them, their orders asked for. Tells each push's outcome by its
+    /// position; returns the orders asked for.
+    private func recordTogether(_ pushes: [PushRecord], _ connection: PostgresConnection, _ logger: Logger,
+                                outcome tell: (Int, PushOutcome) -> Void) async throws -> [Int64] {
+        guard !pushes.isEmpty else { return [] }
+        let references = Array(Set(pushes.flatMap(\.names.referenceIDs)))
+        let payuIDs = Array(Set(pushes.flatMap(\.names.payuIDs)))
+        let (byReference, byTransaction) = try await lookUp(references: references, payuIDs: payuIDs, connection, logger)
+        // The same push twice in the batch: the first is the one kept.
+        var seen = Set<String>()
+        var candidates: [(position: Int, push: PushRecord, decision: PushSQL.Decision)] = []
+        for (position, push) in pushes.enumerated() where seen.insert(push.source.rawValue + ":" + push.bodyHash).inserted {
+            candidates.append((position, push, PushSQL.decide(push, byReference: byReference, byTransaction: byTransaction)))
+        }
+        var values: [StoreValue] = []
+        for candidate in candidates {
+            values += PushSQL.eventValues(candidate.push, counted: PushOutcome(asked: candidate.decision.asked.count, untracked: candidate.decision.untracked, added: 0))
+        }
+        let rows = (0..<candidates.count).map { "(\(Placeholders.numbered.list(10, from: $0 * 10 + 1)))" }.joined(separator: ", ")
+        let inserted = try await self.rows("""
+            INSERT INTO push_event (source, account, received_at, client, body_hash, names, body, asked, untracked, added) VALUES \(rows)
+            ON CONFLICT (source, body_hash) DO NOTHING RETURNING source, body_hash
+            """, values, connection, logger)
+        var kept = Set<String>()
+        for try await (source, hash) in inserted.decode((String, String).self) { kept.insert(source + ":" + hash) }
+        // Each order asked for once, marked with the source of the last push that named it.
+        var asked: [Int64: PushRecord] = [:]
+        var order: [Int64] = []
+        for candidate in candidates where kept.contains(candidate.push.source.rawValue + ":" + candidate.push.bodyHash) {
+            tell(candidate.position, PushOutcome(asked: candidate.decision.asked.count, untracked: candidate.decision.untracked, added: 0))
+            for id in candidate.decision.asked {
+                if asked[id] == nil { order.append(id) }
+                asked[id] = candidate.push
+            }
+        }
+        guard !order.isEmpty else { return [] }
+        let times = order.map { StoredTime.roundedToMicrosecond(asked[$0]!.receivedAt) }
+        let sources = order.map { asked[$0]!.source.rawValue }
+        try await connection.query("""
+            UPDATE tracked_order t SET requested_at = COALESCE(t.requested_at, v.at), pushed_by = v.source
+            FROM unnest(\(order)::bigint[], \(times)::timestamptz[], \(sources)::text[]) AS v(id, at, source)
+            WHERE t.id = v.id
+            """, logger: logger)
+        return order
+    }
+
+    /// The tracked orders these reference ids name, and the orders whose stored transactions have
+    /// these PayU ids.
+    private func lookUp(references: [String], payuIDs: [String], _ connection: PostgresConnection,
+                        _ logger: Logger) async throws -> ([PushSQL.ByReference], [PushSQL.ByTransaction]) {
+        var byReference: [PushSQL.ByReference] = []
+        if !references.isEmpty {
+            let rows = try await connection.query("""
+                SELECT id, reference_id, account FROM tracked_order WHERE reference_id = ANY(\(references)::text[]) ORDER BY id
+                """, logger: logger)
+            for try await (id, reference, account) in rows.decode((Int64, String, String?).self) {
+                byReference.append(PushSQL.ByReference(id: id, referenceID: reference, account: account))
+            }
+        }
+        var byTransaction: [PushSQL.ByTransaction] = []
+        if !payuIDs.isEmpty {
+            let rows = try await connection.query("""
+                SELECT order_id, transaction_id FROM order_transaction WHERE transaction_id = ANY(\(payuIDs)::text[]) ORDER BY order_id
+                """, logger: logger)
+            for try await (orderID, transactionID) in rows.decode((Int64, String).self) {
+                byTransaction.append(PushSQL.ByTransaction(orderID: orderID, transactionID: transactionID))
+            }
+        }
+        return (byReference, byTransaction)
+    }
+
+    /// One push within the caller's transaction (an `auto_track` one, which may add orders): its
+    /// outcome, and the orders it asked for or added.
     private func recordPush(_ push: PushRecord, _ connection: PostgresConnection, _ logger: Logger) async throws -> (PushOutcome, [Int64]) {
         do {
+            let (byReference, byTransaction) = try await lookUp(references: push.names.referenceIDs, payuIDs: push.names.payuIDs, connection, logger)
+            let decision = PushSQL.decide(push, byReference: byReference, byTransaction: byTransaction)
             let inserted = try await self.rows(PushSQL.insertEvent(.numbered), PushSQL.eventValues(push), connection, logger)
             guard let eventID = try await Self.value(inserted, Int64.self) else { return (PushOutcome(duplicate: true), []) }
-            var byReference: [PushSQL.ByReference] = []
-            if !push.names.referenceIDs.isEmpty {
-                let rows = try await connection.query("""
-                    SELECT id, reference_id, account FROM tracked_order WHERE reference_id = ANY(\(push.names.referenceIDs)::text[]) ORDER BY id
-                    """, logger: logger)
-                for try await (id, reference, account) in rows.decode((Int64, String, String?).self) {
-                    byReference.append(PushSQL.ByReference(id: id, referenceID: reference, account: account))
-                }
-            }
-            var byTransaction: [PushSQL.ByTransaction] = []
-            if !push.names.payuIDs.isEmpty {
-                let rows = try await connection.query("""
-                    SELECT order_id, transaction_id FROM order_transaction WHERE transaction_id = ANY(\(push.names.payuIDs)::text[]) ORDER BY order_id
-                    """, logger: logger)
-                for try await (orderID, transactionID) in rows.decode((Int64, String).self) {
-                    byTransaction.append(PushSQL.ByTransaction(orderID: orderID, transactionID: transactionID))
-                }
-            }
-            let decision = PushSQL.decide(push, byReference: byReference, byTransaction: byTransaction)
             var added: [Int64] = []
             if push.autoTrack {
                 for reference in decision.unmatchedReferences {
@@ -59,17 +122,21 @@ extension PostgresStore {
                     if let id = try await Self.value(rows, Int64.self) { added.append(id) }
                 }
             }
-            if !decision.asked.isEmpty {
-                try await connection.query("""
-                    UPDATE tracked_order SET requested_at = COALESCE(requested_at, \(push.receivedAt)), pushed_by = \(push.source.rawValue)
-                    WHERE id = ANY(\(decision.asked)::bigint[])
-                    """, logger: logger)
-            }
+            try await ask(decision.asked, push, connection, logger)
             let outcome = PushOutcome(asked: decision.asked.count, untracked: decision.untracked - added.count, added: added.count)
             try await self.run(PushSQL.finishEvent(.numbered), [.integer(outcome.asked), .integer(outcome.untracked), .integer(outcome.added), .bigint(eventID)],
                                connection, logger)
             return (outcome, decision.asked + added)
         }
+    }
+
+    /// The orders a push asks for: due now, their next fetch marked as pushed by its source.
+    private func ask(_ orders: [Int64], _ push: PushRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard !orders.isEmpty else { return }
+        try await connection.query("""
+            UPDATE tracked_order SET requested_at = COALESCE(requested_at, \(push.receivedAt)), pushed_by = \(push.source.rawValue)
+            WHERE id = ANY(\(orders)::bigint[])
+            """, logger: logger)
     }
 
     public func lastPushes() async throws(StoreError) -> [PushSource: Date] {
