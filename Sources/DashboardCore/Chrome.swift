@@ -118,12 +118,48 @@ enum StatusLine {
         return text.isEmpty ? " · nothing due" : text
     }
 
-    /// " · pushed: Kaleyra 12s ago, PayU ARN 3h ago": when each source last pushed, the latest
-    /// first (a push asks the pollers, or `listen`, to fetch); "" when none has.
-    static func pushes(_ state: DashboardState) -> String {
-        guard !state.lastPushes.isEmpty else { return "" }
+    /// When the sources last pushed (a push asks the pollers, or `listen`, to fetch), the longest
+    /// first: each source, the latest first ("pushed: Kaleyra 12s ago, PayU ARN 3h ago"), the
+    /// latest alone ("pushed: Kaleyra 12s ago"), the latest's age ("pushed 12s ago"). None when
+    /// nothing has pushed.
+    static func pushes(_ state: DashboardState) -> [String] {
         let sources = state.lastPushes.sorted { $0.value > $1.value }.map { "\($0.key.title) \(Age.text(since: $0.value, now: state.wall))" }
-        return " · pushed: " + sources.joined(separator: ", ")
+        guard let latest = state.lastPushes.values.max(), let first = sources.first else { return [] }
+        var choices = ["pushed: " + sources.joined(separator: ", ")]
+        if sources.count > 1 { choices.append("pushed: " + first) }
+        choices.append("pushed \(Age.text(since: latest, now: state.wall))")
+        return choices
+    }
+
+    /// Where the pushes' part goes in `left` before it is fitted to the line.
+    static let pushesMark = "\u{0}pushes"
+
+    /// The parts of the line that fit in `room` columns: whole parts go from the end. The
+    /// pushes' part takes the longest of its forms that keeps it on the line; with `keepingPushes`
+    /// the parts after it go before it does.
+    static func fitted(_ parts: [String], pushes: [String], room: Int, keepingPushes: Bool) -> [String] {
+        func trimmed(_ parts: [String], keeping kept: Int?) -> [String]? {
+            var parts = parts
+            var index = parts.count - 1
+            while DisplayWidth.of(parts.joined(separator: " · ")) > room {
+                while index >= 1, index == kept { index -= 1 }
+                guard index >= 1 else { return nil }
+                parts.remove(at: index)
+                index -= 1
+            }
+            return parts
+        }
+        if let mark = parts.firstIndex(of: pushesMark) {
+            for text in pushes {
+                var candidate = parts
+                candidate[mark] = text
+                if let fit = trimmed(candidate, keeping: keepingPushes ? mark : nil), fit.contains(text) { return fit }
+            }
+            var without = parts
+            without.remove(at: mark)
+            return trimmed(without, keeping: nil) ?? [without[0]]
+        }
+        return trimmed(parts, keeping: nil) ?? [parts[0]]
     }
 
     static func render(_ c: RenderContext, in area: Rect, into screen: inout Screen) {
@@ -146,7 +182,7 @@ enum StatusLine {
                 left += " · first cycle running"
             }
             if !state.requested.isEmpty { left += " · \(Format.count(state.requested.count)) asked for" }
-            left += pushes(state)
+            if !state.lastPushes.isEmpty { left += " · " + pushesMark }
         } else if state.isRefreshing {
             left = "refreshing \(state.refreshDone)/\(state.refreshTotal)"
         } else if let last = state.lastRefresh {
@@ -168,7 +204,7 @@ enum StatusLine {
         if state.readOnly { left += " · read-only" }
         // Without pollers, before the schedule: when pushes come (a `listen` on this store), they
         // are what keeps the screen fresh.
-        if !state.pollersRun, state.loaded { left += pushes(state) }
+        if !state.pollersRun, state.loaded, !state.lastPushes.isEmpty { left += " · " + pushesMark }
         if state.paused {
             left += " · paused"
         } else if !state.isRefreshing, !state.pollersRun, let next = state.nextRefresh {
@@ -176,10 +212,11 @@ enum StatusLine {
         }
         if !state.pollersRun { left += " · every \(Format.interval(state.interval))" }
         let hints = "? help  q quit"
-        // On a narrow terminal whole parts go, from the end, rather than one cut in the middle.
+        // On a narrow terminal whole parts go, from the end, rather than one cut in the middle;
+        // the pushes' part goes shorter first.
         let room = area.width - DisplayWidth.of(hints) - 2
-        var parts = (" " + left).components(separatedBy: " · ")
-        while parts.count > 1 && DisplayWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
+        // Without pollers the pushes are what keeps the screen fresh: they stay before the schedule.
+        let parts = fitted((" " + left).components(separatedBy: " · "), pushes: pushes(state), room: room, keepingPushes: !state.pollersRun)
         screen.fill(y: y, style: Style(.muted, reverse: true))
         screen.put(parts.joined(separator: " · "), x: area.x, y: y, style: Style(.muted, reverse: true), limit: room)
         screen.put(hints + " ", x: area.maxX - DisplayWidth.of(hints) - 1, y: y, style: Style(.muted, reverse: true))

@@ -38,6 +38,17 @@ import TestReports
         #expect(!statusLine(state).contains("pushed") && statusLine(state).contains("live · 1 poller"), "\(statusLine(state))")
     }
 
+    /// Three sources do not fit beside the pollers at 100 columns: the latest alone does, then
+    /// only its age.
+    @Test func thePushesGoShorterBeforeTheyGo() {
+        var state = withPollers([presence("a", sinceCycle: 14)], width: 100)
+        _ = Dashboard.update(&state, .pushesSeen([.payuRefundStatus: state.wall.addingTimeInterval(-5), .payuWebhook: state.wall.addingTimeInterval(-30),
+                                                  .kaleyra: state.wall.addingTimeInterval(-31)]))
+        #expect(statusLine(state).hasPrefix(" live · 1 poller · last cycle 14s ago · pushed: PayU refund status 5s ago  "), "\(statusLine(state))")
+        _ = Dashboard.update(&state, .resize(Size(width: 72, height: 24)))
+        #expect(statusLine(state).hasPrefix(" live · 1 poller · last cycle 14s ago · pushed 5s ago  "), "\(statusLine(state))")
+    }
+
     /// With no poller (`listen` fetching what pushes ask for, or this dashboard), the pushes come
     /// right after the freshness, before the schedule, which goes first when the line is short.
     @Test func withoutPollersThePushesComeBeforeTheSchedule() {
