@@ -85,6 +85,9 @@ public enum Action: Sendable {
     case pollersSeen([PollerPresence])
     /// When each source last pushed (`refundwatch listen`), read with the pollers' heartbeats.
     case pushesSeen([PushSource: Date])
+    /// The dashboard's own receiver took a push (`--demo --push`): the orders waiting for a fetch
+    /// now, and when each source last pushed.
+    case pushed(asked: [Int64], pushes: [PushSource: Date])
     /// The views saved in the store, by name (read at start and again every few seconds).
     case viewsLoaded([SavedView])
     /// The pollers were asked to fetch these orders now (`r`, `R` while pollers run).
@@ -108,9 +111,12 @@ public enum Subscription: Sendable, Hashable {
     /// The views saved in the store (`refundwatch views save`), read at once and then every few
     /// seconds: `viewsLoaded` when they differ from the last read.
     case views
+    /// The pushes the dashboard's own receiver takes (`--demo --push`), as they come: `pushed`.
+    /// Nothing without one.
+    case pushes
 
     public enum Kind: Sendable, Hashable {
-        case changes, pollers, slowdowns, views
+        case changes, pollers, slowdowns, views, pushes
     }
 
     public var kind: Kind {
@@ -119,6 +125,7 @@ public enum Subscription: Sendable, Hashable {
         case .pollers: .pollers
         case .slowdowns: .slowdowns
         case .views: .views
+        case .pushes: .pushes
         }
     }
 }

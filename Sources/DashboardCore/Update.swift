@@ -126,6 +126,12 @@ public enum Dashboard {
         case .pushesSeen(let pushes):
             state.lastPushes = pushes
             return []
+        case .pushed(let asked, let pushes):
+            // A push is a hint: the orders it names are fetched now, here (the pollers, when they
+            // run, were asked through the store and fetch them).
+            state.lastPushes = pushes
+            guard !state.readOnly, !state.pollersRun else { return [] }
+            return startRefresh(&state, orders: asked.compactMap { state.row(id: $0)?.order })
         case .viewsLoaded(let views):
             state.storedViews = views
             return []
@@ -175,6 +181,7 @@ public enum Dashboard {
             case .pollers: "watching the pollers"
             case .slowdowns: "watching the APIs' pauses"
             case .views: "reading the saved views"
+            case .pushes: "taking pushes"
             }
             state.flash = Flash(message: "\(what) paused (\(reason)); trying again in \(Format.interval(retryIn))", isError: true, at: state.wall)
             return []
@@ -242,7 +249,8 @@ public enum Dashboard {
         clampCursor(&state)
         guard first else { return [] }
         var watch: [Effect] = [.subscribe(.changes(after: mark)), .subscribe(.pollers), .subscribe(.views)]
-        if !state.readOnly { watch.append(.subscribe(.slowdowns)) }
+        // Nothing is fetched by a read-only dashboard: no pauses to watch, no pushes to take.
+        if !state.readOnly { watch += [.subscribe(.slowdowns), .subscribe(.pushes)] }
         return watch
     }
 

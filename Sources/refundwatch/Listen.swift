@@ -24,8 +24,8 @@ struct ListenCommand: AsyncParsableCommand {
             table says, kept once, and the orders it names asked for; a poller on the same store fetches them \
             (with no poller, listen fetches them itself; --no-fetch: never). SIGTERM or SIGINT stops it.
 
-            To watch pushes arrive: refundwatch simulate --webhook http://127.0.0.1:8088 pushes whenever one of its \
-            orders moves (docs/listen.md, "Trying it with the simulator").
+            To watch pushes arrive: refundwatch --demo --push, or refundwatch simulate --webhook http://127.0.0.1:8088 \
+            beside listen, which pushes whenever one of its orders moves (docs/listen.md, "Trying it with the simulator").
 
             \(ExitStatus.helpText)
             """
@@ -48,7 +48,7 @@ struct ListenCommand: AsyncParsableCommand {
     func validate() throws {
         try source.validate()
         if source.demo {
-            throw ValidationError("--demo: the demo's dashboard keeps its watchlist in memory, where listen cannot reach it. To watch pushes arrive, run refundwatch simulate --webhook http://127.0.0.1:8088 with listen and a dashboard on one file (docs/listen.md, \"Trying it with the simulator\").")
+            throw ValidationError("--demo: the demo's dashboard keeps its watchlist in memory, where listen cannot reach it. To watch pushes arrive in the demo, run refundwatch --demo --push (a receiver inside the dashboard); with listen as a process of its own, run refundwatch simulate --webhook http://127.0.0.1:8088 beside it (docs/listen.md, \"Trying it with the simulator\").")
         }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port \(port): give 1 to 65535, or 0 for any free port.") }
         if let bind, IPAddress(bind) == nil { throw ValidationError("--bind \(bind.terminalSafe): give an address such as 127.0.0.1 or ::1.") }
@@ -100,49 +100,20 @@ struct ListenCommand: AsyncParsableCommand {
         }
         let (nudge, selfFetcher) = (fetcher?.nudge, fetcher)
         let sink = StorePushSink(store: store, settings: settings, asked: { nudge?.poke() })
-        let (maxBody, readTimeout) = (settings.maxBody, settings.readTimeout)
-        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(readTimeout.rounded(.up)))))
         let server: HTTPServerBuilder
         do {
-            server = try Self.tls(settings).map { try .tls(http, tlsConfiguration: $0) } ?? http
+            server = try Self.server(settings)
         } catch {
             standardError("refundwatch: \(configuration.source ?? "the configuration"): \(error)")
             throw ExitStatus.configuration.exitCode
         }
         let scheme = settings.tlsCertificate == nil ? "" : " (TLS)"
-        let application = Application(
-            responder: CallbackResponder<ListenContext> { request, context in
-                let peer = context.remoteAddress?.ipAddress ?? "0.0.0.0"
-                let body: ByteBuffer
-                do {
-                    body = try await Self.read(request, upTo: maxBody, within: readTimeout)
-                } catch let refusal as PushRejection {
-                    logger.notice("\(request.method) \(request.uri.path.terminalSafe) from \(peer): \(refusal.status) \(refusal.reason)")
-                    return Self.response(PushResponse.refused(refusal))
-                }
-                var headers: [String: String] = [:]
-                for field in request.headers {
-                    let name = field.name.canonicalName.lowercased()
-                    headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
-                }
-                let push = PushRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, peer: peer, headers: headers,
-                                       body: Data(buffer: body))
-                let answer = await receiver.handle(push, sink: sink)
-                let line = "\(push.method) \(push.path.terminalSafe) from \(peer): \(answer.status) \(answer.body.terminalSafe)"
-                if answer.status == 200 { logger.info("\(line)") } else { logger.notice("\(line)") }
-                return Self.response(answer)
-            },
-            server: server,
-            configuration: .init(address: .hostname(settings.bind, port: settings.port), serverName: "refundwatch"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? listen.port
-                let routes = listen.sources.keys.sorted().map { "/push/\($0)" }.joined(separator: ", ")
-                let line = "listening on \(listen.bind):\(port): \(routes), /health\(scheme)"
-                logger.info("\(line)")
-                if !quiet { standardError("refundwatch listen: " + line) }
-            },
-            logger: Logger(label: "refundwatch.listen.http") { _ in SwiftLogNoOpLogHandler() }
-        )
+        let application = Self.application(settings: settings, receiver: receiver, sink: sink, server: server, logger: logger) { port in
+            let routes = listen.sources.keys.sorted().map { "/push/\($0)" }.joined(separator: ", ")
+            let line = "listening on \(listen.bind):\(port): \(routes), /health\(scheme)"
+            logger.info("\(line)")
+            if !quiet { standardError("refundwatch listen: " + line) }
+        }
         let keepBodies = settings.keepBodies
         do {
             try await Lifecycle.run(grace: .seconds(3)) {
@@ -167,6 +138,52 @@ struct ListenCommand: AsyncParsableCommand {
         }
         await environment?.close()
         if !quiet { standardError("refundwatch listen: stopped") }
+    }
+
+    /// HTTP/1.1, idle connections closed after `read_timeout`; with TLS when `[listen]` has a
+    /// certificate.
+    static func server(_ settings: ListenSettings) throws(TLSFileError) -> HTTPServerBuilder {
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(settings.readTimeout.rounded(.up)))))
+        guard let tls = try Self.tls(settings) else { return http }
+        do {
+            return try .tls(http, tlsConfiguration: tls)
+        } catch {
+            throw TLSFileError(key: "tls_certificate", path: settings.tlsCertificate ?? "", problem: "\(error)", expected: "a certificate for its key")
+        }
+    }
+
+    /// The receiver as an HTTP application: each request's body read (413, 408), handed to
+    /// `receiver`, answered, and logged in one line. `running` is told the port once it listens.
+    static func application(settings: ListenSettings, receiver: PushReceiver, sink: any PushSink, server: HTTPServerBuilder, logger: Logger,
+                            running: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let (maxBody, readTimeout) = (settings.maxBody, settings.readTimeout)
+        return Application(
+            responder: CallbackResponder<ListenContext> { request, context in
+                let peer = context.remoteAddress?.ipAddress ?? "0.0.0.0"
+                let body: ByteBuffer
+                do {
+                    body = try await Self.read(request, upTo: maxBody, within: readTimeout)
+                } catch let refusal as PushRejection {
+                    logger.notice("\(request.method) \(request.uri.path.terminalSafe) from \(peer): \(refusal.status) \(refusal.reason)")
+                    return Self.response(PushResponse.refused(refusal))
+                }
+                var headers: [String: String] = [:]
+                for field in request.headers {
+                    let name = field.name.canonicalName.lowercased()
+                    headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+                }
+                let push = PushRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, peer: peer, headers: headers,
+                                       body: Data(buffer: body))
+                let answer = await receiver.handle(push, sink: sink)
+                let line = "\(push.method) \(push.path.terminalSafe) from \(peer): \(answer.status) \(answer.body.terminalSafe)"
+                if answer.status == 200 { logger.info("\(line)") } else { logger.notice("\(line)") }
+                return Self.response(answer)
+            },
+            server: server,
+            configuration: .init(address: .hostname(settings.bind, port: settings.port), serverName: "refundwatch"),
+            onServerRunning: { channel in running(channel.localAddress?.port ?? settings.port) },
+            logger: Logger(label: "refundwatch.listen.http") { _ in SwiftLogNoOpLogHandler() }
+        )
     }
 
     /// `[listen] tls_certificate` and `tls_key` read into a server configuration; nil without

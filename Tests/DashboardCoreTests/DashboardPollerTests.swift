@@ -38,6 +38,19 @@ import TestReports
         #expect(!statusLine(state).contains("pushed") && statusLine(state).contains("live · 1 poller"), "\(statusLine(state))")
     }
 
+    /// The demo's own receiver (`--demo --push`) took a push: the orders waiting are fetched here
+    /// at once, unless pollers run (the store asked them) or nothing is fetched here.
+    @Test func aPushTakenHereFetchesTheOrdersItAskedForAtOnce() {
+        var state = withPollers([], width: 120)
+        let pushes: [PushSource: Date] = [.kaleyra: state.wall]
+        let effects = Dashboard.update(&state, .pushed(asked: [2, 99], pushes: pushes))
+        #expect(effects == [.refresh([Watchlists.row(2, "ORD-2").order])], "the order on the watchlist, fetched now: \(effects)")
+        #expect(state.lastPushes == pushes && state.inFlight == [2])
+        #expect(statusLine(state).contains("pushed: Kaleyra just now"), "\(statusLine(state))")
+        var polled = withPollers([presence("a", sinceCycle: 3)])
+        #expect(Dashboard.update(&polled, .pushed(asked: [2], pushes: pushes)) == [], "the pollers fetch it")
+    }
+
     /// Three sources do not fit beside the pollers at 100 columns: the latest alone does, then
     /// only its age.
     @Test func thePushesGoShorterBeforeTheyGo() {
@@ -179,7 +192,7 @@ import TestReports
         #expect(Dashboard.update(&state, .watchlistPage(WatchlistPage(rows: [Watchlists.row(1, "ORD-1")], totals: WatchlistTotals(orders: 3)))).isEmpty,
                 "nothing is watched on the first page alone")
         let effects = Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1"), Watchlists.row(2, "ORD-2")], mark: 17))
-        #expect(effects == [.subscribe(.changes(after: 17)), .subscribe(.pollers), .subscribe(.views), .subscribe(.slowdowns), .loadAlerts])
+        #expect(effects == [.subscribe(.changes(after: 17)), .subscribe(.pollers), .subscribe(.views), .subscribe(.slowdowns), .subscribe(.pushes), .loadAlerts])
         // Another process's whole watchlist later (an SQLite file changed) is taken as it is, and
         // starts nothing again.
         #expect(Dashboard.update(&state, .watchlistLoaded([Watchlists.row(1, "ORD-1")])).isEmpty)

@@ -236,4 +236,30 @@ import TestSupport
         #expect(result.stderr.contains("the dashboard needs a terminal"))
         #expect(result.stderr.contains("refundwatch track list"))
     }
+    /// `--demo --push`: the demo's simulator pushes each change to a receiver in the dashboard,
+    /// which fetches what the push names at once: the status line says when each source last
+    /// pushed, and an order moved by the simulator has the push's row in its history. `--push`
+    /// without the demo, or with `--no-fetch`, is refused with what to do.
+    @Test func theDemoTakesItsSimulatorsPushes() async throws {
+        try await withTmux(width: 120, height: 40) { tmux in
+            try await tmux.keys("cd \(tmux.folder) && \(binary) --demo --push", enter: true)
+            let pushed = try await tmux.waitFor("a push in the status line", timeout: .seconds(90)) {
+                $0.contains("68 orders") && $0.contains("? help  q quit") && $0.contains("pushed: ")
+            }
+            #expect(pushed.contains("updated "), "\(pushed)")
+            // A refund that moves while the demo runs (the refund-in-progress scenario).
+            try await tmux.keys("/ORD-20261009-2760")
+            try await tmux.key("Enter")
+            try await tmux.key("Enter")
+            try await tmux.waitFor("the order's history, with a push's row", timeout: .seconds(90)) {
+                $0.contains("› ORD-20261009-2760") && $0.contains("confirmed by lookup")
+            }
+            try await tmux.keys("q")
+            try await tmux.waitFor("the shell again") { !$0.contains("? help  q quit") }
+        }
+        let alone = try await CLIRunner.run(["--push"])
+        #expect(alone.status == 2 && alone.stderr.contains("--push is for the demo (--demo --push)"), "\(alone)")
+        let readOnly = try await CLIRunner.run(["--demo", "--push", "--no-fetch"])
+        #expect(readOnly.status == 2 && readOnly.stderr.contains("--push with --no-fetch"), "\(readOnly)")
+    }
 }

@@ -271,7 +271,7 @@ import TestSupport
         let space = try Workspace()
         let run = try await CLIRunner.run(["listen", "--demo"], environment: space.environment, timeout: 30)
         #expect(run.status == 2, "\(run)")
-        #expect(run.stderr.contains("--demo: the demo's dashboard keeps its watchlist in memory") && run.stderr.contains("refundwatch simulate --webhook"), "\(run.stderr)")
+        #expect(run.stderr.contains("--demo: the demo's dashboard keeps its watchlist in memory") && run.stderr.contains("refundwatch --demo --push") && run.stderr.contains("refundwatch simulate --webhook"), "\(run.stderr)")
     }
 
     @Test func aPushMakesThePollerFetchTheOrderItNamesAndNoOther() async throws {

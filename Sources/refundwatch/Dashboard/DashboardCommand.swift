@@ -24,7 +24,16 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-fetch"), help: "Only read: fetch nothing and change nothing; show what a poller (refundwatch poll) stores, within a second.")
     var noFetch = false
 
-    func validate() throws { try source.validate() }
+    @Flag(help: "With --demo: the simulator pushes each change as Kaleyra and PayU would, to a receiver in the dashboard (as refundwatch listen takes them), and the dashboard fetches what a push names at once.")
+    var push = false
+
+    func validate() throws {
+        try source.validate()
+        if push, !source.demo {
+            throw ValidationError("--push is for the demo (--demo --push). With your own accounts, run refundwatch listen beside the dashboard: docs/listen.md.")
+        }
+        if push, noFetch { throw ValidationError("--push with --no-fetch: a push makes the dashboard fetch; leave out one of them.") }
+    }
 
     func run() async throws {
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
@@ -33,7 +42,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let session: DashboardSession
         do {
-            session = try await DashboardSession.start(source: source, readOnly: noFetch)
+            session = try await DashboardSession.start(source: source, readOnly: noFetch, push: push)
         } catch {
             throw report(error)
         }
@@ -72,16 +81,20 @@ struct DashboardSession: Sendable {
     let clock: @Sendable () -> Date
     let demo: Bool
     var readOnly = false
+    /// `--demo --push`: the receiver the demo's simulator pushes to.
+    var pushReceiver: DemoPushReceiver?
 
     var interval: TimeInterval { demo ? DemoWatchlist.interval : settings.refreshInterval }
     var rules: DeadlineRules { refresher?.rules ?? settings.deadlineRules }
 
-    static func start(source: StoreSource, readOnly: Bool = false) async throws -> DashboardSession {
+    static func start(source: StoreSource, readOnly: Bool = false, push: Bool = false) async throws -> DashboardSession {
         if source.demo {
             let store = try await SQLiteStore.inMemory()
             let epoch = Date()
             try await DemoWatchlist.seedIfNew(store, now: epoch, accounts: source.api.demoAccounts)
             var options = try await DemoWatchlist.simulatorOptions(for: store, now: epoch)
+            let receiver = push ? try await DemoPushReceiver.start(store: store, accounts: SimulatorCredentials.demoAccounts(source.api.demoAccounts).map(\.name)) : nil
+            options.push = receiver.map { PushTarget(baseURL: "http://127.0.0.1:\($0.port)") }
             // Now and then an order's fetch fails, as real ones do: the dashboard shows how that looks.
             options.faults = try FaultSpec.parse("kaleyra:5xx=0.03")
             let clock: @Sendable () -> Date = { DemoWatchlist.simulatedNow(epoch: epoch, at: Date()) }
@@ -92,7 +105,7 @@ struct DashboardSession: Sendable {
             var settings = configuration.watchlistSettings
             settings.views = DemoWatchlist.views(accounts: settings.accountNames)
             return DashboardSession(store: store, settings: settings, environment: environment, refresher: refresher,
-                                    clock: clock, demo: true, readOnly: readOnly)
+                                    clock: clock, demo: true, readOnly: readOnly, pushReceiver: receiver)
         }
         if readOnly {
             let settings = try source.settings()
@@ -110,6 +123,7 @@ struct DashboardSession: Sendable {
     }
 
     func close() async {
+        pushReceiver?.stop()
         await environment?.close()
     }
 }

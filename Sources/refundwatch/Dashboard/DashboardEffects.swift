@@ -235,6 +235,15 @@ final class DashboardEffects: EffectPerformer, Sendable {
 
     private func run(_ subscription: Subscription, post: @escaping @Sendable (Action) -> Void) async {
         switch subscription {
+        case .pushes:
+            // The demo's own receiver (`--demo --push`): after each push that asked for orders, the
+            // orders waiting for a fetch (the demo's watchlist is small and in memory).
+            guard let receiver = session.pushReceiver else { return }
+            for await _ in receiver.signals {
+                guard let rows = try? await session.store.watchlist() else { continue }
+                let asked = rows.filter { $0.requestedAt != nil }.compactMap(\.order.id)
+                post(.pushed(asked: asked, pushes: (try? await session.store.lastPushes()) ?? [:]))
+            }
         case .changes(let mark):
             await watchOtherProcesses(after: mark, post: post)
         case .pollers:
