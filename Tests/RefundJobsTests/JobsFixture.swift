@@ -28,6 +28,10 @@ struct JobsFixture {
         let harness = try await Harness.start(latency: latency, orders: 400)
         var configuration = harness.configuration
         configuration.http.concurrency = concurrency
+        // These tests are about claims, sleeps and stops, not timeouts: a whole suite run in
+        // parallel on two cores once kept a loopback answer waiting past the harness's 10 s.
+        configuration.http.requestTimeout = 60
+        configuration.http.connectTimeout = 30
         let store: any WatchlistStore
         if let given { store = given } else { store = try await SQLiteStore.inMemory() }
         // Orders that can still change, so that they are due again every interval.
