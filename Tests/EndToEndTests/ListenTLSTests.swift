@@ -25,7 +25,7 @@ import TestSupport
     }
 
     static func configuration(certificate: String, key: String) throws -> String {
-        let text = """
+        try ListenFixture.privateFile("""
             [listen]
             tls_certificate = "\(certificate)"
             tls_key = "\(key)"
@@ -34,11 +34,7 @@ import TestSupport
             header = "X-Refundwatch-Secret"
             secret = "tls-TESTSECRET-5c1a"
 
-            """
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("refundwatch-tls-\(UUID()).toml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        return path
+            """)
     }
 
     @Test func aClientThatTrustsTheCertificateIsAnsweredOverTLS() async throws {
