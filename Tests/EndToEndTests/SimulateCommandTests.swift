@@ -36,6 +36,29 @@ import TestSupport
         let latency = try await CLIRunner.run(["simulate", "--latency", "soon"])
         #expect(latency.status == 2)
         #expect(latency.stderr.contains("--latency"))
+        let webhook = try await CLIRunner.run(["simulate", "--webhook", "ftp://127.0.0.1:8088"])
+        #expect(webhook.status == 2 && webhook.stderr.contains("--webhook: ftp://127.0.0.1:8088 is not an http(s) URL; give the receiver's base, e.g. http://127.0.0.1:8088"), "\(webhook)")
+        let query = try await CLIRunner.run(["simulate", "--webhook", "http://127.0.0.1:8088/?x=1"])
+        #expect(query.status == 2 && query.stderr.contains("give the base URL without a query or fragment"), "\(query)")
+        let secret = try await CLIRunner.run(["simulate", "--webhook-secret", "s"])
+        #expect(secret.status == 2 && secret.stderr.contains("--webhook-secret goes with --webhook URL."), "\(secret)")
+        let unwritable = try await CLIRunner.run(["simulate", "--port", "0", "--write-config", "/nonexistent-folder/sim.toml"])
+        #expect(unwritable.status == 2 && unwritable.stderr.contains("--write-config /nonexistent-folder/sim.toml: cannot write it"), "\(unwritable)")
+    }
+
+    /// `--webhook` with `--write-config`: the file, private, holds the `[listen]` tables on the
+    /// URL's port with the pushes' header secret, and the banner says where it pushes.
+    @Test func theWebhookConfigurationIsWrittenForListen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rw-sim-\(UUID()).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await CLIRunner.withProcess(["simulate", "--port", "0", "--webhook", "http://127.0.0.1:18099", "--webhook-secret", "sim-TESTSECRET", "--write-config", path]) { simulate in
+            try await simulate.waitForOutput(containing: "Serving; Ctrl-C stops.")
+            #expect(simulate.stdout.contains("Pushes to:             http://127.0.0.1:18099/push/SOURCE"), "\(simulate.stdout)")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.contains("[listen]\nport = 18099\n") && text.contains("[listen.kaleyra]\nheader = \"X-Simulator-Secret\"\nsecret = \"sim-TESTSECRET\"\n"), "\(text)")
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode == 0o600)
+        }
     }
 
     @Test func largerCataloguesKeepTheStandardOrdersFirstAndPrintTheirIDs() async throws {
