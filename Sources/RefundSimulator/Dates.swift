@@ -20,6 +20,13 @@ enum CivilDate {
         return "\(parts.year)-\(pad(parts.month))-\(pad(parts.day))"
     }
 
+    /// `2026-12-01 12:37:43` for an epoch second, in IST: how PayU's ARN callback writes its times.
+    static func dateTimeIST(epochSeconds: Int) -> String {
+        let local = epochSeconds + istOffsetSeconds
+        let second = ((local % 86_400) + 86_400) % 86_400
+        return "\(isoDateIST(epochSeconds: epochSeconds)) \(pad(second / 3_600)):\(pad(second / 60 % 60)):\(pad(second % 60))"
+    }
+
     /// `20261104` for a count of days since 1970-01-01, as merchants put dates in order ids.
     static func compact(daysSinceEpoch days: Int) -> String {
         let parts = components(daysSinceEpoch: days)

@@ -41,7 +41,7 @@ public struct PushTarget: Sendable, Equatable {
 
 /// One push the simulator sent, and what the receiver answered.
 public struct SentPush: Sendable, Equatable {
-    /// `kaleyra`, `payu-refund-status` or `payu-webhook`: the route's source.
+    /// `kaleyra`, `payu-refund-status`, `payu-webhook` or `payu-arn`: the route's source.
     public var source: String
     public var referenceID: String
     /// The simulated second of the change it tells of (since the start of the run).
@@ -53,13 +53,16 @@ public struct SentPush: Sendable, Equatable {
 }
 
 /// A change the vendors would push: a WhatsApp refund created or resolved (Kaleyra's payment
-/// webhook, with the order's one transaction), or a PayU refund record's step, ARN or settlement
-/// (PayU's refund status callback as JSON; its dashboard's refund webhook, a form, for the outcome).
+/// webhook, with the order's one transaction), or a PayU refund record's step or settlement
+/// (PayU's refund status callback as JSON; its dashboard's refund webhook, a form, for the
+/// outcome; its bulk ARN callback for the bank's ARN, listing the transaction's refunds whose
+/// ARN arrived at that moment).
 struct PushEvent: Sendable {
     enum Kind: Sendable {
         case kaleyra(transaction: Int)
         case payuStatus(payuID: String, requestID: String)
         case payuWebhook(payuID: String, requestID: String)
+        case payuARN(payuID: String, requestIDs: [String])
     }
 
     var at: Int
@@ -71,6 +74,7 @@ struct PushEvent: Sendable {
         case .kaleyra: "kaleyra"
         case .payuStatus: "payu-refund-status"
         case .payuWebhook: "payu-webhook"
+        case .payuARN: "payu-arn"
         }
     }
 
@@ -82,6 +86,7 @@ struct PushEvent: Sendable {
                 let kaleyraTimes = Set(transaction.refunds.flatMap { [$0.created] + [$0.outcome.resolvedAt].compactMap { $0 } })
                 events += kaleyraTimes.map { PushEvent(at: $0, order: index, kind: .kaleyra(transaction: position)) }
                 guard transaction.gateway == .payu, let payu = catalogue.payuTransactions[transaction.payuID] else { continue }
+                var arrivals: [Int: [String]] = [:]
                 for record in payu.records {
                     let outcome = record.outcome.resolvedAt
                     var times = Set(record.statusSteps.map(\.at) + [record.arnAt, record.settledAt].compactMap { $0 })
@@ -89,8 +94,13 @@ struct PushEvent: Sendable {
                         times.remove(outcome)
                         events.append(PushEvent(at: outcome, order: index, kind: .payuWebhook(payuID: payu.payuID, requestID: record.requestID)))
                     }
+                    // An ARN after the outcome comes by the bulk ARN callback (at the outcome, the webhook carries it).
+                    if let arnAt = record.arnAt, case .success = record.outcome, times.remove(arnAt) != nil {
+                        arrivals[arnAt, default: []].append(record.requestID)
+                    }
                     events += times.map { PushEvent(at: $0, order: index, kind: .payuStatus(payuID: payu.payuID, requestID: record.requestID)) }
                 }
+                events += arrivals.map { PushEvent(at: $0.key, order: index, kind: .payuARN(payuID: payu.payuID, requestIDs: $0.value)) }
             }
         }
         return events.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
@@ -204,6 +214,9 @@ final class Pusher: Sendable {
                 ("payment", .object(payment)),
             ])
             return (body.rendered(), "application/json")
+        case .payuARN(let payuID, let requestIDs):
+            return (Self.arnCallback(payuID: payuID, records: core.catalogue.payuTransactions[payuID]?.records.filter { requestIDs.contains($0.requestID) } ?? [],
+                                     at: moment).rendered(), "application/json")
         case .payuStatus(let payuID, let requestID), .payuWebhook(let payuID, let requestID):
             guard let record = core.catalogue.payuTransactions[payuID]?.records.first(where: { $0.requestID == requestID }) else {
                 return ("{}", "application/json")
@@ -236,5 +249,31 @@ final class Pusher: Sendable {
             ])
             return (body.rendered(), "application/json")
         }
+    }
+}
+
+extension Pusher {
+    /// PayU's bulk ARN callback: refunds keyed by the merchant's transaction id, as PayU's sample
+    /// writes them (ids and amounts as text, times in IST). The merchant's id is what the merchant
+    /// gave PayU at payment, which PayU's refund status API never answers and the catalogue does
+    /// not model: the simulator writes `TXN` and the payu_id (the receiver goes by `PayuID`).
+    static func arnCallback(payuID: String, records: [PayURecordPlan], at moment: Moment) -> JSONValue {
+        func time(_ offset: Int?) -> JSONValue { .optional(offset.map { CivilDate.dateTimeIST(epochSeconds: moment.epoch($0)) }) }
+        let refunds = records.map { record -> JSONValue in
+            let succeeded = record.succeeded(by: moment)
+            return .object([
+                ("PayuID", .string(payuID)),
+                ("RequestID", .string(record.requestID)),
+                ("RefundToken", .string(record.token)),
+                ("PaymentGateway", .string(record.mode)),
+                ("Amount", .string(rupeeString(paise: record.amountPaise))),
+                ("Status", .string(record.status(at: moment))),
+                ("RefundCreationDate", time(record.created)),
+                ("bank_ref_no", .optional(succeeded ? record.bankRefNum : nil)),
+                ("bank_arn", .optional(record.arn(at: moment))),
+                ("success_at", time(succeeded ? record.outcome.resolvedAt : nil)),
+            ])
+        }
+        return .object([("TXN" + payuID, .array(refunds))])
     }
 }

@@ -234,7 +234,7 @@ public final class RunningSimulator: Sendable {
             // The receiver the simulator pushes to: `refundwatch listen` on the URL's port, each
             // route checking the simulator's header secret.
             text += "[listen]\nport = \(push.port)\n"
-            for source in ["kaleyra", "payu-refund-status", "payu-webhook"] {
+            for source in ["kaleyra", "payu-refund-status", "payu-webhook", "payu-arn"] {
                 text += "[listen.\(source)]\nheader = \(Self.toml(push.header))\nsecret = \(Self.toml(push.secret))\n"
             }
         }

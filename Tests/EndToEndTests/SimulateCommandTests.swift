@@ -55,7 +55,10 @@ import TestSupport
             try await simulate.waitForOutput(containing: "Serving; Ctrl-C stops.")
             #expect(simulate.stdout.contains("Pushes to:             http://127.0.0.1:18099/push/SOURCE"), "\(simulate.stdout)")
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            #expect(text.contains("[listen]\nport = 18099\n") && text.contains("[listen.kaleyra]\nheader = \"X-Simulator-Secret\"\nsecret = \"sim-TESTSECRET\"\n"), "\(text)")
+            #expect(text.contains("[listen]\nport = 18099\n"), "\(text)")
+            for source in ["kaleyra", "payu-refund-status", "payu-webhook", "payu-arn"] {
+                #expect(text.contains("[listen.\(source)]\nheader = \"X-Simulator-Secret\"\nsecret = \"sim-TESTSECRET\"\n"), "\(source)\n\(text)")
+            }
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
             #expect(mode == 0o600)
         }

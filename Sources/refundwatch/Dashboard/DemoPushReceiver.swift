@@ -34,7 +34,7 @@ final class DemoPushReceiver: Sendable {
         var source = ListenSettings.Source()
         source.headerName = PushTarget.defaultHeader
         source.headerSecret = Secret(PushTarget.defaultSecret)
-        for name in [PushSource.kaleyra, .payuRefundStatus, .payuWebhook] { settings.sources[name.rawValue] = source }
+        for name in PushSource.allCases { settings.sources[name.rawValue] = source }
         return settings
     }
 
