@@ -1,5 +1,6 @@
 import Clocks
 import Foundation
+import GRDB
 import Testing
 import RefundKit
 @testable import RefundStore
@@ -286,6 +287,17 @@ extension StoreBackend {
             #expect(try await store.waitingCount() == 0)
             #expect(try await store.watchlist()[1].requestedAt == nil)
         }
+    }
+
+    /// The count a sleeping poller asks for up to ten times a second reads the partial index of
+    /// orders waiting, not the whole watchlist (SQLite uses a partial index only when the query
+    /// says its condition word for word).
+    @Test func sqliteCountsTheWaitingFromTheirPartialIndex() async throws {
+        let store = try await SQLiteStore.inMemory()
+        let plan = try await store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteStore.waitingSQL, arguments: [t0]).map { $0["detail"] as String }
+        }
+        #expect(plan.count == 1 && plan[0].contains("USING INDEX tracked_order_waiting"), "\(plan)")
     }
 
     // MARK: - Live changes
