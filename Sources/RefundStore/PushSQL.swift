@@ -13,10 +13,17 @@ enum PushSQL {
         """
     }
 
+    /// `names` in one key order, so that a person reading the table (or diffing two) sees the same text for the same names.
+    private static var namesEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
     /// `counted`: with what came of it (asked, untracked, added) after those seven, when that is
     /// known before the push is kept.
     static func eventValues(_ push: PushRecord, counted outcome: PushOutcome? = nil) -> [StoreValue] {
-        let names = (try? JSONEncoder().encode(push.names)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let names = (try? namesEncoder.encode(push.names)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         var values: [StoreValue] = [.text(push.source.rawValue), .text(push.account), .time(push.receivedAt), .text(push.client), .text(push.bodyHash),
                                     .text(names), .bytes(push.body)]
         if let outcome { values += [.integer(outcome.asked), .integer(outcome.untracked), .integer(outcome.added)] }
