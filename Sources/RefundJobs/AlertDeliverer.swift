@@ -104,7 +104,8 @@ public struct AlertDeliverer: Sendable {
                 let round = try await deliverDue()
                 if round.claimed == batch { continue }
             } catch {
-                logger.error("alert delivery: \(error.description)")
+                // Cancelled by a stop, the store refuses the task: no failure to tell of.
+                if !Task.isCancelled { logger.error("alert delivery: \(error.description)") }
             }
             try? await clock.sleep(for: every)
         }

@@ -47,7 +47,9 @@ public struct PollCycle: Sendable {
             summary = made
         }
         let now = clock()
-        let after = summary == nil ? plan : PollPlan(try await store.watchlist(), policy: policy, now: now)
+        // Cancelled (a stop whose grace ran out): the store would refuse the read; the plan made
+        // before is what is left to say.
+        let after = summary == nil || Task.isCancelled ? plan : PollPlan(try await store.watchlist(), policy: policy, now: now)
         return PollCycle(summary: summary, after: after, now: now)
     }
 
@@ -81,7 +83,8 @@ public struct PollCycle: Sendable {
             if interrupted > 0 { parts.append("\(interrupted) cut short by the stop") }
             if summary.alertsRaised > 0 { parts.append(plural(summary.alertsRaised, "alert") + " raised") }
             if summary.alertsResolved > 0 { parts.append(plural(summary.alertsResolved, "alert") + " resolved") }
-            text = "fetched \(summary.orders) of \(summary.tracked) orders in \(String(format: "%.1f", summary.seconds)) s: \(parts.joined(separator: ", "))"
+            // Those cut short were started, not fetched.
+            text = "fetched \(summary.orders - interrupted) of \(summary.tracked) orders in \(String(format: "%.1f", summary.seconds)) s: \(parts.joined(separator: ", "))"
         } else if summary != nil {
             text = "the orders due were taken by other pollers"
         } else if after.polled + after.archived == 0 {

@@ -93,9 +93,12 @@ public struct PollJob<C: Clock>: Sendable where C.Duration == Duration {
                 var silenceCheckedAt: Date?
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let cycle = try await PollCycle.run(store: store, refresher: refresher, policy: policy, clock: now, poller: poller)
-                    try await pushSilence?.checkEveryMinute(store, now: wallClock(), lastChecked: &silenceCheckedAt, say: say)
+                    // Cancelled mid-cycle (a stop whose grace ran out): the store refuses a
+                    // cancelled task, so only the cycle's line is left to say.
+                    let cancelled = Task.isCancelled
+                    if !cancelled { try await pushSilence?.checkEveryMinute(store, now: wallClock(), lastChecked: &silenceCheckedAt, say: say) }
                     outcome.cycles += 1
-                    if !once { try await poller.beat(store, cycleEnded: true) }
+                    if !once, !cancelled { try await poller.beat(store, cycleEnded: true) }
                     if cycle.fetched > 0 || once {
                         let line = cycle.line(rate: rate)
                         // A quiet poller's log is where a failure, or PayU gone missing, is seen.

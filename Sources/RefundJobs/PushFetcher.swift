@@ -75,7 +75,8 @@ public struct PushFetcher<C: Clock>: Sendable where C.Duration == Duration {
                     }
                 }
             } catch {
-                logger.warning("fetching what pushes asked for: \(error.description)")
+                // Cancelled by a stop, the store refuses the task: no failure to tell of.
+                if !Task.isCancelled { logger.warning("fetching what pushes asked for: \(error.description)") }
             }
             await wait()
         }

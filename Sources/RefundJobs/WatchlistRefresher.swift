@@ -101,9 +101,11 @@ public struct WatchlistRefresher: Sendable {
             }
             while let (order, fetched) = await group.next() {
                 running -= 1
-                // Cut short by the stop: a fetch that failed, or whose PayU side failed (its call
-                // was cancelled with the rest), is not stored: PayU's side is not known to have failed.
-                if Task.isCancelled, Self.cutShort(fetched) {
+                // Cut short by the stop (the task cancelled once its grace ran out): nothing more
+                // is written, not even an answer already in hand, since the store refuses a
+                // cancelled task's reads and writes (GRDB throws CancellationError); and a fetch
+                // that failed, or whose PayU side failed, failed only because its calls were cancelled.
+                if Task.isCancelled {
                     let result = Result(order: order, outcome: .interrupted)
                     results.append(result)
                     await progress(result, results.count)
@@ -123,14 +125,6 @@ public struct WatchlistRefresher: Sendable {
         }
         if let storeFailure { throw storeFailure }
         return results
-    }
-
-    /// A fetch that a stop may have cut short: it failed, or PayU's side of it did.
-    static func cutShort(_ fetched: Swift.Result<RefundService.Located, RefundWatchError>) -> Bool {
-        switch fetched {
-        case .failure: true
-        case .success(let located): located.report.transactions.contains { $0.payuError != nil }
-        }
     }
 
     /// A fixed list of orders as a feed: all of them at once, then none.

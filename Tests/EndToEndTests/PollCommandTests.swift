@@ -69,6 +69,33 @@ import TestSupport
         }
     }
 
+    /// Stopped while Kaleyra is slower than the stop's grace (3 s): the lookups in flight are cut
+    /// short, nothing is written for them, and the poller still exits 0 with the cycle's line
+    /// (before, the store refused the cancelled task and `poll` exited 9, a database error).
+    @Test func sigtermWhileLookupsOutlastTheGraceCutsThemShortAndExits0() async throws {
+        try await withSimulator(await Harness.start(latency: LatencySpec(fixedMilliseconds: 6_000, jitterMilliseconds: 0), orders: 4)) { harness in
+            let space = try Workspace()
+            let config = try writeConfiguration(harness)
+            let ids = harness.simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
+            #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
+
+            try await CLIRunner.withProcess(["poll", "--db", space.db, "--config", config], environment: space.environment) { process in
+                try await waitUntil("the four lookups in flight") { harness.simulator.receivedRequests().count >= 4 }
+                process.signal(SIGTERM)
+                let outcome = try await process.exit()
+                #expect(outcome.termination == .exited(0), "\(outcome)")
+                #expect(process.stderr.contains("refundwatch poll: fetched 0 of 4 orders in ") && process.stderr.contains(" s: 0 changed, 0 failed, 4 cut short by the stop"),
+                        "\(process.stderr)")
+            }
+            let store = try await SQLiteStore.open(at: space.db)
+            let rows = try await store.watchlist()
+            #expect(rows.allSatisfy { $0.fetchedAt == nil && $0.failure == nil && $0.attempts == 0 }, "nothing written for those cut short")
+            #expect(try await store.pollers(seenWithin: 3_600).isEmpty, "the poller's row given back")
+            #expect(space.log.contains("[refundwatch.poll] poll stopped by a signal"), "\(space.log)")
+            #expect(!space.log.contains("CancellationError"), "\(space.log)")
+        }
+    }
+
     @Test func aDashboardAndAPollerAcrossThreeTokenLifetimesShareTheTokenAndTheData() async throws {
         // Processes of the binary read the machine's clock. The simulator starts on it with
         // 10-minute tokens, and the test moves only the simulator's clock past a token's life,

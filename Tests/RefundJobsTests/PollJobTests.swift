@@ -134,14 +134,17 @@ import WatchlistModel
     }
 
     /// The lifecycle's grace ran out: the orders in flight are cut short and nothing is written
-    /// for them, neither a report nor a failure.
+    /// for them, neither a report nor a failure; the poller ends as stopped, not as failed (a
+    /// store read or write after the cancellation would throw, and `poll` exit 9).
     @Test func aCancelledCycleWritesNothingForTheOrdersItCutShort() async throws {
         let fixture = try await JobsFixture.make(orders: 6, latency: LatencySpec(fixedMilliseconds: 5_000, jitterMilliseconds: 0), concurrency: 8)
         let job = fixture.job(interval: 30)
         let run = Task { try await job.run() }
         try await waitUntil("every lookup in flight") { fixture.harness.simulator.receivedRequests().count >= 6 }
         run.cancel()
-        _ = try? await run.value
+        let outcome = await run.result
+        #expect((try? outcome.get()).map { $0.cycles == 1 && $0.last?.interrupted == 6 && $0.last?.orders == 6 } == true, "\(outcome)")
+        #expect(fixture.said.all.contains { $0.contains("6 cut short by the stop") }, "\(fixture.said.all)")
         let rows = try await fixture.store.watchlist()
         #expect(rows.allSatisfy { $0.fetchedAt == nil && $0.failure == nil && $0.attempts == 0 }, "\(rows.map(\.attempts))")
         #expect(try await fixture.store.pollers(seenWithin: 3_600).isEmpty, "retired though cancelled")
