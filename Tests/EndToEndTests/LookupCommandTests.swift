@@ -181,11 +181,13 @@ import TestSupport
         outputs += [partial.stdout, partial.stderr]
         await harness.stop()
 
-        let refused = try writeConfiguration(harness, kaleyraBaseURL: "http://127.0.0.1:\(closedLoopbackPort())")
-        let network = try await CLIRunner.run(["lookup", "--config", refused, id], environment: secretEnvironment())
-        #expect(network.status == 8)
-        #expect(network.stderr.contains("connection refused"))
-        outputs += [network.stdout, network.stderr]
+        try await withRefusingLoopbackPort { port in
+            let refused = try writeConfiguration(harness, kaleyraBaseURL: "http://127.0.0.1:\(port)")
+            let network = try await CLIRunner.run(["lookup", "--config", refused, id], environment: secretEnvironment())
+            #expect(network.status == 8)
+            #expect(network.stderr.contains("connection refused"), "\(network.stderr)")
+            outputs += [network.stdout, network.stderr]
+        }
 
         #expect(TestSecrets.leaked(in: outputs.joined(separator: "\n")).isEmpty)
     }

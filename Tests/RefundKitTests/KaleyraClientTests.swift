@@ -123,9 +123,10 @@ import TestSupport
     @Test func connectionRefused() async throws {
         let harness = try await Harness.start()
         await harness.stop()
-        let port = closedLoopbackPort()
-        let error = try await harness.lookupError("ORD-1") { $0.kaleyra.baseURL = "http://127.0.0.1:\(port)" }
-        #expect(error == .connectionRefused(.kaleyra, host: "127.0.0.1:\(port)"))
-        #expect(error?.category == .network)
+        try await withRefusingLoopbackPort { port in
+            let error = try await harness.lookupError("ORD-1") { $0.kaleyra.baseURL = "http://127.0.0.1:\(port)" }
+            #expect(error == .connectionRefused(.kaleyra, host: "127.0.0.1:\(port)"))
+            #expect(error?.category == .network)
+        }
     }
 }

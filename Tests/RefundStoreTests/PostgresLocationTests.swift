@@ -143,22 +143,24 @@ import RefundKit
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rw-nosocket-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let cases: [(url: String, says: String)] = [
-            ("postgres://desk@/refunds?host=\(folder)", "cannot connect: there is no server socket \(folder)/.s.PGSQL.5432. Is the server running"),
-            ("postgres://desk@/refunds?host=\(folder)/gone", "cannot connect: there is no folder \(folder)/gone for the server's socket. Is the server running"),
-            ("postgres://desk@127.0.0.1:\(closedLoopbackPort())/refunds?sslmode=disable", "cannot connect: 127.0.0.1 refused the connection on port "),
-        ]
-        for (url, says) in cases {
-            let location = try PostgresLocation(url: url, environment: [:])
-            do {
-                _ = try await PostgresConnector.serverVersion(location, environment: ["PGPASSWORD": "pw-TESTSECRET"])
-                Issue.record("\(url) answered")
-            } catch {
-                let text = error.description
-                #expect(error.kind == .unreachable)
-                #expect(text.hasPrefix("database \(location.description): \(says)"), "\(text)")
-                #expect(!text.contains("descriptor") && !text.contains("errno") && !text.contains("pw-TESTSECRET"), "\(text)")
-                #expect(text.filter { $0 == "(" }.count == text.filter { $0 == ")" }.count, "unbalanced: \(text)")
+        try await withRefusingLoopbackPort { port in
+            let cases: [(url: String, says: String)] = [
+                ("postgres://desk@/refunds?host=\(folder)", "cannot connect: there is no server socket \(folder)/.s.PGSQL.5432. Is the server running"),
+                ("postgres://desk@/refunds?host=\(folder)/gone", "cannot connect: there is no folder \(folder)/gone for the server's socket. Is the server running"),
+                ("postgres://desk@127.0.0.1:\(port)/refunds?sslmode=disable", "cannot connect: 127.0.0.1 refused the connection on port \(port)"),
+            ]
+            for (url, says) in cases {
+                let location = try PostgresLocation(url: url, environment: [:])
+                do throws(StoreError) {
+                    _ = try await PostgresConnector.serverVersion(location, environment: ["PGPASSWORD": "pw-TESTSECRET"])
+                    Issue.record("\(url) answered")
+                } catch {
+                    let text = error.description
+                    #expect(error.kind == .unreachable)
+                    #expect(text.hasPrefix("database \(location.description): \(says)"), "\(text)")
+                    #expect(!text.contains("descriptor") && !text.contains("errno") && !text.contains("pw-TESTSECRET"), "\(text)")
+                    #expect(text.filter { $0 == "(" }.count == text.filter { $0 == ")" }.count, "unbalanced: \(text)")
+                }
             }
         }
     }

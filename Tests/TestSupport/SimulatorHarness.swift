@@ -132,10 +132,26 @@ package func withSimulator<T>(options: SimulatorOptions, _ body: (RunningSimulat
     try await scoped(try await RunningSimulator.start(options), stop: { await $0.stop() }, body)
 }
 
-/// A loopback port with nothing listening on it.
+/// Runs `body` with a loopback port that refuses connections until it returns: a socket bound to
+/// it and never listening, so the kernel answers a connection with a reset and nothing else can
+/// bind the port meanwhile. (A port merely found free, as `closedLoopbackPort` gives, can be taken
+/// by a server another test starts in parallel, which then answers in place of the refusal.)
+package func withRefusingLoopbackPort<T>(_ body: (Int) async throws -> T) async rethrows -> T {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    return try await body(boundPort(fd))
+}
+
+/// A loopback port with nothing listening on it, for a server to bind next. Where a refusal is the
+/// point, `withRefusingLoopbackPort` holds the port instead.
 package func closedLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
+    return boundPort(fd)
+}
+
+/// Binds `fd` to a free loopback port, and returns it.
+private func boundPort(_ fd: Int32) -> Int {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
