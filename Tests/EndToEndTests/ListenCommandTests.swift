@@ -344,7 +344,8 @@ import TestSupport
     /// it names; PayU's, which name PayU's ids only, through the orders' stored transactions.
     @Test func theSimulatorsPushesAreTakenWhenItsOrdersMove() async throws {
         let space = try Workspace()
-        let port = closedLoopbackPort()
+        let reservation = LoopbackPortReservation()
+        let port = reservation.port
         var options = SimulatorOptions()
         options.push = PushTarget(baseURL: "http://127.0.0.1:\(port)")
         let simulator = try await RunningSimulator.start(options)
@@ -355,6 +356,7 @@ import TestSupport
         #expect(try await CLIRunner.run(["track", "add"] + ids + common, environment: environment).status == 0)
         // Each order fetched once, so that the store knows its PayU transactions.
         _ = try await CLIRunner.run(["track", "refresh"] + common, environment: environment)
+        reservation.release()
         try await ListenFixture.withListener(space: space, config: config, port: port, fetching: true) { listener, _ in
             // A simulated day passes at once: every change in it is pushed.
             simulator.advanceClock(by: 86_400)

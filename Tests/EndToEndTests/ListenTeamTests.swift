@@ -14,9 +14,9 @@ import TestSupport
 @Suite struct ListenTeamTests {
     @Test func aPushReachesADashboardThroughListenAndAPollerAndPollingGoesOnWithoutListen() async throws {
         try await TeamPollerTests().withTeamDatabase { team in
-            let port = closedLoopbackPort()
+            let port = LoopbackPortReservation()
             var options = SimulatorOptions()
-            options.push = PushTarget(baseURL: "http://127.0.0.1:\(port)")
+            options.push = PushTarget(baseURL: "http://127.0.0.1:\(port.port)")
             // Its clock all but stands still: orders move when the test moves it, and only then.
             options.speed = 0.0001
             let simulator = try await RunningSimulator.start(options)
@@ -30,7 +30,8 @@ import TestSupport
         }
     }
 
-    static func run(team: TeamPollerTests.TeamDatabase, simulator: RunningSimulator, port: Int) async throws {
+    static func run(team: TeamPollerTests.TeamDatabase, simulator: RunningSimulator, port reservation: LoopbackPortReservation) async throws {
+        let port = reservation.port
         let space = try StateWorkspace()
         // The printed configuration (the simulator's accounts, [listen] on `port`), every 30 s.
         let config = space.folder + "/team.toml"
@@ -46,6 +47,7 @@ import TestSupport
         try await CLIRunner.withProcess(["poll"] + common, environment: environment) { poller in
             func cycles() -> Int { poller.stderr.components(separatedBy: "refundwatch poll: fetched ").count - 1 }
             try await team.waitFor("both orders stored by the poller", timeout: .seconds(60)) { rows in rows.allSatisfy { $0.fetchedAt != nil } }
+            reservation.release()
             try await CLIRunner.withProcess(["listen", "--port", "\(port)"] + common, environment: environment, lifetime: 300) { listener in
                 try await waitUntil("listen listening", timeout: .seconds(30)) { listener.stderr.contains("listening on 127.0.0.1:\(port)") || listener.hasEnded }
                 #expect(!listener.hasEnded, "\(listener.stderr)")

@@ -142,6 +142,31 @@ package func withRefusingLoopbackPort<T>(_ body: (Int) async throws -> T) async 
     return try await body(boundPort(fd))
 }
 
+/// A free loopback port kept for a server started later (a `listen` whose port the simulator must
+/// know before): bound, never listening, until `release()`, called just before the server starts,
+/// so that no server another test starts meanwhile takes it.
+package final class LoopbackPortReservation: @unchecked Sendable {
+    package let port: Int
+    private let fd: Int32
+    private var held = true
+    private let lock = NSLock()
+
+    package init() {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        port = boundPort(fd)
+    }
+
+    /// Frees the port for the server about to bind it (once; later calls do nothing).
+    package func release() {
+        lock.withLock {
+            if held { close(fd) }
+            held = false
+        }
+    }
+
+    deinit { release() }
+}
+
 /// A loopback port with nothing listening on it, for a server to bind next. Where a refusal is the
 /// point, `withRefusingLoopbackPort` holds the port instead.
 package func closedLoopbackPort() -> Int {
