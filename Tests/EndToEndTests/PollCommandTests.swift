@@ -45,15 +45,23 @@ import TestSupport
         }
     }
 
-    /// Stopped mid-cycle by SIGTERM, the poller exits by itself (status 0, not killed by the signal:
-    /// the runner would kill it only after ten seconds) with every stored order whole.
-    @Test func sigtermMidCycleStopsAndLeavesEveryStoredOrderWhole() async throws {
-        try await withSimulator(await Harness.start(latency: LatencySpec(fixedMilliseconds: 150, jitterMilliseconds: 0), orders: 300)) { harness in
+    /// A simulator answering in `latencyMilliseconds` with a catalogue of `orders`, every one of
+    /// them tracked in a fresh workspace, whose configuration is `config`.
+    private func withWholeCatalogueTracked(latencyMilliseconds: Int, orders: Int,
+                                           _ body: (Harness, Workspace, _ config: String) async throws -> Void) async throws {
+        try await withSimulator(await Harness.start(latency: LatencySpec(fixedMilliseconds: latencyMilliseconds, jitterMilliseconds: 0), orders: orders)) { harness in
             let space = try Workspace()
             let config = try writeConfiguration(harness)
             let ids = harness.simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
             #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
+            try await body(harness, space, config)
+        }
+    }
 
+    /// Stopped mid-cycle by SIGTERM, the poller exits by itself (status 0, not killed by the signal:
+    /// the runner would kill it only after ten seconds) with every stored order whole.
+    @Test func sigtermMidCycleStopsAndLeavesEveryStoredOrderWhole() async throws {
+        try await withWholeCatalogueTracked(latencyMilliseconds: 150, orders: 300) { harness, space, config in
             try await CLIRunner.withProcess(["poll", "--db", space.db, "--config", config], environment: space.environment) { process in
                 let store = try await SQLiteStore.open(at: space.db)
                 try await waitUntil("20 orders stored by the poller") { try await store.watchlist().filter { $0.fetchedAt != nil }.count >= 20 }
@@ -73,12 +81,7 @@ import TestSupport
     /// short, nothing is written for them, and the poller still exits 0 with the cycle's line
     /// (before, the store refused the cancelled task and `poll` exited 9, a database error).
     @Test func sigtermWhileLookupsOutlastTheGraceCutsThemShortAndExits0() async throws {
-        try await withSimulator(await Harness.start(latency: LatencySpec(fixedMilliseconds: 6_000, jitterMilliseconds: 0), orders: 4)) { harness in
-            let space = try Workspace()
-            let config = try writeConfiguration(harness)
-            let ids = harness.simulator.catalogue.orders.map(\.referenceID).joined(separator: "\n")
-            #expect(try await CLIRunner.run(["track", "add", "-", "--db", space.db], environment: space.environment, stdin: ids).status == 0)
-
+        try await withWholeCatalogueTracked(latencyMilliseconds: 6_000, orders: 4) { harness, space, config in
             try await CLIRunner.withProcess(["poll", "--db", space.db, "--config", config], environment: space.environment) { process in
                 try await waitUntil("the four lookups in flight") { harness.simulator.receivedRequests().count >= 4 }
                 process.signal(SIGTERM)
